@@ -1,0 +1,84 @@
+import { AppError } from "@/db/errors";
+import { log } from "@/db/log";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
+
+/** Wraps a route handler: an AppError becomes its JSON answer; anything else is logged and a 500. */
+export function route<C>(handler: Handler<C>): Handler<C> {
+  return async (req, ctx) => {
+    try {
+      return await handler(req, ctx);
+    } catch (err) {
+      if (err instanceof AppError) return err.toResponse();
+      log.error({ err, method: req.method, path: new URL(req.url).pathname }, "unhandled error");
+      return new AppError("internal_error", "Something went wrong on our side. Please try again.").toResponse();
+    }
+  };
+}
+
+/**
+ * Reads a request body of at most 16 KiB: the declared Content-Length is checked first, then the
+ * bytes actually received, and reading stops at the limit. An empty body is `undefined`.
+ */
+export async function readBody(req: Request, maxBytes: number = MAX_BODY_BYTES): Promise<string | undefined> {
+  const declared = Number(req.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return undefined;
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (size === 0) return undefined;
+  const bytes = Buffer.concat(chunks, size);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError("invalid_json", "The request body is not valid UTF-8.");
+  }
+}
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError("payload_too_large", `The request body is larger than ${maxBytes / 1024} KiB.`);
+}
+
+/**
+ * The body as a JSON object. `allowEmpty` accepts no body at all (as `{}`). Anything else that is
+ * not a JSON object (invalid JSON, an array, a scalar) is a 400 with the contract's code.
+ */
+export async function readJsonObject(req: Request, { allowEmpty = false }: { allowEmpty?: boolean } = {}): Promise<Record<string, unknown>> {
+  const text = await readBody(req);
+  if (text === undefined || text.trim() === "") {
+    if (allowEmpty) return {};
+    throw new AppError("invalid_request", "The request needs a JSON object body.");
+  }
+  const type = req.headers.get("content-type") ?? "";
+  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw new AppError("invalid_request", "Send the body as application/json (Content-Type: application/json).");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError("invalid_json", "The request body is not valid JSON.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AppError("invalid_request", "The request body must be a JSON object.");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A zod-style issue list as one readable sentence. */
+export function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
+}

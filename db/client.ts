@@ -1,0 +1,48 @@
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { databaseUrl } from "./config";
+import * as schema from "./schema";
+
+export type Db = PostgresJsDatabase<typeof schema>;
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+type Pool = { sql: postgres.Sql; db: Db };
+
+// One pool per process, created on first use (so `next build` never connects) and kept on globalThis
+// so dev-mode reloads do not leak pools.
+const holder = globalThis as unknown as { __flashSalePool?: Pool };
+
+// Sized on purpose: Postgres runs on the same few cores, so more connections than this only add
+// contention. The web tier's transactions are single round trips; a worker holds one per batch.
+function poolSize(): number {
+  const fromEnv = Number(process.env.PG_POOL_MAX);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return process.env.FLASH_ROLE === "worker" ? 4 : 10;
+}
+
+export function getPool(): Pool {
+  if (holder.__flashSalePool) return holder.__flashSalePool;
+  const sql = postgres(databaseUrl(), {
+    max: poolSize(),
+    idle_timeout: 30,
+    connect_timeout: 5,
+    // Prepared statements: every hot query is parsed and planned once per connection.
+    prepare: true,
+    onnotice: () => {},
+    connection: { application_name: `flash-sale-${process.env.FLASH_ROLE ?? "web"}` },
+  });
+  const db = drizzle(sql, { schema });
+  holder.__flashSalePool = { sql, db };
+  return holder.__flashSalePool;
+}
+
+export function getDb(): Db {
+  return getPool().db;
+}
+
+export async function closeDb(): Promise<void> {
+  const pool = holder.__flashSalePool;
+  holder.__flashSalePool = undefined;
+  if (pool) await pool.sql.end({ timeout: 5 });
+}

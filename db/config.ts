@@ -1,0 +1,39 @@
+import path from "node:path";
+import { z } from "zod";
+
+// Every setting is optional; a bad value fails loudly at start, not on the first request.
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  ORDER_BACKLOG_MAX: z.coerce.number().int().min(1).optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Config = z.infer<typeof schema>;
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  cached = { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
+  return cached;
+}
+
+/** Read live, not from the cached config: `npm start` and the tests set it after start-up. */
+export function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides one");
+  return url;
+}

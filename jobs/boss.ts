@@ -1,0 +1,47 @@
+import { PgBoss } from "pg-boss";
+import { databaseUrl } from "@/db/config";
+import { log } from "@/db/log";
+
+type Role = "web" | "worker" | "admin";
+
+// The web tier only sends jobs (inside its own Drizzle transactions), so its pg-boss keeps a tiny
+// pool and runs no maintenance; workers supervise (expire and retry jobs) and listen for NOTIFY.
+export function createBoss(role: Role): PgBoss {
+  const isWorker = role === "worker";
+  const boss = new PgBoss({
+    connectionString: databaseUrl(),
+    application_name: `flash-sale-${role}-boss`,
+    max: isWorker ? 4 : 2,
+    migrate: role === "admin",
+    supervise: isWorker,
+    schedule: false,
+    useListenNotify: isWorker,
+    // Finds jobs of a crashed worker soon after they expire.
+    superviseIntervalSeconds: 5,
+    monitorIntervalSeconds: 30,
+  });
+  boss.on("error", (err: unknown) => log.error({ err }, "pg-boss error"));
+  boss.on("warning", (warning: unknown) => log.warn({ warning }, "pg-boss warning"));
+  return boss;
+}
+
+const holder = globalThis as unknown as { __flashSaleBoss?: Promise<PgBoss> };
+
+/** The web process's pg-boss, started on first use. */
+export function webBoss(): Promise<PgBoss> {
+  holder.__flashSaleBoss ??= (async () => {
+    const boss = createBoss("web");
+    await boss.start();
+    return boss;
+  })().catch((err) => {
+    holder.__flashSaleBoss = undefined;
+    throw err;
+  });
+  return holder.__flashSaleBoss;
+}
+
+export async function stopWebBoss(): Promise<void> {
+  const pending = holder.__flashSaleBoss;
+  holder.__flashSaleBoss = undefined;
+  if (pending) await (await pending).stop({ graceful: true, timeout: 5000 }).catch(() => {});
+}

@@ -1,0 +1,44 @@
+import type { PgBoss, Queue } from "pg-boss";
+
+// Every queue the app uses, with its retry and retention policy, in one place.
+
+export const PLACE_ORDER = "place-order";
+export const PLACE_ORDER_DEAD = "place-order-dead";
+
+export type PlaceOrderJob = { orderId: string; saleId: string };
+
+type QueueDefinition = Omit<Queue, "name"> & { name: string };
+
+export const queueDefinitions: QueueDefinition[] = [
+  // Dead letters are kept for two weeks so an operator can look at them and retry or discard them.
+  { name: PLACE_ORDER_DEAD, retryLimit: 0, retentionSeconds: 14 * 24 * 3600, deleteAfterSeconds: 14 * 24 * 3600 },
+  {
+    name: PLACE_ORDER,
+    // NOTIFY wakes an idle worker the moment an order is queued instead of at its next poll.
+    notify: true,
+    // An allocation batch takes milliseconds; a job still active after this belonged to a worker
+    // that died, and is handed to another one (allocation is idempotent, so that is always safe).
+    expireInSeconds: 15,
+    retryLimit: 5,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 30,
+    deadLetter: PLACE_ORDER_DEAD,
+    // Completed jobs are only history: the order row is the record.
+    deleteAfterSeconds: 3600,
+  },
+];
+
+/** Creates the queues (dead-letter queues first) or brings their options up to date. */
+export async function ensureQueues(boss: PgBoss): Promise<void> {
+  for (const { name, ...options } of queueDefinitions) {
+    const existing = await boss.getQueue(name);
+    if (!existing) {
+      await boss.createQueue(name, options);
+      continue;
+    }
+    // Policy, partitioning and the backoff cap are fixed at creation; the rest follows the code.
+    const { policy: _policy, partition: _partition, retryDelayMax: _cap, heartbeatSeconds: _hb, ...updatable } = options;
+    await boss.updateQueue(name, updatable);
+  }
+}

@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import postgres from "postgres";
+import { closeDb } from "@/db/client";
+import { config } from "@/db/config";
+import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
+import { log } from "@/db/log";
+import { migrate } from "@/db/migrate";
+import { clearRuntimeDatabaseUrl, writeRuntimeDatabaseUrl } from "@/db/runtime";
+import { persistentSecret, readablePassword } from "@/db/secrets";
+import { seedDemoSale } from "@/db/seed";
+import { buildWebApp, isBuildStale } from "./build";
+
+// `npm start`: the whole app in one command. Database (embedded unless DATABASE_URL is set),
+// migrations, demo data, a production build when needed, then the web server and WORKERS workers.
+
+const root = process.cwd();
+const DATABASE_NAME = "flash_sale";
+
+async function ensureDatabase(cluster: EmbeddedCluster): Promise<string> {
+  const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
+  try {
+    const [exists] = await admin`SELECT 1 FROM pg_database WHERE datname = ${DATABASE_NAME}`;
+    if (!exists) await admin.unsafe(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await admin.end();
+  }
+  return cluster.url(DATABASE_NAME);
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
+async function main(): Promise<void> {
+  const cfg = config();
+  const host = process.env.HOST ?? "127.0.0.1";
+  let cluster: EmbeddedCluster | undefined;
+  let url = cfg.DATABASE_URL;
+  if (!url) {
+    log.info({ dir: path.join(cfg.DATA_DIR, "pg") }, "starting embedded Postgres");
+    cluster = await startEmbeddedPostgres({ dir: cfg.DATA_DIR, persistent: true });
+    url = await ensureDatabase(cluster);
+    writeRuntimeDatabaseUrl(url);
+  }
+  process.env.DATABASE_URL = url;
+
+  await migrate(url);
+  const demo = await seedDemoSale();
+  await closeDb();
+  if (demo) log.info({ saleId: demo.id, startsAt: demo.startsAt }, "seeded the demo sale");
+
+  if (isBuildStale(root)) {
+    log.info("building the web app (next build)");
+    buildWebApp(root);
+  }
+
+  const sessionSecret = cfg.SESSION_SECRET ?? persistentSecret(cfg.DATA_DIR, "session-secret");
+  const adminPassword = cfg.ADMIN_PASSWORD ?? persistentSecret(cfg.DATA_DIR, "admin-password", readablePassword);
+  const env = {
+    ...process.env,
+    DATABASE_URL: url,
+    DATA_DIR: cfg.DATA_DIR,
+    SESSION_SECRET: sessionSecret,
+    ADMIN_PASSWORD: adminPassword,
+    LOG_LEVEL: cfg.LOG_LEVEL,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+
+  const children = new Set<ChildProcess>();
+  let isStopping = false;
+
+  const launch = (label: string, args: string[], extraEnv: Record<string, string>) => {
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: "inherit" });
+    children.add(child);
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      if (isStopping) return;
+      // A worker that dies is replaced: orders it held are redelivered once their jobs expire.
+      log.error({ process: label, code, signal }, "process exited; restarting it in 1 s");
+      setTimeout(() => !isStopping && launch(label, args, extraEnv), 1000);
+    });
+  };
+
+  launch("web", [path.join(root, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(cfg.PORT), "-H", host], { FLASH_ROLE: "web" });
+  for (let i = 0; i < cfg.WORKERS; i++) {
+    // tsx as a loader inside one node process (not its CLI, which forks), so signals reach the worker.
+    launch(`worker-${i + 1}`, ["--import", "tsx", path.join(root, "jobs", "worker.ts")], { FLASH_ROLE: "worker", SKIP_MIGRATE: "1" });
+  }
+
+  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  const lines = [
+    "",
+    `  Flash sale is running at http://${shownHost}:${cfg.PORT}`,
+    `  Admin: http://${shownHost}:${cfg.PORT}/admin  password: ${adminPassword}`,
+    `  Database: ${cluster ? "embedded Postgres in " + path.join(cfg.DATA_DIR, "pg") : redact(url)}`,
+    `  Settings: PORT=${cfg.PORT} WORKERS=${cfg.WORKERS} DATA_DIR=${cfg.DATA_DIR} LOG_LEVEL=${cfg.LOG_LEVEL}` +
+      ` ORDER_BACKLOG_MAX=${cfg.ORDER_BACKLOG_MAX ?? "auto"} ADMIN_PASSWORD=${cfg.ADMIN_PASSWORD ? "(from env)" : "(generated)"}` +
+      ` SESSION_SECRET=${cfg.SESSION_SECRET ? "(from env)" : "(generated)"}`,
+    "  Press Ctrl-C to stop.",
+    "",
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+
+  const shutdown = async (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    log.info({ signal }, "stopping web and workers");
+    const exits = [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill("SIGTERM");
+        }),
+    );
+    await Promise.all(exits);
+    if (cluster) {
+      clearRuntimeDatabaseUrl();
+      await cluster.stop();
+      log.info("embedded Postgres stopped; data kept");
+    }
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((err) => {
+  log.fatal({ err }, "could not start");
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+import "./worker-role";
+import { closeDb } from "@/db/client";
+import { log } from "@/db/log";
+import { migrate } from "@/db/migrate";
+import { resolveDatabaseUrl } from "@/db/runtime";
+import { createBoss } from "./boss";
+import * as placeOrder from "./place-order";
+
+/** `npm run worker`: drains the order queue into allocation transactions until told to stop. */
+async function main(): Promise<void> {
+  const url = resolveDatabaseUrl();
+  if (!url) throw new Error("No database: set DATABASE_URL, or run `npm start`, which starts the embedded one");
+  process.env.DATABASE_URL = url;
+  if (process.env.SKIP_MIGRATE !== "1") await migrate(url);
+
+  const boss = createBoss("worker");
+  await boss.start();
+  await boss.work(placeOrder.name, placeOrder.workOptions, placeOrder.handler);
+  log.info({ queue: placeOrder.name, ...placeOrder.workOptions }, "worker ready");
+
+  let isStopping = false;
+  const stop = async (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    log.info({ signal }, "worker stopping: finishing the batch in hand");
+    // Stops fetching, waits for the handler in flight; a batch still running at the timeout is
+    // failed back to the queue, and its allocation either committed or changed nothing.
+    await boss.stop({ graceful: true, timeout: 10_000 }).catch((err) => log.error({ err }, "stopping pg-boss"));
+    await closeDb();
+    log.info("worker stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err) => {
+  log.fatal({ err }, "worker failed to start");
+  process.exit(1);
+});
