@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
 import { closeDb } from "@/db/client";
@@ -10,6 +10,7 @@ import { clearRuntimeDatabaseUrl, writeRuntimeDatabaseUrl } from "@/db/runtime";
 import { persistentSecret, readablePassword } from "@/db/secrets";
 import { seedDemoSale } from "@/db/seed";
 import { buildWebApp, isBuildStale } from "./build";
+import { spawnWeb, spawnWorker, stopProcess } from "./launch";
 
 // `npm start`: the whole app in one command. Database (embedded unless DATABASE_URL is set),
 // migrations, demo data, a production build when needed, then the web server and WORKERS workers.
@@ -64,29 +65,25 @@ async function main(): Promise<void> {
     SESSION_SECRET: sessionSecret,
     ADMIN_PASSWORD: adminPassword,
     LOG_LEVEL: cfg.LOG_LEVEL,
-    NEXT_TELEMETRY_DISABLED: "1",
   };
 
   const children = new Set<ChildProcess>();
   let isStopping = false;
 
-  const launch = (label: string, args: string[], extraEnv: Record<string, string>) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: "inherit" });
+  const launch = (label: string, start: () => ChildProcess) => {
+    const child = start();
     children.add(child);
     child.on("exit", (code, signal) => {
       children.delete(child);
       if (isStopping) return;
-      // A worker that dies is replaced: orders it held are redelivered once their jobs expire.
+      // A process that dies is replaced; orders a worker held are redelivered once their jobs expire.
       log.error({ process: label, code, signal }, "process exited; restarting it in 1 s");
-      setTimeout(() => !isStopping && launch(label, args, extraEnv), 1000);
+      setTimeout(() => !isStopping && launch(label, start), 1000);
     });
   };
 
-  launch("web", [path.join(root, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(cfg.PORT), "-H", host], { FLASH_ROLE: "web" });
-  for (let i = 0; i < cfg.WORKERS; i++) {
-    // tsx as a loader inside one node process (not its CLI, which forks), so signals reach the worker.
-    launch(`worker-${i + 1}`, ["--import", "tsx", path.join(root, "jobs", "worker.ts")], { FLASH_ROLE: "worker", SKIP_MIGRATE: "1" });
-  }
+  launch("web", () => spawnWeb({ port: cfg.PORT, host, env }));
+  for (let i = 0; i < cfg.WORKERS; i++) launch(`worker-${i + 1}`, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" } }));
 
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
   const lines = [
@@ -106,18 +103,7 @@ async function main(): Promise<void> {
     if (isStopping) return;
     isStopping = true;
     log.info({ signal }, "stopping web and workers");
-    const exits = [...children].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-          child.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill("SIGTERM");
-        }),
-    );
+    const exits = [...children].map((child) => stopProcess(child, "SIGTERM", 15_000));
     await Promise.all(exits);
     if (cluster) {
       clearRuntimeDatabaseUrl();

@@ -1,27 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { spawnWorker } from "@/jobs/launch";
 
-const root = path.resolve(__dirname, "..", "..");
+export { stopProcess } from "@/jobs/launch";
 
 /** A real worker process (`jobs/worker.ts`) on the given database. */
 export function startWorker(databaseUrl: string, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "jobs", "worker.ts")], {
-    cwd: root,
+  return spawnWorker({
     env: { ...process.env, DATABASE_URL: databaseUrl, SKIP_MIGRATE: "1", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "inherit", "inherit"],
-  });
-  return child;
-}
-
-export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    child.kill(signal);
   });
 }
 

@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
+import path from "node:path";
+
+// How the app's processes are started, shared by `npm start`, the browser tests and the benchmark.
+
+const root = path.resolve(__dirname, "..");
+
+type LaunchOptions = { env: NodeJS.ProcessEnv; stdio?: StdioOptions };
+
+/** `next start` of the production build, on host:port. */
+export function spawnWeb({ port, host = "127.0.0.1", env, stdio = "inherit" }: LaunchOptions & { port: number; host?: string }): ChildProcess {
+  const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
+  return spawn(process.execPath, [next, "start", "-p", String(port), "-H", host], {
+    cwd: root,
+    env: { ...env, FLASH_ROLE: "web", NEXT_TELEMETRY_DISABLED: "1" },
+    stdio,
+  });
+}
+
+/** One worker process. tsx runs as a loader inside this node process (its CLI would fork a second
+ * one), so a signal sent to the child reaches the worker itself. */
+export function spawnWorker({ env, stdio = "inherit" }: LaunchOptions): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", path.join(root, "jobs", "worker.ts")], {
+    cwd: root,
+    env: { ...env, FLASH_ROLE: "worker" },
+    stdio,
+  });
+}
+
+/** Sends `signal`, and SIGKILL if the process has not exited after `timeoutMs`. Resolves on exit. */
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    child.kill(signal);
+  });
+}
+
+/** Resolves once GET url answers 200, or rejects after `timeoutMs`. */
+export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
