@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allocateOrders } from "@/db/allocation";
+import { closeDb } from "@/db/client";
+import { createSale } from "@/db/sales";
+import { freshDatabase } from "@/db/testing/database";
+import { call } from "@/db/testing/http";
+import { buy, signInShoppers } from "@/db/testing/shoppers";
+import { stopWebBoss } from "@/jobs/boss";
+import * as list from "../route";
+import * as order from "./route";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await stopWebBoss();
+  await closeDb();
+  await db.drop();
+});
+
+const get = (id: string, cookie: string) => call(order.GET, `/api/orders/${id}`, { params: { id }, cookie });
+
+describe("GET /api/orders/:id", () => {
+  it("shows the owner their order with its place in line, then its final state", async () => {
+    const sale = await createSale({ name: "Status", priceCents: 100, originalPriceCents: 100, stock: 1, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3600_000) });
+    const [first, second] = await signInShoppers(2, "status");
+    const a = (await buy(sale.id, first!)).json.order;
+    const b = (await buy(sale.id, second!)).json.order;
+
+    expect((await get(b.id, second!)).json.order).toMatchObject({ id: b.id, status: "pending", position: 1 });
+    await allocateOrders([a.id, b.id]);
+    const final = await get(b.id, second!);
+    expect(final.status).toBe(200);
+    expect(final.json.order).toMatchObject({ id: b.id, saleId: sale.id, status: "failed", failureReason: "sold_out", position: null });
+    expect((await get(a.id, first!)).json.order).toMatchObject({ status: "completed", failureReason: null, position: null });
+
+    const mine = await call(list.GET, `/api/orders?saleId=${sale.id}`, { cookie: first! });
+    expect(mine.json.orders.map((o: { id: string }) => o.id)).toEqual([a.id]);
+  });
+
+  it("answers 404 for another shopper's order, an unknown id and a malformed id, and 401 without a session", async () => {
+    const sale = await createSale({ name: "Private", priceCents: 100, originalPriceCents: 100, stock: 1, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3600_000) });
+    const [owner, stranger] = await signInShoppers(2, "private");
+    const { id } = (await buy(sale.id, owner!)).json.order;
+
+    for (const [orderId, cookie] of [[id, stranger], ["00000000-0000-4000-8000-000000000000", owner], ["../../etc/passwd", owner], ["1 OR 1=1", owner]] as const) {
+      const res = await get(orderId, cookie!);
+      expect(res.status).toBe(404);
+      expect(res.json).toEqual({ error: { code: "order_not_found", message: expect.any(String) } });
+    }
+    const anonymous = await get(id, "");
+    expect(anonymous.status).toBe(401);
+  });
+});

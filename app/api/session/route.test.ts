@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signToken } from "@/app/_lib/cookies";
+import { closeDb } from "@/db/client";
+import { freshDatabase } from "@/db/testing/database";
+import { call, cookieFrom } from "@/db/testing/http";
+import * as session from "./route";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await closeDb();
+  await db.drop();
+});
+
+const signIn = (body: unknown, headers: Record<string, string> = {}) => call(session.POST, "/api/session", { method: "POST", body, headers });
+
+describe("/api/session", () => {
+  it("signs a shopper in with a signed HttpOnly SameSite=Lax cookie, and knows them on the next request", async () => {
+    const res = await signIn({ email: "Ada@Example.com" });
+    expect(res.status).toBe(200);
+    expect(res.json.user).toEqual({ id: expect.any(String), email: "ada@example.com" });
+    const setCookie = res.headers.get("set-cookie")!;
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    expect(setCookie).not.toMatch(/Secure/);
+
+    const me = await call(session.GET, "/api/session", { cookie: cookieFrom(res.res) });
+    expect(me.status).toBe(200);
+    expect(me.json.user).toEqual(res.json.user);
+  });
+
+  it("finds the same account for the same email, whatever its case", async () => {
+    const a = await signIn({ email: "same@example.com" });
+    const b = await signIn({ email: "SAME@example.com" });
+    expect(b.json.user.id).toBe(a.json.user.id);
+    const [{ n }] = (await db.sql`SELECT count(*)::int AS n FROM users WHERE email = 'same@example.com'`) as any;
+    expect(n).toBe(1);
+  });
+
+  it("marks the cookie Secure behind HTTPS", async () => {
+    const res = await signIn({ email: "secure@example.com" }, { "x-forwarded-proto": "https" });
+    expect(res.headers.get("set-cookie")).toMatch(/Secure/);
+  });
+
+  it.each([
+    ["no body", undefined, "invalid_request"],
+    ["invalid JSON", "{", "invalid_json"],
+    ["not an email", { email: "not-an-email" }, "invalid_request"],
+    ["a number for the email", { email: 42 }, "invalid_request"],
+    ["unknown fields", { email: "x@example.com", admin: true }, "invalid_request"],
+    ["an array", [{ email: "x@example.com" }], "invalid_request"],
+  ])("refuses %s with 400 and creates no user", async (_name, body, code) => {
+    const before = await db.sql`SELECT count(*)::int AS n FROM users`;
+    const res = await signIn(body, typeof body === "string" ? { "content-type": "application/json" } : {});
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe(code);
+    expect(await db.sql`SELECT count(*)::int AS n FROM users`).toEqual(before);
+  });
+
+  it.each([
+    ["no cookie", ""],
+    ["a cookie signed with another secret", `flash_session=${signToken("another-secret-entirely-0123456789abcdef", ["00000000-0000-4000-8000-000000000000"], 3600)}`],
+    ["an expired cookie", `flash_session=${signToken(process.env.SESSION_SECRET!, ["00000000-0000-4000-8000-000000000000"], -10)}`],
+    ["a truncated cookie", "flash_session=abc.def"],
+  ])("answers 401 to GET with %s", async (_name, cookie) => {
+    const res = await call(session.GET, "/api/session", { cookie });
+    expect(res.status).toBe(401);
+    expect(res.json.error.code).toBe("unauthenticated");
+  });
+
+  it("signs out with 204 and an expired cookie", async () => {
+    const res = await call(session.DELETE, "/api/session", { method: "DELETE" });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("set-cookie")).toMatch(/Max-Age=0/);
+  });
+});

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Job } from "pg-boss";
+import { createBoss, stopWebBoss } from "@/jobs/boss";
+import { handler as placeOrderHandler } from "@/jobs/place-order";
+import { PLACE_ORDER, type PlaceOrderJob } from "@/jobs/queues";
+import { allocateOrders } from "./allocation";
+import { closeDb } from "./client";
+import { placeOrder } from "./orders";
+import { createSale } from "./sales";
+import { freshDatabase } from "./testing/database";
+import { upsertUserByEmail } from "./users";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await stopWebBoss();
+  await closeDb();
+  await db.drop();
+});
+
+let shopperCount = 0;
+async function saleWithOrders(stock: number, orderCount: number) {
+  const sale = await createSale({
+    name: `Allocation ${stock}/${orderCount}`,
+    priceCents: 500,
+    originalPriceCents: 500,
+    stock,
+    startsAt: new Date(Date.now() - 1000),
+    endsAt: new Date(Date.now() + 3600_000),
+  });
+  const orderIds: string[] = [];
+  for (let i = 0; i < orderCount; i++) {
+    const user = await upsertUserByEmail({ email: `alloc-${shopperCount++}@example.com` });
+    orderIds.push((await placeOrder({ saleId: sale.id, userId: user.id })).order.id);
+  }
+  return { sale, orderIds };
+}
+
+/** Everything allocation may change, for a before/after comparison. */
+async function state(saleId: string) {
+  const orders = await db.sql`SELECT id, status, failure_reason, updated_at FROM orders WHERE sale_id = ${saleId} ORDER BY seq`;
+  const [sale] = await db.sql`SELECT remaining FROM sales WHERE id = ${saleId}`;
+  return { remaining: sale!.remaining as number, orders: orders.map((o) => ({ ...o })) };
+}
+
+describe("allocateOrders", () => {
+  it("fills the oldest orders first and fails the rest as sold out", async () => {
+    const { sale, orderIds } = await saleWithOrders(2, 3);
+    // The batch order does not matter: arrival order does.
+    expect(await allocateOrders([...orderIds].reverse())).toEqual({ completed: 2, failed: 1, skipped: 0 });
+    const after = await state(sale.id);
+    expect(after.remaining).toBe(0);
+    expect(after.orders.map((o) => [o.id, o.status, o.failure_reason])).toEqual([
+      [orderIds[0], "completed", null],
+      [orderIds[1], "completed", null],
+      [orderIds[2], "failed", "sold_out"],
+    ]);
+  });
+
+  it("changes nothing when the same batch is allocated again after it committed", async () => {
+    const { sale, orderIds } = await saleWithOrders(1, 2);
+    await allocateOrders(orderIds);
+    const before = await state(sale.id);
+    expect(await allocateOrders(orderIds)).toEqual({ completed: 0, failed: 0, skipped: 2 });
+    expect(await state(sale.id)).toEqual(before);
+  });
+
+  it("gives each unit once when two workers allocate the same orders at the same moment", async () => {
+    const { sale, orderIds } = await saleWithOrders(3, 5);
+    const results = await Promise.all([allocateOrders(orderIds), allocateOrders(orderIds)]);
+    expect(results.reduce((n, r) => n + r.completed, 0)).toBe(3);
+    expect(results.reduce((n, r) => n + r.failed, 0)).toBe(2);
+    const after = await state(sale.id);
+    expect(after.remaining).toBe(0);
+    expect(after.orders.filter((o) => o.status === "completed")).toHaveLength(3);
+  });
+
+  it("settles a batch that spans several sales, each against its own stock", async () => {
+    const a = await saleWithOrders(1, 2);
+    const b = await saleWithOrders(5, 2);
+    expect(await allocateOrders([...a.orderIds, ...b.orderIds])).toEqual({ completed: 3, failed: 1, skipped: 0 });
+    expect((await state(a.sale.id)).remaining).toBe(0);
+    expect((await state(b.sale.id)).remaining).toBe(3);
+  });
+});
+
+describe("the place-order job", () => {
+  it("changes nothing when pg-boss delivers the same jobs twice after their allocation committed", async () => {
+    const { sale, orderIds } = await saleWithOrders(2, 4);
+    const boss = createBoss("admin");
+    await boss.start();
+    try {
+      const jobs = (await boss.fetch<PlaceOrderJob>(PLACE_ORDER, { batchSize: 100 })) as Job<PlaceOrderJob>[];
+      const ours = jobs.filter((j) => j.data.saleId === sale.id);
+      expect(ours.map((j) => j.data.orderId).sort()).toEqual([...orderIds].sort());
+      await placeOrderHandler(ours);
+      const once = await state(sale.id);
+      expect(once.orders.filter((o) => o.status === "completed")).toHaveLength(2);
+      // The crash window: allocation committed, the job never marked complete, so it comes again.
+      await placeOrderHandler(ours);
+      expect(await state(sale.id)).toEqual(once);
+      await boss.complete(PLACE_ORDER, jobs.map((j) => j.id));
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+  });
+});

@@ -1,0 +1,139 @@
+import type { ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/db/client";
+import { createSale } from "@/db/sales";
+import { freshDatabase } from "@/db/testing/database";
+import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
+import { buy, signInShoppers } from "@/db/testing/shoppers";
+import { stopWebBoss } from "./boss";
+
+// The flash-sale storm: 1,000 shoppers each clicking Buy twice, all at once, on a 300-unit sale,
+// drained by two real worker processes. Every accepted order must end final, with exactly the
+// stock sold, and stay so when a worker is SIGKILLed in the middle of the drain.
+
+const SHOPPERS = 1000;
+const STOCK = 300;
+const IN_FLIGHT = 150;
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => stopProcess(w, "SIGKILL")));
+  await stopWebBoss();
+  await closeDb();
+  await db.drop();
+});
+
+async function storm(tag: string) {
+  const sale = await createSale({
+    name: `Storm ${tag}`,
+    priceCents: 1000,
+    originalPriceCents: 5000,
+    stock: STOCK,
+    startsAt: new Date(Date.now() - 1000),
+    endsAt: new Date(Date.now() + 3600_000),
+  });
+  const cookies = await signInShoppers(SHOPPERS, tag);
+  // Both clicks of every shopper, shuffled, so repeat clicks race their first click.
+  const clicks = cookies.flatMap((cookie, shopper) => [{ cookie, shopper }, { cookie, shopper }]);
+  for (let i = clicks.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [clicks[i], clicks[j]] = [clicks[j]!, clicks[i]!];
+  }
+  const started = performance.now();
+  const answers = await pool(
+    clicks.map(({ cookie, shopper }) => async () => {
+      const res = await buy(sale.id, cookie);
+      return { shopper, status: res.status, orderId: res.json?.order?.id as string | undefined };
+    }),
+    IN_FLIGHT,
+  );
+  const admitMs = performance.now() - started;
+  return { sale, answers, admitMs };
+}
+
+async function counts(saleId: string) {
+  const [row] = await db.sql`
+    SELECT s.stock, s.remaining,
+      count(o.*) FILTER (WHERE o.status = 'completed')::int AS completed,
+      count(o.*) FILTER (WHERE o.status = 'failed' AND o.failure_reason = 'sold_out')::int AS sold_out,
+      count(o.*) FILTER (WHERE o.status = 'pending')::int AS pending,
+      count(o.*)::int AS orders,
+      count(DISTINCT o.user_id)::int AS shoppers
+    FROM sales s LEFT JOIN orders o ON o.sale_id = s.id
+    WHERE s.id = ${saleId} GROUP BY s.id`;
+  return row!;
+}
+
+async function drained(saleId: string, timeoutMs: number) {
+  const started = performance.now();
+  await waitFor(async () => ((await counts(saleId)).pending === 0 ? true : undefined), timeoutMs, "every order to be final");
+  return performance.now() - started;
+}
+
+function expectAdmissions(answers: { shopper: number; status: number; orderId?: string }[]) {
+  expect(answers.filter((a) => a.status !== 202 && a.status !== 200)).toEqual([]);
+  expect(answers.filter((a) => a.status === 202)).toHaveLength(SHOPPERS);
+  const idsByShopper = new Map<number, Set<string>>();
+  for (const a of answers) {
+    const ids = idsByShopper.get(a.shopper) ?? new Set();
+    ids.add(a.orderId!);
+    idsByShopper.set(a.shopper, ids);
+  }
+  expect([...idsByShopper.values()].every((ids) => ids.size === 1)).toBe(true);
+}
+
+async function expectFinal(saleId: string) {
+  const c = await counts(saleId);
+  expect(c).toMatchObject({ completed: STOCK, sold_out: SHOPPERS - STOCK, pending: 0, orders: SHOPPERS, shoppers: SHOPPERS, remaining: 0 });
+  expect(c.stock).toBe(c.remaining + c.completed);
+  // An order exists if and only if its job does.
+  const [jobs] = await db.sql`
+    SELECT count(*)::int AS n FROM pgboss.job j JOIN orders o ON o.id = (j.data->>'orderId')::uuid
+    WHERE j.name = 'place-order' AND o.sale_id = ${saleId}`;
+  expect(jobs!.n).toBe(SHOPPERS);
+}
+
+describe("the storm", () => {
+  it("admits every click, gives each shopper one order, and two workers sell exactly the stock", async () => {
+    const { sale, answers, admitMs } = await storm("storm");
+    expectAdmissions(answers);
+    expect((await counts(sale.id)).pending).toBe(SHOPPERS);
+
+    workers.push(startWorker(db.url), startWorker(db.url));
+    const drainMs = await drained(sale.id, 60_000);
+    await expectFinal(sale.id);
+    console.log(
+      `storm: ${answers.length} clicks admitted in ${Math.round(admitMs)} ms (${Math.round(answers.length / (admitMs / 1000))}/s in-process); ` +
+        `${SHOPPERS} orders drained by 2 workers in ${Math.round(drainMs)} ms (${Math.round(SHOPPERS / (drainMs / 1000))} orders/s, includes worker start-up)`,
+    );
+    await Promise.all(workers.splice(0).map((w) => stopProcess(w)));
+  });
+
+  it("loses nothing and sells nothing twice when a worker is SIGKILLed mid-drain", async () => {
+    const { sale, answers } = await storm("crash");
+    expectAdmissions(answers);
+
+    // Small batches make the drain long enough to kill a worker in the middle of it.
+    const env = { WORKER_BATCH_SIZE: "10" };
+    const victim = startWorker(db.url, env);
+    workers.push(victim, startWorker(db.url, env));
+    await waitFor(async () => {
+      const c = await counts(sale.id);
+      return c.completed + c.sold_out >= 100 ? true : undefined;
+    }, 60_000, "the drain to be under way");
+    await stopProcess(victim, "SIGKILL");
+    const settledAtKill = await counts(sale.id);
+    expect(settledAtKill.pending).toBeGreaterThan(0);
+    workers.push(startWorker(db.url, env));
+
+    // Jobs the dead worker held come back after they expire (15 s) and the next supervision pass.
+    await drained(sale.id, 90_000);
+    await expectFinal(sale.id);
+  });
+});
