@@ -1,3 +1,4 @@
+import "./start-role";
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
