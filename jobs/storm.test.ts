@@ -112,7 +112,8 @@ describe("the storm", () => {
       `storm: ${answers.length} clicks admitted in ${Math.round(admitMs)} ms (${Math.round(answers.length / (admitMs / 1000))}/s in-process); ` +
         `${SHOPPERS} orders drained by 2 workers in ${Math.round(drainMs)} ms (${Math.round(SHOPPERS / (drainMs / 1000))} orders/s, includes worker start-up)`,
     );
-    await Promise.all(workers.splice(0).map((w) => stopProcess(w)));
+    // SIGTERM: each worker finishes its batch, closes its pools and exits 0.
+    expect(await Promise.all(workers.splice(0).map((w) => stopProcess(w)))).toEqual([0, 0]);
   });
 
   it("loses nothing and sells nothing twice when a worker is SIGKILLed mid-drain", async () => {

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/db/client";
+import { createSale } from "@/db/sales";
+import { freshDatabase } from "@/db/testing/database";
+import { call } from "@/db/testing/http";
+import * as one from "./[id]/route";
+import * as list from "./route";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await closeDb();
+  await db.drop();
+});
+
+const hour = 3600_000;
+
+describe("GET /api/sales and /api/sales/:id", () => {
+  it("lists every sale with its state computed from the clock and the remaining stock", async () => {
+    const now = Date.now();
+    const base = { priceCents: 1500, originalPriceCents: 3000, stock: 5 };
+    const scheduled = await createSale({ ...base, name: "Later", startsAt: new Date(now + hour), endsAt: new Date(now + 2 * hour) });
+    const live = await createSale({ ...base, name: "Now", startsAt: new Date(now - hour), endsAt: new Date(now + hour) });
+    const soldOut = await createSale({ ...base, name: "Gone", startsAt: new Date(now - hour), endsAt: new Date(now + hour) });
+    const ended = await createSale({ ...base, name: "Over", startsAt: new Date(now - 2 * hour), endsAt: new Date(now - hour) });
+    await db.sql`UPDATE sales SET remaining = 0 WHERE id = ${soldOut.id}`;
+
+    const res = await call(list.GET, "/api/sales");
+    expect(res.status).toBe(200);
+    const states = Object.fromEntries(res.json.sales.map((s: { id: string; state: string }) => [s.id, s.state]));
+    expect(states).toEqual({ [scheduled.id]: "scheduled", [live.id]: "live", [soldOut.id]: "sold_out", [ended.id]: "ended" });
+
+    const detail = await call(one.GET, `/api/sales/${live.id}`, { params: { id: live.id } });
+    expect(detail.status).toBe(200);
+    expect(detail.json.sale).toEqual({
+      id: live.id,
+      name: "Now",
+      description: "",
+      priceCents: 1500,
+      originalPriceCents: 3000,
+      stock: 5,
+      remaining: 5,
+      startsAt: live.startsAt.toISOString(),
+      endsAt: live.endsAt.toISOString(),
+      state: "live",
+    });
+  });
+
+  it("answers 404 sale_not_found for an unknown or malformed id", async () => {
+    for (const id of ["00000000-0000-4000-8000-000000000000", "not-a-uuid", "'; DROP TABLE sales; --"]) {
+      const res = await call(one.GET, `/api/sales/${encodeURIComponent(id)}`, { params: { id } });
+      expect(res.status).toBe(404);
+      expect(res.json.error.code).toBe("sale_not_found");
+    }
+  });
+});
