@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "pg-boss";
 import { createBoss, stopWebBoss } from "@/jobs/boss";
 import { handler as placeOrderHandler } from "@/jobs/place-order";
-import { PLACE_ORDER, type PlaceOrderJob } from "@/jobs/queues";
+import { PLACE_ORDER, PLACE_ORDER_DEAD, type PlaceOrderJob } from "@/jobs/queues";
 import { allocateOrders } from "./allocation";
 import { closeDb } from "./client";
 import { placeOrder } from "./orders";
 import { createSale } from "./sales";
 import { freshDatabase } from "./testing/database";
+import { startWorker, stopProcess, waitFor } from "./testing/processes";
 import { upsertUserByEmail } from "./users";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -51,7 +52,7 @@ describe("allocateOrders", () => {
   it("fills the oldest orders first and fails the rest as sold out", async () => {
     const { sale, orderIds } = await saleWithOrders(2, 3);
     // The batch order does not matter: arrival order does.
-    expect(await allocateOrders([...orderIds].reverse())).toEqual({ completed: 2, failed: 1, skipped: 0 });
+    expect(await allocateOrders([...orderIds].reverse())).toEqual({ completed: 2, failed: 1, skipped: 0, missing: [] });
     const after = await state(sale.id);
     expect(after.remaining).toBe(0);
     expect(after.orders.map((o) => [o.id, o.status, o.failure_reason])).toEqual([
@@ -65,7 +66,7 @@ describe("allocateOrders", () => {
     const { sale, orderIds } = await saleWithOrders(1, 2);
     await allocateOrders(orderIds);
     const before = await state(sale.id);
-    expect(await allocateOrders(orderIds)).toEqual({ completed: 0, failed: 0, skipped: 2 });
+    expect(await allocateOrders(orderIds)).toEqual({ completed: 0, failed: 0, skipped: 2, missing: [] });
     expect(await state(sale.id)).toEqual(before);
   });
 
@@ -82,7 +83,7 @@ describe("allocateOrders", () => {
   it("settles a batch that spans several sales, each against its own stock", async () => {
     const a = await saleWithOrders(1, 2);
     const b = await saleWithOrders(5, 2);
-    expect(await allocateOrders([...a.orderIds, ...b.orderIds])).toEqual({ completed: 3, failed: 1, skipped: 0 });
+    expect(await allocateOrders([...a.orderIds, ...b.orderIds])).toEqual({ completed: 3, failed: 1, skipped: 0, missing: [] });
     expect((await state(a.sale.id)).remaining).toBe(0);
     expect((await state(b.sale.id)).remaining).toBe(3);
   });
@@ -97,14 +98,47 @@ describe("the place-order job", () => {
       const jobs = (await boss.fetch<PlaceOrderJob>(PLACE_ORDER, { batchSize: 100 })) as Job<PlaceOrderJob>[];
       const ours = jobs.filter((j) => j.data.saleId === sale.id);
       expect(ours.map((j) => j.data.orderId).sort()).toEqual([...orderIds].sort());
-      await placeOrderHandler(ours);
+      expect(await placeOrderHandler(ours)).toEqual(ours.map((j) => ({ id: j.id, status: "completed" })));
       const once = await state(sale.id);
       expect(once.orders.filter((o) => o.status === "completed")).toHaveLength(2);
       // The crash window: allocation committed, the job never marked complete, so it comes again.
-      await placeOrderHandler(ours);
+      expect(await placeOrderHandler(ours)).toEqual(ours.map((j) => ({ id: j.id, status: "completed" })));
       expect(await state(sale.id)).toEqual(once);
       await boss.complete(PLACE_ORDER, jobs.map((j) => j.id));
     } finally {
+      await boss.stop({ graceful: false });
+    }
+  });
+});
+
+describe("poison jobs", () => {
+  it("fails only the bad jobs of a batch: a malformed payload is dead-lettered, a missing order failed for retry", async () => {
+    const { sale, orderIds } = await saleWithOrders(5, 2);
+    const good = orderIds.map((orderId, i) => ({ id: `good-${i}`, data: { orderId, saleId: sale.id } }));
+    const malformed = { id: "malformed", data: { orderId: "not-a-uuid" } };
+    const missing = { id: "missing", data: { orderId: "00000000-0000-4000-8000-000000000000", saleId: sale.id } };
+    const results = await placeOrderHandler([good[0]!, malformed, missing, good[1]!] as Job<unknown>[]);
+    expect(Object.fromEntries(results.map((r) => [r.id, r.status]))).toEqual({ "good-0": "completed", "good-1": "completed", malformed: "deadletter", missing: "failed" });
+    expect((await state(sale.id)).orders.every((o) => o.status === "completed")).toBe(true);
+  });
+
+  it("a worker process dead-letters a poison job and still allocates the orders queued beside it", async () => {
+    const { sale, orderIds } = await saleWithOrders(5, 3);
+    const boss = createBoss("admin");
+    await boss.start();
+    const worker = startWorker(db.url);
+    try {
+      const poisonId = await boss.send(PLACE_ORDER, { orderId: 42, note: "poison" });
+      await waitFor(async () => {
+        const [row] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD} AND data->>'note' = 'poison'`;
+        return row!.n === 1 ? true : undefined;
+      }, 30_000, "the poison job in the dead-letter queue");
+      await waitFor(async () => ((await state(sale.id)).orders.every((o) => o.status === "completed") ? true : undefined), 30_000, "the good orders to complete");
+      const [poison] = await db.sql`SELECT state FROM pgboss.job WHERE id = ${poisonId!}`;
+      expect(poison!.state).toBe("failed");
+      expect((await state(sale.id)).remaining).toBe(5 - orderIds.length);
+    } finally {
+      expect(await stopProcess(worker)).toBe(0);
       await boss.stop({ graceful: false });
     }
   });

@@ -2,7 +2,8 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { getDb } from "./client";
 import { orders } from "./schema";
 
-export type AllocationResult = { completed: number; failed: number; skipped: number };
+/** `skipped`: orders already final (a redelivery). `missing`: ids with no order at all. */
+export type AllocationResult = { completed: number; failed: number; skipped: number; missing: string[] };
 
 /**
  * Allocates stock to a batch of orders in ONE transaction. Only orders still `pending` are locked
@@ -13,7 +14,7 @@ export type AllocationResult = { completed: number; failed: number; skipped: num
  */
 export async function allocateOrders(orderIds: string[]): Promise<AllocationResult> {
   const ids = [...new Set(orderIds)];
-  if (ids.length === 0) return { completed: 0, failed: 0, skipped: 0 };
+  if (ids.length === 0) return { completed: 0, failed: 0, skipped: 0, missing: [] };
 
   return getDb().transaction(async (tx) => {
     const locked = await tx
@@ -22,6 +23,15 @@ export async function allocateOrders(orderIds: string[]): Promise<AllocationResu
       .where(and(inArray(orders.id, ids), eq(orders.status, "pending")))
       .orderBy(asc(orders.seq))
       .for("update");
+    // Ids that are not pending are either final already or do not exist; only the latter is a fault.
+    let missing: string[] = [];
+    if (locked.length < ids.length) {
+      const lockedIds = new Set(locked.map((row) => row.id));
+      const unlocked = ids.filter((id) => !lockedIds.has(id));
+      const found = await tx.select({ id: orders.id }).from(orders).where(inArray(orders.id, unlocked));
+      const foundIds = new Set(found.map((row) => row.id));
+      missing = unlocked.filter((id) => !foundIds.has(id));
+    }
 
     const bySale = new Map<string, string[]>();
     for (const row of locked) {
@@ -52,6 +62,6 @@ export async function allocateOrders(orderIds: string[]): Promise<AllocationResu
       completed += winners.length;
       failed += losers.length;
     }
-    return { completed, failed, skipped: ids.length - locked.length };
+    return { completed, failed, skipped: ids.length - locked.length - missing.length, missing };
   });
 }

@@ -1,22 +1,47 @@
-import type { Job } from "pg-boss";
+import type { Job, JobResult } from "pg-boss";
+import { z } from "zod";
 import { allocateOrders } from "@/db/allocation";
 import { log } from "@/db/log";
-import { PLACE_ORDER, type PlaceOrderJob } from "./queues";
+import { withTransientRetry } from "@/db/retry";
+import { PLACE_ORDER } from "./queues";
 
 export const name = PLACE_ORDER;
 
+const payload = z.object({ orderId: z.uuid(), saleId: z.uuid() });
+
 // Large batches turn thousands of orders into a handful of transactions; burst mode keeps fetching
-// while batches come back full, and NOTIFY wakes the worker when the queue was empty.
+// while batches come back full, and NOTIFY wakes the worker when the queue was empty. Results are
+// per job, so one bad job fails alone instead of taking its whole batch through the retries.
 export const workOptions = {
   batchSize: Number(process.env.WORKER_BATCH_SIZE) || 200,
   burstWhenBatchFull: true,
   pollingIntervalSeconds: 0.5,
   notifyPollingIntervalSeconds: 5,
+  perJobResults: true,
 } as const;
 
-/** Allocates one fetched batch. Throwing fails the whole batch, which pg-boss retries with backoff. */
-export async function handler(jobs: Job<PlaceOrderJob>[]): Promise<void> {
+/**
+ * Allocates one fetched batch in one transaction (retried in-process on deadlocks, serialization
+ * failures and dropped connections). A malformed payload goes straight to the dead-letter queue; a
+ * job whose order does not exist is failed, retried with backoff, then dead-lettered. Throwing fails
+ * the whole batch back to pg-boss, which retries it: allocation is idempotent.
+ */
+export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   const started = performance.now();
-  const result = await allocateOrders(jobs.map((job) => job.data.orderId));
-  log.debug({ jobs: jobs.length, ...result, ms: Math.round(performance.now() - started) }, "allocated batch");
+  const results: JobResult[] = [];
+  const valid: { id: string; orderId: string }[] = [];
+  for (const job of jobs) {
+    const parsed = payload.safeParse(job.data);
+    if (parsed.success) valid.push({ id: job.id, orderId: parsed.data.orderId });
+    else results.push({ id: job.id, status: "deadletter", output: { message: "malformed place-order payload", data: job.data } });
+  }
+  const outcome = await withTransientRetry("allocate", () => allocateOrders(valid.map((v) => v.orderId)));
+  const missing = new Set(outcome.missing);
+  for (const { id, orderId } of valid) {
+    results.push(missing.has(orderId) ? { id, status: "failed", output: { message: `order ${orderId} does not exist` } } : { id, status: "completed" });
+  }
+  const malformed = jobs.length - valid.length;
+  if (malformed > 0 || missing.size > 0) log.warn({ malformed, missing: missing.size }, "place-order jobs that cannot be allocated");
+  log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, ms: Math.round(performance.now() - started) }, "allocated batch");
+  return results;
 }

@@ -1,0 +1,31 @@
+import { log } from "./log";
+
+// SQLSTATEs worth another try: serialization failure, deadlock, and the server shutting down or
+// refusing connections for a moment. postgres.js names its own connection failures.
+const transientSqlStates = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
+const transientClientCodes = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "EPIPE"]);
+
+/** True for failures that say nothing about the request itself: the same work may succeed if repeated. */
+export function isTransientDbError(err: unknown): boolean {
+  if (!err || typeof err !== "object") return false;
+  const { code, cause } = err as { code?: unknown; cause?: unknown };
+  if (typeof code === "string" && (transientSqlStates.has(code) || transientClientCodes.has(code))) return true;
+  return cause !== undefined && cause !== err && isTransientDbError(cause);
+}
+
+/**
+ * Runs a whole transaction again when it failed for a transient reason (deadlock, serialization,
+ * a dropped connection), with exponential backoff; any other error, or the last one, is thrown.
+ */
+export async function withTransientRetry<T>(what: string, work: () => Promise<T>, { attempts = 5, baseDelayMs = 50 } = {}): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !isTransientDbError(err)) throw err;
+      const delay = baseDelayMs * 2 ** (attempt - 1) * (1 + Math.random());
+      log.warn({ what, attempt, delayMs: Math.round(delay), code: (err as { code?: string }).code }, "transient database error; retrying");
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
