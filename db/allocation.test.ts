@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Job } from "pg-boss";
-import { createBoss, stopWebBoss } from "@/jobs/boss";
+import { createBoss } from "@/jobs/boss";
 import { handler as placeOrderHandler } from "@/jobs/place-order";
 import { PLACE_ORDER, PLACE_ORDER_DEAD, type PlaceOrderJob } from "@/jobs/queues";
 import { allocateOrders } from "./allocation";
-import { closeDb } from "./client";
 import { placeOrder } from "./orders";
 import { createSale } from "./sales";
-import { freshDatabase } from "./testing/database";
+import { useTestDatabase } from "./testing/database";
 import { startWorker, stopProcess, waitFor } from "./testing/processes";
 import { upsertUserByEmail } from "./users";
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
-
-afterAll(async () => {
-  await stopWebBoss();
-  await closeDb();
-  await db.drop();
-});
+const db = useTestDatabase();
 
 let shopperCount = 0;
 async function saleWithOrders(stock: number, orderCount: number) {

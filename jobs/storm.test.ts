@@ -1,11 +1,9 @@
 import type { ChildProcess } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb } from "@/db/client";
+import { afterAll, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
-import { stopWebBoss } from "./boss";
 
 // The flash-sale storm: 1,000 shoppers each clicking Buy twice, all at once, on a 300-unit sale,
 // drained by two real worker processes. Every accepted order must end final, with exactly the
@@ -15,18 +13,11 @@ const SHOPPERS = 1000;
 const STOCK = 300;
 const IN_FLIGHT = 150;
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const db = useTestDatabase();
 const workers: ChildProcess[] = [];
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
 
 afterAll(async () => {
   await Promise.all(workers.map((w) => stopProcess(w, "SIGKILL")));
-  await stopWebBoss();
-  await closeDb();
-  await db.drop();
 });
 
 async function storm(tag: string) {

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
+import { stopWebBoss } from "@/jobs/boss";
+import { closeDb } from "../client";
 import { migrate } from "../migrate";
 
 /** Creates an empty, migrated database for one test file and points the app's pool at it. */
@@ -24,4 +26,27 @@ export async function freshDatabase(): Promise<{ url: string; sql: postgres.Sql;
       await a.end();
     },
   };
+}
+
+export type TestDatabase = { url: string; sql: postgres.Sql };
+
+/**
+ * Registers a fresh database for the calling test file: created before its tests, and after them the
+ * app's pool and pg-boss are closed and the database dropped. Fields are filled in by `beforeAll`.
+ */
+export function useTestDatabase(): TestDatabase {
+  const handle = {} as TestDatabase;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const db = await freshDatabase();
+    handle.url = db.url;
+    handle.sql = db.sql;
+    drop = db.drop;
+  });
+  afterAll(async () => {
+    await stopWebBoss();
+    await closeDb();
+    await drop?.();
+  });
+  return handle;
 }

@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
 import * as one from "./[id]/route";
 import * as list from "./route";
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
-
-afterAll(async () => {
-  await closeDb();
-  await db.drop();
-});
+const db = useTestDatabase();
 
 const hour = 3600_000;
 

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signToken } from "@/app/_lib/cookies";
-import { closeDb } from "@/db/client";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import * as session from "./route";
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
-
-afterAll(async () => {
-  await closeDb();
-  await db.drop();
-});
+const db = useTestDatabase();
 
 const signIn = (body: unknown, headers: Record<string, string> = {}) => call(session.POST, "/api/session", { method: "POST", body, headers });
 

@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { allocateOrders } from "@/db/allocation";
-import { closeDb } from "@/db/client";
 import { createSale } from "@/db/sales";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
-import { stopWebBoss } from "@/jobs/boss";
 import * as list from "../route";
 import * as order from "./route";
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
-
-afterAll(async () => {
-  await stopWebBoss();
-  await closeDb();
-  await db.drop();
-});
+useTestDatabase();
 
 const get = (id: string, cookie: string) => call(order.GET, `/api/orders/${id}`, { params: { id }, cookie });
 

@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb } from "@/db/client";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createSale, type NewSale } from "@/db/sales";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
-import { stopWebBoss } from "@/jobs/boss";
 import * as session from "@/app/api/session/route";
 import * as orders from "./route";
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const db = useTestDatabase();
 let cookie: string;
 
 const hour = 3600_000;
@@ -36,15 +34,8 @@ function buy(saleId: string, options: Parameters<typeof call>[2] = {}) {
 }
 
 beforeAll(async () => {
-  db = await freshDatabase();
   const res = await call(session.POST, "/api/session", { method: "POST", body: { email: "shopper@example.com" } });
   cookie = cookieFrom(res.res);
-});
-
-afterAll(async () => {
-  await stopWebBoss();
-  await closeDb();
-  await db.drop();
 });
 
 describe("POST /api/sales/:id/orders", () => {
