@@ -13,6 +13,17 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   WORKERS: z.coerce.number().int().min(0).max(64).default(1),
   ORDER_BACKLOG_MAX: z.coerce.number().int().min(1).optional(),
+  // A sale admits at most remaining × (1 + slack) pending orders; the rest are told sold out at once.
+  ORDER_ADMISSION_SLACK: z.coerce.number().min(0).max(1000).default(0.1),
+  // Token buckets: a steady rate per second plus a burst allowance refilled every 10 s.
+  RATE_LIMIT_SHOPPER_PER_SECOND: z.coerce.number().int().min(1).default(5),
+  RATE_LIMIT_SHOPPER_BURST: z.coerce.number().int().min(0).default(10),
+  RATE_LIMIT_IP_PER_SECOND: z.coerce.number().int().min(1).default(100),
+  RATE_LIMIT_IP_BURST: z.coerce.number().int().min(0).default(400),
+  RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  // Honour the client address in X-Forwarded-For (its last entry) only behind a proxy that sets it.
+  TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

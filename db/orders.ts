@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, sql } from "drizzle-orm";
-import { fromDrizzle } from "pg-boss";
+import { and, desc, eq, getTableColumns, or, sql } from "drizzle-orm";
+import { fromDrizzle, type PgBoss } from "pg-boss";
 import { webBoss } from "@/jobs/boss";
 import { PLACE_ORDER, type PlaceOrderJob } from "@/jobs/queues";
+import { reserveAdmission, type Reservation } from "./admission";
 import { getDb } from "./client";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
@@ -41,49 +42,105 @@ const positionInLine = sql<number | null>`CASE WHEN "orders"."status" = 'pending
   WHERE ahead.sale_id = "orders"."sale_id" AND ahead.status = 'pending' AND ahead.seq < "orders"."seq"
 ) END`;
 
-export type PlaceOrderResult = { order: Order; isNew: boolean };
+export type PlaceOrderResult = {
+  order: Order;
+  /** A new order was admitted by this request (202). */
+  isNew: boolean;
+  /** The answer replays the order first placed with this request's Idempotency-Key. */
+  isReplay: boolean;
+};
+
+export type PlaceOrderInput = {
+  saleId: string;
+  userId: string;
+  idempotencyKey?: string | null;
+  /** The caller's rate limits: run after the sale checks, before any database work. */
+  checkRateLimits?: () => Promise<void> | void;
+  now?: number;
+};
 
 /**
- * Admits a Buy: checks the sale (from the one-second cache), then in ONE transaction inserts the
- * pending order and sends its allocation job, so an order exists if and only if its job does.
- * A repeat from the same shopper returns the order they already have.
+ * Admits a Buy, cheapest checks first: the sale (from the one-second cache), the caller's rate
+ * limits, the sale's admission gate and the backlog bound (from the 250 ms backlog snapshot), then
+ * ONE transaction inserting the pending order and sending its allocation job, so an order exists if
+ * and only if its job does. A repeat from the same shopper returns the order they already have;
+ * a retry with the same Idempotency-Key returns the order that key placed.
  */
-export async function placeOrder(input: { saleId: string; userId: string; idempotencyKey?: string | null; now?: number }): Promise<PlaceOrderResult> {
+export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const now = input.now ?? Date.now();
+  const key = input.idempotencyKey ?? null;
   const sale = await getSaleCached({ id: input.saleId }, now);
   if (!sale) throw new AppError("sale_not_found", "There is no sale with this id.");
   if (now < sale.startsAt.getTime()) {
     throw new AppError("sale_not_started", `This sale starts at ${sale.startsAt.toISOString()}.`);
   }
-  if (now >= sale.endsAt.getTime()) throw new AppError("sale_ended", "This sale has ended.");
-  // Sold-out fast path: once no unit is left, a Buy costs no write at all.
-  if (sale.remaining <= 0) throw new AppError("sold_out", "Every unit of this sale has been sold.");
+  let reservation: Reservation;
+  try {
+    if (now >= sale.endsAt.getTime()) throw new AppError("sale_ended", "This sale has ended.");
+    // Sold-out fast path: once no unit is left, a Buy costs no write at all.
+    if (sale.remaining <= 0) throw new AppError("sold_out", "Every unit of this sale has been sold.");
+    await input.checkRateLimits?.();
+    reservation = await reserveAdmission({ saleId: sale.id, remaining: sale.remaining });
+  } catch (err) {
+    // A retry of a Buy that was admitted gets its first answer even once the sale is over.
+    if (key && err instanceof AppError && (err.code === "sold_out" || err.code === "sale_ended")) {
+      const replay = await findOrderByIdempotencyKey({ userId: input.userId, idempotencyKey: key });
+      if (replay) return { order: replay, isNew: false, isReplay: true };
+    }
+    throw err;
+  }
 
-  const boss = await webBoss();
+  let isNew = false;
+  try {
+    const boss = await webBoss();
+    const result = await insertOrderWithJob({ boss, saleId: sale.id, userId: input.userId, idempotencyKey: key });
+    isNew = result.isNew;
+    return result;
+  } finally {
+    reservation.settle(isNew);
+  }
+}
+
+/**
+ * The admission transaction: INSERT (its RETURNING computes the place in line), the job's INSERT
+ * through pg-boss on the same connection, COMMIT. A conflict on either unique index (one order per
+ * shopper per sale; one per Idempotency-Key) returns the existing order instead.
+ */
+async function insertOrderWithJob({ boss, saleId, userId, idempotencyKey }: { boss: PgBoss; saleId: string; userId: string; idempotencyKey: string | null }): Promise<PlaceOrderResult> {
   const id = randomUUID();
   return getDb().transaction(async (tx) => {
     const [inserted] = await tx
       .insert(orders)
-      .values({ id, saleId: sale.id, userId: input.userId, idempotencyKey: input.idempotencyKey ?? null })
-      .onConflictDoNothing({ target: [orders.saleId, orders.userId] })
-      .returning();
+      .values({ id, saleId, userId, idempotencyKey })
+      .onConflictDoNothing()
+      .returning({ ...getTableColumns(orders), position: positionInLine });
     if (inserted) {
-      const job: PlaceOrderJob = { orderId: id, saleId: sale.id };
+      const job: PlaceOrderJob = { orderId: id, saleId };
       await boss.send(PLACE_ORDER, job, { db: fromDrizzle(tx, sql) });
-      const [{ position } = { position: 0 }] = await tx
-        .select({ position: positionInLine })
-        .from(orders)
-        .where(eq(orders.id, id));
-      return { order: toOrder({ ...inserted, position }), isNew: true };
+      return { order: toOrder(inserted), isNew: true, isReplay: false };
     }
+    // The order this key placed wins over the shopper's order in this sale.
+    const sameKey = idempotencyKey === null ? undefined : eq(orders.idempotencyKey, idempotencyKey);
     const [existing] = await tx
       .select({ order: orders, position: positionInLine })
       .from(orders)
-      .where(and(eq(orders.saleId, sale.id), eq(orders.userId, input.userId)))
+      .where(and(eq(orders.userId, userId), sameKey ? or(sameKey, eq(orders.saleId, saleId)) : eq(orders.saleId, saleId)))
+      .orderBy(sameKey ? desc(sameKey) : desc(orders.seq))
       .limit(1);
     if (!existing) throw new Error("order conflict without an existing order");
-    return { order: toOrder({ ...existing.order, position: existing.position }), isNew: false };
+    const isReplay = idempotencyKey !== null && existing.order.idempotencyKey === idempotencyKey;
+    return { order: toOrder({ ...existing.order, position: existing.position }), isNew: false, isReplay };
   });
+}
+
+/** The order a shopper placed with this Idempotency-Key, if any (one indexed read). */
+export async function findOrderByIdempotencyKey({ userId, idempotencyKey }: { userId: string; idempotencyKey: string }): Promise<Order | undefined> {
+  const [row] = await getDb()
+    .select({ order: orders, position: positionInLine })
+    .from(orders)
+    .where(and(eq(orders.userId, userId), eq(orders.idempotencyKey, idempotencyKey)))
+    .limit(1);
+  return row ? toOrder({ ...row.order, position: row.position }) : undefined;
 }
 
 /** One shopper's order; anyone else's, or an unknown or malformed id, is not found. */

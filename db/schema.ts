@@ -1,5 +1,5 @@
 import { sql, type InferSelectModel } from "drizzle-orm";
-import { bigint, check, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, doublePrecision, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const orderStatus = pgEnum("order_status", ["pending", "completed", "failed", "shipped", "cancelled"]);
 
@@ -56,11 +56,22 @@ export const orders = pgTable(
   (t) => [
     uniqueIndex("orders_sale_user_uq").on(t.saleId, t.userId),
     // Only pending orders are in a line; the partial index keeps `position` a short range count.
+    // An Idempotency-Key names one order per shopper, whatever sale or body a retry carries.
+    uniqueIndex("orders_user_idempotency_uq").on(t.userId, t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
     index("orders_pending_line_idx").on(t.saleId, t.seq).where(sql`${t.status} = 'pending'`),
     index("orders_user_created_idx").on(t.userId, t.createdAt),
     index("orders_sale_status_idx").on(t.saleId, t.status),
   ],
 );
+
+// Each worker process pushes its metrics here every few seconds, so the web's /api/metrics can show
+// them without a port per worker; `drainPerSecond` is what it settles per second of allocation work.
+export const workerMetrics = pgTable("worker_metrics", {
+  instance: text("instance").primaryKey(),
+  metrics: jsonb("metrics").notNull(),
+  drainPerSecond: doublePrecision("drain_per_second"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
 export type User = InferSelectModel<typeof users>;
 export type SaleRow = InferSelectModel<typeof sales>;

@@ -6,16 +6,24 @@ export const MAX_BODY_BYTES = 16 * 1024;
 type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
 
 /** Wraps a route handler: an AppError becomes its JSON answer; anything else is logged and a 500. */
-export function route<C>(handler: Handler<C>): Handler<C> {
+export function route<C>(handler: Handler<C>, hooks: { onError?: (err: AppError) => void } = {}): Handler<C> {
   return async (req, ctx) => {
     try {
-      return await handler(req, ctx);
+      const res = await handler(req, ctx);
+      if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: res.status }, "request");
+      return res;
     } catch (err) {
-      if (err instanceof AppError) return err.toResponse();
-      log.error({ err, method: req.method, path: new URL(req.url).pathname }, "unhandled error");
-      return new AppError("internal_error", "Something went wrong on our side. Please try again.").toResponse();
+      const appError = err instanceof AppError ? err : internalError(err, req);
+      hooks.onError?.(appError);
+      if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: appError.status, code: appError.code }, "request");
+      return appError.toResponse();
     }
   };
+}
+
+function internalError(err: unknown, req: Request): AppError {
+  log.error({ err, method: req.method, path: new URL(req.url).pathname }, "unhandled error");
+  return new AppError("internal_error", "Something went wrong on our side. Please try again.");
 }
 
 /**

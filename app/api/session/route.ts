@@ -2,12 +2,14 @@ import { z } from "zod";
 import { AppError } from "@/db/errors";
 import { getUserById, upsertUserByEmail } from "@/db/users";
 import { describeIssues, readJsonObject, route } from "@/app/_lib/http";
+import { limitShopperLogin } from "@/app/_lib/rate-limit";
 import { clearedSessionCookie, requireShopper, sessionCookie } from "@/app/_lib/session";
 
 const signInSchema = z.object({ email: z.email("must be an email address").max(254) }).strict();
 
 /** Sign in (or up) by email. */
 export const POST = route(async (req: Request) => {
+  await limitShopperLogin(req);
   const parsed = signInSchema.safeParse(await readJsonObject(req));
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   const user = await upsertUserByEmail({ email: parsed.data.email });

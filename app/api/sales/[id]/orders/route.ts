@@ -1,26 +1,40 @@
 import { AppError } from "@/db/errors";
+import { recordRejection, webMetrics } from "@/db/metrics";
 import { placeOrder } from "@/db/orders";
 import { readJsonObject, route } from "@/app/_lib/http";
+import { limitOrderAttempt } from "@/app/_lib/rate-limit";
 import { requireShopper } from "@/app/_lib/session";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
- * Buy. Cheapest checks first (body, JSON, session), then the sale checks and the one admission
- * transaction in placeOrder. Answers at once: allocation happens later, in a worker.
+ * Buy. Cheapest checks first (body, JSON, session), then placeOrder: the sale checks, the rate
+ * limits, the admission gate, the backlog bound and the one admission transaction. Answers at once:
+ * allocation happens later, in a worker. Every answer is counted and timed for /api/metrics.
  */
-export const POST = route(async (req: Request, ctx: RouteContext<"/api/sales/[id]/orders">) => {
-  await readJsonObject(req, { allowEmpty: true });
-  const idempotencyKey = req.headers.get("idempotency-key");
-  if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw new AppError("invalid_request", "Idempotency-Key must be 1 to 200 printable ASCII characters.");
-  }
-  const userId = requireShopper(req);
-  const { id: saleId } = await ctx.params;
+export const POST = route(
+  async (req: Request, ctx: RouteContext<"/api/sales/[id]/orders">) => {
+    const stopTimer = webMetrics().latency.startTimer();
+    try {
+      await readJsonObject(req, { allowEmpty: true });
+      const idempotencyKey = req.headers.get("idempotency-key");
+      if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new AppError("invalid_request", "Idempotency-Key must be 1 to 200 printable ASCII characters.");
+      }
+      const userId = requireShopper(req);
+      const { id: saleId } = await ctx.params;
 
-  const { order, isNew } = await placeOrder({ saleId, userId, idempotencyKey });
-  const statusUrl = `/api/orders/${order.id}`;
-  const headers: Record<string, string> = { "cache-control": "no-store" };
-  if (isNew) headers.location = statusUrl;
-  return Response.json({ order, statusUrl }, { status: isNew ? 202 : 200, headers });
-});
+      const { order, isNew, isReplay } = await placeOrder({ saleId, userId, idempotencyKey, checkRateLimits: () => limitOrderAttempt(req, userId) });
+      (isNew ? webMetrics().accepted : webMetrics().repeated).inc();
+      const statusUrl = `/api/orders/${order.id}`;
+      const headers: Record<string, string> = { "cache-control": "no-store" };
+      // A retry with the key that placed the order gets the first answer again: 202 and its Location.
+      if (isNew || isReplay) headers.location = statusUrl;
+      if (isReplay) headers["idempotent-replayed"] = "true";
+      return Response.json({ order, statusUrl }, { status: isNew || isReplay ? 202 : 200, headers });
+    } finally {
+      stopTimer();
+    }
+  },
+  { onError: (err) => recordRejection(err.code) },
+);

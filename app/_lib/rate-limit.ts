@@ -1,0 +1,73 @@
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { config } from "@/db/config";
+import { AppError } from "@/db/errors";
+
+// Rate limits live in each web process's memory: checking one costs microseconds and no database
+// round trip on the hot path. With N web processes behind a round-robin balancer a client may get
+// up to N times a limit; that is acceptable because limits only stop scripts hammering the app.
+// What must hold across processes (one order per shopper per sale, the admission gate, the backlog
+// bound) is enforced through Postgres, never by these buckets.
+
+type Limiter = { consume: (key: string) => Promise<unknown> };
+
+/** A token bucket: `perSecond` steadily, plus a burst allowance of `burst` that refills every 10 s. */
+function bucket(keyPrefix: string, perSecond: number, burst: number): Limiter {
+  const steady = new RateLimiterMemory({ keyPrefix, points: perSecond, duration: 1 });
+  if (burst === 0) return steady;
+  return new BurstyRateLimiter(steady, new RateLimiterMemory({ keyPrefix: `${keyPrefix}-burst`, points: burst, duration: 10 }));
+}
+
+function create() {
+  const cfg = config();
+  return {
+    orderShopper: bucket("order-shopper", cfg.RATE_LIMIT_SHOPPER_PER_SECOND, cfg.RATE_LIMIT_SHOPPER_BURST),
+    orderIp: bucket("order-ip", cfg.RATE_LIMIT_IP_PER_SECOND, cfg.RATE_LIMIT_IP_BURST),
+    shopperLogin: new RateLimiterMemory({ keyPrefix: "shopper-login", points: cfg.RATE_LIMIT_LOGIN_PER_MINUTE, duration: 60 }),
+  };
+}
+
+const holder = globalThis as unknown as { __flashSaleLimiters?: ReturnType<typeof create> };
+function limiters() {
+  holder.__flashSaleLimiters ??= create();
+  return holder.__flashSaleLimiters;
+}
+
+/** Takes one token for `key`, or throws 429 `rate_limited` with the seconds until one is free. */
+async function take(limiter: Limiter, key: string, message: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (err) {
+    if (!(err instanceof RateLimiterRes)) throw err;
+    throw new AppError("rate_limited", message, { retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) });
+  }
+}
+
+/**
+ * The client's address, as set by the app's own web server from the socket (jobs/web.ts), or the
+ * last X-Forwarded-For entry when TRUST_PROXY says a proxy in front sets it. Undefined for requests
+ * that came through neither (tests driving handlers in-process).
+ */
+export function clientIp(req: Request): string | undefined {
+  if (config().TRUST_PROXY) {
+    const forwarded = req.headers.get("x-forwarded-for");
+    const last = forwarded?.split(",").pop()?.trim();
+    if (last) return last;
+  }
+  return req.headers.get(CLIENT_IP_HEADER) ?? undefined;
+}
+
+/** Set by the web server on every request, overwriting whatever a client sent. */
+export const CLIENT_IP_HEADER = "x-flash-client-ip";
+
+/** The Buy limits: per shopper and per client address. */
+export async function limitOrderAttempt(req: Request, userId: string): Promise<void> {
+  await take(limiters().orderShopper, userId, "You are pressing Buy too fast. Wait a moment and try again.");
+  const ip = clientIp(req);
+  if (ip) await take(limiters().orderIp, ip, "Too many orders from your network. Wait a moment and try again.");
+}
+
+/** Shopper sign-in attempts, per client address. */
+export async function limitShopperLogin(req: Request): Promise<void> {
+  const ip = clientIp(req);
+  if (ip) await take(limiters().shopperLogin, ip, "Too many sign-in attempts. Wait a minute and try again.");
+}

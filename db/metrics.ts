@@ -1,0 +1,80 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { log } from "./log";
+
+// Metrics of the web process. Kept on globalThis: Next.js may load this module once per route
+// bundle, and a metric registered twice would throw.
+
+/** A registry with the process metrics of this process, labelled so web and worker series stay apart. */
+export function processRegistry(role: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role, instance: `${role}-${process.pid}` });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+function create() {
+  const registry = processRegistry("web");
+  return {
+    registry,
+    accepted: new Counter({ name: "orders_accepted_total", help: "Orders admitted (202), each with its allocation job.", registers: [registry] }),
+    repeated: new Counter({ name: "orders_repeated_total", help: "Buys answered with the shopper's existing order (repeat click or Idempotency-Key replay).", registers: [registry] }),
+    rejected: new Counter({
+      name: "orders_rejected_total",
+      help: "Buys rejected before any write, by error code.",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    overflow: new Counter({ name: "order_queue_overflow_total", help: "Buys answered 503 busy because the order backlog was over its bound.", registers: [registry] }),
+    latency: new Histogram({
+      name: "order_admission_seconds",
+      help: "Time to answer a Buy, whatever the answer.",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    depth: new Gauge({ name: "order_queue_depth", help: "Pending orders (the allocation backlog) as this web process last measured it.", registers: [registry] }),
+    backlogMax: new Gauge({ name: "order_backlog_max", help: "The backlog bound in force: above it new Buys get 503 busy.", registers: [registry] }),
+    drainRate: new Gauge({ name: "order_drain_per_second", help: "Orders the workers settle per second, as measured by them.", registers: [registry] }),
+    deadLetters: new Gauge({ name: "order_dead_letters", help: "Allocation jobs in the dead-letter queue.", registers: [registry] }),
+    stockRemaining: new Gauge({
+      name: "sale_stock_remaining",
+      help: "Units left in each live sale.",
+      labelNames: ["sale_id"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type WebMetrics = ReturnType<typeof create>;
+
+const holder = globalThis as unknown as { __flashSaleWebMetrics?: WebMetrics; __flashSaleRejections?: Map<string, number> };
+
+export function webMetrics(): WebMetrics {
+  holder.__flashSaleWebMetrics ??= create();
+  return holder.__flashSaleWebMetrics;
+}
+
+// A storm of rejections must not write a log line per request (logging is synchronous I/O on the
+// hot path): they are counted here and summed up in one line every few seconds.
+const SUMMARY_EVERY_MS = 5000;
+
+export function recordRejection(code: string): void {
+  webMetrics().rejected.inc({ reason: code });
+  if (code === "busy") webMetrics().overflow.inc();
+  let counts = holder.__flashSaleRejections;
+  if (!counts) {
+    counts = new Map();
+    holder.__flashSaleRejections = counts;
+    const timer = setInterval(flushRejectionSummary, SUMMARY_EVERY_MS);
+    timer.unref();
+  }
+  counts.set(code, (counts.get(code) ?? 0) + 1);
+}
+
+/** Logs the rejections counted since the last summary, if any. */
+export function flushRejectionSummary(): void {
+  const counts = holder.__flashSaleRejections;
+  if (!counts || counts.size === 0) return;
+  const byReason = Object.fromEntries(counts);
+  counts.clear();
+  log.info({ rejected: byReason, windowSeconds: SUMMARY_EVERY_MS / 1000 }, "orders rejected");
+}
