@@ -4,6 +4,7 @@ import { allocateOrders } from "@/db/allocation";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
 import { PLACE_ORDER } from "./queues";
+import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch } from "./worker-metrics";
 
 export const name = PLACE_ORDER;
 
@@ -35,13 +36,26 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
     if (parsed.success) valid.push({ id: job.id, orderId: parsed.data.orderId });
     else results.push({ id: job.id, status: "deadletter", output: { message: "malformed place-order payload", data: job.data } });
   }
-  const outcome = await withTransientRetry("allocate", () => allocateOrders(valid.map((v) => v.orderId)));
+  let outcome;
+  try {
+    outcome = await withTransientRetry("allocate", () => allocateOrders(valid.map((v) => v.orderId)));
+  } catch (err) {
+    jobsFailed.inc(jobs.length);
+    throw err;
+  }
   const missing = new Set(outcome.missing);
   for (const { id, orderId } of valid) {
     results.push(missing.has(orderId) ? { id, status: "failed", output: { message: `order ${orderId} does not exist` } } : { id, status: "completed" });
   }
+  const ended = performance.now();
   const malformed = jobs.length - valid.length;
+  batchSeconds.observe((ended - started) / 1000);
+  recordBatch(jobs.length, started, ended);
+  jobsProcessed.inc(jobs.length - malformed - missing.size);
+  jobsFailed.inc(malformed + missing.size);
+  ordersSettled.inc({ outcome: "completed" }, outcome.completed);
+  ordersSettled.inc({ outcome: "failed" }, outcome.failed);
   if (malformed > 0 || missing.size > 0) log.warn({ malformed, missing: missing.size }, "place-order jobs that cannot be allocated");
-  log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, ms: Math.round(performance.now() - started) }, "allocated batch");
+  log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, ms: Math.round(ended - started) }, "allocated batch");
   return results;
 }

@@ -5,6 +5,7 @@ import { migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
 import { createBoss } from "./boss";
 import * as placeOrder from "./place-order";
+import { startMetricsPush } from "./worker-metrics";
 
 /** `npm run worker`: drains the order queue into allocation transactions until told to stop. */
 async function main(): Promise<void> {
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const boss = createBoss("worker");
   await boss.start();
   await boss.work(placeOrder.name, placeOrder.workOptions, placeOrder.handler);
+  const stopMetricsPush = startMetricsPush();
   log.info({ queue: placeOrder.name, ...placeOrder.workOptions }, "worker ready");
 
   let isStopping = false;
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
     // Stops fetching, waits for the handler in flight; a batch still running at the timeout is
     // failed back to the queue, and its allocation either committed or changed nothing.
     await boss.stop({ graceful: true, timeout: 10_000 }).catch((err) => log.error({ err }, "stopping pg-boss"));
+    await stopMetricsPush();
     await closeDb();
     log.info("worker stopped");
     process.exit(0);

@@ -1,18 +1,14 @@
-import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { checkHealth } from "@/db/health";
 import { route } from "@/app/_lib/http";
 
 export const dynamic = "force-dynamic";
 
-/** 200 when Postgres answers and the queue's schema is in place; 503 otherwise. */
+/** 200 when Postgres and the queue answer; 503 otherwise, or while this process is shutting down. */
 export const GET = route(async () => {
-  try {
-    await getDb().execute(sql`SELECT 1 FROM pgboss.version LIMIT 1`);
-    return Response.json({ status: "ok" }, { headers: { "cache-control": "no-store" } });
-  } catch {
-    return Response.json(
-      { error: { code: "unavailable", message: "The database or the queue is not answering." } },
-      { status: 503, headers: { "cache-control": "no-store", "retry-after": "2" } },
-    );
-  }
+  const problem = await checkHealth();
+  if (!problem) return Response.json({ status: "ok" }, { headers: { "cache-control": "no-store" } });
+  return Response.json(
+    { error: { code: "unavailable", message: problem } },
+    { status: 503, headers: { "cache-control": "no-store", "retry-after": "2" } },
+  );
 });

@@ -1,0 +1,23 @@
+import { timingSafeEqual } from "node:crypto";
+import { config } from "@/db/config";
+import { AppError } from "@/db/errors";
+import { renderMetrics } from "@/db/metrics-scrape";
+import { route } from "@/app/_lib/http";
+
+export const dynamic = "force-dynamic";
+
+/** Prometheus text. With METRICS_TOKEN set, only `Authorization: Bearer <token>` may read it. */
+export const GET = route(async (req: Request) => {
+  const token = config().METRICS_TOKEN;
+  if (token && !isBearer(req.headers.get("authorization"), token)) {
+    throw new AppError("unauthenticated", "Send the metrics token as Authorization: Bearer <token>.");
+  }
+  const { text, contentType } = await renderMetrics();
+  return new Response(text, { headers: { "content-type": contentType, "cache-control": "no-store" } });
+});
+
+function isBearer(header: string | null, token: string): boolean {
+  const given = Buffer.from(header ?? "");
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

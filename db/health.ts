@@ -1,0 +1,42 @@
+import { sql } from "drizzle-orm";
+import { PLACE_ORDER } from "@/jobs/queues";
+import { getDb } from "./client";
+
+// A health check must answer fast even when the database does not: it gives up after this long.
+const TIMEOUT_MS = 1500;
+
+const holder = globalThis as unknown as { __flashSaleDraining?: boolean };
+
+/** Marks this process as shutting down: health answers 503 so a balancer stops sending it work. */
+export function markDraining(): void {
+  holder.__flashSaleDraining = true;
+}
+
+export function isDraining(): boolean {
+  return holder.__flashSaleDraining === true;
+}
+
+/**
+ * Undefined when healthy, else what is wrong. One cheap round trip: Postgres answers, and the
+ * order queue exists in pg-boss's schema.
+ */
+export async function checkHealth(): Promise<string | undefined> {
+  if (isDraining()) return "This server is shutting down.";
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), TIMEOUT_MS);
+  });
+  try {
+    const answer = await Promise.race([
+      getDb().execute<{ ok: number }>(sql`SELECT 1 AS ok FROM pgboss.queue WHERE name = ${PLACE_ORDER}`),
+      timeout,
+    ]);
+    if (answer === "timeout") return `The database did not answer within ${TIMEOUT_MS} ms.`;
+    if (answer.length === 0) return "The order queue does not exist.";
+    return undefined;
+  } catch {
+    return "The database or the queue is not answering.";
+  } finally {
+    clearTimeout(timer);
+  }
+}

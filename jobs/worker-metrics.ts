@@ -1,0 +1,81 @@
+import { lt, sql } from "drizzle-orm";
+import { Counter, Histogram } from "prom-client";
+import { getDb } from "@/db/client";
+import { log } from "@/db/log";
+import { processRegistry } from "@/db/metrics";
+import { workerMetrics } from "@/db/schema";
+
+// The worker's metrics. A worker has no HTTP port: every PUSH_EVERY_MS it writes its registry (as
+// JSON) into `worker_metrics`, and the web's /api/metrics shows every live worker's series. The
+// same row carries the drain rate the web's backlog bound is sized from.
+
+const PUSH_EVERY_MS = 2000;
+// The drain rate is measured over the last this-many batches: orders settled per second of work.
+const WINDOW_BATCHES = 50;
+
+export const instance = `worker-${process.pid}`;
+export const registry = processRegistry("worker");
+
+export const jobsProcessed = new Counter({ name: "jobs_processed_total", help: "Allocation jobs completed by this worker.", registers: [registry] });
+export const jobsFailed = new Counter({ name: "jobs_failed_total", help: "Allocation jobs whose batch failed (retried by pg-boss, then dead-lettered).", registers: [registry] });
+export const ordersSettled = new Counter({
+  name: "orders_settled_total",
+  help: "Orders moved out of pending by allocation, by outcome.",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+export const batchSeconds = new Histogram({
+  name: "allocation_batch_seconds",
+  help: "Time of one allocation batch transaction.",
+  buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+});
+
+const recent: { jobs: number; seconds: number }[] = [];
+
+/** Records one batch for the drain rate. */
+export function recordBatch(jobs: number, seconds: number): void {
+  recent.push({ jobs, seconds });
+  if (recent.length > WINDOW_BATCHES) recent.shift();
+}
+
+/** Jobs settled per second of allocation work over the recent batches, or null before any. */
+export function drainPerSecond(): number | null {
+  let jobs = 0;
+  let seconds = 0;
+  for (const b of recent) {
+    jobs += b.jobs;
+    seconds += b.seconds;
+  }
+  return seconds > 0 ? jobs / seconds : null;
+}
+
+/** Writes this worker's metrics and drain rate into the database. */
+export async function pushWorkerMetrics(): Promise<void> {
+  const metrics = await registry.getMetricsAsJSON();
+  const drain = drainPerSecond();
+  await getDb()
+    .insert(workerMetrics)
+    .values({ instance, metrics, drainPerSecond: drain, updatedAt: sql`now()` })
+    .onConflictDoUpdate({ target: workerMetrics.instance, set: { metrics, drainPerSecond: drain, updatedAt: sql`now()` } });
+}
+
+/** Pushes every couple of seconds until the returned function is called (which removes the row). */
+export function startMetricsPush(): () => Promise<void> {
+  const push = () => pushWorkerMetrics().catch((err) => log.warn({ err }, "could not push worker metrics"));
+  void push();
+  // Rows of workers that died without saying goodbye are cleared by the next worker to start.
+  void getDb()
+    .delete(workerMetrics)
+    .where(lt(workerMetrics.updatedAt, sql`now() - interval '1 hour'`))
+    .catch(() => {});
+  const timer = setInterval(push, PUSH_EVERY_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await getDb()
+      .delete(workerMetrics)
+      .where(sql`${workerMetrics.instance} = ${instance}`)
+      .catch((err) => log.warn({ err }, "could not remove worker metrics"));
+  };
+}
