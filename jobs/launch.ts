@@ -7,12 +7,11 @@ const root = path.resolve(__dirname, "..");
 
 type LaunchOptions = { env: NodeJS.ProcessEnv; stdio?: StdioOptions };
 
-/** `next start` of the production build, on host:port. */
+/** The production build behind the app's own server (jobs/web.ts, graceful on SIGTERM), on host:port. */
 export function spawnWeb({ port, host = "127.0.0.1", env, stdio = "inherit" }: LaunchOptions & { port: number; host?: string }): ChildProcess {
-  const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
-  return spawn(process.execPath, [next, "start", "-p", String(port), "-H", host], {
+  return spawn(process.execPath, ["--import", "tsx", path.join(root, "jobs", "web.ts")], {
     cwd: root,
-    env: { ...env, FLASH_ROLE: "web", NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...env, PORT: String(port), HOST: host, NODE_ENV: "production", FLASH_ROLE: "web", NEXT_TELEMETRY_DISABLED: "1" },
     stdio,
   });
 }

@@ -1,0 +1,70 @@
+import http from "node:http";
+import next from "next";
+import { closeDb } from "@/db/client";
+import { markDraining } from "@/db/health";
+import { log } from "@/db/log";
+import { flushRejectionSummary } from "@/db/metrics";
+import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
+import { stopWebBoss } from "./boss";
+
+// The web process: the production Next.js app behind our own node:http server. `next start` exits
+// 143 on SIGTERM and leaves the app's database pool to die with it; here a SIGTERM stops accepting
+// connections, lets every request in flight finish, closes pg-boss and the pool, and exits 0.
+
+const DRAIN_TIMEOUT_MS = 10_000;
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 3000);
+  const hostname = process.env.HOST ?? "127.0.0.1";
+  const app = next({ dev: false, dir: process.cwd(), hostname, port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  let isStopping = false;
+  let inFlight = 0;
+  const server = http.createServer((req, res) => {
+    // The client's address comes from the socket, never from a header the client could write.
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
+    // While draining, every answer also closes its connection so keep-alive clients move on.
+    if (isStopping) res.setHeader("connection", "close");
+    inFlight++;
+    res.once("close", () => inFlight--);
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err }, "request failed outside the app");
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, hostname, resolve);
+  });
+  log.info({ url: `http://${hostname}:${port}` }, "web ready");
+
+  const stop = async (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    markDraining();
+    log.info({ signal, inFlight }, "web stopping: finishing the requests in flight");
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), DRAIN_TIMEOUT_MS).unref());
+    if ((await Promise.race([closed, timeout])) === "timeout") {
+      log.warn({ inFlight }, "requests still open after the drain timeout; closing their connections");
+      server.closeAllConnections();
+    }
+    await app.close().catch((err: unknown) => log.error({ err }, "closing Next.js"));
+    flushRejectionSummary();
+    await stopWebBoss();
+    await closeDb();
+    log.info("web stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err) => {
+  log.fatal({ err }, "web failed to start");
+  process.exit(1);
+});
