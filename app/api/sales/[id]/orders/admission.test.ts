@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/db/client";
+import { createSale } from "@/db/sales";
+import { freshDatabase } from "@/db/testing/database";
+import { call, cookieFrom } from "@/db/testing/http";
+import { pool } from "@/db/testing/processes";
+import { stopWebBoss } from "@/jobs/boss";
+import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
+import * as session from "@/app/api/session/route";
+import * as orders from "./route";
+
+// Small per-address limits so a test can reach them; the per-shopper limit keeps its defaults
+// (5 a second plus a burst of 10), which is what a human meets. Read when the limiters are first used.
+process.env.RATE_LIMIT_IP_PER_SECOND = "3";
+process.env.RATE_LIMIT_IP_BURST = "0";
+process.env.RATE_LIMIT_LOGIN_PER_MINUTE = "3";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+const hour = 3600_000;
+let shopperCount = 0;
+
+const sale = (stock = 10) =>
+  createSale({ name: "Admission test", priceCents: 1000, originalPriceCents: 2000, stock, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+
+async function shopper(): Promise<string> {
+  const res = await call(session.POST, "/api/session", { method: "POST", body: { email: `admission-${++shopperCount}-${Date.now()}@example.com` } });
+  expect(res.status).toBe(200);
+  return cookieFrom(res.res);
+}
+
+function buy(saleId: string, cookie: string, options: { headers?: Record<string, string>; body?: unknown } = {}) {
+  return call(orders.POST, `/api/sales/${saleId}/orders`, { method: "POST", params: { id: saleId }, cookie, ...options });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function counts(saleId: string) {
+  const [row] = await db.sql`
+    SELECT (SELECT count(*)::int FROM orders WHERE sale_id = ${saleId}) AS orders,
+           (SELECT count(*)::int FROM orders WHERE sale_id = ${saleId} AND status = 'pending') AS pending,
+           (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${saleId}) AS jobs`;
+  return row as { orders: number; pending: number; jobs: number };
+}
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await stopWebBoss();
+  await closeDb();
+  await db.drop();
+});
+
+describe("rate limits", () => {
+  it("stop a shopper who presses Buy like a script with 429 and Retry-After, and let them back after it", async () => {
+    const { id } = await sale();
+    const cookie = await shopper();
+    const answers = [];
+    for (let i = 0; i < 40; i++) answers.push(await buy(id, cookie));
+    // A human's pace: the first fifteen presses (5 a second plus a burst of 10) all get their order.
+    expect(answers.slice(0, 15).map((a) => a.status)).toEqual([202, ...Array(14).fill(200)]);
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const a of limited) {
+      expect(a.json).toEqual({ error: { code: "rate_limited", message: expect.any(String) } });
+      const retryAfter = Number(a.headers.get("retry-after"));
+      expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 10).toBe(true);
+    }
+    const last = limited.at(-1)!;
+    await sleep(Number(last.headers.get("retry-after")) * 1000 + 50);
+    const after = await buy(id, cookie);
+    expect(after.status).toBe(200);
+    expect(after.json.order.id).toBe(answers[0]!.json.order.id);
+    expect(await counts(id)).toMatchObject({ orders: 1, jobs: 1 });
+  });
+
+  it("limit one client address across shoppers, and not other addresses", async () => {
+    const { id } = await sale();
+    const shoppers = await Promise.all(Array.from({ length: 5 }, () => shopper()));
+    const fromOne = { [CLIENT_IP_HEADER]: "203.0.113.7" };
+    const statuses = [];
+    for (const cookie of shoppers.slice(0, 4)) statuses.push((await buy(id, cookie, { headers: fromOne })).status);
+    expect(statuses.slice(0, 3)).toEqual([202, 202, 202]);
+    expect(statuses[3]).toBe(429);
+    expect((await buy(id, shoppers[4]!, { headers: { [CLIENT_IP_HEADER]: "198.51.100.8" } })).status).toBe(202);
+    // The rejected shopper changed nothing and gets in once the address's bucket refills.
+    expect(await counts(id)).toMatchObject({ orders: 4, jobs: 4 });
+    await sleep(1100);
+    expect((await buy(id, shoppers[3]!, { headers: fromOne })).status).toBe(202);
+  });
+
+  it("limit shopper sign-ins per client address", async () => {
+    const from = { [CLIENT_IP_HEADER]: "192.0.2.44" };
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await call(session.POST, "/api/session", { method: "POST", headers: from, body: { email: `login-${i}-${Date.now()}@example.com` } });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.json).toEqual({ error: { code: "rate_limited", message: expect.any(String) } });
+        expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+        expect(Number(res.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+      }
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const [{ n }] = await db.sql`SELECT count(*)::int AS n FROM users WHERE email LIKE 'login-3-%'`;
+    expect(n).toBe(0);
+  });
+});
+
+describe("Idempotency-Key", () => {
+  it("returns the first answer for a retry, whatever the body or sale, and never makes a second order", async () => {
+    const [a, b] = [await sale(), await sale()];
+    const cookie = await shopper();
+    const key = { "idempotency-key": `buy-${Date.now()}` };
+    const first = await buy(a.id, cookie, { headers: key });
+    expect(first.status).toBe(202);
+
+    const retries = [
+      await buy(a.id, cookie, { headers: key, body: { note: "a different body", items: [1, 2, 3] } }),
+      await buy(b.id, cookie, { headers: key }),
+    ];
+    for (const retry of retries) {
+      expect(retry.status).toBe(202);
+      expect(retry.json.order.id).toBe(first.json.order.id);
+      expect(retry.json.order.saleId).toBe(a.id);
+      expect(retry.headers.get("location")).toBe(first.headers.get("location"));
+      expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    }
+    expect(await counts(a.id)).toMatchObject({ orders: 1, jobs: 1 });
+    expect(await counts(b.id)).toMatchObject({ orders: 0, jobs: 0 });
+
+    // Once the sale is sold out, the retry still gets its order; a Buy without the key is told sold out.
+    await db.sql`UPDATE sales SET remaining = 0 WHERE id = ${a.id}`;
+    await sleep(1100);
+    expect((await buy(a.id, cookie, { headers: key })).json.order.id).toBe(first.json.order.id);
+    expect((await buy(a.id, cookie)).status).toBe(410);
+
+    // Keys belong to a shopper: someone else's identical key is a new order of their own.
+    const other = await buy(b.id, await shopper(), { headers: key });
+    expect(other.status).toBe(202);
+    expect(other.json.order.id).not.toBe(first.json.order.id);
+  });
+
+  it("makes one order from many concurrent retries", async () => {
+    const { id } = await sale();
+    const cookie = await shopper();
+    const key = { "idempotency-key": `storm-${Date.now()}` };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => buy(id, cookie, { headers: key })));
+    expect(new Set(answers.map((a) => a.json.order.id)).size).toBe(1);
+    expect(answers.every((a) => a.status === 202)).toBe(true);
+    expect(answers.filter((a) => a.headers.get("idempotent-replayed") === null)).toHaveLength(1);
+    expect(await counts(id)).toMatchObject({ orders: 1, jobs: 1 });
+  });
+});
+
+describe("the admission gate", () => {
+  it("admits at most 50 × (1 + slack) pending orders on a 50-unit sale and tells the rest of 1,000 shoppers sold out at once", async () => {
+    const { id } = await sale(50);
+    const cookies = await pool(Array.from({ length: 1000 }, () => () => shopper()), 20);
+    const answers = await pool(cookies.map((cookie) => () => buy(id, cookie)), 50);
+    const byStatus = new Map<number, number>();
+    for (const a of answers) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
+    // Default slack 0.1: 55 orders may wait for 50 units; no worker runs, so all stay pending.
+    expect(Object.fromEntries(byStatus)).toEqual({ 202: 55, 410: 945 });
+    for (const a of answers.filter((x) => x.status === 410)) {
+      expect(a.json).toEqual({ error: { code: "sold_out", message: expect.any(String) } });
+    }
+    expect(await counts(id)).toEqual({ orders: 55, pending: 55, jobs: 55 });
+    // The stock itself is untouched until a worker allocates.
+    const [{ remaining }] = await db.sql`SELECT remaining FROM sales WHERE id = ${id}`;
+    expect(remaining).toBe(50);
+  });
+});
