@@ -110,7 +110,32 @@ describe("POST /api/sales/:id/orders", () => {
         return { saleId: (await sale()).id, options: { body: stream, headers: { "content-type": "application/json" } } };
       },
     },
+    {
+      name: "a declared Content-Length over 16 KiB, before any of the body is read",
+      status: 413,
+      code: "payload_too_large",
+      setup: async () => {
+        // A body that never arrives: answering at all proves it was not waited for.
+        const stream = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
+        return { saleId: (await sale()).id, options: { body: stream, headers: { "content-type": "application/json", "content-length": "1000000" } } };
+      },
+    },
+    {
+      name: "JSON nested 8,000 deep",
+      status: 400,
+      code: "invalid_request",
+      setup: async () => ({ saleId: (await sale()).id, options: { body: "[".repeat(8000) + "]".repeat(8000), headers: { "content-type": "application/json" } } }),
+    },
   ];
+
+  it("answers a deeply nested JSON object at once, without stalling the process", async () => {
+    const { id } = await sale();
+    const depth = 2500;
+    const started = performance.now();
+    const res = await buy(id, { body: '{"a":'.repeat(depth) + "1" + "}".repeat(depth), headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(202);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 
   for (const c of cases) {
     it(`answers ${c.status} ${c.code} for ${c.name}, and changes nothing`, async () => {
