@@ -103,8 +103,8 @@ describe("rate limits", () => {
       }
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
-    const [{ n }] = await db.sql`SELECT count(*)::int AS n FROM users WHERE email LIKE 'login-3-%'`;
-    expect(n).toBe(0);
+    const [row] = await db.sql`SELECT count(*)::int AS n FROM users WHERE email LIKE 'login-3-%'`;
+    expect(row!.n).toBe(0);
   });
 });
 
@@ -168,7 +168,7 @@ describe("the admission gate", () => {
     }
     expect(await counts(id)).toEqual({ orders: 55, pending: 55, jobs: 55 });
     // The stock itself is untouched until a worker allocates.
-    const [{ remaining }] = await db.sql`SELECT remaining FROM sales WHERE id = ${id}`;
-    expect(remaining).toBe(50);
+    const [row] = await db.sql`SELECT remaining FROM sales WHERE id = ${id}`;
+    expect(row!.remaining).toBe(50);
   });
 });

@@ -124,8 +124,8 @@ describe("the backlog bound", () => {
   it("adds the worker's own metrics once it drains the backlog, and counts dead letters", async () => {
     worker = startWorker(db.url);
     await waitFor(async () => {
-      const [{ n }] = await db.sql`SELECT count(*)::int AS n FROM orders WHERE status = 'pending'`;
-      return n === 0 ? true : undefined;
+      const [row] = await db.sql`SELECT count(*)::int AS n FROM orders WHERE status = 'pending'`;
+      return row!.n === 0 ? true : undefined;
     }, 30_000, "the worker to drain the backlog");
     const boss = await webBoss();
     await boss.send(PLACE_ORDER_DEAD, { orderId: "00000000-0000-4000-8000-000000000000", saleId: saleIds[0] });

@@ -1,0 +1,108 @@
+import http from "node:http";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnWeb, waitForHttp } from "../jobs/launch";
+import { expect, shopperEmail, test } from "./fixtures";
+
+type Answer = { status?: number; body?: string; cookie?: string; error?: string; answeredAt: number };
+
+/** One request on a connection of its own, so a refused connection is told apart from a lost answer. */
+function post(port: number, urlPath: string, options: { cookie?: string; json?: unknown } = {}): Promise<Answer> {
+  return new Promise((resolve) => {
+    const body = options.json === undefined ? undefined : JSON.stringify(options.json);
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: urlPath,
+        method: "POST",
+        agent: false,
+        headers: { ...(body ? { "content-type": "application/json" } : {}), ...(options.cookie ? { cookie: options.cookie } : {}) },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode, body: text, cookie: String(res.headers["set-cookie"] ?? "").split(";")[0], answeredAt: Date.now() }),
+        );
+      },
+    );
+    req.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message, answeredAt: Date.now() }));
+    req.end(body);
+  });
+}
+
+test("SIGTERM during a storm answers every request in flight, loses no order, and exits 0", async ({ db, createSale }) => {
+  test.setTimeout(120_000);
+  // A second web process of our own on the e2e database, so stopping it leaves the shared one up.
+  const port = (Number(process.env.E2E_PORT) || 3210) + 1;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-shutdown-"));
+  const web = spawnWeb({
+    port,
+    env: {
+      ...process.env,
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
+      DATA_DIR: dataDir,
+      SESSION_SECRET: "shutdown-test-session-secret-0123456789",
+      LOG_LEVEL: "warn",
+      // Every shopper here comes from 127.0.0.1: the per-address limits would be the test, not SIGTERM.
+      RATE_LIMIT_LOGIN_PER_MINUTE: "100000",
+      RATE_LIMIT_IP_PER_SECOND: "100000",
+      ORDER_BACKLOG_MAX: "100000",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const exited = new Promise<number | null>((resolve) => web.once("exit", (code) => resolve(code)));
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/api/health`, 60_000);
+    const sale = await createSale({ stock: 1000 });
+
+    const cookies: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const signIn = await post(port, "/api/session", { json: { email: shopperEmail(`term${i}`) } });
+      expect(signIn.status).toBe(200);
+      cookies.push(signIn.cookie!);
+    }
+
+    // The storm: 30 Buys in flight at a time; SIGTERM lands once a third have been answered.
+    let sigtermAt = 0;
+    let next = 0;
+    const answers: Answer[] = [];
+    await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        while (next < cookies.length) {
+          const cookie = cookies[next++]!;
+          const answer = await post(port, `/api/sales/${sale.id}/orders`, { cookie });
+          answers.push(answer);
+          if (!sigtermAt && answers.length >= 100) {
+            sigtermAt = Date.now();
+            web.kill("SIGTERM");
+          }
+        }
+      }),
+    );
+    expect(await exited).toBe(0);
+
+    const accepted = answers.filter((a) => a.status === 202);
+    const answeredAfterSigterm = answers.filter((a) => a.status !== undefined && a.answeredAt > sigtermAt);
+    // Requests already in the server when SIGTERM came were finished, not dropped.
+    expect(answeredAfterSigterm.length).toBeGreaterThan(0);
+    // Every other answer is a Buy: accepted, nothing else (no 5xx on the way down).
+    expect(answers.filter((a) => a.status !== undefined && a.status !== 202)).toEqual([]);
+    // Connections the server no longer accepted were refused or reset before reaching the app.
+    for (const a of answers.filter((x) => x.error)) expect(["ECONNREFUSED", "ECONNRESET"]).toContain(a.error);
+
+    // Nothing lost: every accepted order exists with its job, and no order exists that was not answered.
+    const ids = accepted.map((a) => (JSON.parse(a.body!) as { order: { id: string } }).order.id);
+    const [row] = await db`
+      SELECT (SELECT count(*)::int FROM orders WHERE sale_id = ${sale.id}) AS orders,
+             (SELECT count(*)::int FROM orders WHERE id = ANY(${ids}::uuid[])) AS answered,
+             (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${sale.id}) AS jobs`;
+    expect(row).toEqual({ orders: accepted.length, answered: accepted.length, jobs: accepted.length });
+  } finally {
+    if (web.exitCode === null && web.signalCode === null) web.kill("SIGKILL");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
