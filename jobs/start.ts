@@ -95,6 +95,10 @@ async function main(): Promise<void> {
     `  Settings: PORT=${cfg.PORT} WORKERS=${cfg.WORKERS} DATA_DIR=${cfg.DATA_DIR} LOG_LEVEL=${cfg.LOG_LEVEL}` +
       ` ORDER_BACKLOG_MAX=${cfg.ORDER_BACKLOG_MAX ?? "auto"} ADMIN_PASSWORD=${cfg.ADMIN_PASSWORD ? "(from env)" : "(generated)"}` +
       ` SESSION_SECRET=${cfg.SESSION_SECRET ? "(from env)" : "(generated)"}`,
+    `  Admission: ORDER_ADMISSION_SLACK=${cfg.ORDER_ADMISSION_SLACK} RATE_LIMIT_SHOPPER_PER_SECOND=${cfg.RATE_LIMIT_SHOPPER_PER_SECOND}` +
+      ` RATE_LIMIT_SHOPPER_BURST=${cfg.RATE_LIMIT_SHOPPER_BURST} RATE_LIMIT_IP_PER_SECOND=${cfg.RATE_LIMIT_IP_PER_SECOND}` +
+      ` RATE_LIMIT_IP_BURST=${cfg.RATE_LIMIT_IP_BURST} RATE_LIMIT_LOGIN_PER_MINUTE=${cfg.RATE_LIMIT_LOGIN_PER_MINUTE}` +
+      ` TRUST_PROXY=${cfg.TRUST_PROXY ? 1 : 0} METRICS_TOKEN=${cfg.METRICS_TOKEN ? "(from env)" : "(unset: /api/metrics is open)"}`,
     "  Press Ctrl-C to stop.",
     "",
   ];
