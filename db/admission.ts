@@ -18,7 +18,9 @@ const STALE_MS = 2000;
 export const ACCEPTABLE_WAIT_SECONDS = 2;
 // Until a worker has measured its drain rate, assume this many orders per second.
 export const DEFAULT_DRAIN_PER_SECOND = 1000;
-const MIN_BOUND = 200;
+// A floor for the measured bound: at low traffic batches are small and the measured rate is far
+// below what the workers can do once a storm fills their batches.
+const MIN_BOUND = 1000;
 const MAX_RETRY_AFTER_SECONDS = 60;
 
 type Snapshot = { seq: number; at: number; total: number; bySale: Map<string, number>; drainPerSecond?: number };

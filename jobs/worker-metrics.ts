@@ -10,7 +10,7 @@ import { workerMetrics } from "@/db/schema";
 // same row carries the drain rate the web's backlog bound is sized from.
 
 const PUSH_EVERY_MS = 2000;
-// The drain rate is measured over the last this-many batches: orders settled per second of work.
+// The drain rate is measured over the last this-many batches: jobs settled per second of busy time.
 const WINDOW_BATCHES = 50;
 
 export const instance = `worker-${process.pid}`;
@@ -32,10 +32,17 @@ export const batchSeconds = new Histogram({
 });
 
 const recent: { jobs: number; seconds: number }[] = [];
+// A gap shorter than this between two batches is pg-boss fetching and completing jobs while the
+// queue is busy: it is part of the drain time. A longer one is idleness and is left out.
+const BUSY_GAP_MS = 100;
+let lastBatchEnd = 0;
 
-/** Records one batch for the drain rate. */
-export function recordBatch(jobs: number, seconds: number): void {
-  recent.push({ jobs, seconds });
+/** Records one batch for the drain rate: `startedAt` and `endedAt` from performance.now(). */
+export function recordBatch(jobs: number, startedAt: number, endedAt: number): void {
+  const gap = startedAt - lastBatchEnd;
+  const busyMs = endedAt - startedAt + (lastBatchEnd > 0 && gap < BUSY_GAP_MS ? gap : 0);
+  lastBatchEnd = endedAt;
+  recent.push({ jobs, seconds: busyMs / 1000 });
   if (recent.length > WINDOW_BATCHES) recent.shift();
 }
 

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACCEPTABLE_WAIT_SECONDS, admissionCap, backlogStatus, DEFAULT_DRAIN_PER_SECOND } from "./admission";
+import { closeDb } from "./client";
+import { freshDatabase } from "./testing/database";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The status once a snapshot taken after now has landed (a recent one is served while it refreshes). */
+async function freshStatus() {
+  await sleep(300);
+  await backlogStatus();
+  await sleep(100);
+  return backlogStatus();
+}
+
+beforeAll(async () => {
+  delete process.env.ORDER_BACKLOG_MAX;
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await closeDb();
+  await db.drop();
+});
+
+describe("the backlog bound", () => {
+  it("is the workers' measured drain rate × the wait a shopper accepts, with a floor, and a default before any measurement", async () => {
+    expect(await backlogStatus()).toMatchObject({ bound: DEFAULT_DRAIN_PER_SECOND * ACCEPTABLE_WAIT_SECONDS, isMeasured: false, depth: 0 });
+
+    // Two live workers report 1,800 and 1,200 orders a second: 3,000 a second drains 6,000 in 2 s.
+    await db.sql`INSERT INTO worker_metrics (instance, metrics, drain_per_second) VALUES ('w1', '[]', 1800), ('w2', '[]', 1200)`;
+    expect(await freshStatus()).toMatchObject({ bound: 6000, drainPerSecond: 3000, isMeasured: true });
+
+    // A worker that stopped reporting no longer counts; a slow measurement keeps the floor.
+    await db.sql`UPDATE worker_metrics SET updated_at = now() - interval '1 minute' WHERE instance = 'w1'`;
+    await db.sql`UPDATE worker_metrics SET drain_per_second = 100 WHERE instance = 'w2'`;
+    expect(await freshStatus()).toMatchObject({ bound: 1000, drainPerSecond: 100 });
+  });
+});
+
+describe("the admission gate's cap", () => {
+  it("is remaining × (1 + slack), never below remaining", () => {
+    expect(admissionCap(50, 0.1)).toBe(55);
+    expect(admissionCap(300, 0.1)).toBe(330);
+    expect(admissionCap(3, 0.1)).toBe(3);
+    expect(admissionCap(1, 0)).toBe(1);
+    expect(admissionCap(300, 3)).toBe(1200);
+  });
+});
