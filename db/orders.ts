@@ -4,7 +4,7 @@ import { fromDrizzle, type PgBoss } from "pg-boss";
 import { webBoss } from "@/jobs/boss";
 import { PLACE_ORDER, type PlaceOrderJob } from "@/jobs/queues";
 import { reserveAdmission, type Reservation } from "./admission";
-import { getDb } from "./client";
+import { getDb, type DbOrTx } from "./client";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
 import { getSaleCached } from "./sales";
@@ -82,10 +82,15 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
     await input.checkRateLimits?.();
     reservation = await reserveAdmission({ saleId: sale.id, remaining: sale.remaining });
   } catch (err) {
-    // A retry of a Buy that was admitted gets its first answer even once the sale is over.
-    if (key && err instanceof AppError && (err.code === "sold_out" || err.code === "sale_ended")) {
-      const replay = await findOrderByIdempotencyKey({ userId: input.userId, idempotencyKey: key });
-      if (replay) return { order: replay, isNew: false, isReplay: true };
+    if (err instanceof AppError && (err.code === "sold_out" || err.code === "sale_ended")) {
+      // A retry of an admitted Buy gets its first answer even once the sale is over; a shopper the
+      // gate turns away while their own order waits in line (a repeat click) gets that order. The
+      // plain sold-out fast path stays read-free for everyone else.
+      const isGate = err.code === "sold_out" && sale.remaining > 0;
+      if (key || isGate) {
+        const existing = await findExistingOrder(getDb(), { userId: input.userId, saleId: isGate ? sale.id : undefined, idempotencyKey: key });
+        if (existing) return { ...existing, isNew: false };
+      }
     }
     throw err;
   }
@@ -119,28 +124,33 @@ async function insertOrderWithJob({ boss, saleId, userId, idempotencyKey }: { bo
       await boss.send(PLACE_ORDER, job, { db: fromDrizzle(tx, sql) });
       return { order: toOrder(inserted), isNew: true, isReplay: false };
     }
-    // The order this key placed wins over the shopper's order in this sale.
-    const sameKey = idempotencyKey === null ? undefined : eq(orders.idempotencyKey, idempotencyKey);
-    const [existing] = await tx
-      .select({ order: orders, position: positionInLine })
-      .from(orders)
-      .where(and(eq(orders.userId, userId), sameKey ? or(sameKey, eq(orders.saleId, saleId)) : eq(orders.saleId, saleId)))
-      .orderBy(sameKey ? desc(sameKey) : desc(orders.seq))
-      .limit(1);
+    const existing = await findExistingOrder(tx, { userId, saleId, idempotencyKey });
     if (!existing) throw new Error("order conflict without an existing order");
-    const isReplay = idempotencyKey !== null && existing.order.idempotencyKey === idempotencyKey;
-    return { order: toOrder({ ...existing.order, position: existing.position }), isNew: false, isReplay };
+    return { ...existing, isNew: false };
   });
 }
 
-/** The order a shopper placed with this Idempotency-Key, if any (one indexed read). */
-export async function findOrderByIdempotencyKey({ userId, idempotencyKey }: { userId: string; idempotencyKey: string }): Promise<Order | undefined> {
-  const [row] = await getDb()
+/**
+ * The order this Idempotency-Key placed (a replay), else the shopper's order in `saleId` (a repeat
+ * click). Both lookups are one read on a unique index.
+ */
+async function findExistingOrder(
+  db: DbOrTx,
+  { userId, saleId, idempotencyKey }: { userId: string; saleId?: string; idempotencyKey: string | null },
+): Promise<{ order: Order; isReplay: boolean } | undefined> {
+  const sameKey = idempotencyKey === null ? undefined : eq(orders.idempotencyKey, idempotencyKey);
+  const sameSale = saleId === undefined ? undefined : eq(orders.saleId, saleId);
+  if (!sameKey && !sameSale) return undefined;
+  const [row] = await db
     .select({ order: orders, position: positionInLine })
     .from(orders)
-    .where(and(eq(orders.userId, userId), eq(orders.idempotencyKey, idempotencyKey)))
+    .where(and(eq(orders.userId, userId), or(sameKey, sameSale)))
+    // The order this key placed wins over the shopper's order in this sale.
+    .orderBy(sameKey ? desc(sameKey) : desc(orders.seq))
     .limit(1);
-  return row ? toOrder({ ...row.order, position: row.position }) : undefined;
+  if (!row) return undefined;
+  const isReplay = idempotencyKey !== null && row.order.idempotencyKey === idempotencyKey;
+  return { order: toOrder({ ...row.order, position: row.position }), isReplay };
 }
 
 /** One shopper's order; anyone else's, or an unknown or malformed id, is not found. */

@@ -167,6 +167,11 @@ describe("the admission gate", () => {
       expect(a.json).toEqual({ error: { code: "sold_out", message: expect.any(String) } });
     }
     expect(await counts(id)).toEqual({ orders: 55, pending: 55, jobs: 55 });
+    // A shopper already in line who clicks again is shown their order, not told sold out.
+    const admitted = answers.findIndex((a) => a.status === 202);
+    const again = await buy(id, cookies[admitted]!);
+    expect(again.status).toBe(200);
+    expect(again.json.order.id).toBe(answers[admitted]!.json.order.id);
     // The stock itself is untouched until a worker allocates.
     const [row] = await db.sql`SELECT remaining FROM sales WHERE id = ${id}`;
     expect(row!.remaining).toBe(50);
