@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACCEPTABLE_WAIT_SECONDS, admissionCap, backlogStatus, DEFAULT_DRAIN_PER_SECOND } from "./admission";
-import { closeDb } from "./client";
-import { freshDatabase } from "./testing/database";
+import { useTestDatabase } from "./testing/database";
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+// The bound sized from the drain rate, not fixed by the environment.
+delete process.env.ORDER_BACKLOG_MAX;
+const db = useTestDatabase();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The status once a snapshot taken after now has landed (a recent one is served while it refreshes). */
@@ -13,16 +14,6 @@ async function freshStatus() {
   await sleep(100);
   return backlogStatus();
 }
-
-beforeAll(async () => {
-  delete process.env.ORDER_BACKLOG_MAX;
-  db = await freshDatabase();
-});
-
-afterAll(async () => {
-  await closeDb();
-  await db.drop();
-});
 
 describe("the backlog bound", () => {
   it("is the workers' measured drain rate × the wait a shopper accepts, with a floor, and a default before any measurement", async () => {

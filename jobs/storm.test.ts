@@ -9,6 +9,11 @@ import { buy, signInShoppers } from "@/db/testing/shoppers";
 // drained by two real worker processes. Every accepted order must end final, with exactly the
 // stock sold, and stay so when a worker is SIGKILLed in the middle of the drain.
 
+// This test is about allocation: every shopper is admitted and allocation fails the surplus. So the
+// admission gate (remaining × (1 + slack) pending per sale) is opened wide and the backlog bound lifted.
+process.env.ORDER_ADMISSION_SLACK = "10";
+process.env.ORDER_BACKLOG_MAX = "100000";
+
 const SHOPPERS = 1000;
 const STOCK = 300;
 const IN_FLIGHT = 150;

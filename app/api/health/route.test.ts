@@ -1,21 +1,12 @@
 import net from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
 import { markDraining } from "@/db/health";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
 import * as health from "./route";
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
-
-afterAll(async () => {
-  await closeDb();
-  await db.drop();
-});
+const db = useTestDatabase();
 
 describe("GET /api/health", () => {
   it("answers 200 when Postgres and the order queue answer", async () => {

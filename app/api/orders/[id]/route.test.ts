@@ -7,6 +7,10 @@ import { buy, signInShoppers } from "@/db/testing/shoppers";
 import * as list from "../route";
 import * as order from "./route";
 
+// These tests place more orders than there are units, to see allocation fail the surplus: the
+// admission gate (remaining × (1 + slack) pending per sale) is opened wide so every order gets in.
+process.env.ORDER_ADMISSION_SLACK = "10";
+
 useTestDatabase();
 
 const get = (id: string, cookie: string) => call(order.GET, `/api/orders/${id}`, { params: { id }, cookie });

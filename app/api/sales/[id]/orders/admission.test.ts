@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import { pool } from "@/db/testing/processes";
-import { stopWebBoss } from "@/jobs/boss";
 import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
 import * as session from "@/app/api/session/route";
 import * as orders from "./route";
@@ -15,7 +13,7 @@ process.env.RATE_LIMIT_IP_PER_SECOND = "3";
 process.env.RATE_LIMIT_IP_BURST = "0";
 process.env.RATE_LIMIT_LOGIN_PER_MINUTE = "3";
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const db = useTestDatabase();
 const hour = 3600_000;
 let shopperCount = 0;
 
@@ -41,16 +39,6 @@ async function counts(saleId: string) {
            (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${saleId}) AS jobs`;
   return row as { orders: number; pending: number; jobs: number };
 }
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
-
-afterAll(async () => {
-  await stopWebBoss();
-  await closeDb();
-  await db.drop();
-});
 
 describe("rate limits", () => {
   it("stop a shopper who presses Buy like a script with 429 and Retry-After, and let them back after it", async () => {

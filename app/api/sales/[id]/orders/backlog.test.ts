@@ -1,11 +1,10 @@
 import type { ChildProcess } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb } from "@/db/client";
+import { afterAll, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
-import { stopWebBoss, webBoss } from "@/jobs/boss";
+import { webBoss } from "@/jobs/boss";
 import { PLACE_ORDER_DEAD } from "@/jobs/queues";
 import * as metricsRoute from "@/app/api/metrics/route";
 import * as session from "@/app/api/session/route";
@@ -18,7 +17,7 @@ process.env.ORDER_ADMISSION_SLACK = "100";
 const METRICS_TOKEN = "metrics-token-for-the-backlog-test";
 process.env.METRICS_TOKEN = METRICS_TOKEN;
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const db = useTestDatabase();
 let worker: ChildProcess | undefined;
 const hour = 3600_000;
 
@@ -56,15 +55,8 @@ async function scrape(): Promise<string> {
   return res.text();
 }
 
-beforeAll(async () => {
-  db = await freshDatabase();
-});
-
 afterAll(async () => {
   if (worker) await stopProcess(worker);
-  await stopWebBoss();
-  await closeDb();
-  await db.drop();
 });
 
 describe("the backlog bound", () => {
