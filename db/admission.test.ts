@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ACCEPTABLE_WAIT_SECONDS, admissionCap, backlogStatus, DEFAULT_DRAIN_PER_SECOND } from "./admission";
+import { ACCEPTABLE_WAIT_SECONDS, admissionCap, backlogStatus, DEFAULT_DRAIN_PER_SECOND, isVisible, parsePgSnapshot } from "./admission";
 import { useTestDatabase } from "./testing/database";
 
 // The bound sized from the drain rate, not fixed by the environment.
@@ -37,5 +37,25 @@ describe("the admission gate's cap", () => {
     expect(admissionCap(3, 0.1)).toBe(3);
     expect(admissionCap(1, 0)).toBe(1);
     expect(admissionCap(300, 3)).toBe(1200);
+  });
+});
+
+describe("the backlog count's snapshot", () => {
+  it("tells which committed admissions a count already saw, from Postgres's own snapshot", async () => {
+    // Commit one transaction before a snapshot and keep one open across it.
+    const [before] = await db.sql`SELECT pg_current_xact_id()::text AS xid`;
+    let during = "";
+    let taken = "";
+    await db.sql.begin(async (tx) => {
+      const [row] = await tx`INSERT INTO worker_metrics (instance, metrics) VALUES ('snapshot-test', '[]') RETURNING pg_current_xact_id()::text AS xid`;
+      during = row!.xid;
+      const [snap] = await db.sql`SELECT pg_current_snapshot()::text AS s`;
+      taken = snap!.s;
+    });
+    const [after] = await db.sql`SELECT pg_current_xact_id()::text AS xid`;
+    const snapshot = parsePgSnapshot(taken);
+    expect(isVisible(BigInt(before!.xid), snapshot)).toBe(true);
+    expect(isVisible(BigInt(during), snapshot)).toBe(false);
+    expect(isVisible(BigInt(after!.xid), snapshot)).toBe(false);
   });
 });

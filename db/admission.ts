@@ -1,15 +1,16 @@
-import { eq, gt, sql } from "drizzle-orm";
+import { gt, sql } from "drizzle-orm";
 import { getDb } from "./client";
 import { config } from "./config";
 import { AppError } from "./errors";
 import { log } from "./log";
 import { orders, workerMetrics } from "./schema";
 
-// The admission gate and the backlog bound. Both read one snapshot of the pending orders, per sale,
-// taken at most every 250 ms (a count over the partial index of pending orders), plus what this
-// process admitted since that snapshot began: the check and the reservation happen in one
-// synchronous step, so one process never admits past a bound. Other web processes are seen within
-// one refresh.
+// The admission gate and the backlog bound. Both read one count of the pending orders, per sale,
+// taken at most every 250 ms (over the partial index of pending orders), plus what this process
+// admitted that the count could not see: its admissions in flight, and those committed after the
+// count's MVCC snapshot (each admission knows its transaction id, the count returns its snapshot, so
+// nothing is counted twice or missed). Check and reservation happen in one synchronous step, so one
+// process never admits past a bound; other web processes are seen within one refresh.
 
 const REFRESH_MS = 250;
 // A snapshot older than this is waited for rather than served (the database was slow or down).
@@ -23,32 +24,48 @@ export const DEFAULT_DRAIN_PER_SECOND = 1000;
 const MIN_BOUND = 1000;
 const MAX_RETRY_AFTER_SECONDS = 60;
 
-type Snapshot = { seq: number; at: number; total: number; bySale: Map<string, number>; drainPerSecond?: number };
+type Snapshot = { at: number; total: number; bySale: Map<string, number>; pg: PgSnapshot; drainPerSecond?: number };
 
 type State = {
   snapshot?: Snapshot;
   refreshing?: Promise<Snapshot>;
-  startedSeq: number;
   lastDrain?: number;
   inFlight: Map<string, number>;
-  // Admissions committed while refresh `tag` was the latest started: not yet in a landed snapshot.
-  uncovered: Map<number, Map<string, number>>;
+  // Admissions committed that the last count did not see: transaction ids by sale.
+  unseen: Map<string, bigint[]>;
 };
+
+/** A Postgres MVCC snapshot (`pg_current_snapshot()`): which transactions it sees as committed. */
+export type PgSnapshot = { xmin: bigint; xmax: bigint; inProgress: Set<bigint> };
+
+export function parsePgSnapshot(text: string): PgSnapshot {
+  const [xmin, xmax, xip = ""] = text.split(":");
+  return { xmin: BigInt(xmin!), xmax: BigInt(xmax!), inProgress: new Set(xip ? xip.split(",").map((x) => BigInt(x)) : []) };
+}
+
+/** Whether a transaction known to have committed was visible to `snapshot`. */
+export function isVisible(xid: bigint, snapshot: PgSnapshot): boolean {
+  return xid < snapshot.xmin || (xid < snapshot.xmax && !snapshot.inProgress.has(xid));
+}
 
 const holder = globalThis as unknown as { __flashSaleAdmission?: State };
 function state(): State {
-  holder.__flashSaleAdmission ??= { startedSeq: 0, inFlight: new Map(), uncovered: new Map() };
+  holder.__flashSaleAdmission ??= { inFlight: new Map(), unseen: new Map() };
   return holder.__flashSaleAdmission;
 }
 
-/** Pending orders per sale: an index-only scan of `orders_pending_line_idx`. */
-export async function countPendingBySale(): Promise<Map<string, number>> {
-  const rows = await getDb()
-    .select({ saleId: orders.saleId, pending: sql<number>`count(*)::int` })
-    .from(orders)
-    .where(eq(orders.status, "pending"))
-    .groupBy(orders.saleId);
-  return new Map(rows.map((r) => [r.saleId, r.pending]));
+/**
+ * Pending orders per sale (an index-only scan of `orders_pending_line_idx`) and the MVCC snapshot the
+ * count was taken in: one statement, so both describe the same instant.
+ */
+export async function countPendingBySale(): Promise<{ bySale: Map<string, number>; pg: PgSnapshot }> {
+  const rows = await getDb().execute<{ snapshot: string; counts: [string, number][] | null }>(sql`
+    SELECT pg_current_snapshot()::text AS snapshot,
+      (SELECT json_agg(json_build_array(sale_id, n)) FROM (
+        SELECT ${orders.saleId} AS sale_id, count(*)::int AS n FROM ${orders}
+        WHERE ${orders.status} = 'pending' GROUP BY ${orders.saleId}) AS pending) AS counts`);
+  const row = rows[0]!;
+  return { bySale: new Map(row.counts ?? []), pg: parsePgSnapshot(row.snapshot) };
 }
 
 /** The drain rate the live workers reported (orders per second of allocation work), if any did. */
@@ -64,16 +81,19 @@ export async function reportedDrainRate(): Promise<number | undefined> {
 function refresh(): Promise<Snapshot> {
   const s = state();
   if (s.refreshing) return s.refreshing;
-  const seq = ++s.startedSeq;
   s.refreshing = (async () => {
     try {
-      const [bySale, drainPerSecond] = await Promise.all([countPendingBySale(), reportedDrainRate()]);
+      const [{ bySale, pg }, drainPerSecond] = await Promise.all([countPendingBySale(), reportedDrainRate()]);
       let total = 0;
       for (const n of bySale.values()) total += n;
-      const snapshot: Snapshot = { seq, at: Date.now(), total, bySale, drainPerSecond };
+      const snapshot: Snapshot = { at: Date.now(), total, bySale, pg, drainPerSecond };
       s.snapshot = snapshot;
       if (drainPerSecond) s.lastDrain = drainPerSecond;
-      for (const tag of s.uncovered.keys()) if (tag < seq) s.uncovered.delete(tag);
+      for (const [saleId, xids] of s.unseen) {
+        const still = xids.filter((xid) => !isVisible(xid, pg));
+        if (still.length === 0) s.unseen.delete(saleId);
+        else s.unseen.set(saleId, still);
+      }
       return snapshot;
     } finally {
       s.refreshing = undefined;
@@ -96,13 +116,10 @@ async function currentSnapshot(): Promise<Snapshot> {
 
 function localCount(saleId?: string): number {
   const s = state();
+  if (saleId !== undefined) return (s.inFlight.get(saleId) ?? 0) + (s.unseen.get(saleId)?.length ?? 0);
   let n = 0;
-  const add = (counts: Map<string, number>) => {
-    if (saleId === undefined) for (const v of counts.values()) n += v;
-    else n += counts.get(saleId) ?? 0;
-  };
-  add(s.inFlight);
-  for (const counts of s.uncovered.values()) add(counts);
+  for (const v of s.inFlight.values()) n += v;
+  for (const xids of s.unseen.values()) n += xids.length;
   return n;
 }
 
@@ -122,9 +139,11 @@ function status(snapshot: Snapshot | undefined): BacklogStatus {
   return { depth: (snapshot?.total ?? 0) + localCount(), bound, drainPerSecond, isMeasured: measured !== undefined };
 }
 
-/** The backlog as this process sees it now (refreshed if older than 250 ms), for metrics and stats. */
+/** The backlog now, for metrics and stats: waits for a fresh count when the last is over 250 ms old. */
 export async function backlogStatus(): Promise<BacklogStatus> {
-  return status(await currentSnapshot());
+  const s = state();
+  const isFresh = s.snapshot && Date.now() - s.snapshot.at < REFRESH_MS;
+  return status(isFresh ? s.snapshot : await refresh());
 }
 
 /** Most orders a sale may hold pending: remaining × (1 + slack), never fewer than remaining. */
@@ -132,7 +151,10 @@ export function admissionCap(remaining: number, slack: number = config().ORDER_A
   return Math.max(remaining, Math.floor(remaining * (1 + slack) + 1e-9));
 }
 
-export type Reservation = { settle: (isNewOrder: boolean) => void };
+export type Reservation = {
+  /** After the admission transaction: `xid` of the committed transaction that inserted a new order, else null. */
+  settle: (committedXid: bigint | null) => void;
+};
 
 /**
  * Reserves a place for one new order in `saleId`, or throws: 410 `sold_out` when the sale already
@@ -156,18 +178,15 @@ export async function reserveAdmission({ saleId, remaining }: { saleId: string; 
   bump(s.inFlight, saleId, 1);
   let isSettled = false;
   return {
-    settle(isNewOrder) {
+    settle(committedXid) {
       if (isSettled) return;
       isSettled = true;
       bump(s.inFlight, saleId, -1);
-      if (!isNewOrder) return;
-      const tag = s.startedSeq;
-      let counts = s.uncovered.get(tag);
-      if (!counts) {
-        counts = new Map();
-        s.uncovered.set(tag, counts);
-      }
-      bump(counts, saleId, 1);
+      // Counted from now on until a count sees it (one may already have).
+      if (committedXid === null || (s.snapshot && isVisible(committedXid, s.snapshot.pg))) return;
+      const xids = s.unseen.get(saleId);
+      if (xids) xids.push(committedXid);
+      else s.unseen.set(saleId, [committedXid]);
     },
   };
 }

@@ -95,14 +95,14 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
     throw err;
   }
 
-  let isNew = false;
+  let committedXid: bigint | null = null;
   try {
     const boss = await webBoss();
-    const result = await insertOrderWithJob({ boss, saleId: sale.id, userId: input.userId, idempotencyKey: key });
-    isNew = result.isNew;
+    const { xid, ...result } = await insertOrderWithJob({ boss, saleId: sale.id, userId: input.userId, idempotencyKey: key });
+    committedXid = xid;
     return result;
   } finally {
-    reservation.settle(isNew);
+    reservation.settle(committedXid);
   }
 }
 
@@ -111,22 +111,33 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
  * through pg-boss on the same connection, COMMIT. A conflict on either unique index (one order per
  * shopper per sale; one per Idempotency-Key) returns the existing order instead.
  */
-async function insertOrderWithJob({ boss, saleId, userId, idempotencyKey }: { boss: PgBoss; saleId: string; userId: string; idempotencyKey: string | null }): Promise<PlaceOrderResult> {
+async function insertOrderWithJob({
+  boss,
+  saleId,
+  userId,
+  idempotencyKey,
+}: {
+  boss: PgBoss;
+  saleId: string;
+  userId: string;
+  idempotencyKey: string | null;
+}): Promise<PlaceOrderResult & { xid: bigint | null }> {
   const id = randomUUID();
   return getDb().transaction(async (tx) => {
     const [inserted] = await tx
       .insert(orders)
       .values({ id, saleId, userId, idempotencyKey })
       .onConflictDoNothing()
-      .returning({ ...getTableColumns(orders), position: positionInLine });
+      // The transaction id tells the backlog count whether it has seen this order yet.
+      .returning({ ...getTableColumns(orders), position: positionInLine, xid: sql<string>`pg_current_xact_id()::text` });
     if (inserted) {
       const job: PlaceOrderJob = { orderId: id, saleId };
       await boss.send(PLACE_ORDER, job, { db: fromDrizzle(tx, sql) });
-      return { order: toOrder(inserted), isNew: true, isReplay: false };
+      return { order: toOrder(inserted), isNew: true, isReplay: false, xid: BigInt(inserted.xid) };
     }
     const existing = await findExistingOrder(tx, { userId, saleId, idempotencyKey });
     if (!existing) throw new Error("order conflict without an existing order");
-    return { ...existing, isNew: false };
+    return { ...existing, isNew: false, xid: null };
   });
 }
 
