@@ -1,0 +1,70 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import type { Sale, SaleState } from "@/db/sales";
+import { api } from "./api";
+
+/** How far the server's clock is ahead of this browser's, measured at the middle of one round trip. */
+async function measureOffset(): Promise<number> {
+  const sent = Date.now();
+  const { now } = await api<{ now: number }>("/api/time");
+  const received = Date.now();
+  return now - (sent + received) / 2;
+}
+
+export function useServerOffset(): number | undefined {
+  const { data } = useQuery({
+    queryKey: ["server-clock"],
+    queryFn: measureOffset,
+    staleTime: 60_000,
+    refetchInterval: 5 * 60_000,
+    // A tab coming back may have slept, or its clock may have been changed meanwhile: measure again.
+    refetchOnWindowFocus: "always",
+  });
+  return data;
+}
+
+/**
+ * The server's time now, re-rendering at each whole second before `target` (so a countdown to it
+ * changes digit, and reaches zero, at the exact moment), or each second when there is no target.
+ * Undefined until the first measurement: nothing time-dependent is shown from the browser's own clock.
+ */
+export function useServerNow(target?: number): number | undefined {
+  const offset = useServerOffset();
+  const [now, setNow] = useState<number>();
+  useEffect(() => {
+    if (offset === undefined) return;
+    let timer: ReturnType<typeof setTimeout>;
+    const tick = () => {
+      const t = Date.now() + offset;
+      setNow(t);
+      const phase = target !== undefined && target > t ? (target - t) % 1000 : 1000 - (t % 1000);
+      timer = setTimeout(tick, (phase || 1000) + 2);
+    };
+    timer = setTimeout(tick, 0);
+    return () => clearTimeout(timer);
+  }, [offset, target]);
+  return offset === undefined ? undefined : now;
+}
+
+/** A sale's state at server time `now`, the same rule as the server's; the API's answer until the clock is known. */
+export function stateAt(sale: Sale, now: number | undefined): SaleState {
+  if (now === undefined) return sale.state;
+  if (now < Date.parse(sale.startsAt)) return "scheduled";
+  if (sale.remaining <= 0) return "sold_out";
+  if (now >= Date.parse(sale.endsAt)) return "ended";
+  return "live";
+}
+
+/** `1d 02:03:04`, `02:03:04` or `03:04` for a duration in milliseconds, rounded up to the second. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const days = Math.floor(total / 86_400);
+  const h = Math.floor((total % 86_400) / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const clock = h > 0 || days > 0 ? `${pad(h)}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
+  return days > 0 ? `${days}d ${clock}` : clock;
+}
