@@ -1,144 +1,119 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import type { Order } from "@/db/orders";
-import type { Sale } from "@/db/sales";
-import { api, ApiError } from "./QueryProvider";
+import type { Sale, SaleState } from "@/db/sales";
+import { api, ApiError } from "./api";
+import { formatDuration } from "./clock";
+import { formatPrice } from "./format";
+import { errorMessage, isRetryable } from "./messages";
+import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
+import { RetryCountdown } from "./RetryCountdown";
+import { useSession, useSignOut } from "./session";
+import { SignInForm } from "./SignInForm";
+import { useBuy } from "./useBuy";
 
-type SessionUser = { id: string; email: string };
+const isFinal = (err: unknown) => err instanceof ApiError && (err.code === "sold_out" || err.code === "sale_ended");
 
-async function fetchSession(): Promise<SessionUser | null> {
-  try {
-    return (await api<{ user: SessionUser }>("/api/session")).user;
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return null;
-    throw err;
-  }
-}
-
-const failureText: Record<string, string> = {
-  sold_out: "Sold out — every unit went to shoppers ahead of you.",
-  sale_ended: "The sale ended before your order could be filled.",
-};
-
-export function BuyPanel({ initialSale }: { initialSale: Sale }) {
-  const queryClient = useQueryClient();
-  const [email, setEmail] = useState("");
-  // One key for this page's Buy: a retry of the same click can never become a second order.
-  const [idempotencyKey] = useState(() => crypto.randomUUID());
-
-  const session = useQuery({ queryKey: ["session"], queryFn: fetchSession });
-  const sale = useQuery({
-    queryKey: ["sale", initialSale.id],
-    queryFn: async () => (await api<{ sale: Sale }>(`/api/sales/${initialSale.id}`)).sale,
-    initialData: initialSale,
-    refetchInterval: (q) => (q.state.data?.state === "live" || q.state.data?.state === "scheduled" ? 2000 : false),
+/**
+ * Everything between a shopper and their order: sign in, wait for the opening second, Buy, ride out a
+ * busy store, then the order card. The area keeps one height in every state, so nothing jumps.
+ */
+export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; now: number | undefined }) {
+  const session = useSession();
+  const isSignedIn = !!session.data;
+  // The shopper's existing order in this sale: a reload or a second tab shows it, not a fresh Buy.
+  const myOrder = useQuery({
+    queryKey: ["my-order", sale.id],
+    queryFn: async () => (await api<{ orders: Order[] }>(`/api/orders?saleId=${sale.id}`)).orders[0] ?? null,
+    enabled: isSignedIn,
   });
-  const existing = useQuery({
-    queryKey: ["my-orders", initialSale.id],
-    queryFn: async () => (await api<{ orders: Order[] }>(`/api/orders?saleId=${initialSale.id}`)).orders[0] ?? null,
-    enabled: !!session.data,
-  });
+  const { buy, wait } = useBuy(sale.id);
+  const orderId = buy.data?.order.id ?? myOrder.data?.id;
+  const order = useOrder(orderId, buy.data?.order ?? myOrder.data ?? undefined).data;
 
-  const signIn = useMutation({
-    mutationFn: (address: string) => api<{ user: SessionUser }>("/api/session", { method: "POST", body: JSON.stringify({ email: address }) }),
-    onSuccess: ({ user }) => {
-      queryClient.setQueryData(["session"], user);
-      void queryClient.invalidateQueries({ queryKey: ["my-orders"] });
-    },
-  });
-
-  const buy = useMutation({
-    mutationFn: () => api<{ order: Order }>(`/api/sales/${initialSale.id}/orders`, { method: "POST", headers: { "idempotency-key": idempotencyKey } }),
-    onSuccess: ({ order }) => queryClient.setQueryData(["order", order.id], order),
-  });
-
-  const orderId = buy.data?.order.id ?? existing.data?.id;
-  const order = useQuery({
-    queryKey: ["order", orderId],
-    queryFn: async () => (await api<{ order: Order }>(`/api/orders/${orderId}`)).order,
-    enabled: !!orderId,
-    // Poll while the order waits in line; stop at a final state.
-    refetchInterval: (q) => (q.state.data?.status === "pending" ? 1000 : false),
-  });
-
-  const onSignIn = (e: FormEvent) => {
-    e.preventDefault();
-    signIn.mutate(email);
-  };
-
-  const current = sale.data;
-  return (
-    <section className="rounded-xl border border-zinc-200 p-5 dark:border-zinc-800" aria-labelledby="buy-heading">
-      <h2 id="buy-heading" className="sr-only">
-        Buy
-      </h2>
-      <p data-testid="stock" className="text-sm text-zinc-600 dark:text-zinc-400">
-        {current.remaining} of {current.stock} left · {current.state.replace("_", " ")}
-      </p>
-
-      <div aria-live="polite" className="mt-4 min-h-24">
-        {session.isPending ? null : !session.data ? (
-          <form onSubmit={onSignIn} className="flex flex-col gap-2">
-            <label htmlFor="email" className="text-sm font-medium">
-              Sign in with your email to buy
-            </label>
-            <div className="flex gap-2">
-              <input
-                id="email"
-                type="email"
-                required
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-                className="min-w-0 flex-1 rounded-md border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900"
-                placeholder="you@example.com"
-              />
-              <button type="submit" disabled={signIn.isPending} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white focus-visible:outline-2 focus-visible:outline-offset-2 dark:bg-zinc-100 dark:text-zinc-900">
-                Sign in
-              </button>
-            </div>
-            {signIn.error && <p role="alert" className="text-sm text-red-600">{signIn.error.message}</p>}
-          </form>
-        ) : order.data ? (
-          <OrderStatus order={order.data} />
-        ) : (
-          <div className="flex flex-col gap-2">
-            <p className="text-sm">Signed in as {session.data.email}</p>
-            <button
-              type="button"
-              onClick={() => buy.mutate()}
-              disabled={buy.isPending || current.state !== "live"}
-              className="rounded-md bg-amber-500 px-6 py-3 text-lg font-bold text-zinc-950 enabled:hover:bg-amber-400 disabled:opacity-50 focus-visible:outline-2 focus-visible:outline-offset-2"
-            >
-              {buy.isPending ? "Placing…" : "Buy now"}
-            </button>
-            {buy.error && <p role="alert" className="text-sm text-red-600">{buy.error.message}</p>}
-          </div>
-        )}
+  let announcement = "";
+  let body: ReactNode;
+  if (order) {
+    announcement = orderAnnouncement(order);
+    body = <OrderCard order={order} />;
+  } else if (state === "sold_out" || state === "ended" || isFinal(buy.error)) {
+    const isEnded = state === "ended" || (buy.error instanceof ApiError && buy.error.code === "sale_ended");
+    announcement = isEnded ? "This sale has ended." : "Sold out.";
+    body = <Closed title={isEnded ? "This sale has ended" : "Sold out"} detail={isEnded ? "No more orders are being taken." : "Every unit has been claimed. Better luck at the next drop!"} />;
+  } else if (session.isPending || (isSignedIn && myOrder.isPending)) {
+    body = <div aria-hidden className="h-14 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
+  } else if (!isSignedIn) {
+    body = <SignInForm />;
+  } else {
+    const isLive = state === "live";
+    let label = `Buy now · ${formatPrice(sale.priceCents)}`;
+    if (state === "scheduled") label = now === undefined ? "Opens soon" : `Opens in ${formatDuration(Date.parse(sale.startsAt) - now)}`;
+    if (buy.isPending) label = wait ? "Waiting to retry…" : "Placing…";
+    if (buy.isPending) announcement = wait ? `${errorMessage(new ApiError(0, wait.code, ""))} Trying again automatically.` : "Placing your order.";
+    else if (buy.error) announcement = errorMessage(buy.error);
+    else if (isLive) announcement = "The sale is open. You can buy now.";
+    body = (
+      <div className="flex flex-col gap-2">
+        <button
+          type="button"
+          onClick={() => buy.mutate()}
+          disabled={!isLive || buy.isPending}
+          aria-describedby="buy-note"
+          className="h-14 w-full rounded-xl bg-amber-400 px-6 text-lg font-bold text-zinc-950 shadow-sm tabular-nums transition-colors enabled:hover:bg-amber-300 enabled:active:bg-amber-500 disabled:cursor-not-allowed disabled:bg-zinc-300 disabled:text-zinc-700 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-300"
+        >
+          {label}
+        </button>
+        <div id="buy-note" className="min-h-10 text-sm">
+          {wait ? (
+            <p data-testid="retry-note" className="text-amber-900 dark:text-amber-200">
+              {errorMessage(new ApiError(0, wait.code, ""))} Trying again in <RetryCountdown until={wait.until} /> — you don&apos;t need to do anything.
+            </p>
+          ) : buy.error ? (
+            <p data-testid="buy-error" className="text-red-700 dark:text-red-400">
+              {errorMessage(buy.error)}{" "}
+              {isRetryable(buy.error) && (
+                <button type="button" onClick={() => buy.mutate()} className="font-semibold underline underline-offset-2">
+                  Try again
+                </button>
+              )}
+            </p>
+          ) : (
+            <SignedInAs email={session.data!.email} />
+          )}
+        </div>
       </div>
+    );
+  }
+
+  return (
+    <section aria-label="Buy" className="rounded-2xl border border-zinc-200 bg-white p-5 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+      <div className="min-h-32">{body}</div>
+      <p role="status" aria-live="polite" className="sr-only" data-testid="announcer">
+        {announcement}
+      </p>
     </section>
   );
 }
 
-function OrderStatus({ order }: { order: Order }) {
-  if (order.status === "pending") {
-    return (
-      <p data-testid="order-status" data-status="pending">
-        Order placed — waiting in line{order.position ? ` (${order.position} ahead of you)` : ""}…
-      </p>
-    );
-  }
-  if (order.status === "failed") {
-    return (
-      <p data-testid="order-status" data-status="failed" className="font-medium text-red-600">
-        {failureText[order.failureReason ?? ""] ?? "Your order could not be filled."}
-      </p>
-    );
-  }
+function Closed({ title, detail }: { title: string; detail: string }) {
   return (
-    <p data-testid="order-status" data-status={order.status} className="font-semibold text-emerald-600">
-      Confirmed! Order {order.id.slice(0, 8)} is yours{order.status === "shipped" ? " and has shipped" : order.status === "cancelled" ? " — cancelled by the store" : ""}.
+    <div data-testid="sale-closed" className="rounded-xl border border-zinc-300 bg-zinc-100 p-4 dark:border-zinc-700 dark:bg-zinc-800">
+      <p className="text-xl font-bold">{title}</p>
+      <p className="mt-1 text-sm text-zinc-700 dark:text-zinc-300">{detail}</p>
+    </div>
+  );
+}
+
+function SignedInAs({ email }: { email: string }) {
+  const signOut = useSignOut();
+  return (
+    <p className="text-zinc-600 dark:text-zinc-400">
+      Signed in as <span className="font-medium text-zinc-900 dark:text-zinc-100">{email}</span> ·{" "}
+      <button type="button" onClick={() => signOut.mutate()} className="underline underline-offset-2">
+        Not you?
+      </button>
     </p>
   );
 }

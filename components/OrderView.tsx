@@ -1,0 +1,71 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import type { Sale } from "@/db/sales";
+import { api } from "./api";
+import { formatPrice, formatTime } from "./format";
+import { errorMessage } from "./messages";
+import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
+import { ProductImage } from "./ProductImage";
+import { useSession } from "./session";
+import { SignInForm } from "./SignInForm";
+
+/** The order page: the live order card beside what was bought. */
+export function OrderView({ orderId }: { orderId: string }) {
+  const session = useSession();
+  const order = useOrder(session.data ? orderId : undefined);
+  const saleId = order.data?.saleId;
+  const sale = useQuery({
+    queryKey: ["sale", saleId],
+    queryFn: async () => (await api<{ sale: Sale }>(`/api/sales/${saleId}`)).sale,
+    enabled: !!saleId,
+  });
+
+  let body;
+  if (session.isPending || (session.data && order.isPending)) {
+    body = <div aria-hidden className="h-40 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
+  } else if (!session.data) {
+    body = <SignInForm prompt="Sign in with the email you ordered with to see this order" />;
+  } else if (order.isError) {
+    body = (
+      <p role="alert" data-testid="order-error" className="rounded-xl border border-red-300 bg-red-50 p-4 text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+        {errorMessage(order.error)}
+      </p>
+    );
+  } else if (order.data) {
+    body = (
+      <div className="grid gap-6 sm:grid-cols-[10rem_1fr]">
+        {sale.data ? <ProductImage name={sale.data.name} className="aspect-square w-40 rounded-2xl" /> : <div className="aspect-square w-40 rounded-2xl bg-zinc-200 dark:bg-zinc-800" />}
+        <div className="space-y-4">
+          {sale.data && (
+            <div>
+              <Link href={`/sales/${sale.data.id}`} className="text-xl font-bold underline-offset-2 hover:underline">
+                {sale.data.name}
+              </Link>
+              <p className="text-zinc-600 dark:text-zinc-400">
+                {formatPrice(sale.data.priceCents)} · ordered {formatTime(order.data.createdAt)}
+              </p>
+            </div>
+          )}
+          <OrderCard order={order.data} showLink={false} />
+        </div>
+      </div>
+    );
+  }
+
+  return (
+    <section aria-labelledby="order-heading" className="space-y-6">
+      <h1 id="order-heading" className="text-3xl font-extrabold tracking-tight">
+        Your order
+      </h1>
+      {body}
+      <p role="status" aria-live="polite" className="sr-only">
+        {order.data ? orderAnnouncement(order.data) : ""}
+      </p>
+      <Link href="/orders" className="inline-block text-sm font-medium underline underline-offset-2">
+        All your orders
+      </Link>
+    </section>
+  );
+}

@@ -1,0 +1,70 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import type { Order } from "@/db/orders";
+import type { Sale } from "@/db/sales";
+import { api } from "./api";
+import { formatPrice, formatTime, orderNumber } from "./format";
+import { errorMessage } from "./messages";
+import { ProductImage } from "./ProductImage";
+import { useSession } from "./session";
+import { SignInForm } from "./SignInForm";
+
+const statusText: Record<Order["status"], { text: string; className: string }> = {
+  pending: { text: "In line", className: "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100" },
+  completed: { text: "Confirmed", className: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100" },
+  shipped: { text: "Shipped", className: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100" },
+  cancelled: { text: "Cancelled", className: "bg-zinc-200 text-zinc-800 dark:bg-zinc-800 dark:text-zinc-200" },
+  failed: { text: "Not filled", className: "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100" },
+};
+
+/** The signed-in shopper's orders, newest first, each with its sale's name and picture. */
+export function OrdersList() {
+  const session = useSession();
+  const orders = useQuery({
+    queryKey: ["orders"],
+    queryFn: async () => (await api<{ orders: Order[] }>("/api/orders")).orders,
+    enabled: !!session.data,
+    // Orders still in line settle within seconds; keep the list honest until they do.
+    refetchInterval: (q) => (q.state.data?.some((o) => o.status === "pending") ? 2000 : false),
+  });
+  // Sale names and prices for the rows; the list of sales is small and already cached from the home page.
+  const sales = useQuery({ queryKey: ["sales"], queryFn: async () => (await api<{ sales: Sale[] }>("/api/sales")).sales });
+
+  if (session.isPending) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
+  if (!session.data) return <SignInForm prompt="Sign in with your email to see your orders" />;
+  if (orders.isError) return <p role="alert" className="text-red-700 dark:text-red-400">{errorMessage(orders.error)}</p>;
+  if (!orders.data) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
+  if (orders.data.length === 0) {
+    return (
+      <p className="rounded-2xl border border-dashed border-zinc-300 p-8 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+        No orders yet. <Link href="/" className="font-medium text-zinc-900 underline underline-offset-2 dark:text-zinc-100">See the sales</Link>
+      </p>
+    );
+  }
+  const saleById = new Map((sales.data ?? []).map((s) => [s.id, s]));
+  return (
+    <ul className="divide-y divide-zinc-200 overflow-hidden rounded-2xl border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
+      {orders.data.map((order) => {
+        const sale = saleById.get(order.saleId);
+        const status = statusText[order.status];
+        return (
+          <li key={order.id} data-testid="order-row">
+            <Link href={`/orders/${order.id}`} className="flex items-center gap-4 p-4 hover:bg-zinc-50 dark:hover:bg-zinc-800">
+              <ProductImage name={sale?.name ?? order.saleId} className="size-14 shrink-0 rounded-lg" />
+              <div className="min-w-0 flex-1">
+                <p className="truncate font-semibold">{sale?.name ?? "A sale"}</p>
+                <p className="text-sm text-zinc-600 dark:text-zinc-400">
+                  <span className="font-mono">{orderNumber(order.id)}</span> · {formatTime(order.createdAt)}
+                  {sale && ` · ${formatPrice(sale.priceCents)}`}
+                </p>
+              </div>
+              <span className={`shrink-0 rounded-full px-2.5 py-1 text-xs font-semibold ${status.className}`}>{status.text}</span>
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

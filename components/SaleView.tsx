@@ -1,0 +1,89 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import type { Sale } from "@/db/sales";
+import { api } from "./api";
+import { BuyPanel } from "./BuyPanel";
+import { stateAt, useServerNow } from "./clock";
+import { Countdown } from "./Countdown";
+import { formatPrice, formatTime, percentOff } from "./format";
+import { ProductImage } from "./ProductImage";
+import { StockBar } from "./StockBar";
+
+/** The sale page: product, prices, live stock and the Buy panel, all on the server's clock. */
+export function SaleView({ initialSale }: { initialSale: Sale }) {
+  const startsAt = Date.parse(initialSale.startsAt);
+  // Ticks exactly on the opening second while the sale is still to come.
+  const now = useServerNow(startsAt);
+  // The stock bar moves every 1.5 s while the sale is live; before it, a slow check for edits; after it, nothing.
+  const pollEvery = (data: Sale | undefined) => {
+    const current = stateAt(data ?? initialSale, now);
+    return current === "live" ? 1500 : current === "scheduled" ? 15_000 : false;
+  };
+  const sale = useQuery({
+    queryKey: ["sale", initialSale.id],
+    queryFn: async () => (await api<{ sale: Sale }>(`/api/sales/${initialSale.id}`)).sale,
+    initialData: initialSale,
+    refetchInterval: (q) => pollEvery(q.state.data),
+    refetchOnWindowFocus: (q) => pollEvery(q.state.data) !== false,
+  }).data;
+  const state = stateAt(sale, now);
+  const off = percentOff(sale.priceCents, sale.originalPriceCents);
+  const isOver = state === "sold_out" || state === "ended";
+
+  return (
+    <article className="grid gap-8 md:grid-cols-2">
+      <div className="relative overflow-hidden rounded-3xl shadow-sm">
+        <ProductImage name={sale.name} className={`aspect-square h-auto w-full ${isOver ? "grayscale" : ""}`} />
+        {off > 0 && <span className="absolute right-4 top-4 rounded-full bg-red-700 px-3 py-1.5 text-sm font-bold text-white">−{off}%</span>}
+      </div>
+
+      <div className="flex flex-col gap-5">
+        <div>
+          <h1 className="text-3xl font-extrabold tracking-tight sm:text-4xl">{sale.name}</h1>
+          {sale.description && <p className="mt-2 text-zinc-600 dark:text-zinc-400">{sale.description}</p>}
+        </div>
+
+        <p className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
+          <span className="text-4xl font-extrabold" data-testid="price">
+            {formatPrice(sale.priceCents)}
+          </span>
+          {off > 0 && (
+            <>
+              <s className="text-lg text-zinc-600 dark:text-zinc-400">
+                <span className="sr-only">was </span>
+                {formatPrice(sale.originalPriceCents)}
+              </s>
+              <span className="font-semibold text-red-700 dark:text-red-400">Save {off}%</span>
+            </>
+          )}
+        </p>
+
+        <div className="min-h-14 rounded-xl bg-zinc-100 px-4 py-3 dark:bg-zinc-900">
+          {state === "scheduled" ? (
+            <>
+              <p className="text-lg font-semibold">
+                <Countdown at={sale.startsAt} label="Opens in" />
+              </p>
+              <p className="text-sm text-zinc-600 dark:text-zinc-400">
+                {formatTime(sale.startsAt)} · {sale.stock} units
+              </p>
+            </>
+          ) : (
+            <>
+              <StockBar remaining={sale.remaining} stock={sale.stock} />
+              {state === "live" && (
+                <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+                  <Countdown at={sale.endsAt} label="Ends in" />
+                </p>
+              )}
+              {state === "ended" && <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Ended {formatTime(sale.endsAt)}</p>}
+            </>
+          )}
+        </div>
+
+        <BuyPanel sale={sale} state={state} now={now} />
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,56 @@
+"use client";
+
+import { useId, useState, type FormEvent } from "react";
+import { ApiError } from "./api";
+import { errorMessage } from "./messages";
+import { useSignIn } from "./session";
+
+/** Inline sign-in by email: no page change, the view it sits in carries on once signed in. */
+export function SignInForm({ prompt = "Sign in with your email to buy" }: { prompt?: string }) {
+  const [email, setEmail] = useState("");
+  const signIn = useSignIn();
+  const inputId = useId();
+  const errorId = useId();
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    signIn.mutate(email.trim());
+  };
+
+  return (
+    <form onSubmit={onSubmit} className="flex flex-col gap-2">
+      <label htmlFor={inputId} className="text-sm font-medium">
+        {prompt}
+      </label>
+      <div className="flex flex-col gap-2 sm:flex-row">
+        <input
+          id={inputId}
+          type="email"
+          name="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          aria-invalid={signIn.isError || undefined}
+          aria-describedby={signIn.isError ? errorId : undefined}
+          className="h-12 min-w-0 flex-1 rounded-lg border border-zinc-400 bg-white px-3 text-base dark:border-zinc-600 dark:bg-zinc-900"
+          placeholder="you@example.com"
+        />
+        <button
+          type="submit"
+          disabled={signIn.isPending}
+          className="h-12 rounded-lg bg-zinc-900 px-5 font-semibold text-white hover:bg-zinc-700 disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300"
+        >
+          {signIn.isPending ? "Signing in…" : "Sign in"}
+        </button>
+      </div>
+      {signIn.isError && (
+        <p id={errorId} role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {signIn.error instanceof ApiError && signIn.error.code === "invalid_request"
+            ? "That doesn't look like an email address. Try one like you@example.com."
+            : errorMessage(signIn.error)}
+        </p>
+      )}
+    </form>
+  );
+}

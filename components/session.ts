@@ -1,0 +1,45 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError } from "./api";
+
+export type SessionUser = { id: string; email: string };
+
+async function fetchSession(): Promise<SessionUser | null> {
+  try {
+    return (await api<{ user: SessionUser }>("/api/session")).user;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+export function useSession() {
+  return useQuery({ queryKey: ["session"], queryFn: fetchSession, staleTime: 60_000 });
+}
+
+/** Sign in (or up) by email; everything that depends on who is signed in is fetched again. */
+export function useSignIn() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (email: string) => api<{ user: SessionUser }>("/api/session", { method: "POST", body: JSON.stringify({ email }) }),
+    onSuccess: ({ user }) => {
+      queryClient.setQueryData(["session"], user);
+      void queryClient.invalidateQueries({ queryKey: ["my-order"] });
+      void queryClient.invalidateQueries({ queryKey: ["orders"] });
+    },
+  });
+}
+
+export function useSignOut() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api<void>("/api/session", { method: "DELETE" }),
+    onSuccess: () => {
+      queryClient.setQueryData(["session"], null);
+      queryClient.removeQueries({ queryKey: ["my-order"] });
+      queryClient.removeQueries({ queryKey: ["orders"] });
+      queryClient.removeQueries({ queryKey: ["order"] });
+    },
+  });
+}

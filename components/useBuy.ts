@@ -1,0 +1,66 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import type { Order } from "@/db/orders";
+import { api, ApiError } from "./api";
+
+/** The store asked us to come back later: which answer, and until when (browser clock, a relative wait). */
+export type RetryWait = { code: string; until: number };
+
+// Enough automatic attempts to ride out a rush; past that the shopper decides.
+const MAX_ATTEMPTS = 30;
+
+/** How long to wait before asking again by ourselves, or undefined when a repeat cannot help. */
+function automaticRetryDelay(err: unknown): number | undefined {
+  if (!(err instanceof ApiError)) return undefined;
+  if (err.code === "busy" || err.code === "rate_limited") return (err.retryAfterSeconds ?? 1) * 1000;
+  // Our clock said open a moment before the server's did: try again just after.
+  if (err.code === "sale_not_started") return 500;
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Buy in one sale. One Idempotency-Key per page: every retry, automatic (429/503 after Retry-After)
+ * or by hand (network failure), resends the same key, so it can never make a second order.
+ */
+export function useBuy(saleId: string) {
+  const queryClient = useQueryClient();
+  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const [wait, setWait] = useState<RetryWait | null>(null);
+
+  const buy = useMutation({
+    mutationKey: ["buy", saleId],
+    mutationFn: async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await api<{ order: Order; statusUrl: string }>(`/api/sales/${saleId}/orders`, {
+            method: "POST",
+            headers: { "idempotency-key": idempotencyKey },
+          });
+        } catch (err) {
+          const delay = automaticRetryDelay(err);
+          if (delay === undefined || attempt >= MAX_ATTEMPTS || !(err instanceof ApiError)) throw err;
+          setWait({ code: err.code, until: Date.now() + delay });
+          await sleep(delay);
+          setWait(null);
+        }
+      }
+    },
+    onSuccess: ({ order }) => {
+      queryClient.setQueryData(["order", order.id], order);
+      queryClient.setQueryData(["my-order", saleId], order);
+      void queryClient.invalidateQueries({ queryKey: ["orders"] });
+    },
+    onError: (err) => {
+      if (err instanceof ApiError && err.code === "unauthenticated") queryClient.setQueryData(["session"], null);
+      // The sale's stock or state moved under us: show the fresh one.
+      if (err instanceof ApiError && (err.code === "sold_out" || err.code === "sale_ended")) {
+        void queryClient.invalidateQueries({ queryKey: ["sale", saleId] });
+      }
+    },
+  });
+  return { buy, wait };
+}
