@@ -29,7 +29,10 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     queryFn: async () => (await api<{ orders: Order[] }>(`/api/orders?saleId=${sale.id}`)).orders[0] ?? null,
     enabled: isSignedIn,
   });
-  const { buy, wait } = useBuy(sale.id);
+  const { buy, start, wait } = useBuy(sale.id);
+  // A 401 sends the shopper back to the sign-in form; once signed in again it is no longer news.
+  const isExpired = buy.error instanceof ApiError && buy.error.code === "unauthenticated";
+  const buyError = isExpired ? null : buy.error;
   const orderId = buy.data?.order.id ?? myOrder.data?.id;
   const order = useOrder(orderId, buy.data?.order ?? myOrder.data ?? undefined).data;
 
@@ -45,20 +48,21 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
   } else if (session.isPending || (isSignedIn && myOrder.isPending)) {
     body = <div aria-hidden className="h-14 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   } else if (!isSignedIn) {
-    body = <SignInForm />;
+    if (isExpired) announcement = errorMessage(buy.error);
+    body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in with your email again to buy" : undefined} />;
   } else {
     const isLive = state === "live";
     let label = `Buy now · ${formatPrice(sale.priceCents)}`;
     if (state === "scheduled") label = now === undefined ? "Opens soon" : `Opens in ${formatDuration(Date.parse(sale.startsAt) - now)}`;
     if (buy.isPending) label = wait ? "Waiting to retry…" : "Placing…";
     if (buy.isPending) announcement = wait ? `${errorMessage(new ApiError(0, wait.code, ""))} Trying again automatically.` : "Placing your order.";
-    else if (buy.error) announcement = errorMessage(buy.error);
+    else if (buyError) announcement = errorMessage(buyError);
     else if (isLive) announcement = "The sale is open. You can buy now.";
     body = (
       <div className="flex flex-col gap-2">
         <button
           type="button"
-          onClick={() => buy.mutate()}
+          onClick={start}
           disabled={!isLive || buy.isPending}
           aria-describedby="buy-note"
           className="h-14 w-full rounded-xl bg-amber-400 px-6 text-lg font-bold text-zinc-950 shadow-sm tabular-nums transition-colors enabled:hover:bg-amber-300 enabled:active:bg-amber-500 disabled:cursor-not-allowed disabled:bg-zinc-300 disabled:text-zinc-700 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-300"
@@ -70,11 +74,11 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
             <p data-testid="retry-note" className="text-amber-900 dark:text-amber-200">
               {errorMessage(new ApiError(0, wait.code, ""))} Trying again in <RetryCountdown until={wait.until} /> — you don&apos;t need to do anything.
             </p>
-          ) : buy.error ? (
+          ) : buyError ? (
             <p data-testid="buy-error" className="text-red-700 dark:text-red-400">
-              {errorMessage(buy.error)}{" "}
-              {isRetryable(buy.error) && (
-                <button type="button" onClick={() => buy.mutate()} className="font-semibold underline underline-offset-2">
+              {errorMessage(buyError)}{" "}
+              {isRetryable(buyError) && (
+                <button type="button" onClick={start} className="font-semibold underline underline-offset-2">
                   Try again
                 </button>
               )}
@@ -89,7 +93,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
 
   return (
     <section aria-label="Buy" className="rounded-2xl border border-zinc-200 bg-white p-5 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
-      <div className="min-h-32">{body}</div>
+      <div className="min-h-[9.25rem]">{body}</div>
       <p role="status" aria-live="polite" className="sr-only" data-testid="announcer">
         {announcement}
       </p>

@@ -59,7 +59,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
           )}
         </p>
 
-        <div className="min-h-14 rounded-xl bg-zinc-100 px-4 py-3 dark:bg-zinc-900">
+        <div className="min-h-20 rounded-xl bg-zinc-100 px-4 py-3 dark:bg-zinc-900">
           {state === "scheduled" ? (
             <>
               <p className="text-lg font-semibold">

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
 
@@ -30,23 +30,33 @@ export function useBuy(saleId: string) {
   const queryClient = useQueryClient();
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [wait, setWait] = useState<RetryWait | null>(null);
+  // A double click lands twice before React re-renders the button disabled: this ref is the real guard.
+  const inFlight = useRef(false);
+
+  const placeWithRetries = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await api<{ order: Order; statusUrl: string }>(`/api/sales/${saleId}/orders`, {
+          method: "POST",
+          headers: { "idempotency-key": idempotencyKey },
+        });
+      } catch (err) {
+        const delay = automaticRetryDelay(err);
+        if (delay === undefined || attempt >= MAX_ATTEMPTS || !(err instanceof ApiError)) throw err;
+        setWait({ code: err.code, until: Date.now() + delay });
+        await sleep(delay);
+        setWait(null);
+      }
+    }
+  };
 
   const buy = useMutation({
     mutationKey: ["buy", saleId],
     mutationFn: async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await api<{ order: Order; statusUrl: string }>(`/api/sales/${saleId}/orders`, {
-            method: "POST",
-            headers: { "idempotency-key": idempotencyKey },
-          });
-        } catch (err) {
-          const delay = automaticRetryDelay(err);
-          if (delay === undefined || attempt >= MAX_ATTEMPTS || !(err instanceof ApiError)) throw err;
-          setWait({ code: err.code, until: Date.now() + delay });
-          await sleep(delay);
-          setWait(null);
-        }
+      try {
+        return await placeWithRetries();
+      } finally {
+        inFlight.current = false;
       }
     },
     onSuccess: ({ order }) => {
@@ -62,5 +72,11 @@ export function useBuy(saleId: string) {
       }
     },
   });
-  return { buy, wait };
+
+  const start = () => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    buy.mutate();
+  };
+  return { buy, start, wait };
 }

@@ -1,0 +1,123 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { buyButton, orderStatus, signInByApi } from "./shopper";
+
+/** Serious or critical axe violations on the page, as readable lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+for (const colorScheme of ["light", "dark"] as const) {
+  test(`axe finds no serious or critical violations on home, sale and order pages (${colorScheme})`, async ({ page, createSale }, testInfo) => {
+    await page.emulateMedia({ colorScheme });
+    const sale = await createSale({ name: `Studio Headphones ${Date.now().toString(36)}`, stock: 4 });
+    await createSale({ startsInMs: 3600_000 });
+
+    await page.goto("/");
+    await expect(page.getByTestId("sale-card").first()).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.goto(`/sales/${sale.id}`);
+    await expect(page.getByLabel(/sign in with your email/i)).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await signInByApi(page, `axe-${colorScheme}`);
+    await page.reload();
+    await buyButton(page).click();
+    await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: testInfo.outputPath(`sale-${colorScheme}.png`), fullPage: true });
+
+    await page.getByRole("link", { name: "View order" }).click();
+    await expect(page.getByRole("heading", { name: "Your order" })).toBeVisible();
+    await expect(orderStatus(page)).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.goto("/orders");
+    await expect(page.getByTestId("order-row").first()).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+}
+
+test("every step can be done from the keyboard, with a visible focus ring", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await page.goto(`/sales/${sale.id}`);
+  const email = page.getByLabel(/sign in with your email/i);
+  await expect(email).toBeVisible();
+
+  // Tab from the top of the page until the email field has focus.
+  for (let i = 0; i < 10 && !(await email.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press("Tab");
+  await expect(email).toBeFocused();
+  await page.keyboard.type(`keys-${Date.now()}@example.com`);
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeFocused();
+  await page.keyboard.press("Enter");
+
+  await expect(buyButton(page)).toBeEnabled();
+  for (let i = 0; i < 10 && !(await buyButton(page).evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press("Tab");
+  await expect(buyButton(page)).toBeFocused();
+  const outline = await buyButton(page).evaluate((el) => getComputedStyle(el).outlineStyle + " " + getComputedStyle(el).outlineWidth);
+  expect(outline).toBe("solid 3px");
+  await page.keyboard.press("Enter");
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+});
+
+test("the Buy area keeps its size as the button changes state", async ({ page, createSale }) => {
+  const sale = await createSale({ startsInMs: 4000, stock: 3 });
+  await signInByApi(page, "steady");
+  await page.goto(`/sales/${sale.id}`);
+  const panel = page.getByRole("region", { name: "Buy" });
+  await expect(buyButton(page)).toHaveText(/Opens in/);
+  const box = async () => ({ button: await buyButton(page).boundingBox(), panel: await panel.boundingBox() });
+  const before = await box();
+
+  await expect(buyButton(page)).toHaveText(/Buy now/, { timeout: 10_000 });
+  expect(await box()).toEqual(before);
+
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`**/api/sales/${sale.id}/orders`, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await buyButton(page).click();
+  await expect(buyButton(page)).toHaveText("Placing…");
+  expect(await box()).toEqual(before);
+  release();
+  await expect(orderStatus(page)).toBeVisible();
+  expect((await panel.boundingBox())?.height).toBe(before.panel?.height);
+});
+
+test.describe("on a 375 px phone", () => {
+  test.use({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+
+  test("home, sale and order pages fit the screen and Buy works", async ({ page, createSale }, testInfo) => {
+    const sale = await createSale({ name: `Everyday Tote Bag with a rather long product name ${Date.now().toString(36)}`, stock: 6 });
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+    await page.goto("/");
+    await expect(page.getByTestId("sale-card").first()).toBeVisible();
+    expect(await fits()).toBe(true);
+    await page.screenshot({ path: testInfo.outputPath("mobile-home.png") });
+
+    await page.goto(`/sales/${sale.id}`);
+    await page.getByLabel(/sign in with your email/i).fill(`phone-${Date.now()}@example.com`);
+    await page.getByRole("button", { name: "Sign in" }).tap();
+    await expect(buyButton(page)).toBeEnabled();
+    expect(await fits()).toBe(true);
+    const button = (await buyButton(page).boundingBox())!;
+    expect(button.x).toBeGreaterThanOrEqual(0);
+    expect(button.x + button.width).toBeLessThanOrEqual(375);
+    expect(button.height).toBeGreaterThanOrEqual(44); // a comfortable touch target
+    await page.screenshot({ path: testInfo.outputPath("mobile-sale.png"), fullPage: true });
+
+    await buyButton(page).tap();
+    await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+    expect(await fits()).toBe(true);
+    await page.screenshot({ path: testInfo.outputPath("mobile-confirmed.png"), fullPage: true });
+  });
+});

@@ -1,0 +1,94 @@
+import { expect, test } from "./fixtures";
+import { buyButton, orderStatus, ordersInSale, saleRow, signInByApi, signInInline, watchBuys } from "./shopper";
+
+test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds the order again", async ({ page, context, createSale, db }, testInfo) => {
+  const sale = await createSale({ name: `Aurora Wireless Headphones ${Date.now().toString(36)}`, stock: 5 });
+  await page.goto(`/sales/${sale.id}`);
+  await expect(page.getByRole("heading", { name: sale.name })).toBeVisible();
+  await expect(page.getByText("5 of 5 left")).toBeVisible();
+  await expect(page.getByText("−50%")).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("1-signed-out.png"), fullPage: true });
+
+  const url = page.url();
+  await signInInline(page, "buyer");
+  await expect(buyButton(page)).toHaveText(/buy now/i);
+  expect(page.url()).toBe(url); // signing in is inline: no page change
+  await page.screenshot({ path: testInfo.outputPath("2-ready.png"), fullPage: true });
+
+  // Hold the POST for a moment so the in-flight state can be seen.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`**/api/sales/${sale.id}/orders`, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await buyButton(page).click();
+  await expect(buyButton(page)).toHaveText("Placing…");
+  await expect(buyButton(page)).toBeDisabled();
+  await page.screenshot({ path: testInfo.outputPath("3-placing.png"), fullPage: true });
+  release();
+
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  await expect(orderStatus(page)).toContainText("Confirmed");
+  await expect(orderStatus(page)).toContainText(/Order number [0-9A-F]{8}/);
+  await expect(page.getByTestId("announcer")).toContainText("Confirmed");
+  await expect(page.getByText("4 of 5 left")).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("4-confirmed.png"), fullPage: true });
+  expect(await ordersInSale(db, sale.id)).toHaveLength(1);
+
+  // A reload, or the sale in a new tab, shows the order, not a fresh Buy button.
+  await page.reload();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  await expect(buyButton(page)).toHaveCount(0);
+  const tab = await context.newPage();
+  await tab.goto(`/sales/${sale.id}`);
+  await expect(orderStatus(tab)).toHaveAttribute("data-status", "completed");
+  await expect(buyButton(tab)).toHaveCount(0);
+
+  // /orders lists it; its page shows it confirmed.
+  await tab.getByRole("link", { name: "My orders" }).click();
+  const row = tab.getByTestId("order-row").filter({ hasText: sale.name });
+  await expect(row).toContainText("Confirmed");
+  await tab.screenshot({ path: testInfo.outputPath("5-orders.png"), fullPage: true });
+  await row.click();
+  await expect(tab.getByRole("heading", { name: "Your order" })).toBeVisible();
+  await expect(orderStatus(tab)).toContainText("Confirmed");
+  await expect(tab.getByRole("link", { name: sale.name })).toBeVisible();
+  await tab.screenshot({ path: testInfo.outputPath("6-order-page.png"), fullPage: true });
+});
+
+test("a double click on Buy sends one request and makes one order", async ({ page, createSale, db }) => {
+  const sale = await createSale({ stock: 5 });
+  await signInByApi(page, "double");
+  await page.goto(`/sales/${sale.id}`);
+  const buys = watchBuys(page, sale.id);
+  await buyButton(page).dblclick();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  expect(buys.keys).toHaveLength(1);
+  expect(await ordersInSale(db, sale.id)).toHaveLength(1);
+  expect((await saleRow(db, sale.id)).remaining).toBe(4);
+});
+
+test("an order waiting in line shows its position, then turns Confirmed without a reload", async ({ page, createSale, db }, testInfo) => {
+  const sale = await createSale({ stock: 5 });
+  // Two shoppers ahead in line and this shopper's own order, all pending: rows only, no jobs, so they wait.
+  const others = await db<{ id: string }[]>`
+    INSERT INTO users (email) VALUES (${`ahead-a-${sale.id}@example.com`}), (${`ahead-b-${sale.id}@example.com`}) RETURNING id`;
+  for (const other of others) {
+    await db`INSERT INTO orders (id, sale_id, user_id) VALUES (gen_random_uuid(), ${sale.id}, ${other.id})`;
+  }
+  const me = await signInByApi(page, "inline");
+  const [mine] = await db<{ id: string }[]>`INSERT INTO orders (id, sale_id, user_id) VALUES (gen_random_uuid(), ${sale.id}, ${me.id}) RETURNING id`;
+
+  await page.goto(`/sales/${sale.id}`);
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "pending");
+  await expect(page.getByTestId("position")).toHaveText("2 orders ahead of you");
+  await page.screenshot({ path: testInfo.outputPath("in-line.png"), fullPage: true });
+
+  await db`UPDATE orders SET status = 'completed', updated_at = now() WHERE sale_id = ${sale.id} AND id <> ${mine!.id}`;
+  await expect(page.getByTestId("position")).toHaveText("You're next");
+  await db`UPDATE sales SET remaining = remaining - 3 WHERE id = ${sale.id}`;
+  await db`UPDATE orders SET status = 'completed', updated_at = now() WHERE id = ${mine!.id}`;
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  await expect(page.getByTestId("announcer")).toContainText("Confirmed");
+});

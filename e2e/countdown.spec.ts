@@ -1,0 +1,59 @@
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { buyButton, orderStatus, signInByApi } from "./shopper";
+
+/** Waits for Buy to enable and returns when that happened, on the test machine's clock (the server's). */
+async function enabledAt(page: Page): Promise<number> {
+  await page.waitForFunction(
+    () => {
+      const button = [...document.querySelectorAll("button")].find((b) => /buy now/i.test(b.textContent ?? ""));
+      return !!button && !button.disabled;
+    },
+    null,
+    { polling: 50, timeout: 20_000 },
+  );
+  return Date.now();
+}
+
+test("a sale opening in a few seconds counts down and enables Buy on the second, without a reload", async ({ page, createSale }, testInfo) => {
+  const sale = await createSale({ startsInMs: 6000 });
+  const startsAt = Date.parse((await (await page.request.get(`/api/sales/${sale.id}`)).json()).sale.startsAt);
+  await signInByApi(page, "early");
+  await page.goto(`/sales/${sale.id}`);
+  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+
+  await expect(buyButton(page)).toBeDisabled();
+  await expect(buyButton(page)).toHaveText(/Opens in 00:0[1-6]/);
+  await expect(page.getByTestId("countdown").first()).toContainText(/Opens in 00:0[1-6]/);
+  await page.screenshot({ path: testInfo.outputPath("counting-down.png"), fullPage: true });
+
+  const at = await enabledAt(page);
+  expect(at).toBeGreaterThanOrEqual(startsAt - 250);
+  expect(at).toBeLessThanOrEqual(startsAt + 700);
+  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true); // no reload
+  await expect(page.getByTestId("announcer")).toHaveText(/sale is open/i);
+  await page.screenshot({ path: testInfo.outputPath("opened.png"), fullPage: true });
+
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+});
+
+for (const [label, skewMs] of [
+  ["an hour fast", 3600_000],
+  ["an hour slow", -3600_000],
+] as const) {
+  test(`with the browser's clock ${label}, the countdown still follows the server`, async ({ page, createSale }, testInfo) => {
+    await page.clock.install({ time: Date.now() + skewMs });
+    const sale = await createSale({ startsInMs: 7000 });
+    const startsAt = Date.parse((await (await page.request.get(`/api/sales/${sale.id}`)).json()).sale.startsAt);
+    await signInByApi(page, "skewed");
+    await page.goto(`/sales/${sale.id}`);
+    expect(Math.abs((await page.evaluate(() => Date.now())) - Date.now() - skewMs)).toBeLessThan(5000);
+
+    await expect(buyButton(page)).toHaveText(/Opens in 00:0[1-7]/);
+    await page.screenshot({ path: testInfo.outputPath("skewed-countdown.png"), fullPage: true });
+    const at = await enabledAt(page);
+    expect(at).toBeGreaterThanOrEqual(startsAt - 250);
+    expect(at).toBeLessThanOrEqual(startsAt + 900);
+  });
+}

@@ -1,0 +1,34 @@
+import { expect, test } from "./fixtures";
+
+test("the home page groups sales live / upcoming / sold out / ended, and moves one to Live as it opens", async ({ page, createSale, db }, testInfo) => {
+  const tag = Date.now().toString(36);
+  const live = await createSale({ name: `Trail Runner Sneakers ${tag}`, stock: 10, priceCents: 3000, originalPriceCents: 12000 });
+  await db`UPDATE sales SET remaining = 4 WHERE id = ${live.id}`;
+  const upcoming = await createSale({ name: `Field Camera ${tag}`, startsInMs: 3600_000 });
+  const opening = await createSale({ name: `Chrono Watch ${tag}`, startsInMs: 5000 });
+  const soldOut = await createSale({ name: `Canvas Backpack ${tag}` });
+  await db`UPDATE sales SET remaining = 0 WHERE id = ${soldOut.id}`;
+  const ended = await createSale({ name: `Pocket Phone ${tag}`, startsInMs: -7200_000, durationMs: 3600_000 });
+
+  await page.goto("/");
+  const card = (group: string, name: string) => page.getByTestId(`group-${group}`).getByTestId("sale-card").filter({ hasText: name });
+  await expect(card("live", live.name)).toBeVisible();
+  await expect(card("live", live.name)).toContainText("$30.00");
+  await expect(card("live", live.name).locator("s")).toContainText("$120.00");
+  await expect(card("live", live.name)).toContainText("−75%");
+  await expect(card("live", live.name).getByRole("progressbar", { name: "Units left" })).toHaveAttribute("aria-valuenow", "4");
+  await expect(card("live", live.name)).toContainText("4 of 10 left");
+  await expect(card("scheduled", upcoming.name)).toContainText(/Starts in (00|59):\d\d/);
+  await expect(card("sold_out", soldOut.name)).toContainText("None left");
+  await expect(card("ended", ended.name)).toBeVisible();
+  await expect(card("scheduled", opening.name)).toContainText(/Starts in 00:0\d/);
+  await page.screenshot({ path: testInfo.outputPath("home.png"), fullPage: false });
+
+  // At its opening second it moves to Live, without a reload.
+  await expect(card("live", opening.name)).toBeVisible({ timeout: 10_000 });
+  await expect(card("scheduled", opening.name)).toHaveCount(0);
+
+  await card("live", live.name).click();
+  await expect(page).toHaveURL(`/sales/${live.id}`);
+  await expect(page.getByRole("heading", { name: live.name })).toBeVisible();
+});

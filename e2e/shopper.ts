@@ -1,0 +1,48 @@
+import type { Page } from "@playwright/test";
+import type postgres from "postgres";
+import { expect, shopperEmail } from "./fixtures";
+
+/** Signs the page's browser context in through the API (the cookie jar is shared with the page). */
+export async function signInByApi(page: Page, tag: string): Promise<{ id: string; email: string }> {
+  const res = await page.request.post("/api/session", { data: { email: shopperEmail(tag) } });
+  expect(res.status()).toBe(200);
+  return (await res.json()).user;
+}
+
+/** Signs in through the sale page's inline form, as a shopper would. */
+export async function signInInline(page: Page, tag: string): Promise<string> {
+  const email = shopperEmail(tag);
+  await page.getByLabel(/sign in with your email/i).fill(email);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  return email;
+}
+
+export function buyButton(page: Page) {
+  return page.getByRole("button", { name: /buy now|opens|placing|waiting to retry/i });
+}
+
+/** The order card on the page: its data-status is the order's status. */
+export function orderStatus(page: Page) {
+  return page.getByTestId("order-status");
+}
+
+/** Counts the POSTs the page sends to buy in a sale, with the Idempotency-Key each carried. */
+export function watchBuys(page: Page, saleId: string): { keys: (string | undefined)[] } {
+  const seen = { keys: [] as (string | undefined)[] };
+  page.on("request", (req) => {
+    if (req.method() === "POST" && new URL(req.url()).pathname === `/api/sales/${saleId}/orders`) {
+      seen.keys.push(req.headers()["idempotency-key"]);
+    }
+  });
+  return seen;
+}
+
+export async function ordersInSale(db: postgres.Sql, saleId: string) {
+  return db<{ status: string; user_id: string; failure_reason: string | null }[]>`
+    SELECT status, user_id, failure_reason FROM orders WHERE sale_id = ${saleId} ORDER BY seq`;
+}
+
+export async function saleRow(db: postgres.Sql, saleId: string) {
+  const [row] = await db<{ stock: number; remaining: number }[]>`SELECT stock, remaining FROM sales WHERE id = ${saleId}`;
+  return row!;
+}

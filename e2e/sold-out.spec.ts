@@ -1,0 +1,71 @@
+import { expect, test } from "./fixtures";
+import { buyButton, ordersInSale, saleRow, signInByApi } from "./shopper";
+
+test("a sale that sells out while open says so, hides Buy, and stops polling", async ({ page, createSale, db }, testInfo) => {
+  const sale = await createSale({ stock: 3 });
+  await signInByApi(page, "late");
+  await page.goto(`/sales/${sale.id}`);
+  await expect(buyButton(page)).toBeEnabled();
+
+  await db`UPDATE sales SET remaining = 0 WHERE id = ${sale.id}`;
+  await expect(page.getByTestId("sale-closed")).toContainText("Sold out");
+  await expect(page.getByTestId("stock")).toHaveText("None left");
+  await expect(buyButton(page)).toHaveCount(0);
+  await expect(page.getByTestId("announcer")).toHaveText("Sold out.");
+  await page.screenshot({ path: testInfo.outputPath("sold-out.png"), fullPage: true });
+
+  // Nothing left to watch: the stock bar stops asking.
+  let polls = 0;
+  page.on("request", (req) => {
+    if (new URL(req.url()).pathname === `/api/sales/${sale.id}`) polls++;
+  });
+  await page.waitForTimeout(4000);
+  expect(polls).toBe(0);
+});
+
+test("a sale that has ended says so, and a sale ending while open closes on the second", async ({ page, createSale }) => {
+  const ended = await createSale({ startsInMs: -7200_000, durationMs: 3600_000 });
+  await page.goto(`/sales/${ended.id}`);
+  await expect(page.getByTestId("sale-closed")).toContainText("This sale has ended");
+
+  const closing = await createSale({ startsInMs: -60_000, durationMs: 64_000 });
+  await signInByApi(page, "closing");
+  await page.goto(`/sales/${closing.id}`);
+  await expect(buyButton(page)).toBeEnabled();
+  await expect(page.getByTestId("countdown")).toContainText(/Ends in 00:0\d/);
+  await expect(page.getByTestId("sale-closed")).toContainText("This sale has ended", { timeout: 10_000 });
+  await expect(buyButton(page)).toHaveCount(0);
+});
+
+test("two shoppers race for the last unit: one is confirmed, the other told it sold out", async ({ browser, createSale, db }, testInfo) => {
+  const sale = await createSale({ stock: 1 });
+  const shoppers = await Promise.all(
+    ["racer-a", "racer-b"].map(async (tag) => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await signInByApi(page, tag);
+      await page.goto(`/sales/${sale.id}`);
+      await expect(buyButton(page)).toBeEnabled();
+      return { context, page };
+    }),
+  );
+
+  await Promise.all(shoppers.map(({ page }) => buyButton(page).click()));
+
+  // The winner's card says Confirmed; the other sees Sold out, either as its order's outcome or as the store's answer.
+  const outcomes = await Promise.all(
+    shoppers.map(async ({ page }) => {
+      const settled = page.locator('[data-testid="order-status"][data-status="completed"], [data-testid="order-status"][data-status="failed"], [data-testid="sale-closed"]');
+      await expect(settled).toBeVisible();
+      return (await settled.textContent()) ?? "";
+    }),
+  );
+  expect(outcomes.filter((text) => text.includes("Confirmed"))).toHaveLength(1);
+  expect(outcomes.filter((text) => /sold out/i.test(text))).toHaveLength(1);
+  for (const [i, { page }] of shoppers.entries()) await page.screenshot({ path: testInfo.outputPath(`racer-${i + 1}.png`), fullPage: true });
+
+  const orders = await ordersInSale(db, sale.id);
+  expect(orders.filter((o) => o.status === "completed")).toHaveLength(1);
+  expect((await saleRow(db, sale.id)).remaining).toBe(0);
+  await Promise.all(shoppers.map(({ context }) => context.close()));
+});
