@@ -57,3 +57,26 @@ for (const [label, skewMs] of [
     expect(at).toBeLessThanOrEqual(startsAt + 900);
   });
 }
+
+test("when the browser's clock jumps while the tab is away, coming back resyncs the countdown", async ({ page, createSale }) => {
+  await page.clock.install({ time: Date.now() });
+  const sale = await createSale({ startsInMs: 40_000 });
+  await signInByApi(page, "resync");
+  await page.goto(`/sales/${sale.id}`);
+  await expect(buyButton(page)).toHaveText(/Opens in 00:[34]\d/);
+
+  // The clock is moved two hours on (a laptop lid, a timezone fix): with the old offset the sale looks over.
+  await page.clock.setSystemTime(Date.now() + 2 * 3600_000);
+  await expect(page.getByTestId("sale-closed")).toContainText("ended");
+
+  // The tab comes back into view: the offset is measured again and the countdown is right again.
+  await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange", { bubbles: true })));
+  await expect(buyButton(page)).toHaveText(/Opens in 00:[23]\d/);
+});
+
+test("an unknown sale gets a page that says so", async ({ page }) => {
+  const res = await page.goto("/sales/00000000-0000-4000-8000-000000000000");
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "This sale doesn't exist" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "See all sales" })).toBeVisible();
+});
