@@ -6,7 +6,8 @@ import { api } from "./api";
 import { BuyPanel } from "./BuyPanel";
 import { stateAt, useServerNow } from "./clock";
 import { Countdown } from "./Countdown";
-import { formatPrice, formatTime, percentOff } from "./format";
+import { formatPrice, percentOff } from "./format";
+import { LocalTime } from "./LocalTime";
 import { ProductImage } from "./ProductImage";
 import { StockBar } from "./StockBar";
 
@@ -66,7 +67,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
                 <Countdown at={sale.startsAt} label="Opens in" />
               </p>
               <p className="text-sm text-zinc-600 dark:text-zinc-400">
-                {formatTime(sale.startsAt)} · {sale.stock} units
+                <LocalTime iso={sale.startsAt} /> · {sale.stock} units
               </p>
             </>
           ) : (
@@ -77,7 +78,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
                   <Countdown at={sale.endsAt} label="Ends in" />
                 </p>
               )}
-              {state === "ended" && <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Ended {formatTime(sale.endsAt)}</p>}
+              {state === "ended" && <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Ended <LocalTime iso={sale.endsAt} /></p>}
             </>
           )}
         </div>

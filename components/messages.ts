@@ -25,12 +25,12 @@ export function errorMessage(err: unknown): string {
 
 /** Failure reasons of an order, in plain words. */
 const failureReasons: Record<string, string> = {
-  sold_out: "Sold out — every unit went to shoppers ahead of you in line. You have not been charged.",
-  sale_ended: "The sale ended before your order could be filled. You have not been charged.",
+  sold_out: "Sold out — every unit went to shoppers ahead of you in line.",
+  sale_ended: "The sale ended before your order could be filled.",
 };
 
 export function failureMessage(reason: string | null): string {
-  return failureReasons[reason ?? ""] ?? "We couldn't fill your order. You have not been charged.";
+  return failureReasons[reason ?? ""] ?? "We couldn't fill your order.";
 }
 
 /** Errors a second attempt can fix, so the shopper gets a Retry button. */

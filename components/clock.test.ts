@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { saleState, toSale } from "@/db/sales";
+import type { SaleRow } from "@/db/schema";
+import { formatDuration, stateAt } from "./clock";
+
+const start = Date.parse("2026-01-01T12:00:00Z");
+const row = (remaining: number): SaleRow => ({
+  id: "00000000-0000-4000-8000-000000000001",
+  name: "Lamp",
+  description: "",
+  priceCents: 100,
+  originalPriceCents: 200,
+  stock: 5,
+  remaining,
+  startsAt: new Date(start),
+  endsAt: new Date(start + 3600_000),
+  createdAt: new Date(start - 3600_000),
+});
+
+describe("the browser's sale state", () => {
+  it("agrees with the server's rule at every edge, whatever state the API last reported", () => {
+    for (const remaining of [0, 3]) {
+      for (const now of [start - 1, start, start + 1, start + 3600_000 - 1, start + 3600_000]) {
+        const reported = toSale(row(remaining), start - 10_000); // fetched earlier: "scheduled" (or sold out)
+        expect(stateAt(reported, now), `remaining ${remaining} at ${now - start}`).toBe(saleState(row(remaining), now));
+      }
+    }
+  });
+
+  it("keeps the API's state until the server's clock is known", () => {
+    expect(stateAt(toSale(row(3), start + 1), undefined)).toBe("live");
+  });
+});
+
+describe("formatDuration", () => {
+  it("rounds up to the second, so 00:00 shows only at the opening moment", () => {
+    expect(formatDuration(4001)).toBe("00:05");
+    expect(formatDuration(1)).toBe("00:01");
+    expect(formatDuration(0)).toBe("00:00");
+    expect(formatDuration(-500)).toBe("00:00");
+    expect(formatDuration(3600_000)).toBe("01:00:00");
+    expect(formatDuration(90_061_000)).toBe("1d 01:01:01");
+  });
+});
