@@ -4,6 +4,9 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { ApiError } from "./api";
 
+// The fetch helper moved to ./api; this path keeps working for code that imports it from here.
+export { api, ApiError, NetworkError } from "./api";
+
 export function QueryProvider({ children }: { children: ReactNode }) {
   // One client per browser tab, created once (not on every render).
   const [client] = useState(
