@@ -119,5 +119,14 @@ test.describe("on a 375 px phone", () => {
     await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
     expect(await fits()).toBe(true);
     await page.screenshot({ path: testInfo.outputPath("mobile-confirmed.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "My orders" }).tap();
+    await expect(page.getByTestId("order-row").filter({ hasText: sale.name })).toContainText("Confirmed");
+    expect(await fits()).toBe(true);
+    await page.getByTestId("order-row").filter({ hasText: sale.name }).tap();
+    await expect(page.getByRole("heading", { name: "Your order" })).toBeVisible();
+    await expect(page.getByTestId("order-status")).toContainText("Confirmed");
+    expect(await fits()).toBe(true);
+    await page.screenshot({ path: testInfo.outputPath("mobile-order.png"), fullPage: true });
   });
 });
