@@ -3,23 +3,14 @@ import { closeDb } from "@/db/client";
 import { log } from "@/db/log";
 import { migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
+import type { PgBoss } from "pg-boss";
 import { createBoss } from "./boss";
 import * as placeOrder from "./place-order";
 import { startMetricsPush } from "./worker-metrics";
 
 /** `npm run worker`: drains the order queue into allocation transactions until told to stop. */
 async function main(): Promise<void> {
-  const url = resolveDatabaseUrl();
-  if (!url) throw new Error("No database: set DATABASE_URL, or run `npm start`, which starts the embedded one");
-  process.env.DATABASE_URL = url;
-  if (process.env.SKIP_MIGRATE !== "1") await migrate(url);
-
-  const boss = createBoss("worker");
-  await boss.start();
-  await boss.work(placeOrder.name, placeOrder.workOptions, placeOrder.handler);
-  const stopMetricsPush = startMetricsPush();
-  log.info({ queue: placeOrder.name, ...placeOrder.workOptions }, "worker ready");
-
+  const running: { boss?: PgBoss; stopMetricsPush?: () => Promise<void> } = {};
   let isStopping = false;
   const stop = async (signal: string) => {
     if (isStopping) return;
@@ -27,14 +18,28 @@ async function main(): Promise<void> {
     log.info({ signal }, "worker stopping: finishing the batch in hand");
     // Stops fetching, waits for the handler in flight; a batch still running at the timeout is
     // failed back to the queue, and its allocation either committed or changed nothing.
-    await boss.stop({ graceful: true, timeout: 10_000 }).catch((err) => log.error({ err }, "stopping pg-boss"));
-    await stopMetricsPush();
+    await running.boss?.stop({ graceful: true, timeout: 10_000 }).catch((err) => log.error({ err }, "stopping pg-boss"));
+    await running.stopMetricsPush?.();
     await closeDb();
     log.info("worker stopped");
     process.exit(0);
   };
+  // Installed first, so a signal that arrives while the worker is still starting is a clean stop too.
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+
+  const url = resolveDatabaseUrl();
+  if (!url) throw new Error("No database: set DATABASE_URL, or run `npm start`, which starts the embedded one");
+  process.env.DATABASE_URL = url;
+  if (process.env.SKIP_MIGRATE !== "1") await migrate(url);
+  if (isStopping) return;
+
+  const boss = (running.boss = createBoss("worker"));
+  await boss.start();
+  if (isStopping) return;
+  await boss.work(placeOrder.name, placeOrder.workOptions, placeOrder.handler);
+  running.stopMetricsPush = startMetricsPush();
+  log.info({ queue: placeOrder.name, ...placeOrder.workOptions }, "worker ready");
 }
 
 main().catch((err) => {
