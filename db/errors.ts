@@ -7,6 +7,7 @@ const statusByCode = {
   not_found: 404,
   sale_not_found: 404,
   order_not_found: 404,
+  dead_letter_not_found: 404,
   method_not_allowed: 405,
   sale_not_started: 409,
   sale_ended: 409,

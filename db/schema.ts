@@ -1,5 +1,5 @@
 import { sql, type InferSelectModel } from "drizzle-orm";
-import { bigint, check, doublePrecision, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const orderStatus = pgEnum("order_status", ["pending", "completed", "failed", "shipped", "cancelled"]);
 
@@ -60,7 +60,8 @@ export const orders = pgTable(
     uniqueIndex("orders_user_idempotency_uq").on(t.userId, t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
     index("orders_pending_line_idx").on(t.saleId, t.seq).where(sql`${t.status} = 'pending'`),
     index("orders_user_created_idx").on(t.userId, t.createdAt),
-    index("orders_sale_status_idx").on(t.saleId, t.status),
+    // Counts by status, and the admin's order table: one status of one sale, newest first, a page at a time.
+    index("orders_sale_status_seq_idx").on(t.saleId, t.status, t.seq),
   ],
 );
 
@@ -72,6 +73,37 @@ export const workerMetrics = pgTable("worker_metrics", {
   drainPerSecond: doublePrecision("drain_per_second"),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+// The admin's live view reads these instead of counting a sale's orders. Triggers on `orders` keep
+// them in the same transaction as every order insert and status change (migration 0003), so they are
+// exact whatever code path moves an order. `shard` (the backend pid mod 16) spreads concurrent writers
+// over rows, so counting never becomes one hot row; readers sum the shards. No foreign key to sales:
+// its check would lock the sale row that allocation holds FOR UPDATE.
+export const saleStatusCounts = pgTable(
+  "sale_status_counts",
+  {
+    saleId: uuid("sale_id").notNull(),
+    status: orderStatus("status").notNull(),
+    shard: smallint("shard").notNull(),
+    // A shard's count can go below zero (accepted on one connection, settled on another); the sum cannot.
+    n: bigint("n", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.saleId, t.status, t.shard] })],
+);
+
+/** Orders accepted and settled per sale per second: the live chart's rates. */
+export const saleActivity = pgTable(
+  "sale_activity",
+  {
+    saleId: uuid("sale_id").notNull(),
+    second: timestamp("second", { withTimezone: true }).notNull(),
+    shard: smallint("shard").notNull(),
+    accepted: integer("accepted").notNull().default(0),
+    completed: integer("completed").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.saleId, t.second, t.shard] })],
+);
 
 export type User = InferSelectModel<typeof users>;
 export type SaleRow = InferSelectModel<typeof sales>;

@@ -7,6 +7,18 @@ export const PLACE_ORDER_DEAD = "place-order-dead";
 
 export type PlaceOrderJob = { orderId: string; saleId: string };
 
+export const ORDER_STATUS = "order-status";
+export const ORDER_STATUS_DEAD = "order-status-dead";
+
+/** An admin's change of one order's status; `saleId` is known when the order was found at request time. */
+export type OrderStatusJob = { orderId: string; status: "shipped" | "cancelled"; saleId: string | null };
+
+/** Every dead-letter queue, with the queue that feeds it: the admin's dead-letter page lists them all. */
+export const deadLetterQueues = [
+  { name: PLACE_ORDER_DEAD, source: PLACE_ORDER },
+  { name: ORDER_STATUS_DEAD, source: ORDER_STATUS },
+] as const;
+
 type QueueDefinition = Omit<Queue, "name"> & { name: string };
 
 export const queueDefinitions: QueueDefinition[] = [
@@ -26,6 +38,21 @@ export const queueDefinitions: QueueDefinition[] = [
     deadLetter: PLACE_ORDER_DEAD,
     // Completed jobs are only history: the order row is the record.
     deleteAfterSeconds: 3600,
+  },
+  { name: ORDER_STATUS_DEAD, retryLimit: 0, retentionSeconds: 14 * 24 * 3600, deleteAfterSeconds: 14 * 24 * 3600 },
+  {
+    name: ORDER_STATUS,
+    notify: true,
+    expireInSeconds: 30,
+    // A change the order cannot take yet (still pending, say) may become possible soon; one that never
+    // can (an unknown order, an illegal move) ends in the dead-letter queue with its reason after
+    // three retries, backing off about 1, 2 and 4 seconds.
+    retryLimit: 3,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 4,
+    deadLetter: ORDER_STATUS_DEAD,
+    deleteAfterSeconds: 7 * 24 * 3600,
   },
 ];
 

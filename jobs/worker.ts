@@ -5,10 +5,12 @@ import { migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
 import type { PgBoss } from "pg-boss";
 import { createBoss } from "./boss";
+import * as orderStatus from "./order-status";
 import * as placeOrder from "./place-order";
 import { startMetricsPush } from "./worker-metrics";
 
-/** `npm run worker`: drains the order queue into allocation transactions until told to stop. */
+/** `npm run worker`: drains the order queue into allocation transactions, and applies admins' order
+ * status changes, until told to stop. */
 async function main(): Promise<void> {
   const running: { boss?: PgBoss; stopMetricsPush?: () => Promise<void> } = {};
   let isStopping = false;
@@ -38,8 +40,9 @@ async function main(): Promise<void> {
   await boss.start();
   if (isStopping) return;
   await boss.work(placeOrder.name, placeOrder.workOptions, placeOrder.handler);
+  await boss.work(orderStatus.name, orderStatus.workOptions, orderStatus.handler);
   running.stopMetricsPush = startMetricsPush();
-  log.info({ queue: placeOrder.name, ...placeOrder.workOptions }, "worker ready");
+  log.info({ queues: [placeOrder.name, orderStatus.name], ...placeOrder.workOptions }, "worker ready");
 }
 
 main().catch((err) => {

@@ -8,7 +8,7 @@ export const SESSION_COOKIE = "flash_session";
 const SESSION_TTL_SECONDS = 30 * 24 * 3600;
 
 let secret: string | undefined;
-function sessionSecret(): string {
+export function sessionSecret(): string {
   secret ??= config().SESSION_SECRET ?? persistentSecret(config().DATA_DIR, "session-secret");
   return secret;
 }

@@ -1,0 +1,103 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { config } from "@/db/config";
+import { AppError } from "@/db/errors";
+import { persistentSecret, readablePassword } from "@/db/secrets";
+import { readCookie, signToken, verifyToken } from "./cookies";
+import { route } from "./http";
+import { sessionSecret } from "./session";
+
+// The admin's session: its own cookie, signed like the shopper's, so a shopper session never opens
+// an admin door. The token carries a tag of the password, so changing ADMIN_PASSWORD ends every
+// admin session at once.
+export const ADMIN_COOKIE = "flash_admin";
+const ADMIN_TTL_SECONDS = 12 * 3600;
+
+let password: string | undefined;
+
+/** ADMIN_PASSWORD, or the one `npm start` generated into DATA_DIR and printed. */
+export function adminPassword(): string {
+  password ??= config().ADMIN_PASSWORD ?? persistentSecret(config().DATA_DIR, "admin-password", readablePassword);
+  return password;
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value, "utf8").digest();
+}
+
+/** Constant time whatever the lengths: both sides are hashed to 32 bytes before they are compared. */
+export function isAdminPassword(given: string): boolean {
+  return timingSafeEqual(digest(given), digest(adminPassword()));
+}
+
+function passwordTag(): string {
+  return digest(`admin-session:${adminPassword()}`).subarray(0, 12).toString("base64url");
+}
+
+function isAdminToken(token: string | undefined): boolean {
+  const fields = verifyToken(sessionSecret(), token, 2);
+  return fields?.[0] === "admin" && fields[1] === passwordTag();
+}
+
+export function isAdmin(req: Request): boolean {
+  return isAdminToken(readCookie(req, ADMIN_COOKIE));
+}
+
+export function requireAdmin(req: Request): void {
+  if (!isAdmin(req)) throw new AppError("unauthenticated", "Sign in as the admin first.");
+}
+
+function cookie(req: Request, value: string, maxAgeSeconds: number): string {
+  const isHttps = new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https";
+  // Strict: no other site can make the browser send it, not even on a top-level link.
+  return [`${ADMIN_COOKIE}=${value}`, "Path=/", `Max-Age=${maxAgeSeconds}`, "HttpOnly", "SameSite=Strict", ...(isHttps ? ["Secure"] : [])].join("; ");
+}
+
+export function adminCookie(req: Request): string {
+  return cookie(req, signToken(sessionSecret(), ["admin", passwordTag()], ADMIN_TTL_SECONDS), ADMIN_TTL_SECONDS);
+}
+
+export function clearedAdminCookie(req: Request): string {
+  return cookie(req, "", 0);
+}
+
+/** For admin pages: a visitor without the admin session is sent to the sign-in, and back here after. */
+export async function requireAdminPage(path: string): Promise<void> {
+  const token = (await cookies()).get(ADMIN_COOKIE)?.value;
+  if (!isAdminToken(token)) redirect(`/admin/login?next=${encodeURIComponent(path)}`);
+}
+
+const mutating = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * Refuses a state-changing request that a browser made on behalf of another site. Browsers mark
+ * every request with Sec-Fetch-Site and cross-origin ones with Origin; a request with neither
+ * (curl, a script) carries no ambient cookie risk and passes.
+ */
+export function assertSameOrigin(req: Request): void {
+  if (!mutating.has(req.method)) return;
+  const site = req.headers.get("sec-fetch-site");
+  if (site && site !== "same-origin" && site !== "none") {
+    throw new AppError("forbidden", "Requests from another site are refused.");
+  }
+  const origin = req.headers.get("origin");
+  if (origin === null) return;
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host") ?? new URL(req.url).host;
+  let originHost: string | undefined;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = undefined;
+  }
+  if (originHost !== host) throw new AppError("forbidden", "Requests from another origin are refused.");
+}
+
+/** An admin API route: same-origin for anything that changes state, then the admin session, then the handler. */
+export function adminRoute<C>(handler: (req: Request, ctx: C) => Promise<Response>): (req: Request, ctx: C) => Promise<Response> {
+  return route(async (req: Request, ctx: C) => {
+    assertSameOrigin(req);
+    requireAdmin(req);
+    return handler(req, ctx);
+  });
+}

@@ -1,0 +1,9 @@
+import { discardDeadLetter } from "@/db/dead-letters";
+import { adminRoute } from "@/app/_lib/admin-session";
+
+/** Discard a dead letter for good. */
+export const DELETE = adminRoute(async (_req: Request, ctx: RouteContext<"/api/admin/dead-letters/[id]">) => {
+  const { id } = await ctx.params;
+  await discardDeadLetter({ id });
+  return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+});

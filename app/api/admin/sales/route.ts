@@ -1,0 +1,18 @@
+import { createAdminSale, listAdminSales } from "@/db/admin-sales";
+import { adminRoute } from "@/app/_lib/admin-session";
+import { readJsonObject } from "@/app/_lib/http";
+import { createSaleSchema, invalidFields } from "./schema";
+
+export const dynamic = "force-dynamic";
+
+export const GET = adminRoute(async () => {
+  return Response.json({ sales: await listAdminSales() }, { headers: { "cache-control": "no-store" } });
+});
+
+/** Create a sale; every field problem is answered at once, each against its field. */
+export const POST = adminRoute(async (req: Request) => {
+  const parsed = createSaleSchema.safeParse(await readJsonObject(req));
+  if (!parsed.success) throw invalidFields(parsed.error.issues);
+  const sale = await createAdminSale(parsed.data);
+  return Response.json({ sale }, { status: 201, headers: { location: `/api/admin/sales/${sale.id}`, "cache-control": "no-store" } });
+});

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { fieldError } from "@/db/admin-sales";
+import type { AppError } from "@/db/errors";
+
+// The rules for a sale an admin creates or edits; each problem is reported against its field.
+
+const name = z.string().trim().min(1, "is required").max(200, "must be at most 200 characters");
+const description = z.string().trim().max(2000, "must be at most 2,000 characters");
+const stock = z.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1,000,000");
+const cents = z.number({ error: "must be a whole number of cents" }).int("must be a whole number of cents").positive("must be more than 0").max(100_000_000, "must be at most $1,000,000");
+const time = z.iso
+  .datetime({ offset: true, error: "must be a date and time (ISO 8601)" })
+  .transform((value) => new Date(value));
+
+export const createSaleSchema = z
+  .object({ name, description: description.default(""), priceCents: cents, originalPriceCents: cents, stock, startsAt: time, endsAt: time })
+  .strict()
+  .superRefine((sale, ctx) => {
+    if (sale.originalPriceCents < sale.priceCents) {
+      ctx.addIssue({ code: "custom", path: ["originalPriceCents"], message: "must be at least the sale price" });
+    }
+    if (sale.endsAt <= sale.startsAt) ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must be after the start" });
+  });
+
+export const updateSaleSchema = z
+  .object({ name, description, stock, startsAt: time, endsAt: time })
+  .partial()
+  .strict()
+  .refine((changes) => Object.keys(changes).length > 0, { message: "name at least one of name, description, stock, startsAt, endsAt" })
+  .superRefine((changes, ctx) => {
+    if (changes.startsAt && changes.endsAt && changes.endsAt <= changes.startsAt) {
+      ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must be after the start" });
+    }
+  });
+
+/** zod's issues as one 400 with a message per field (the first problem of each). */
+export function invalidFields(issues: z.core.$ZodIssue[]): AppError {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "body";
+    fields[field] ??= issue.message;
+  }
+  return fieldError(fields);
+}

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/db/client";
+import { freshDatabase } from "@/db/testing/database";
+import { call, cookieFrom } from "@/db/testing/http";
+import { adminPassword } from "@/app/_lib/admin-session";
+import * as shopperSession from "@/app/api/session/route";
+import * as adminSales from "@/app/api/admin/sales/route";
+import * as session from "./route";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await closeDb();
+  await db.drop();
+});
+
+const signIn = (password: unknown, headers: Record<string, string> = {}) =>
+  call(session.POST, "/api/admin/session", { method: "POST", body: { password }, headers });
+
+describe("admin sign-in", () => {
+  it("sets an HttpOnly, SameSite=Strict admin cookie for the right password, which opens the admin API", async () => {
+    const res = await signIn(adminPassword());
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ admin: true });
+    const setCookie = res.headers.get("set-cookie")!;
+    expect(setCookie).toMatch(/^flash_admin=/);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    const cookie = cookieFrom(res.res);
+
+    expect((await call(session.GET, "/api/admin/session", { cookie })).status).toBe(200);
+    expect((await call(adminSales.GET, "/api/admin/sales", { cookie })).status).toBe(200);
+  });
+
+  it("answers 401 for a wrong password and sets no cookie", async () => {
+    const res = await signIn(`${adminPassword()}x`, { "x-forwarded-for": "198.51.100.1" });
+    expect(res.status).toBe(401);
+    expect(res.json).toEqual({ error: { code: "unauthenticated", message: expect.any(String) } });
+    expect(res.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("does not take a shopper's session, or a forged cookie, for the admin's", async () => {
+    const shopper = await call(shopperSession.POST, "/api/session", { method: "POST", body: { email: "not-admin@example.com" } });
+    const shopperCookie = cookieFrom(shopper.res);
+    expect((await call(adminSales.GET, "/api/admin/sales", { cookie: shopperCookie })).status).toBe(401);
+    const forged = `flash_admin=${shopperCookie.split("=")[1]}`;
+    expect((await call(adminSales.GET, "/api/admin/sales", { cookie: forged })).status).toBe(401);
+    const good = cookieFrom((await signIn(adminPassword())).res);
+    const tampered = good.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+    expect((await call(adminSales.GET, "/api/admin/sales", { cookie: tampered })).status).toBe(401);
+  });
+
+  it.each([
+    ["no body", undefined, "invalid_request"],
+    ["invalid JSON", "{oops", "invalid_json"],
+    ["no password", {}, "invalid_request"],
+    ["a password that is not a string", { password: 12345678 }, "invalid_request"],
+    ["an unknown field", { password: "x", admin: true }, "invalid_request"],
+  ])("answers 400 for %s", async (_name, body, code) => {
+    const res = await call(session.POST, "/api/admin/session", { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe(code);
+  });
+
+  it("limits attempts: after 10 wrong passwords from one client even the right one gets 429 with Retry-After", async () => {
+    const client = { "x-forwarded-for": "203.0.113.77" };
+    for (let i = 0; i < 10; i++) expect((await signIn("wrong-password", client)).status).toBe(401);
+    const limited = await signIn(adminPassword(), client);
+    expect(limited.status).toBe(429);
+    expect(limited.json.error.code).toBe("rate_limited");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(limited.headers.get("set-cookie")).toBeNull();
+    // Another client is not locked out by this one.
+    expect((await signIn(adminPassword(), { "x-forwarded-for": "203.0.113.78" })).status).toBe(200);
+  });
+
+  it("refuses a sign-in posted from another site", async () => {
+    const res = await signIn(adminPassword(), { origin: "https://evil.example", "sec-fetch-site": "cross-site" });
+    expect(res.status).toBe(403);
+    expect(res.json.error.code).toBe("forbidden");
+    expect(res.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("signs out by clearing the cookie", async () => {
+    const res = await call(session.DELETE, "/api/admin/session", { method: "DELETE" });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("set-cookie")).toMatch(/^flash_admin=;.*Max-Age=0/);
+  });
+});

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { AppError } from "@/db/errors";
+import { adminCookie, assertSameOrigin, clearedAdminCookie, isAdmin, isAdminPassword } from "@/app/_lib/admin-session";
+import { describeIssues, readJsonObject, route } from "@/app/_lib/http";
+import { clientKey, forgiveLoginAttempt, spendLoginAttempt } from "@/app/_lib/login-limiter";
+
+const signInSchema = z.object({ password: z.string().min(1, "is required").max(200) }).strict();
+
+/** Admin sign-in: the password, compared in constant time, with attempts limited. */
+export const POST = route(async (req: Request) => {
+  assertSameOrigin(req);
+  const parsed = signInSchema.safeParse(await readJsonObject(req));
+  if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
+  const client = clientKey(req);
+  await spendLoginAttempt(client);
+  if (!isAdminPassword(parsed.data.password)) throw new AppError("unauthenticated", "That password is not right.");
+  await forgiveLoginAttempt(client);
+  return Response.json({ admin: true }, { headers: { "set-cookie": adminCookie(req), "cache-control": "no-store" } });
+});
+
+export const GET = route(async (req: Request) => {
+  if (!isAdmin(req)) throw new AppError("unauthenticated", "Sign in as the admin first.");
+  return Response.json({ admin: true }, { headers: { "cache-control": "no-store" } });
+});
+
+/** Sign out. */
+export const DELETE = route(async (req: Request) => {
+  assertSameOrigin(req);
+  return new Response(null, { status: 204, headers: { "set-cookie": clearedAdminCookie(req) } });
+});

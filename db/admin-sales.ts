@@ -1,0 +1,98 @@
+import { desc, eq, sql } from "drizzle-orm";
+import { getDb } from "./client";
+import { AppError } from "./errors";
+import { isUuid } from "./ids";
+import { createSale, toSale, type NewSale, type Sale } from "./sales";
+import { sales, type SaleRow } from "./schema";
+
+/** A sale as the admin sees it: the shopper's view plus how many units are sold. */
+export type AdminSale = Sale & { sold: number; createdAt: string };
+
+export function toAdminSale(row: SaleRow, now: number = Date.now()): AdminSale {
+  return { ...toSale(row, now), sold: row.stock - row.remaining, createdAt: row.createdAt.toISOString() };
+}
+
+/** A 400 whose details name the fields at fault, so a form can show each message beside its field. */
+export function fieldError(fields: Record<string, string>): AppError {
+  const message = Object.entries(fields)
+    .map(([field, problem]) => `${field}: ${problem}`)
+    .join("; ");
+  return new AppError("invalid_request", message, { details: { fields } });
+}
+
+/** Every sale, newest start first: the admin looks at what is coming and what just ran. */
+export async function listAdminSales(): Promise<AdminSale[]> {
+  const rows = await getDb().select().from(sales).orderBy(desc(sales.startsAt), desc(sales.createdAt)).limit(500);
+  const now = Date.now();
+  return rows.map((row) => toAdminSale(row, now));
+}
+
+export async function createAdminSale(input: NewSale): Promise<AdminSale> {
+  return toAdminSale(await createSale(input));
+}
+
+export type SaleChanges = Partial<Pick<NewSale, "name" | "description" | "stock" | "startsAt" | "endsAt">>;
+
+/**
+ * Edits a sale in one transaction on its locked row, so a concurrent allocation sees either the old
+ * or the new stock, never half of it. Stock only goes up once the sale has started, and the units
+ * added (or, before the start, removed) are applied to `remaining` in the same UPDATE.
+ */
+export async function updateSale({ id, changes, now = new Date() }: { id: string; changes: SaleChanges; now?: Date }): Promise<AdminSale> {
+  if (!isUuid(id)) throw new AppError("sale_not_found", "There is no sale with this id.");
+  return getDb().transaction(async (tx) => {
+    const [current] = await tx.select().from(sales).where(eq(sales.id, id)).for("update");
+    if (!current) throw new AppError("sale_not_found", "There is no sale with this id.");
+
+    const startsAt = changes.startsAt ?? current.startsAt;
+    const endsAt = changes.endsAt ?? current.endsAt;
+    if (endsAt <= startsAt) throw fieldError({ endsAt: "must be after the start" });
+
+    let stockDelta = 0;
+    if (changes.stock !== undefined && changes.stock !== current.stock) {
+      const hasStarted = current.startsAt <= now;
+      if (hasStarted && changes.stock < current.stock) {
+        throw new AppError("conflict", `stock: can only go up once the sale has started (it is ${current.stock}).`, {
+          details: { fields: { stock: `can only go up once the sale has started (it is ${current.stock})` } },
+        });
+      }
+      const sold = current.stock - current.remaining;
+      if (changes.stock < sold) {
+        throw new AppError("conflict", `stock: ${sold} units are already sold.`, { details: { fields: { stock: `${sold} units are already sold` } } });
+      }
+      stockDelta = changes.stock - current.stock;
+    }
+
+    const [row] = await tx
+      .update(sales)
+      .set({
+        name: changes.name ?? current.name,
+        description: changes.description ?? current.description,
+        startsAt,
+        endsAt,
+        stock: sql`${sales.stock} + ${stockDelta}::int`,
+        remaining: sql`${sales.remaining} + ${stockDelta}::int`,
+      })
+      .where(eq(sales.id, id))
+      .returning();
+    return toAdminSale(row!);
+  });
+}
+
+/**
+ * Ends a sale now. A sale that had not started ends before it begins (its start moves to just
+ * before now), so it never opens. Ending a sale that has already ended changes nothing.
+ */
+export async function endSaleNow({ id }: { id: string }): Promise<AdminSale> {
+  if (!isUuid(id)) throw new AppError("sale_not_found", "There is no sale with this id.");
+  const [row] = await getDb()
+    .update(sales)
+    .set({
+      endsAt: sql`CASE WHEN ${sales.endsAt} > now() THEN now() ELSE ${sales.endsAt} END`,
+      startsAt: sql`CASE WHEN ${sales.endsAt} > now() THEN LEAST(${sales.startsAt}, now() - interval '1 millisecond') ELSE ${sales.startsAt} END`,
+    })
+    .where(eq(sales.id, id))
+    .returning();
+  if (!row) throw new AppError("sale_not_found", "There is no sale with this id.");
+  return toAdminSale(row);
+}

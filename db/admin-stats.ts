@@ -1,0 +1,116 @@
+import { and, eq, gt, gte, sql } from "drizzle-orm";
+import { PLACE_ORDER } from "@/jobs/queues";
+import { toAdminSale, type AdminSale } from "./admin-sales";
+import { getDb } from "./client";
+import { countDeadLetters } from "./dead-letters";
+import { getSale } from "./sales";
+import { orderStatus, saleActivity, saleStatusCounts, type OrderStatus } from "./schema";
+
+export type ActivityPoint = { t: number; accepted: number; completed: number; failed: number };
+
+export type SaleStats = {
+  sale: AdminSale;
+  /** Orders of the sale by status, from the counters the order triggers keep. */
+  counts: Record<OrderStatus, number>;
+  queue: { inLine: number; jobsWaiting: number; jobsWaitingCap: number };
+  /** Per second, averaged over the last complete `rateWindowSeconds`. */
+  rates: { accepted: number; processed: number; rateWindowSeconds: number };
+  /** One point per second (unix seconds) over the last `windowSeconds`, zeros included. */
+  series: ActivityPoint[];
+  windowSeconds: number;
+  sellOut: { soldOutAt: string | null; secondsToSellOut: number | null; etaSeconds: number | null };
+  deadLetters: number;
+  at: string;
+};
+
+const RATE_WINDOW_SECONDS = 10;
+const JOBS_WAITING_CAP = 10_000;
+
+/** Jobs waiting for a worker, all sales together, counted over pg-boss's queued-jobs index and capped. */
+async function countJobsWaiting(): Promise<number> {
+  const [row] = await getDb().execute<{ n: number }>(sql`
+    SELECT count(*)::int AS n FROM (
+      SELECT 1 FROM pgboss.job WHERE name = ${PLACE_ORDER} AND state < 'active' LIMIT ${JOBS_WAITING_CAP}
+    ) AS waiting`);
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * The live view of one sale. Every read is bounded, whatever the sale's size: the status counters
+ * (at most 5 statuses x 16 shards), the activity rows of the last few minutes, a capped count of
+ * waiting jobs and of dead letters. No query here touches the orders table.
+ */
+export async function getSaleStats({ saleId, windowSeconds = 300, now = Date.now() }: { saleId: string; windowSeconds?: number; now?: number }): Promise<SaleStats | undefined> {
+  const row = await getSale({ id: saleId });
+  if (!row) return undefined;
+  const db = getDb();
+  const nowSecond = Math.floor(now / 1000);
+  const firstSecond = nowSecond - windowSeconds + 1;
+
+  const [countRows, activityRows, lastSale, jobsWaiting, deadLetters] = await Promise.all([
+    db
+      .select({ status: saleStatusCounts.status, n: sql<number>`sum(${saleStatusCounts.n})`.mapWith(Number) })
+      .from(saleStatusCounts)
+      .where(eq(saleStatusCounts.saleId, saleId))
+      .groupBy(saleStatusCounts.status),
+    db
+      .select({
+        second: saleActivity.second,
+        accepted: sql<number>`sum(${saleActivity.accepted})`.mapWith(Number),
+        completed: sql<number>`sum(${saleActivity.completed})`.mapWith(Number),
+        failed: sql<number>`sum(${saleActivity.failed})`.mapWith(Number),
+      })
+      .from(saleActivity)
+      .where(and(eq(saleActivity.saleId, saleId), gte(saleActivity.second, new Date(firstSecond * 1000))))
+      .groupBy(saleActivity.second),
+    // The last second a unit was sold: when the sale ran out, if it has.
+    row.remaining === 0
+      ? db
+          .select({ second: sql<Date | null>`max(${saleActivity.second})` })
+          .from(saleActivity)
+          .where(and(eq(saleActivity.saleId, saleId), gt(saleActivity.completed, 0)))
+      : Promise.resolve([]),
+    countJobsWaiting(),
+    countDeadLetters({ saleId }),
+  ]);
+
+  const counts = Object.fromEntries(orderStatus.enumValues.map((s) => [s, 0])) as Record<OrderStatus, number>;
+  for (const { status, n } of countRows) counts[status] = n;
+
+  const bySecond = new Map(activityRows.map((r) => [Math.floor(new Date(r.second).getTime() / 1000), r]));
+  const series: ActivityPoint[] = [];
+  for (let t = firstSecond; t <= nowSecond; t++) {
+    const r = bySecond.get(t);
+    series.push({ t, accepted: r?.accepted ?? 0, completed: r?.completed ?? 0, failed: r?.failed ?? 0 });
+  }
+  // The current second is still filling up; rates use the complete seconds before it.
+  const recent = series.slice(-RATE_WINDOW_SECONDS - 1, -1);
+  const sum = (pick: (p: ActivityPoint) => number) => recent.reduce((total, p) => total + pick(p), 0);
+  const rates = {
+    accepted: sum((p) => p.accepted) / RATE_WINDOW_SECONDS,
+    processed: sum((p) => p.completed + p.failed) / RATE_WINDOW_SECONDS,
+    rateWindowSeconds: RATE_WINDOW_SECONDS,
+  };
+  const completedRate = sum((p) => p.completed) / RATE_WINDOW_SECONDS;
+
+  const lastSold = lastSale[0]?.second ? new Date(lastSale[0].second) : null;
+  // Sold out within the second of the last sale, so the time is counted to that second's end.
+  const soldOutAt = lastSold ? new Date(lastSold.getTime() + 1000) : null;
+  const sellOut = {
+    soldOutAt: soldOutAt?.toISOString() ?? null,
+    secondsToSellOut: soldOutAt ? Math.max(0, Math.round((soldOutAt.getTime() - row.startsAt.getTime()) / 1000)) : null,
+    etaSeconds: row.remaining > 0 && completedRate > 0 ? Math.ceil(row.remaining / completedRate) : null,
+  };
+
+  return {
+    sale: toAdminSale(row, now),
+    counts,
+    queue: { inLine: counts.pending, jobsWaiting, jobsWaitingCap: JOBS_WAITING_CAP },
+    rates,
+    series,
+    windowSeconds,
+    sellOut,
+    deadLetters,
+    at: new Date(now).toISOString(),
+  };
+}
