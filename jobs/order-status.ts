@@ -6,11 +6,13 @@ import { ORDER_STATUS, type OrderStatusJob } from "./queues";
 export const name = ORDER_STATUS;
 
 // Admin changes are rare: small batches, each job settled on its own so one refused change does not
-// send its neighbours back for a retry.
+// send its neighbours back for a retry. NOTIFY wakes the worker for a new change, but a retry falling
+// due sends none, so the idle poll is what keeps the backoff near its 1, 2, 4 seconds.
 export const workOptions = {
   batchSize: 20,
   perJobResults: true,
   pollingIntervalSeconds: 1,
+  notifyPollingIntervalSeconds: 1,
 } as const;
 
 /**

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/db/client";
+import { createSale, type NewSale } from "@/db/sales";
+import { signInAdmin } from "@/db/testing/admin";
+import { freshDatabase } from "@/db/testing/database";
+import { call, cookieFrom } from "@/db/testing/http";
+import { stopWebBoss } from "@/jobs/boss";
+import * as shopperSession from "@/app/api/session/route";
+import * as buy from "@/app/api/sales/[id]/orders/route";
+import * as saleEnd from "./[id]/end/route";
+import * as sale from "./[id]/route";
+import * as sales from "./route";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let cookie: string;
+
+const hour = 3600_000;
+const valid = () => ({
+  name: "Trail Runner 2",
+  description: "Light and fast.",
+  priceCents: 5900,
+  originalPriceCents: 12000,
+  stock: 250,
+  startsAt: new Date(Date.now() + hour).toISOString(),
+  endsAt: new Date(Date.now() + 2 * hour).toISOString(),
+});
+const seedSale = (overrides: Partial<NewSale> = {}) =>
+  createSale({ name: "Seeded", priceCents: 1000, originalPriceCents: 2000, stock: 10, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour), ...overrides });
+
+const create = (body: unknown) => call(sales.POST, "/api/admin/sales", { method: "POST", body, cookie });
+const patch = (id: string, body: unknown) => call(sale.PATCH, `/api/admin/sales/${id}`, { method: "PATCH", params: { id }, body, cookie });
+const saleRow = async (id: string) => (await db.sql`SELECT stock, remaining, name, starts_at, ends_at FROM sales WHERE id = ${id}`)[0]!;
+const saleCount = async () => (await db.sql`SELECT count(*)::int AS n FROM sales`)[0]!.n;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  cookie = await signInAdmin();
+});
+
+afterAll(async () => {
+  await stopWebBoss();
+  await closeDb();
+  await db.drop();
+});
+
+describe("POST /api/admin/sales", () => {
+  it("creates a scheduled sale with all its stock remaining, and lists it with its sell-through", async () => {
+    const res = await create(valid());
+    expect(res.status).toBe(201);
+    expect(res.json.sale).toMatchObject({ name: "Trail Runner 2", priceCents: 5900, stock: 250, remaining: 250, sold: 0, state: "scheduled" });
+    expect(res.headers.get("location")).toBe(`/api/admin/sales/${res.json.sale.id}`);
+    const list = await call(sales.GET, "/api/admin/sales", { cookie });
+    expect(list.json.sales.map((s: { id: string }) => s.id)).toContain(res.json.sale.id);
+  });
+
+  type Case = [string, Record<string, unknown>, string];
+  const cases: Case[] = [
+    ["an empty name", { name: "  " }, "name"],
+    ["a price of 0", { priceCents: 0 }, "priceCents"],
+    ["a price that is not whole cents", { priceCents: 10.5 }, "priceCents"],
+    ["an original price below the price", { originalPriceCents: 5000 }, "originalPriceCents"],
+    ["no stock", { stock: 0 }, "stock"],
+    ["more than a million units", { stock: 1_000_001 }, "stock"],
+    ["stock as a string", { stock: "10" }, "stock"],
+    ["an end before the start", { endsAt: new Date(Date.now() + hour / 2).toISOString() }, "endsAt"],
+    ["an end equal to the start", { endsAt: "START" }, "endsAt"],
+    ["a start that is not a time", { startsAt: "tomorrow" }, "startsAt"],
+    ["an unknown field", { remaining: 5 }, "body"],
+  ];
+  for (const [what, change, field] of cases) {
+    it(`answers 400 for ${what}, naming ${field}, and creates nothing`, async () => {
+      const body = { ...valid(), ...change };
+      if (body.endsAt === "START") body.endsAt = body.startsAt;
+      const before = await saleCount();
+      const res = await create(body);
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe("invalid_request");
+      expect(res.json.error.details.fields[field]).toEqual(expect.any(String));
+      expect(res.json.error.message).toContain(field);
+      expect(await saleCount()).toBe(before);
+    });
+  }
+
+  it("reports every bad field at once", async () => {
+    const res = await create({ ...valid(), name: "", stock: -1, priceCents: 0 });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.json.error.details.fields).sort()).toEqual(["name", "priceCents", "stock"]);
+  });
+
+  it("answers 400 for a body that is not a JSON object", async () => {
+    const res = await call(sales.POST, "/api/admin/sales", { method: "POST", body: "[1]", headers: { "content-type": "application/json" }, cookie });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("invalid_request");
+  });
+});
+
+describe("PATCH /api/admin/sales/:id", () => {
+  it("edits name, description and times", async () => {
+    const { id } = await seedSale({ startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) });
+    const startsAt = new Date(Date.now() + 3 * hour).toISOString();
+    const endsAt = new Date(Date.now() + 4 * hour).toISOString();
+    const res = await patch(id, { name: "New name", description: "New words", startsAt, endsAt });
+    expect(res.status).toBe(200);
+    expect(res.json.sale).toMatchObject({ name: "New name", description: "New words", startsAt, endsAt });
+  });
+
+  it("raises the stock of a live sale and adds the new units to what remains", async () => {
+    const { id } = await seedSale({ stock: 10 });
+    await db.sql`UPDATE sales SET remaining = 3 WHERE id = ${id}`; // 7 sold
+    const res = await patch(id, { stock: 15 });
+    expect(res.status).toBe(200);
+    expect(res.json.sale).toMatchObject({ stock: 15, remaining: 8, sold: 7 });
+    expect(await saleRow(id)).toMatchObject({ stock: 15, remaining: 8 });
+  });
+
+  it("refuses to lower the stock once the sale has started (409, field stock) and changes nothing", async () => {
+    const { id } = await seedSale({ stock: 10 });
+    const res = await patch(id, { stock: 9, name: "Should not stick" });
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe("conflict");
+    expect(res.json.error.details.fields.stock).toMatch(/only go up/);
+    expect(await saleRow(id)).toMatchObject({ stock: 10, remaining: 10, name: "Seeded" });
+  });
+
+  it("lowers the stock of a sale that has not started", async () => {
+    const { id } = await seedSale({ stock: 10, startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) });
+    const res = await patch(id, { stock: 4 });
+    expect(res.status).toBe(200);
+    expect(await saleRow(id)).toMatchObject({ stock: 4, remaining: 4 });
+  });
+
+  it("answers 400 for an end before the sale's start, naming endsAt", async () => {
+    const { id } = await seedSale();
+    const res = await patch(id, { endsAt: new Date(Date.now() - 2 * hour).toISOString() });
+    expect(res.status).toBe(400);
+    expect(res.json.error.details.fields.endsAt).toBe("must be after the start");
+  });
+
+  it.each([
+    ["an empty change", {}],
+    ["the price, which is not editable", { priceCents: 1 }],
+    ["a stock of 0", { stock: 0 }],
+  ])("answers 400 for %s", async (_what, body) => {
+    const { id } = await seedSale();
+    const res = await patch(id, body);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("invalid_request");
+  });
+
+  it("answers 404 for an unknown or malformed sale id", async () => {
+    for (const id of ["00000000-0000-4000-8000-00000000abcd", "not-a-uuid"]) {
+      const res = await patch(id, { name: "x" });
+      expect(res.status).toBe(404);
+      expect(res.json.error.code).toBe("sale_not_found");
+    }
+  });
+});
+
+describe("POST /api/admin/sales/:id/end", () => {
+  it("ends a live sale now: shoppers then get 409 sale_ended", async () => {
+    const { id } = await seedSale();
+    const res = await call(saleEnd.POST, `/api/admin/sales/${id}/end`, { method: "POST", params: { id }, cookie });
+    expect(res.status).toBe(200);
+    expect(res.json.sale.state).toBe("ended");
+    expect(new Date(res.json.sale.endsAt).getTime()).toBeLessThanOrEqual(Date.now());
+
+    const shopper = cookieFrom((await call(shopperSession.POST, "/api/session", { method: "POST", body: { email: "late@example.com" } })).res);
+    const order = await call(buy.POST, `/api/sales/${id}/orders`, { method: "POST", params: { id }, cookie: shopper });
+    expect(order.status).toBe(409);
+    expect(order.json.error.code).toBe("sale_ended");
+  });
+
+  it("ends a scheduled sale before it ever opens", async () => {
+    const { id } = await seedSale({ startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) });
+    const res = await call(saleEnd.POST, `/api/admin/sales/${id}/end`, { method: "POST", params: { id }, cookie });
+    expect(res.status).toBe(200);
+    expect(res.json.sale.state).toBe("ended");
+    const row = await saleRow(id);
+    expect(row.ends_at.getTime()).toBeGreaterThan(row.starts_at.getTime());
+  });
+
+  it("answers 404 for an unknown sale", async () => {
+    const id = "00000000-0000-4000-8000-00000000beef";
+    const res = await call(saleEnd.POST, `/api/admin/sales/${id}/end`, { method: "POST", params: { id }, cookie });
+    expect(res.status).toBe(404);
+  });
+});
