@@ -90,7 +90,7 @@ describe("admin routes without the admin session", () => {
 });
 
 describe("state-changing admin routes called from another site", () => {
-  const crossSite = [
+  const crossSite: Record<string, string>[] = [
     { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
     { origin: "https://evil.example" },
     { "sec-fetch-site": "same-site" },

@@ -76,7 +76,7 @@ describe("PUT /api/admin/orders/:id/status", () => {
     await waitFor(async () => ((await jobState(again.json.jobId)) === "completed" ? true : undefined), 15_000, "the repeat to complete");
     expect(await remaining()).toBe(1);
     // stock = remaining + completed|shipped, still.
-    const [{ sold }] = await db.sql`SELECT count(*)::int AS sold FROM orders WHERE sale_id = ${saleId} AND status IN ('completed', 'shipped')`;
+    const [{ sold }] = (await db.sql`SELECT count(*)::int AS sold FROM orders WHERE sale_id = ${saleId} AND status IN ('completed', 'shipped')`) as any[];
     expect(sold + (await remaining())).toBe(2);
   });
 
@@ -138,11 +138,11 @@ describe("PUT /api/admin/orders/:id/status", () => {
     ["no status", {}],
     ["an extra field", { status: "shipped", note: "x" }],
   ])("answers 400 for %s and sends no job", async (_what, body) => {
-    const [{ n: before }] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'order-status'`;
+    const [{ n: before }] = (await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'order-status'`) as any[];
     const res = await put(orderOf.a!, body);
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe("invalid_request");
-    const [{ n: after }] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'order-status'`;
+    const [{ n: after }] = (await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'order-status'`) as any[];
     expect(after).toBe(before);
   });
 
