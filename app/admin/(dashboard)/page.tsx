@@ -1,0 +1,24 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { listAdminSales } from "@/db/admin-sales";
+import { requireAdminPage } from "@/app/_lib/admin-session";
+import { SalesList } from "@/components/admin/SalesList";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Sales · Admin · Flash sale" };
+
+export default async function AdminSalesPage() {
+  await requireAdminPage("/admin");
+  const sales = await listAdminSales();
+  return (
+    <div className="space-y-4">
+      <div className="flex items-center justify-between">
+        <h1 className="text-2xl font-bold">Sales</h1>
+        <Link href="/admin/sales/new" className="rounded-md bg-amber-500 px-4 py-2 font-semibold text-zinc-950 hover:bg-amber-400">
+          New sale
+        </Link>
+      </div>
+      <SalesList initialSales={sales} />
+    </div>
+  );
+}

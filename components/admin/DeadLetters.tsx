@@ -1,0 +1,87 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import type { DeadLetter } from "@/db/dead-letters";
+import { adminApi, Time } from "./api";
+
+/** Every queue's dead letters, newest first, refreshed every two seconds, each with Retry and Discard. */
+export function DeadLetters({ saleId }: { saleId?: string }) {
+  const queryClient = useQueryClient();
+  const url = saleId ? `/api/admin/dead-letters?saleId=${saleId}` : "/api/admin/dead-letters";
+  const list = useQuery({
+    queryKey: ["admin", "dead-letters", saleId ?? "all"],
+    queryFn: () => adminApi<{ deadLetters: DeadLetter[]; total: number }>(url),
+    refetchInterval: 2000,
+  });
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ["admin", "dead-letters"] });
+  const retry = useMutation({ mutationFn: (id: string) => adminApi(`/api/admin/dead-letters/${id}/retry`, { method: "POST" }), onSettled: refresh });
+  const discard = useMutation({ mutationFn: (id: string) => adminApi(`/api/admin/dead-letters/${id}`, { method: "DELETE" }), onSettled: refresh });
+
+  if (list.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
+  if (list.error) return <p role="alert" className="text-sm text-red-600">{list.error.message}</p>;
+  const { deadLetters, total } = list.data;
+  return (
+    <div className="space-y-3">
+      <p className="text-sm">
+        {saleId ? (
+          <>
+            About one sale ·{" "}
+            <Link href="/admin/dead-letters" className="underline">
+              show all
+            </Link>{" "}
+            ·{" "}
+          </>
+        ) : null}
+        <span data-testid="dead-letter-total">{total}</span> waiting{total > deadLetters.length ? `, the newest ${deadLetters.length} shown` : ""}.
+      </p>
+      {(retry.error || discard.error) && <p role="alert" className="text-sm text-red-600">{(retry.error ?? discard.error)!.message}</p>}
+      {deadLetters.length === 0 ? (
+        <p className="text-sm text-zinc-500">No dead letters. Every job either succeeded or is still being retried.</p>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+              <tr>
+                <th className="py-2 pr-3">Queue</th>
+                <th className="py-2 pr-3">Payload</th>
+                <th className="py-2 pr-3">Error</th>
+                <th className="py-2 pr-3">Attempts</th>
+                <th className="py-2 pr-3">Dead since</th>
+                <th className="py-2">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {deadLetters.map((d) => (
+                <tr key={d.id} data-testid="dead-letter-row" data-order-id={String(d.payload.orderId ?? "")} className="border-b border-zinc-100 align-top dark:border-zinc-900">
+                  <td className="py-2 pr-3 font-mono">{d.queue}</td>
+                  <td className="py-2 pr-3">
+                    <pre className="max-w-xs overflow-x-auto text-xs">{JSON.stringify(d.payload, null, 1)}</pre>
+                  </td>
+                  <td className="py-2 pr-3">
+                    {d.reason && <span className="mr-1 rounded bg-red-100 px-1.5 py-0.5 font-mono text-xs text-red-800 dark:bg-red-900/40 dark:text-red-200">{d.reason}</span>}
+                    {d.error}
+                  </td>
+                  <td className="py-2 pr-3 tabular-nums">{d.attempts}</td>
+                  <td className="py-2 pr-3 whitespace-nowrap">
+                    <Time iso={d.deadAt} />
+                  </td>
+                  <td className="py-2">
+                    <span className="flex gap-2">
+                      <button type="button" onClick={() => retry.mutate(d.id)} disabled={retry.isPending} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700">
+                        Retry
+                      </button>
+                      <button type="button" onClick={() => discard.mutate(d.id)} disabled={discard.isPending} className="rounded border border-red-400 px-2 py-0.5 text-red-600">
+                        Discard
+                      </button>
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

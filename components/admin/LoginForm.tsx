@@ -1,0 +1,48 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { adminApi } from "./api";
+
+export function LoginForm({ next }: { next: string }) {
+  const router = useRouter();
+  const [password, setPassword] = useState("");
+  const signIn = useMutation({
+    mutationFn: () => adminApi("/api/admin/session", { method: "POST", body: JSON.stringify({ password }) }),
+    onSuccess: () => {
+      router.replace(next);
+      router.refresh();
+    },
+  });
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    signIn.mutate();
+  };
+  return (
+    <form onSubmit={onSubmit} className="mx-auto flex max-w-sm flex-col gap-3 rounded-xl border border-zinc-200 p-6 dark:border-zinc-800">
+      <h1 className="text-xl font-bold">Admin sign-in</h1>
+      <label htmlFor="admin-password" className="text-sm font-medium">
+        Password
+      </label>
+      <input
+        id="admin-password"
+        type="password"
+        autoComplete="current-password"
+        required
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        className="rounded-md border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900"
+      />
+      <button type="submit" disabled={signIn.isPending} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
+        {signIn.isPending ? "Signing in…" : "Sign in"}
+      </button>
+      {signIn.error && (
+        <p role="alert" className="text-sm text-red-600">
+          {signIn.error.message}
+        </p>
+      )}
+      <p className="text-xs text-zinc-500">`npm start` prints the password (or set ADMIN_PASSWORD).</p>
+    </form>
+  );
+}

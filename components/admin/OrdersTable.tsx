@@ -1,0 +1,186 @@
+"use client";
+
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import type { OrderPage } from "@/db/admin-order-list";
+import type { AdminStatus } from "@/db/admin-orders";
+import { adminApi, Time } from "./api";
+
+const statuses = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
+const PAGE_SIZE = 20;
+
+type Cursor = { before?: number; after?: number };
+type Sent = { orderId: string; status: AdminStatus; jobId: string };
+
+function useStatusChange() {
+  return useMutation({
+    mutationFn: ({ orderId, status }: { orderId: string; status: AdminStatus }) =>
+      adminApi<Sent>(`/api/admin/orders/${encodeURIComponent(orderId)}/status`, { method: "PUT", body: JSON.stringify({ status }) }),
+  });
+}
+
+/** The sale's orders, a page at a time from the server, newest first; filter by status, search by order id or email. */
+export function OrdersTable({ saleId }: { saleId: string }) {
+  const [status, setStatus] = useState("");
+  const [searchText, setSearchText] = useState("");
+  const [search, setSearch] = useState("");
+  const [cursor, setCursor] = useState<Cursor>({});
+  const change = useStatusChange();
+
+  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (status) params.set("status", status);
+  if (search) params.set("q", search);
+  if (cursor.before) params.set("before", String(cursor.before));
+  if (cursor.after) params.set("after", String(cursor.after));
+  const page = useQuery({
+    queryKey: ["admin", "orders", saleId, params.toString()],
+    queryFn: () => adminApi<OrderPage>(`/api/admin/sales/${saleId}/orders?${params}`),
+    refetchInterval: 2000,
+    placeholderData: (previous) => previous,
+  });
+
+  const onSearch = (e: FormEvent) => {
+    e.preventDefault();
+    setSearch(searchText.trim());
+    setCursor({});
+  };
+  const orders = page.data?.orders ?? [];
+
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="flex flex-col text-sm">
+          <span className="font-medium">Status</span>
+          <select
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value);
+              setCursor({});
+            }}
+            className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900"
+          >
+            <option value="">All</option>
+            {statuses.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <form onSubmit={onSearch} role="search" className="flex items-end gap-2">
+          <label className="flex flex-col text-sm">
+            <span className="font-medium">Search</span>
+            <input
+              value={searchText}
+              onChange={(e) => setSearchText(e.target.value)}
+              placeholder="order id (or its start) or email"
+              className="w-72 rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900"
+            />
+          </label>
+          <button type="submit" className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700">
+            Search
+          </button>
+        </form>
+      </div>
+
+      {page.error && <p role="alert" className="text-sm text-red-600">{page.error.message}</p>}
+      {change.error && <p role="alert" className="text-sm text-red-600">{change.error.message}</p>}
+      {change.data && (
+        <p role="status" className="text-sm text-emerald-700">
+          Sent: order {change.data.orderId.slice(0, 8)} → {change.data.status} (job {change.data.jobId.slice(0, 8)}). The worker applies it in a moment.
+        </p>
+      )}
+
+      <div className="overflow-x-auto">
+        <table className="w-full text-left text-sm" data-testid="orders-table">
+          <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+            <tr>
+              <th className="py-2 pr-3">#</th>
+              <th className="py-2 pr-3">Order</th>
+              <th className="py-2 pr-3">Shopper</th>
+              <th className="py-2 pr-3">Status</th>
+              <th className="py-2 pr-3">Placed</th>
+              <th className="py-2">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {orders.map((order) => (
+              <tr key={order.id} data-testid="order-row" data-order-id={order.id} data-status={order.status} className="border-b border-zinc-100 dark:border-zinc-900">
+                <td className="py-1.5 pr-3 tabular-nums text-zinc-500">{order.seq}</td>
+                <td className="py-1.5 pr-3 font-mono" title={order.id}>
+                  {order.id.slice(0, 8)}
+                </td>
+                <td className="py-1.5 pr-3">{order.email}</td>
+                <td className="py-1.5 pr-3">
+                  {order.status}
+                  {order.failureReason ? ` (${order.failureReason.replace("_", " ")})` : ""}
+                </td>
+                <td className="py-1.5 pr-3 whitespace-nowrap">
+                  <Time iso={order.createdAt} />
+                </td>
+                <td className="py-1.5">
+                  {order.status === "completed" && (
+                    <span className="flex gap-2">
+                      <button type="button" onClick={() => change.mutate({ orderId: order.id, status: "shipped" })} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700">
+                        Ship
+                      </button>
+                      <button type="button" onClick={() => change.mutate({ orderId: order.id, status: "cancelled" })} className="rounded border border-red-400 px-2 py-0.5 text-red-600">
+                        Cancel
+                      </button>
+                    </span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {orders.length === 0 && !page.isPending && <p className="py-3 text-sm text-zinc-500">No orders match.</p>}
+      </div>
+
+      <div className="flex gap-2 text-sm">
+        <button type="button" disabled={!page.data?.hasNewer} onClick={() => setCursor({ after: orders[0]?.seq })} className="rounded border border-zinc-300 px-3 py-1 disabled:opacity-40 dark:border-zinc-700">
+          ← Newer
+        </button>
+        <button type="button" disabled={!page.data?.hasOlder} onClick={() => setCursor({ before: orders.at(-1)?.seq })} className="rounded border border-zinc-300 px-3 py-1 disabled:opacity-40 dark:border-zinc-700">
+          Older →
+        </button>
+        <button type="button" disabled={!cursor.before && !cursor.after} onClick={() => setCursor({})} className="rounded border border-zinc-300 px-3 py-1 disabled:opacity-40 dark:border-zinc-700">
+          Newest
+        </button>
+      </div>
+
+      <StatusChangeForm />
+    </div>
+  );
+}
+
+/** A change for any order by its id, as a support ticket would quote it. */
+function StatusChangeForm() {
+  const [orderId, setOrderId] = useState("");
+  const [status, setStatus] = useState<AdminStatus>("shipped");
+  const change = useStatusChange();
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    change.mutate({ orderId: orderId.trim(), status });
+  };
+  return (
+    <form onSubmit={onSubmit} aria-label="Change an order by id" className="flex flex-wrap items-end gap-2 rounded-xl border border-zinc-200 p-3 text-sm dark:border-zinc-800">
+      <label className="flex flex-col">
+        <span className="font-medium">Order id</span>
+        <input value={orderId} onChange={(e) => setOrderId(e.target.value)} required className="w-80 rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono dark:border-zinc-700 dark:bg-zinc-900" />
+      </label>
+      <label className="flex flex-col">
+        <span className="font-medium">New status</span>
+        <select value={status} onChange={(e) => setStatus(e.target.value as AdminStatus)} className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900">
+          <option value="shipped">shipped</option>
+          <option value="cancelled">cancelled</option>
+        </select>
+      </label>
+      <button type="submit" disabled={change.isPending} className="rounded-md bg-zinc-900 px-3 py-1.5 font-medium text-white dark:bg-zinc-100 dark:text-zinc-900">
+        Send change
+      </button>
+      {change.data && <span role="status" className="text-emerald-700">Sent as job {change.data.jobId.slice(0, 8)}: applied shortly, or listed under dead letters if it cannot be.</span>}
+      {change.error && <span role="alert" className="text-red-600">{change.error.message}</span>}
+    </form>
+  );
+}

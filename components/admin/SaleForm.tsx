@@ -1,0 +1,161 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent, type ReactNode } from "react";
+import type { AdminSale } from "@/db/admin-sales";
+import { AdminApiError, adminApi, fromLocalInput, toLocalInput, useIsClient } from "./api";
+
+type Values = { name: string; description: string; price: string; originalPrice: string; stock: string; startsAt: string; endsAt: string };
+
+function initialValues(sale: AdminSale | undefined): Values {
+  if (sale) {
+    return {
+      name: sale.name,
+      description: sale.description,
+      price: (sale.priceCents / 100).toFixed(2),
+      originalPrice: (sale.originalPriceCents / 100).toFixed(2),
+      stock: String(sale.stock),
+      startsAt: toLocalInput(sale.startsAt),
+      endsAt: toLocalInput(sale.endsAt),
+    };
+  }
+  // A new sale opens at the next quarter hour and runs for an hour.
+  const start = Math.ceil((Date.now() + 5 * 60_000) / 900_000) * 900_000;
+  return {
+    name: "",
+    description: "",
+    price: "",
+    originalPrice: "",
+    stock: "100",
+    startsAt: toLocalInput(new Date(start).toISOString()),
+    endsAt: toLocalInput(new Date(start + 3600_000).toISOString()),
+  };
+}
+
+/** Dollars as typed, in whole cents; what is not a number goes to the server as null, which names the field. */
+function cents(value: string): number | null {
+  const n = Number(value);
+  return value.trim() === "" || !Number.isFinite(n) ? null : Math.round(n * 100);
+}
+
+function whole(value: string): number | null {
+  const n = Number(value);
+  return value.trim() === "" || !Number.isFinite(n) ? null : n;
+}
+
+/** Create a sale, or edit one (name, description, stock, times). The server validates; its message for each field shows beside it. */
+export function SaleForm({ sale }: { sale?: AdminSale }) {
+  const isClient = useIsClient();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [initial] = useState(() => initialValues(sale));
+  const [values, setValues] = useState(initial);
+  const [saved, setSaved] = useState(false);
+
+  const save = useMutation({
+    mutationFn: async () => {
+      if (!sale) {
+        const body = {
+          name: values.name,
+          description: values.description,
+          priceCents: cents(values.price),
+          originalPriceCents: cents(values.originalPrice),
+          stock: whole(values.stock),
+          startsAt: fromLocalInput(values.startsAt),
+          endsAt: fromLocalInput(values.endsAt),
+        };
+        return adminApi<{ sale: AdminSale }>("/api/admin/sales", { method: "POST", body: JSON.stringify(body) });
+      }
+      // Only what the admin changed: a time not touched keeps its seconds.
+      const changes: Record<string, unknown> = {};
+      if (values.name !== initial.name) changes.name = values.name;
+      if (values.description !== initial.description) changes.description = values.description;
+      if (values.stock !== initial.stock) changes.stock = whole(values.stock);
+      if (values.startsAt !== initial.startsAt) changes.startsAt = fromLocalInput(values.startsAt);
+      if (values.endsAt !== initial.endsAt) changes.endsAt = fromLocalInput(values.endsAt);
+      return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(changes) });
+    },
+    onSuccess: ({ sale: result }) => {
+      void queryClient.invalidateQueries({ queryKey: ["admin"] });
+      if (!sale) {
+        router.push(`/admin/sales/${result.id}`);
+        return;
+      }
+      setSaved(true);
+      router.refresh();
+    },
+  });
+
+  if (!isClient) return <p className="text-sm text-zinc-500">Loading the form…</p>;
+
+  const fields = save.error instanceof AdminApiError ? save.error.fields : {};
+  const set = (key: keyof Values) => (e: { target: { value: string } }) => {
+    setSaved(false);
+    setValues((v) => ({ ...v, [key]: e.target.value }));
+  };
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate();
+  };
+  const otherError = save.error && Object.keys(fields).length === 0 ? save.error.message : fields.body;
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="grid max-w-2xl gap-4 sm:grid-cols-2" aria-label={sale ? "Edit sale" : "New sale"}>
+      <Field id="name" label="Name" error={fields.name} wide>
+        <input id="name" value={values.name} onChange={set("name")} className={inputClass} aria-invalid={!!fields.name} aria-describedby="name-error" />
+      </Field>
+      <Field id="description" label="Description" error={fields.description} wide>
+        <textarea id="description" rows={3} value={values.description} onChange={set("description")} className={inputClass} aria-describedby="description-error" />
+      </Field>
+      {!sale && (
+        <>
+          <Field id="price" label="Price ($)" error={fields.priceCents}>
+            <input id="price" inputMode="decimal" value={values.price} onChange={set("price")} className={inputClass} aria-invalid={!!fields.priceCents} aria-describedby="price-error" />
+          </Field>
+          <Field id="originalPrice" label="Original price ($)" error={fields.originalPriceCents}>
+            <input id="originalPrice" inputMode="decimal" value={values.originalPrice} onChange={set("originalPrice")} className={inputClass} aria-invalid={!!fields.originalPriceCents} aria-describedby="originalPrice-error" />
+          </Field>
+        </>
+      )}
+      <Field id="stock" label="Stock (units)" error={fields.stock} hint={sale && sale.state !== "scheduled" ? "Once the sale has started, stock can only go up." : undefined}>
+        <input id="stock" inputMode="numeric" value={values.stock} onChange={set("stock")} className={inputClass} aria-invalid={!!fields.stock} aria-describedby="stock-error" />
+      </Field>
+      <span className="hidden sm:block" />
+      <Field id="startsAt" label="Starts" error={fields.startsAt}>
+        <input id="startsAt" type="datetime-local" value={values.startsAt} onChange={set("startsAt")} className={inputClass} aria-invalid={!!fields.startsAt} aria-describedby="startsAt-error" />
+      </Field>
+      <Field id="endsAt" label="Ends" error={fields.endsAt}>
+        <input id="endsAt" type="datetime-local" value={values.endsAt} onChange={set("endsAt")} className={inputClass} aria-invalid={!!fields.endsAt} aria-describedby="endsAt-error" />
+      </Field>
+      <div className="flex items-center gap-3 sm:col-span-2">
+        <button type="submit" disabled={save.isPending} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
+          {save.isPending ? "Saving…" : sale ? "Save changes" : "Create sale"}
+        </button>
+        {saved && <span className="text-sm text-emerald-600">Saved.</span>}
+        {otherError && (
+          <p role="alert" className="text-sm text-red-600">
+            {otherError}
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}
+
+const inputClass = "w-full rounded-md border border-zinc-300 bg-white px-3 py-2 aria-[invalid=true]:border-red-500 dark:border-zinc-700 dark:bg-zinc-900";
+
+function Field({ id, label, error, hint, wide, children }: { id: string; label: string; error?: string; hint?: string; wide?: boolean; children: ReactNode }) {
+  return (
+    <div className={`flex flex-col gap-1 ${wide ? "sm:col-span-2" : ""}`}>
+      <label htmlFor={id} className="text-sm font-medium">
+        {label}
+      </label>
+      {children}
+      {hint && <p className="text-xs text-zinc-500">{hint}</p>}
+      <p id={`${id}-error`} data-testid={`${id}-error`} className="min-h-4 text-xs text-red-600">
+        {error ? `${label.replace(/ \(.*\)$/, "")} ${error}.` : ""}
+      </p>
+    </div>
+  );
+}

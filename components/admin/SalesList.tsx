@@ -1,0 +1,84 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import type { AdminSale } from "@/db/admin-sales";
+import { formatPrice } from "@/components/format";
+import { adminApi, Time } from "./api";
+
+export const stateStyle: Record<AdminSale["state"], string> = {
+  scheduled: "bg-sky-100 text-sky-900 dark:bg-sky-900/40 dark:text-sky-200",
+  live: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200",
+  sold_out: "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-200",
+  ended: "bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
+};
+
+export function StateBadge({ state }: { state: AdminSale["state"] }) {
+  return <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${stateStyle[state]}`}>{state.replace("_", " ")}</span>;
+}
+
+export function SellThrough({ sold, stock }: { sold: number; stock: number }) {
+  const percent = stock > 0 ? Math.round((sold / stock) * 100) : 0;
+  return (
+    <div className="flex items-center gap-2" title={`${sold} of ${stock} sold`}>
+      <div className="h-2 w-24 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800" role="progressbar" aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100} aria-label="Sell-through">
+        <div className="h-full bg-emerald-500" style={{ width: `${percent}%` }} />
+      </div>
+      <span className="tabular-nums">{percent}%</span>
+    </div>
+  );
+}
+
+export function SalesList({ initialSales }: { initialSales: AdminSale[] }) {
+  const sales = useQuery({
+    queryKey: ["admin", "sales"],
+    queryFn: async () => (await adminApi<{ sales: AdminSale[] }>("/api/admin/sales")).sales,
+    initialData: initialSales,
+    refetchInterval: 5000,
+  });
+  if (sales.data.length === 0) return <p>No sales yet. Create the first one.</p>;
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-sm">
+        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+          <tr>
+            <th className="py-2 pr-3">Sale</th>
+            <th className="py-2 pr-3">State</th>
+            <th className="py-2 pr-3">Price</th>
+            <th className="py-2 pr-3">Sold / stock</th>
+            <th className="py-2 pr-3">Sell-through</th>
+            <th className="py-2 pr-3">Starts</th>
+            <th className="py-2">Ends</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sales.data.map((sale) => (
+            <tr key={sale.id} data-testid="admin-sale-row" className="border-b border-zinc-100 dark:border-zinc-900">
+              <td className="py-2 pr-3">
+                <Link href={`/admin/sales/${sale.id}`} className="font-medium hover:underline">
+                  {sale.name}
+                </Link>
+              </td>
+              <td className="py-2 pr-3">
+                <StateBadge state={sale.state} />
+              </td>
+              <td className="py-2 pr-3 tabular-nums">{formatPrice(sale.priceCents)}</td>
+              <td className="py-2 pr-3 tabular-nums">
+                {sale.sold.toLocaleString("en-US")} / {sale.stock.toLocaleString("en-US")}
+              </td>
+              <td className="py-2 pr-3">
+                <SellThrough sold={sale.sold} stock={sale.stock} />
+              </td>
+              <td className="py-2 pr-3 whitespace-nowrap">
+                <Time iso={sale.startsAt} />
+              </td>
+              <td className="py-2 whitespace-nowrap">
+                <Time iso={sale.endsAt} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

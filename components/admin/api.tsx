@@ -1,0 +1,76 @@
+"use client";
+
+import { useSyncExternalStore } from "react";
+import { ApiError } from "@/components/QueryProvider";
+
+/** An admin API error that may name the fields at fault (`error.details.fields`). */
+export class AdminApiError extends ApiError {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(status, code, message);
+  }
+}
+
+/**
+ * fetch for the admin API: JSON in and out, errors as AdminApiError with their field messages. A 401
+ * means the admin session ran out, so the page goes to the sign-in and comes back afterwards.
+ */
+export async function adminApi<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init.headers } });
+  if (res.status === 401) {
+    const here = window.location.pathname + window.location.search;
+    // A full page load on purpose: nothing of the expired session's client state should survive.
+    window.location.assign(new URL(`/admin/login?next=${encodeURIComponent(here)}`, window.location.origin).href);
+  }
+  if (res.status === 204) return undefined as T;
+  const body = (await res.json().catch(() => null)) as { error?: { code: string; message: string; details?: { fields?: Record<string, string> } } } | null;
+  if (!res.ok) {
+    const error = body?.error;
+    throw new AdminApiError(res.status, error?.code ?? "http_error", error?.message ?? `Request failed (${res.status})`, error?.details?.fields);
+  }
+  return body as T;
+}
+
+export function formatTime(iso: string): string {
+  return new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "medium" });
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+const subscribeNever = () => () => {};
+
+/** False while the server renders and the page hydrates, true after: for values only the browser knows (its time zone). */
+export function useIsClient(): boolean {
+  return useSyncExternalStore(subscribeNever, () => true, () => false);
+}
+
+/** An ISO time as a datetime-local input's value, in the browser's time zone. */
+export function toLocalInput(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A datetime-local value as ISO; what cannot be read is passed on as typed, for the server to name. */
+export function fromLocalInput(value: string): string {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+}
+
+/** A time shown in the browser's zone; the server's rendering of it may differ, so no hydration warning. */
+export function Time({ iso }: { iso: string }) {
+  return (
+    <time dateTime={iso} suppressHydrationWarning>
+      {formatTime(iso)}
+    </time>
+  );
+}
