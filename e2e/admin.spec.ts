@@ -1,0 +1,125 @@
+import { request as playwrightRequest, type Page } from "@playwright/test";
+import { expect, shopperEmail, test } from "./fixtures";
+
+// The operator's afternoon: sign in, create a sale, watch it sell out live, cancel an order, and
+// deal with a change that could not be applied. Screenshots of the dashboard are kept as artifacts.
+
+async function signIn(page: Page) {
+  await page.getByLabel("Password", { exact: true }).fill(process.env.E2E_ADMIN_PASSWORD!);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** `count` shoppers, each with their own session, press Buy through the API. */
+async function shoppersBuy(baseURL: string, saleId: string, count: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const shopper = await playwrightRequest.newContext({ baseURL });
+    const session = await shopper.post("/api/session", { data: { email: shopperEmail(`admin-e2e-${i}`) } });
+    expect(session.status()).toBe(200);
+    const order = await shopper.post(`/api/sales/${saleId}/orders`);
+    statuses.push(order.status());
+    await shopper.dispose();
+  }
+  return statuses;
+}
+
+test("a signed-out visit to the admin is sent to the sign-in", async ({ page, createSale }) => {
+  const sale = await createSale();
+  for (const path of ["/admin", `/admin/sales/${sale.id}`, "/admin/dead-letters"]) {
+    await page.goto(path);
+    await expect(page).toHaveURL(/\/admin\/login\?next=/);
+    await expect(page.getByRole("heading", { name: "Admin sign-in" })).toBeVisible();
+  }
+  const api = await page.request.get("/api/admin/sales");
+  expect(api.status()).toBe(401);
+});
+
+test("the admin creates a sale, watches it sell out, cancels an order, and discards a dead letter", async ({ page, baseURL }, testInfo) => {
+  test.setTimeout(120_000);
+  await page.goto("/admin/sales/new");
+  await expect(page).toHaveURL(/\/admin\/login/);
+  await signIn(page);
+  await expect(page).toHaveURL(/\/admin\/sales\/new$/);
+
+  // A first try with mistakes: the server's messages show beside the fields.
+  const name = `Admin e2e ${Date.now().toString(36)}`;
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Price ($)", { exact: true }).fill("0");
+  await page.getByLabel("Original price ($)", { exact: true }).fill("30");
+  await page.getByLabel("Stock (units)", { exact: true }).fill("5");
+  const now = await page.evaluate(() => {
+    const d = new Date();
+    const pad = (n: number) => String(n).padStart(2, "0");
+    const local = (x: Date) => `${x.getFullYear()}-${pad(x.getMonth() + 1)}-${pad(x.getDate())}T${pad(x.getHours())}:${pad(x.getMinutes())}`;
+    return { start: local(d), end: local(new Date(d.getTime() + 3600_000)), before: local(new Date(d.getTime() - 3600_000)) };
+  });
+  await page.getByLabel("Starts", { exact: true }).fill(now.start);
+  await page.getByLabel("Ends", { exact: true }).fill(now.before);
+  await page.getByRole("button", { name: "Create sale" }).click();
+  await expect(page.getByTestId("price-error")).toHaveText("Price must be more than 0.");
+  await expect(page.getByTestId("endsAt-error")).toHaveText("Ends must be after the start.");
+  await expect(page.getByTestId("name-error")).toHaveText("");
+
+  await page.getByLabel("Price ($)", { exact: true }).fill("19.99");
+  await page.getByLabel("Ends", { exact: true }).fill(now.end);
+  await page.getByRole("button", { name: "Create sale" }).click();
+  await expect(page).toHaveURL(/\/admin\/sales\/[0-9a-f-]{36}$/);
+  const saleId = page.url().split("/").pop()!;
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.getByTestId("stat-remaining")).toHaveText("5");
+  await expect(page.getByTestId("count-completed")).toHaveText("0");
+  await expect(page.getByTestId("activity-chart")).toHaveAttribute("data-accepted-total", "0");
+
+  // Eight shoppers for five units: the counts and the chart follow while the page stays open.
+  const answers = await shoppersBuy(baseURL!, saleId, 8);
+  const accepted = answers.filter((s) => s === 202).length;
+  expect(accepted).toBeGreaterThanOrEqual(5);
+  await expect(page.getByTestId("count-completed")).toHaveText("5");
+  await expect(page.getByTestId("count-failed")).toHaveText(String(accepted - 5));
+  await expect(page.getByTestId("count-pending")).toHaveText("0");
+  await expect(page.getByTestId("stat-remaining")).toHaveText("0");
+  await expect(page.getByTestId("activity-chart")).toHaveAttribute("data-accepted-total", String(accepted));
+  await expect(page.getByTestId("stat-sell-out")).not.toHaveText("—");
+  await expect(page.locator(".recharts-area-area").first()).toBeVisible();
+  await expect(page.getByTestId("order-row")).toHaveCount(accepted);
+  // The rates cover complete seconds: the burst shows once its second has passed.
+  await expect(page.getByTestId("stat-accepted-rate")).not.toHaveText("0");
+  await page.screenshot({ path: testInfo.outputPath("dashboard-sold-out.png"), fullPage: true });
+
+  // Cancel one completed order: its unit goes back to the sale.
+  await page.getByRole("combobox", { name: "Status", exact: true }).selectOption("completed");
+  const rows = page.getByTestId("order-row");
+  await expect(rows).toHaveCount(5);
+  const first = rows.first();
+  const orderId = (await first.getAttribute("data-order-id"))!;
+  await first.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("status").first()).toContainText("cancelled");
+  await expect(page.getByTestId("stat-remaining")).toHaveText("1");
+  await expect(page.getByTestId("count-cancelled")).toHaveText("1");
+  await expect(rows).toHaveCount(4);
+  await page.getByRole("combobox", { name: "Status", exact: true }).selectOption("cancelled");
+  await expect(page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`)).toHaveAttribute("data-status", "cancelled");
+
+  // A change for an order that does not exist: retried, then a dead letter, then discarded.
+  const missing = "00000000-dead-4000-8000-" + Date.now().toString(16).padStart(12, "0").slice(-12);
+  await page.getByLabel("Order id", { exact: true }).fill(missing);
+  await page.getByRole("button", { name: "Send change" }).click();
+  await expect(page.getByText(/Sent as job/)).toBeVisible();
+  await page.getByRole("link", { name: "Dead letters" }).click();
+  await expect(page).toHaveURL(/\/admin\/dead-letters$/);
+  const deadLetter = page.locator(`[data-testid="dead-letter-row"][data-order-id="${missing}"]`);
+  await expect(deadLetter).toBeVisible({ timeout: 30_000 });
+  await expect(deadLetter).toContainText("order-status");
+  await expect(deadLetter).toContainText("order_not_found");
+  await expect(deadLetter).toContainText(`There is no order ${missing}.`);
+  await page.screenshot({ path: testInfo.outputPath("dead-letters.png"), fullPage: true });
+  await deadLetter.getByRole("button", { name: "Discard" }).click();
+  await expect(deadLetter).toHaveCount(0);
+
+  // The sales list shows the sale with its sell-through (4 of 5 sold after the cancel).
+  await page.getByRole("link", { name: "Sales", exact: true }).click();
+  const row = page.getByTestId("admin-sale-row").filter({ hasText: name });
+  await expect(row).toContainText("4 / 5");
+  await expect(row.getByRole("progressbar", { name: "Sell-through" })).toHaveAttribute("aria-valuenow", "80");
+  await page.screenshot({ path: testInfo.outputPath("sales-list.png"), fullPage: true });
+});
