@@ -1,16 +1,18 @@
 import { RateLimiterRes, RateLimiterMemory } from "rate-limiter-flexible";
 import { AppError } from "@/db/errors";
+import { clientIp } from "./rate-limit";
 
-// Admin sign-in attempts, limited per client and overall. The client is known only by the
-// X-Forwarded-For the web server saw (a client can forge it), so the overall budget is what really
-// bounds guessing: 100 attempts per 15 minutes against a 16-character generated password. In memory:
-// the admin signs in through the one web process `npm start` runs; a restart forgives.
+// Admin sign-in attempts, limited per client address and overall: the overall budget is what bounds
+// guessing whatever addresses an attacker has, 100 attempts per 15 minutes against a 16-character
+// generated password. In memory, like the order path's buckets (see rate-limit.ts): the admin signs
+// in through the one web process `npm start` runs; a restart forgives.
 const WINDOW_SECONDS = 15 * 60;
 const perClient = new RateLimiterMemory({ keyPrefix: "admin-login-client", points: 10, duration: WINDOW_SECONDS });
 const overall = new RateLimiterMemory({ keyPrefix: "admin-login", points: 100, duration: WINDOW_SECONDS });
 
+/** The client's address as the web server saw it (see clientIp), or one shared key when unknown. */
 export function clientKey(req: Request): string {
-  return req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
+  return clientIp(req) ?? "unknown";
 }
 
 function limited(res: unknown): AppError {

@@ -3,6 +3,7 @@ import { closeDb } from "@/db/client";
 import { freshDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import { adminPassword } from "@/app/_lib/admin-session";
+import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
 import * as shopperSession from "@/app/api/session/route";
 import * as adminSales from "@/app/api/admin/sales/route";
 import * as session from "./route";
@@ -37,7 +38,7 @@ describe("admin sign-in", () => {
   });
 
   it("answers 401 for a wrong password and sets no cookie", async () => {
-    const res = await signIn(`${adminPassword()}x`, { "x-forwarded-for": "198.51.100.1" });
+    const res = await signIn(`${adminPassword()}x`, { [CLIENT_IP_HEADER]: "198.51.100.1" });
     expect(res.status).toBe(401);
     expect(res.json).toEqual({ error: { code: "unauthenticated", message: expect.any(String) } });
     expect(res.headers.get("set-cookie")).toBeNull();
@@ -67,7 +68,7 @@ describe("admin sign-in", () => {
   });
 
   it("limits attempts: after 10 wrong passwords from one client even the right one gets 429 with Retry-After", async () => {
-    const client = { "x-forwarded-for": "203.0.113.77" };
+    const client = { [CLIENT_IP_HEADER]: "203.0.113.77" };
     for (let i = 0; i < 10; i++) expect((await signIn("wrong-password", client)).status).toBe(401);
     const limited = await signIn(adminPassword(), client);
     expect(limited.status).toBe(429);
@@ -75,7 +76,7 @@ describe("admin sign-in", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(limited.headers.get("set-cookie")).toBeNull();
     // Another client is not locked out by this one.
-    expect((await signIn(adminPassword(), { "x-forwarded-for": "203.0.113.78" })).status).toBe(200);
+    expect((await signIn(adminPassword(), { [CLIENT_IP_HEADER]: "203.0.113.78" })).status).toBe(200);
   });
 
   it("refuses a sign-in posted from another site", async () => {

@@ -11,6 +11,11 @@ import * as shopperSession from "@/app/api/session/route";
 import * as buy from "@/app/api/sales/[id]/orders/route";
 import * as stats from "./route";
 
+// These tests are about what happens to admitted orders: every shopper is admitted and allocation
+// fails the surplus, so the admission gate is opened wide and the backlog bound lifted.
+process.env.ORDER_ADMISSION_SLACK = "10";
+process.env.ORDER_BACKLOG_MAX = "100000";
+
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let cookie: string;
 let worker: ChildProcess | undefined;
