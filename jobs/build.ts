@@ -18,21 +18,21 @@ function newestMtime(entry: string): number {
   return newest;
 }
 
-/** True when there is no production build, or a source file changed after it was made. */
-export function isBuildStale(root: string = process.cwd()): boolean {
-  const buildId = path.join(root, ".next", "BUILD_ID");
+/** True when there is no production build in `distDir`, or a source file changed after it was made. */
+export function isBuildStale(root: string = process.cwd(), { distDir = ".next", extraRoots = [] }: { distDir?: string; extraRoots?: string[] } = {}): boolean {
+  const buildId = path.join(root, distDir, "BUILD_ID");
   if (!fs.existsSync(buildId)) return true;
   const builtAt = fs.statSync(buildId).mtimeMs;
-  const newest = Math.max(...[...sourceRoots, ...sourceFiles].map((entry) => newestMtime(path.join(root, entry))));
+  const newest = Math.max(...[...sourceRoots, ...sourceFiles, ...extraRoots].map((entry) => newestMtime(path.join(root, entry))));
   return newest > builtAt;
 }
 
 /** `next build`, in the foreground, with its output shown. */
-export function buildWebApp(root: string = process.cwd()): void {
+export function buildWebApp(root: string = process.cwd(), env: Record<string, string> = {}): void {
   const result = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" },
   });
   if (result.status !== 0) throw new Error(`next build failed (exit ${result.status ?? result.signal})`);
 }

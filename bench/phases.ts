@@ -1,0 +1,204 @@
+import { build } from "hdr-histogram-js";
+import type postgres from "postgres";
+import type { Pool } from "undici";
+import { auditSale, createLiveSale, finalTimes, pendingOrders, queueDepth, type SaleAudit, type Shopper } from "./data";
+import { clickOrder, closedLoop, fire, openLoop, summarize, type LoadResult } from "./load";
+
+// The load phases of a run. Each makes its own sale, so the phases never see each other's orders.
+
+const buyPath = (saleId: string) => `/api/sales/${saleId}/orders`;
+export const naivePath = (saleId: string) => `/api/bench/naive/${saleId}/orders`;
+export const floorPath = "/api/bench/floor";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the workers have taken every queued job and the sale has no pending order. */
+export async function drain({ sql, saleId, timeoutMs }: { sql: postgres.Sql; saleId?: string; timeoutMs: number }): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const depth = await queueDepth({ sql });
+    const pending = saleId ? await pendingOrders({ sql, saleId }) : 0;
+    if (depth === 0 && pending === 0) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+export type Correctness = {
+  accepted: number;
+  completed: number;
+  unitsSold: number;
+  oversold: number;
+  lost: number;
+  duplicates: number;
+  isInvariantHeld: boolean;
+  isCorrect: boolean;
+};
+
+export type StormResult = {
+  load: LoadResult;
+  audit: SaleAudit;
+  correct: Correctness;
+  queueDepth: [number, number][];
+  timeToLastFinalMs: number | null;
+  allocatedPerS: number | null;
+  pollRounds: number;
+};
+
+/** The flash-sale storm: `requests` Buy clicks from `shoppers`, `concurrency` in flight, then every
+ * accepted order polled through the API until it is final. */
+export async function storm(options: {
+  pool: Pool;
+  sql: postgres.Sql;
+  shoppers: Shopper[];
+  stock: number;
+  requests: number;
+  concurrency: number;
+  pollTimeoutMs: number;
+  seed: number;
+}): Promise<StormResult> {
+  const { pool, sql, shoppers } = options;
+  const saleId = await createLiveSale({ sql, name: "Bench storm", stock: options.stock });
+  const clicks = clickOrder({ shoppers: shoppers.length, requests: options.requests, seed: options.seed });
+  const accepted = new Map<string, number>(); // order id → shopper index
+  const acceptedByShopper = new Map<number, Set<string>>();
+
+  const depth: [number, number][] = [];
+  const started = performance.now();
+  const startedEpoch = Date.now();
+  let isSampling = true;
+  const sampler = (async () => {
+    while (isSampling) {
+      depth.push([(performance.now() - started) / 1000, await queueDepth({ sql })]);
+      await sleep(250);
+    }
+  })();
+
+  const load = await closedLoop({
+    pool,
+    count: options.requests,
+    concurrency: options.concurrency,
+    maxSeconds: 600,
+    shot: (i) => ({ method: "POST", path: buyPath(saleId), cookie: shoppers[clicks[i]!]!.cookie }),
+    onAnswer: ({ index, status, body }) => {
+      if (status !== 202 && status !== 200) return;
+      const shopper = clicks[index]!;
+      const orderId = body?.order?.id as string;
+      if (status === 202) accepted.set(orderId, shopper);
+      const seen = acceptedByShopper.get(shopper) ?? new Set<string>();
+      seen.add(orderId);
+      acceptedByShopper.set(shopper, seen);
+    },
+  });
+
+  // Every accepted order, polled as a shopper's browser would, until it is final or time runs out.
+  const waiting = new Map(accepted);
+  const pollDeadline = Date.now() + options.pollTimeoutMs;
+  let pollRounds = 0;
+  while (waiting.size > 0 && Date.now() < pollDeadline) {
+    pollRounds++;
+    const ids = [...waiting.keys()];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (next < ids.length) {
+          const id = ids[next++]!;
+          const answer = await fire(pool, { method: "GET", path: `/api/orders/${id}`, cookie: shoppers[waiting.get(id)!]!.cookie });
+          const status = answer.body?.order?.status;
+          if (answer.status === 200 && status && status !== "pending") waiting.delete(id);
+        }
+      }),
+    );
+    if (waiting.size > 0) await sleep(200);
+  }
+  isSampling = false;
+  await sampler;
+
+  const audit = await auditSale({ sql, saleId });
+  const unitsSold = audit.stock - audit.remaining;
+  // A shopper who was told "accepted" with two different order ids got a duplicate.
+  const splitAnswers = [...acceptedByShopper.values()].filter((ids) => ids.size > 1).length;
+  const correct: Correctness = {
+    accepted: accepted.size,
+    completed: audit.completed,
+    unitsSold,
+    oversold: Math.max(0, audit.completed - audit.stock, -audit.remaining),
+    lost: waiting.size,
+    duplicates: audit.duplicateOrders + splitAnswers,
+    isInvariantHeld: audit.isInvariantHeld,
+    isCorrect: false,
+  };
+  correct.isCorrect = correct.oversold === 0 && correct.lost === 0 && correct.duplicates === 0 && correct.isInvariantHeld && audit.completed === unitsSold;
+  const finalSpan = audit.firstFinalAt !== null && audit.lastFinalAt !== null ? audit.lastFinalAt - audit.firstFinalAt : null;
+  return {
+    load,
+    audit,
+    correct,
+    queueDepth: depth,
+    timeToLastFinalMs: audit.lastFinalAt !== null ? Math.round(audit.lastFinalAt - startedEpoch) : null,
+    allocatedPerS: finalSpan ? Math.round(((audit.completed + audit.failed) / finalSpan) * 1000) : null,
+    pollRounds,
+  };
+}
+
+/** The naive checkout under the same storm. */
+export async function naiveStorm(options: { pool: Pool; sql: postgres.Sql; shoppers: Shopper[]; stock: number; requests: number; concurrency: number; seed: number }) {
+  const { pool, sql, shoppers } = options;
+  const saleId = await createLiveSale({ sql, name: "Bench naive", stock: options.stock });
+  const clicks = clickOrder({ shoppers: shoppers.length, requests: options.requests, seed: options.seed });
+  const load = await closedLoop({
+    pool,
+    count: options.requests,
+    concurrency: options.concurrency,
+    maxSeconds: 600,
+    shot: (i) => ({ method: "POST", path: naivePath(saleId), cookie: shoppers[clicks[i]!]!.cookie }),
+  });
+  const audit = await auditSale({ sql, saleId });
+  const oversold = Math.max(0, audit.completed - audit.stock);
+  return { load, audit, oversold, isCorrect: oversold === 0 && audit.isInvariantHeld && audit.duplicateOrders === 0 };
+}
+
+/** Buy at a fixed arrival rate, one click per shopper, stock for all: latency without a closed loop's
+ * queueing, and the time from each 202 to its order's final state. */
+export async function openLoopBuy(options: { pool: Pool; sql: postgres.Sql; shoppers: Shopper[]; rate: number; count: number; drainTimeoutMs: number }) {
+  const { pool, sql, shoppers } = options;
+  const saleId = await createLiveSale({ sql, name: "Bench open loop", stock: options.count });
+  const answeredAt = new Map<string, number>();
+  const load = await openLoop({
+    pool,
+    rate: options.rate,
+    count: options.count,
+    shot: (i) => ({ method: "POST", path: buyPath(saleId), cookie: shoppers[i]!.cookie }),
+    onAnswer: ({ status, body, answeredAt: at }) => {
+      if (status === 202) answeredAt.set(body.order.id, performance.timeOrigin + at);
+    },
+  });
+  const isDrained = await drain({ sql, saleId, timeoutMs: options.drainTimeoutMs });
+  const finals = await finalTimes({ sql, orderIds: [...answeredAt.keys()] });
+  const toFinal = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  // An order can be final before its 202 reaches the client; that counts as no wait at all.
+  for (const [id, at] of answeredAt) {
+    const finalAt = finals.get(id);
+    if (finalAt !== undefined) toFinal.recordValue(Math.max(1, Math.round((finalAt - at) * 1000)));
+  }
+  const audit = await auditSale({ sql, saleId });
+  return { load, toFinal: summarize(toFinal), accepted: answeredAt.size, final: finals.size, isDrained, audit };
+}
+
+/** The floor route at a fixed arrival rate. */
+export function openLoopFloor(options: { pool: Pool; rate: number; count: number; shoppers: Shopper[] }) {
+  const { shoppers } = options;
+  return openLoop({ pool: options.pool, rate: options.rate, count: options.count, shot: (i) => ({ method: "POST", path: floorPath, cookie: shoppers[i % shoppers.length]!.cookie }) });
+}
+
+/** The floor route under a closed loop. */
+export function floorLoad(options: { pool: Pool; requests: number; concurrency: number; shoppers: Shopper[] }) {
+  return closedLoop({
+    pool: options.pool,
+    count: options.requests,
+    concurrency: options.concurrency,
+    maxSeconds: 600,
+    // The same cookie a Buy carries, so both requests cost the server the same to read.
+    shot: (i) => ({ method: "POST", path: floorPath, cookie: options.shoppers[i % options.shoppers.length]!.cookie }),
+  });
+}

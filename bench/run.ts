@@ -1,0 +1,189 @@
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { latencyChart, lineChart } from "./charts";
+import { createLiveSale, createShoppers, topStatements } from "./data";
+import { baselineEngine, ceilingOfDurableWrites, ourEngine } from "./engine";
+import { closedLoop, newPool, summarize } from "./load";
+import { drain, floorLoad, naivePath, naiveStorm, openLoopBuy, openLoopFloor, storm } from "./phases";
+import { writeResults } from "./report";
+import { rssMiB, startStack } from "./stack";
+
+// `npm run bench [-- --quick] [--flag value …]`: the flash-sale storm beside the floor, the ceiling of
+// durable writes, the naive baseline and the allocation engine, all in one run on this machine.
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    stock: { type: "string" },
+    shoppers: { type: "string" },
+    requests: { type: "string" },
+    concurrency: { type: "string" },
+    rate: { type: "string" },
+    "open-seconds": { type: "string" },
+    workers: { type: "string" },
+    port: { type: "string" },
+    seed: { type: "string" },
+  },
+});
+
+const isQuick = flags.quick!;
+const num = (value: string | undefined, full: number, quick: number) => (value !== undefined ? Number(value) : isQuick ? quick : full);
+const settings = {
+  isQuick,
+  stock: num(flags.stock, 1000, 300),
+  shoppers: num(flags.shoppers, 10_000, 3000),
+  requests: num(flags.requests, 20_000, 6000),
+  concurrency: num(flags.concurrency, 200, 200),
+  warmup: isQuick ? 1000 : 2000,
+  floorRequests: isQuick ? 5000 : 20_000,
+  openSeconds: num(flags["open-seconds"], 20, 8),
+  engineOrders: isQuick ? 10_000 : 20_000,
+  baselineEngineOrders: isQuick ? 2000 : 5000,
+  baselineEngineConnections: 8,
+  ceilingSeconds: isQuick ? 3 : 5,
+  workers: num(flags.workers, 1, 1),
+  port: num(flags.port, 3305, 3305),
+  seed: num(flags.seed, 42, 42),
+  rate: flags.rate !== undefined ? Number(flags.rate) : undefined,
+};
+for (const [key, value] of Object.entries(settings)) {
+  if (typeof value === "number" && !(Number.isFinite(value) && value > 0)) throw new Error(`--${key} must be a positive number`);
+}
+if (settings.requests < settings.shoppers) throw new Error("--requests must be at least --shoppers (every shopper clicks once)");
+
+const log = (line: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\..+/, "Z");
+const resultsDir = path.join(process.cwd(), "bench", "results", isQuick ? "quick" : "");
+const profileDir = flags.profile ? path.join(process.cwd(), "bench", "results", "profiles", stamp) : undefined;
+
+async function main() {
+  log(`settings ${JSON.stringify(settings)}`);
+  const stack = await startStack({ port: settings.port, workers: settings.workers, profileDir, log });
+  const sql = postgres(stack.url, { max: 4, onnotice: () => {} });
+  const pool = newPool(stack.origin, settings.concurrency);
+  const worker = stack.workers[0];
+  const memory = { web: { startMiB: rssMiB(stack.web.pid), afterWarmupMiB: 0, endMiB: 0 }, worker: { startMiB: rssMiB(worker?.pid), afterWarmupMiB: 0, endMiB: 0 } };
+  try {
+    const openCount = settings.rate ? Math.round(settings.rate * settings.openSeconds) : 0;
+    const shoppers = await createShoppers({ sql, count: Math.max(settings.shoppers, settings.engineOrders, openCount, 30_000), secret: stack.sessionSecret });
+    const stormShoppers = shoppers.slice(0, settings.shoppers);
+
+    log(`warm-up: ${settings.warmup} requests to each route`);
+    const warmSale = await createLiveSale({ sql, name: "Bench warm-up", stock: settings.warmup });
+    const warmNaive = await createLiveSale({ sql, name: "Bench warm-up naive", stock: settings.warmup });
+    const warmShoppers = shoppers.slice(-settings.warmup);
+    await floorLoad({ pool, requests: settings.warmup, concurrency: 50, shoppers: warmShoppers });
+    await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: `/api/sales/${warmSale}/orders`, cookie: warmShoppers[i]!.cookie }) });
+    await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: naivePath(warmNaive), cookie: warmShoppers[i]!.cookie }) });
+    await drain({ sql, saleId: warmSale, timeoutMs: 60_000 });
+    memory.web.afterWarmupMiB = rssMiB(stack.web.pid);
+    memory.worker.afterWarmupMiB = rssMiB(worker?.pid);
+    if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
+
+    log(`floor: ${settings.floorRequests} requests, ${settings.concurrency} in flight`);
+    const floor = await floorLoad({ pool, requests: settings.floorRequests, concurrency: settings.concurrency, shoppers: stormShoppers });
+    log(`floor: ${Math.round(floor.reqPerS)} req/s`);
+
+    log(`storm: ${settings.requests} Buy requests from ${settings.shoppers} shoppers for ${settings.stock} units`);
+    const s = await storm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, pollTimeoutMs: 120_000, seed: settings.seed });
+    log(`storm: ${Math.round(s.load.reqPerS)} req/s, ${JSON.stringify(s.correct)}`);
+    const statements = profileDir ? await topStatements({ sql }) : undefined;
+    await drain({ sql, timeoutMs: 60_000 });
+
+    log(`naive baseline: the same storm`);
+    const naive = await naiveStorm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, seed: settings.seed });
+    log(`naive baseline: ${Math.round(naive.load.reqPerS)} req/s, oversold ${naive.oversold}`);
+
+    const rate = settings.rate ?? Math.max(1, Math.round(floor.reqPerS / 2));
+    const count = Math.round(rate * settings.openSeconds);
+    if (count > shoppers.length) throw new Error(`the open loop needs ${count} shoppers; lower --rate or --open-seconds`);
+    log(`open loop: floor, then admission, at ${rate}/s for ${settings.openSeconds} s`);
+    const openFloor = await openLoopFloor({ pool, rate, count, shoppers });
+    const open = await openLoopBuy({ pool, sql, shoppers, rate, count, drainTimeoutMs: 120_000 });
+    log(`open loop: admission p95 ${summarize(open.load.latency).p95Ms} ms, floor p95 ${summarize(openFloor.latency).p95Ms} ms, 202→final p95 ${open.toFinal.p95Ms} ms`);
+
+    log(`allocation engine: ${settings.engineOrders} orders through the worker, ${settings.baselineEngineOrders} one transaction each`);
+    const ours = await ourEngine({ url: stack.url, userIds: shoppers.slice(0, settings.engineOrders).map((u) => u.id), stock: settings.engineOrders / 2, timeoutMs: 120_000 });
+    const base = await baselineEngine({ url: stack.url, userIds: shoppers.slice(0, settings.baselineEngineOrders).map((u) => u.id), stock: settings.baselineEngineOrders / 2, connections: settings.baselineEngineConnections });
+    log(`allocation engine: ours ${ours.perS}/s, baseline ${base.perS}/s`);
+
+    log(`ceiling of durable writes: ${settings.ceilingSeconds} s`);
+    const ceiling = await ceilingOfDurableWrites({ url: stack.url, connections: 16, seconds: settings.ceilingSeconds });
+    memory.web.endMiB = rssMiB(stack.web.pid);
+    memory.worker.endMiB = rssMiB(worker?.pid);
+
+    const [{ version } = { version: "?" }] = await sql<{ version: string }[]>`SELECT current_setting('server_version') AS version`;
+    const engineAudits = [ours.audit, base.audit];
+    const isEngineCorrect = engineAudits.every((a) => a.isInvariantHeld && a.pending === 0 && a.duplicateOrders === 0 && a.completed <= a.stock);
+    const isOpenCorrect = open.audit.isInvariantHeld && open.audit.pending === 0 && open.final === open.accepted;
+    const otherPhases = [naive.isCorrect ? "" : "naive baseline oversold or broke the invariant", isEngineCorrect ? "" : "allocation engine broke an invariant", isOpenCorrect ? "" : "open loop lost orders or broke the invariant"].filter(Boolean).join("; ") || "correct";
+
+    const cpu = os.cpus();
+    const floorOpen = summarize(openFloor.latency);
+    const openSummary = summarize(open.load.latency);
+    const figures = {
+      date: new Date().toISOString(),
+      command: `npm run bench${process.argv.slice(2).length ? " -- " + process.argv.slice(2).join(" ") : ""}`,
+      machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? "?", memGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.versions.node, postgres: version },
+      settings: { ...settings, rate },
+      admission: { ...summarize(s.load.latency), reqPerS: Math.round(s.load.reqPerS), requests: s.load.requests, durationMs: Math.round(s.load.durationMs), answers: s.load.answers, timeToLastFinalMs: s.timeToLastFinalMs, allocatedPerS: s.allocatedPerS, pollRounds: s.pollRounds },
+      floor: { ...summarize(floor.latency), reqPerS: Math.round(floor.reqPerS), requests: floor.requests, answers: floor.answers },
+      baseline: { ...summarize(naive.load.latency), reqPerS: Math.round(naive.load.reqPerS), requests: naive.load.requests, answers: naive.load.answers, oversold: naive.oversold, audit: naive.audit },
+      ceiling,
+      engine: { oursPerS: ours.perS, baselinePerS: base.perS, ours, baseline: base, baselineConnections: settings.baselineEngineConnections },
+      openLoop: { rate, ...openSummary, reqPerS: Math.round(open.load.reqPerS), answers: open.load.answers, finalP50Ms: open.toFinal.p50Ms, finalP95Ms: open.toFinal.p95Ms, finalP99Ms: open.toFinal.p99Ms, accepted: open.accepted, final: open.final, floor: { ...floorOpen, reqPerS: Math.round(openFloor.reqPerS), answers: openFloor.answers } },
+      correct: { ...s.correct, otherPhases },
+      memory,
+      targets: {
+        admissionOverFloor: s.load.reqPerS / floor.reqPerS,
+        openLoopP95OverFloor: openSummary.p95Ms / floorOpen.p95Ms,
+        engineOverBaseline: ours.perS / base.perS,
+      },
+      timeline: { reqPerS: s.load.perSecond, queueDepth: s.queueDepth },
+      ...(statements ? { statements } : {}),
+    };
+    const svgs = {
+      latency: latencyChart("Latency by percentile", [
+        { name: "admission (storm)", histogram: s.load.latency },
+        { name: "floor", histogram: floor.latency },
+        { name: "naive baseline", histogram: naive.load.latency },
+        { name: `admission, open loop ${rate}/s`, histogram: open.load.latency },
+        { name: `floor, open loop ${rate}/s`, histogram: openFloor.latency },
+      ]),
+      storm: lineChart({
+        title: "Storm: answers per second and queue depth",
+        xLabel: "seconds since the first click",
+        yLabel: "requests/s · jobs waiting",
+        series: [
+          { name: "answers/s", points: s.load.perSecond.map((n, i) => [i + 0.5, n] as [number, number]) },
+          { name: "queue depth", points: s.queueDepth },
+        ],
+      }),
+    };
+    const files = writeResults({ dir: resultsDir, stamp, figures, svgs, isLatest: !isQuick });
+    log(`wrote ${path.relative(process.cwd(), files.json)} and ${path.relative(process.cwd(), files.md)}`);
+    process.stdout.write("\n" + (await import("node:fs")).readFileSync(files.md, "utf8") + "\n");
+    const isCorrect = s.correct.isCorrect && otherPhases === "correct";
+    if (!isCorrect) log("CORRECTNESS FAILED: see the report");
+    return isCorrect;
+  } finally {
+    await pool.close().catch(() => {});
+    await sql.end({ timeout: 5 });
+    await stack.stop();
+  }
+}
+
+const started = Date.now();
+main().then(
+  (isCorrect) => {
+    log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
+    process.exit(isCorrect ? 0 : 1);
+  },
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,103 @@
+import { type ChildProcess, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
+import { migrate } from "@/db/migrate";
+import { buildWebApp, isBuildStale } from "@/jobs/build";
+import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "@/jobs/launch";
+
+// Everything the benchmark runs against, started by itself and stopped afterwards: a fresh embedded
+// Postgres in a temporary directory, the bench build of the web app (`next start`) and the workers.
+
+export const BENCH_DIST_DIR = ".next-bench";
+const benchEnv = { BENCH_ROUTES: "1" };
+
+export type Stack = {
+  url: string;
+  origin: string;
+  sessionSecret: string;
+  web: ChildProcess;
+  workers: ChildProcess[];
+  stop: () => Promise<void>;
+};
+
+export type StackOptions = { port: number; workers: number; profileDir?: string; env?: Record<string, string>; log: (line: string) => void };
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const root = process.cwd();
+  if (isBuildStale(root, { distDir: BENCH_DIST_DIR, extraRoots: ["bench/naive.ts"] })) {
+    options.log("building the web app with the bench routes (next build)");
+    buildWebApp(root, benchEnv);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-bench-"));
+  fs.chmodSync(dir, 0o755);
+  // Statement statistics only when profiling: the extension costs a little on every statement.
+  const flags = options.profileDir ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"] : [];
+  const cluster: EmbeddedCluster = await startEmbeddedPostgres({ dir, persistent: false, flags });
+  const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
+  await admin.unsafe("CREATE DATABASE bench");
+  await admin.end();
+  const url = cluster.url("bench");
+  await migrate(url);
+  if (options.profileDir) {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`;
+    await sql.end();
+  }
+
+  const sessionSecret = "bench-session-secret-0123456789-0123456789";
+  const nodeOptions = options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {};
+  const env = {
+    ...process.env,
+    ...benchEnv,
+    DATABASE_URL: url,
+    DATA_DIR: dir,
+    SESSION_SECRET: sessionSecret,
+    ADMIN_PASSWORD: "bench-admin-password",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    ...nodeOptions,
+    ...options.env,
+  };
+  const stdio: ["ignore", "inherit", "inherit"] = ["ignore", "inherit", "inherit"];
+  const web = spawnWeb({ port: options.port, env, stdio });
+  const workers = Array.from({ length: options.workers }, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" }, stdio }));
+  const origin = `http://127.0.0.1:${options.port}`;
+  await waitForHttp(`${origin}/api/health`, 60_000);
+
+  return {
+    url,
+    origin,
+    sessionSecret,
+    web,
+    workers,
+    stop: async () => {
+      // SIGINT lets `--cpu-prof` write its profile; both the web server and the worker exit cleanly on it.
+      await Promise.all([stopProcess(web, "SIGINT"), ...workers.map((w) => stopProcess(w, "SIGINT"))]);
+      await cluster.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resident memory (MiB) of a process and all its descendants, from `ps`. */
+export function rssMiB(pid: number | undefined): number {
+  if (!pid) return 0;
+  const rows = execFileSync("ps", ["-A", "-o", "pid=,ppid=,rss="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [p, parent] of rows) {
+      if (tree.has(parent) && !tree.has(p)) {
+        tree.add(p);
+        grew = true;
+      }
+    }
+  }
+  const kib = rows.filter(([p]) => tree.has(p)).reduce((sum, [, , rss]) => sum + rss, 0);
+  return Math.round(kib / 1024);
+}
