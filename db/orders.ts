@@ -1,10 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { and, desc, eq, getTableColumns, or, sql } from "drizzle-orm";
-import { fromDrizzle, type PgBoss } from "pg-boss";
-import { webBoss } from "@/jobs/boss";
-import { PLACE_ORDER, type PlaceOrderJob } from "@/jobs/queues";
+import { and, desc, eq, or, sql } from "drizzle-orm";
 import { reserveAdmission, type Reservation } from "./admission";
 import { getDb, type DbOrTx } from "./client";
+import { admit } from "./group-admission";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
 import { getSaleCached } from "./sales";
@@ -62,8 +59,8 @@ export type PlaceOrderInput = {
 /**
  * Admits a Buy, cheapest checks first: the sale (from the one-second cache), the caller's rate
  * limits, the sale's admission gate and the backlog bound (from the 250 ms backlog snapshot), then
- * ONE transaction inserting the pending order and sending its allocation job, so an order exists if
- * and only if its job does. A repeat from the same shopper returns the order they already have;
+ * ONE transaction inserting the pending order and its allocation job (shared with the Buys arriving
+ * at the same moment), so an order exists if and only if its job does. A repeat from the same shopper returns the order they already have;
  * a retry with the same Idempotency-Key returns the order that key placed.
  */
 export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult> {
@@ -97,8 +94,7 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
 
   let committedXid: bigint | null = null;
   try {
-    const boss = await webBoss();
-    const { xid, ...result } = await insertOrderWithJob({ boss, saleId: sale.id, userId: input.userId, idempotencyKey: key });
+    const { xid, ...result } = await insertOrderWithJob({ saleId: sale.id, userId: input.userId, idempotencyKey: key });
     committedXid = xid;
     return result;
   } finally {
@@ -107,38 +103,25 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
 }
 
 /**
- * The admission transaction: INSERT (its RETURNING computes the place in line), the job's INSERT
- * through pg-boss on the same connection, COMMIT. A conflict on either unique index (one order per
- * shopper per sale; one per Idempotency-Key) returns the existing order instead.
+ * The admission transaction, shared with the Buys arriving alongside (db/group-admission.ts): the
+ * order's INSERT and its job's, one commit. A conflict on either unique index (one order per shopper
+ * per sale; one per Idempotency-Key) returns the existing order instead.
  */
 async function insertOrderWithJob({
-  boss,
   saleId,
   userId,
   idempotencyKey,
 }: {
-  boss: PgBoss;
   saleId: string;
   userId: string;
   idempotencyKey: string | null;
 }): Promise<PlaceOrderResult & { xid: bigint | null }> {
-  const id = randomUUID();
-  return getDb().transaction(async (tx) => {
-    const [inserted] = await tx
-      .insert(orders)
-      .values({ id, saleId, userId, idempotencyKey })
-      .onConflictDoNothing()
-      // The transaction id tells the backlog count whether it has seen this order yet.
-      .returning({ ...getTableColumns(orders), position: positionInLine, xid: sql<string>`pg_current_xact_id()::text` });
-    if (inserted) {
-      const job: PlaceOrderJob = { orderId: id, saleId };
-      await boss.send(PLACE_ORDER, job, { db: fromDrizzle(tx, sql) });
-      return { order: toOrder(inserted), isNew: true, isReplay: false, xid: BigInt(inserted.xid) };
-    }
-    const existing = await findExistingOrder(tx, { userId, saleId, idempotencyKey });
-    if (!existing) throw new Error("order conflict without an existing order");
-    return { ...existing, isNew: false, xid: null };
-  });
+  const admitted = await admit({ saleId, userId, idempotencyKey });
+  if (admitted) return { order: toOrder({ ...admitted.row, position: admitted.position }), isNew: true, isReplay: false, xid: admitted.xid };
+  // The conflicting order is committed: ON CONFLICT waited for its transaction to end.
+  const existing = await findExistingOrder(getDb(), { userId, saleId, idempotencyKey });
+  if (!existing) throw new Error("order conflict without an existing order");
+  return { ...existing, isNew: false, xid: null };
 }
 
 /**

@@ -1,0 +1,61 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stopWebBoss } from "@/jobs/boss";
+import { admit } from "./group-admission";
+import { closeDb } from "./client";
+import { createSale } from "./sales";
+import { freshDatabase } from "./testing/database";
+import { upsertUserByEmail } from "./users";
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+
+const hour = 3600_000;
+const liveSale = () =>
+  createSale({ name: "Group admission", priceCents: 1000, originalPriceCents: 2000, stock: 5, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+const shoppers = (n: number, tag: string) => Promise.all(Array.from({ length: n }, (_, i) => upsertUserByEmail({ email: `${tag}-${i}@example.com` })));
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await stopWebBoss();
+  await closeDb();
+  await db.drop();
+});
+
+describe("group admission", () => {
+  it("admits Buys arriving together: one order and one job each, distinct places in line; a second click is a conflict", async () => {
+    const sale = await liveSale();
+    const users = await shoppers(60, "together");
+    // Every shopper clicks twice at the same moment; the second click lands in the same or the next group.
+    const answers = await Promise.all(users.flatMap((u) => [0, 1].map(() => admit({ saleId: sale.id, userId: u.id, idempotencyKey: null }))));
+
+    const admitted = answers.filter((a) => a !== null);
+    expect(admitted).toHaveLength(60);
+    expect(answers.filter((a) => a === null)).toHaveLength(60);
+    expect(new Set(admitted.map((a) => a.row.userId)).size).toBe(60);
+    expect(admitted.map((a) => a.position).sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(admitted.every((a) => typeof a.xid === "bigint" && a.xid > 0n)).toBe(true);
+
+    const [counts] = await db.sql`SELECT
+      (SELECT count(*)::int FROM orders WHERE sale_id = ${sale.id}) AS orders,
+      (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${sale.id}) AS jobs,
+      (SELECT count(*)::int FROM orders o WHERE sale_id = ${sale.id} AND NOT EXISTS (
+        SELECT 1 FROM pgboss.job j WHERE j.name = 'place-order' AND j.data->>'orderId' = o.id::text)) AS orphans`;
+    expect(counts).toEqual({ orders: 60, jobs: 60, orphans: 0 });
+  });
+
+  it("fails only the Buy that cannot be admitted; the others in its group still go through", async () => {
+    const sale = await liveSale();
+    const users = await shoppers(10, "one-bad");
+    const ghost = randomUUID(); // no such user: its insert breaks the foreign key
+    const results = await Promise.allSettled([...users.map((u) => u.id), ghost].map((userId) => admit({ saleId: sale.id, userId, idempotencyKey: 'key-"quoted",{braces}\\' })));
+    expect(results.slice(0, 10).every((r) => r.status === "fulfilled" && r.value !== null)).toBe(true);
+    expect(results[10]!.status).toBe("rejected");
+    const [counts] = await db.sql`SELECT count(*)::int AS orders, count(*) FILTER (WHERE idempotency_key = ${'key-"quoted",{braces}\\'})::int AS keyed,
+      (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${sale.id}) AS jobs
+      FROM orders WHERE sale_id = ${sale.id}`;
+    expect(counts).toEqual({ orders: 10, keyed: 10, jobs: 10 });
+  });
+});
