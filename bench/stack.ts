@@ -48,7 +48,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   const sessionSecret = "bench-session-secret-0123456789-0123456789";
-  const nodeOptions = options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {};
+  const nodeArgs = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
   const env = {
     ...process.env,
     ...benchEnv,
@@ -57,14 +57,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     SESSION_SECRET: sessionSecret,
     ADMIN_PASSWORD: "bench-admin-password",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-    ...nodeOptions,
     ...options.env,
   };
   const stdio: ["ignore", "inherit", "inherit"] = ["ignore", "inherit", "inherit"];
-  const web = spawnWeb({ port: options.port, env, stdio });
-  const workers = Array.from({ length: options.workers }, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" }, stdio }));
+  const web = spawnWeb({ port: options.port, env, stdio, nodeArgs });
+  const workers = Array.from({ length: options.workers }, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" }, stdio, nodeArgs }));
   const origin = `http://127.0.0.1:${options.port}`;
-  await waitForHttp(`${origin}/api/health`, 60_000);
+  const stop = async () => {
+    // SIGINT lets `--cpu-prof` write its profile; both the web server and the worker exit cleanly on it.
+    await Promise.all([stopProcess(web, "SIGINT"), ...workers.map((w) => stopProcess(w, "SIGINT"))]);
+    await cluster.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHttp(`${origin}/api/health`, 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 
   return {
     url,
@@ -72,12 +82,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     sessionSecret,
     web,
     workers,
-    stop: async () => {
-      // SIGINT lets `--cpu-prof` write its profile; both the web server and the worker exit cleanly on it.
-      await Promise.all([stopProcess(web, "SIGINT"), ...workers.map((w) => stopProcess(w, "SIGINT"))]);
-      await cluster.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 

@@ -5,11 +5,12 @@ import path from "node:path";
 
 const root = path.resolve(__dirname, "..");
 
-type LaunchOptions = { env: NodeJS.ProcessEnv; stdio?: StdioOptions };
+// `nodeArgs` go to node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept).
+type LaunchOptions = { env: NodeJS.ProcessEnv; stdio?: StdioOptions; nodeArgs?: string[] };
 
 /** The production build behind the app's own server (jobs/web.ts, graceful on SIGTERM), on host:port. */
-export function spawnWeb({ port, host = "127.0.0.1", env, stdio = "inherit" }: LaunchOptions & { port: number; host?: string }): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", path.join(root, "jobs", "web.ts")], {
+export function spawnWeb({ port, host = "127.0.0.1", env, stdio = "inherit", nodeArgs = [] }: LaunchOptions & { port: number; host?: string }): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(root, "jobs", "web.ts")], {
     cwd: root,
     env: { ...env, PORT: String(port), HOST: host, NODE_ENV: "production", FLASH_ROLE: "web", NEXT_TELEMETRY_DISABLED: "1" },
     stdio,
@@ -18,8 +19,8 @@ export function spawnWeb({ port, host = "127.0.0.1", env, stdio = "inherit" }: L
 
 /** One worker process. tsx runs as a loader inside this node process (its CLI would fork a second
  * one), so a signal sent to the child reaches the worker itself. */
-export function spawnWorker({ env, stdio = "inherit" }: LaunchOptions): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", path.join(root, "jobs", "worker.ts")], {
+export function spawnWorker({ env, stdio = "inherit", nodeArgs = [] }: LaunchOptions): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(root, "jobs", "worker.ts")], {
     cwd: root,
     env: { ...env, FLASH_ROLE: "worker" },
     stdio,
