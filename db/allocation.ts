@@ -45,8 +45,10 @@ export async function allocateOrders(orderIds: string[]): Promise<AllocationResu
     // Sales in a fixed order, so two workers never wait on each other's sale rows in a cycle.
     for (const saleId of [...bySale.keys()].sort()) {
       const line = bySale.get(saleId)!;
+      // FOR NO KEY UPDATE, not FOR UPDATE: admission's order inserts hold KEY SHARE on the sale's row
+      // (their foreign key), and FOR UPDATE would queue behind every one of them and stall new ones.
       const rows = await tx.execute<{ taken: number }>(sql`
-        WITH current AS (SELECT id, remaining FROM sales WHERE id = ${saleId} FOR UPDATE)
+        WITH current AS (SELECT id, remaining FROM sales WHERE id = ${saleId} FOR NO KEY UPDATE)
         UPDATE sales SET remaining = current.remaining - LEAST(${line.length}::int, current.remaining)
         FROM current WHERE sales.id = current.id
         RETURNING LEAST(${line.length}::int, current.remaining) AS taken`);
