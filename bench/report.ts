@@ -37,6 +37,7 @@ export function markdown(r: Figures, charts: { latency: string; storm: string })
     `- Ceiling of durable writes: ${fmt(r.ceiling.commitsPerS)} single-row INSERT commits/s (${r.ceiling.connections} connections).`,
     `- Allocation engine without HTTP: ours ${fmt(r.engine.oursPerS)} orders/s (${fmt(r.engine.ours.orders)} orders) vs one transaction per order ${fmt(r.engine.baselinePerS)} orders/s (${fmt(r.engine.baseline.orders)} orders, ${r.engine.baselineConnections} connections).`,
     `- Memory (RSS MiB): web ${r.memory.web.startMiB} at start, ${r.memory.web.afterWarmupMiB} after warm-up, ${r.memory.web.endMiB} at the end; worker ${r.memory.worker.startMiB} / ${r.memory.worker.afterWarmupMiB} / ${r.memory.worker.endMiB}.`,
+    `- RSS after each phase (web / worker MiB): ${r.memory.afterEachPhase.map((m: any) => `${m.phase} ${m.webMiB} / ${m.workerMiB}`).join(", ")}.`,
     "",
     "## Correctness (storm)",
     "",

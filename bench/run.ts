@@ -65,7 +65,8 @@ async function main() {
   const sql = postgres(stack.url, { max: 4, onnotice: () => {} });
   const pool = newPool(stack.origin, settings.concurrency);
   const worker = stack.workers[0];
-  const memory = { web: { startMiB: rssMiB(stack.web.pid), afterWarmupMiB: 0, endMiB: 0 }, worker: { startMiB: rssMiB(worker?.pid), afterWarmupMiB: 0, endMiB: 0 } };
+  const memory = { web: { startMiB: rssMiB(stack.web.pid), afterWarmupMiB: 0, endMiB: 0 }, worker: { startMiB: rssMiB(worker?.pid), afterWarmupMiB: 0, endMiB: 0 }, afterEachPhase: [] as { phase: string; webMiB: number; workerMiB: number }[] };
+  const phaseDone = (phase: string) => memory.afterEachPhase.push({ phase, webMiB: rssMiB(stack.web.pid), workerMiB: rssMiB(worker?.pid) });
   try {
     const openCount = settings.rate ? Math.round(settings.rate * settings.openSeconds) : 0;
     const shoppers = await createShoppers({ sql, count: Math.max(settings.shoppers, settings.engineOrders, openCount, 30_000), secret: stack.sessionSecret });
@@ -75,7 +76,9 @@ async function main() {
     const warmSale = await createLiveSale({ sql, name: "Bench warm-up", stock: settings.warmup });
     const warmNaive = await createLiveSale({ sql, name: "Bench warm-up naive", stock: settings.warmup });
     const warmShoppers = shoppers.slice(-settings.warmup);
-    await floorLoad({ pool, requests: settings.warmup, concurrency: 50, shoppers: warmShoppers });
+    // At full concurrency, so every connection is open before anything is measured (200 connects at
+    // once overflow the listen backlog, and a dropped SYN costs a second or three).
+    await floorLoad({ pool, requests: settings.warmup, concurrency: settings.concurrency, shoppers: warmShoppers });
     await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: `/api/sales/${warmSale}/orders`, cookie: warmShoppers[i]!.cookie }) });
     await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: naivePath(warmNaive), cookie: warmShoppers[i]!.cookie }) });
     await drain({ sql, saleId: warmSale, timeoutMs: 60_000 });
@@ -86,16 +89,19 @@ async function main() {
     log(`floor: ${settings.floorRequests} requests, ${settings.concurrency} in flight`);
     const floor = await floorLoad({ pool, requests: settings.floorRequests, concurrency: settings.concurrency, shoppers: stormShoppers });
     log(`floor: ${Math.round(floor.reqPerS)} req/s`);
+    phaseDone("floor");
 
     log(`storm: ${settings.requests} Buy requests from ${settings.shoppers} shoppers for ${settings.stock} units`);
     const s = await storm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, pollTimeoutMs: 120_000, seed: settings.seed });
     log(`storm: ${Math.round(s.load.reqPerS)} req/s, ${JSON.stringify(s.correct)}`);
+    phaseDone("storm");
     const statements = profileDir ? await topStatements({ sql }) : undefined;
     await drain({ sql, timeoutMs: 60_000 });
 
     log(`naive baseline: the same storm`);
     const naive = await naiveStorm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, seed: settings.seed });
     log(`naive baseline: ${Math.round(naive.load.reqPerS)} req/s, oversold ${naive.oversold}`);
+    phaseDone("naive baseline");
 
     const rate = settings.rate ?? Math.max(1, Math.round(floor.reqPerS / 2));
     const count = Math.round(rate * settings.openSeconds);
@@ -104,6 +110,7 @@ async function main() {
     const openFloor = await openLoopFloor({ pool, rate, count, shoppers });
     const open = await openLoopBuy({ pool, sql, shoppers, rate, count, drainTimeoutMs: 120_000 });
     log(`open loop: admission p95 ${summarize(open.load.latency).p95Ms} ms, floor p95 ${summarize(openFloor.latency).p95Ms} ms, 202→final p95 ${open.toFinal.p95Ms} ms`);
+    phaseDone("open loop");
 
     log(`allocation engine: ${settings.engineOrders} orders through the worker, ${settings.baselineEngineOrders} one transaction each`);
     const ours = await ourEngine({ url: stack.url, userIds: shoppers.slice(0, settings.engineOrders).map((u) => u.id), stock: settings.engineOrders / 2, timeoutMs: 120_000 });
