@@ -175,3 +175,15 @@ export function clickOrder({ shoppers, requests, seed }: { shoppers: number; req
   }
   return order;
 }
+
+/** Two runs of the same load as one (e.g. halves measured before and after another phase). */
+export function mergeLoads(a: LoadResult, b: LoadResult): LoadResult {
+  const latency = build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+  latency.add(a.latency);
+  latency.add(b.latency);
+  const answers = { ...a.answers };
+  for (const [k, v] of Object.entries(b.answers)) answers[k] = (answers[k] ?? 0) + v;
+  const requests = a.requests + b.requests;
+  const durationMs = a.durationMs + b.durationMs;
+  return { requests, durationMs, reqPerS: (requests / durationMs) * 1000, latency, answers, perSecond: [...a.perSecond, ...b.perSecond] };
+}

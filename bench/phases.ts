@@ -128,7 +128,8 @@ export async function storm(options: {
     isInvariantHeld: audit.isInvariantHeld,
     isCorrect: false,
   };
-  correct.isCorrect = correct.oversold === 0 && correct.lost === 0 && correct.duplicates === 0 && correct.isInvariantHeld && audit.completed === unitsSold;
+  // A storm in which nobody was admitted proves nothing: that is a broken run, not a correct one.
+  correct.isCorrect = correct.accepted > 0 && correct.oversold === 0 && correct.lost === 0 && correct.duplicates === 0 && correct.isInvariantHeld && audit.completed === unitsSold;
   const finalSpan = audit.firstFinalAt !== null && audit.lastFinalAt !== null ? audit.lastFinalAt - audit.firstFinalAt : null;
   return {
     load,
@@ -155,7 +156,7 @@ export async function naiveStorm(options: { pool: Pool; sql: postgres.Sql; shopp
   });
   const audit = await auditSale({ sql, saleId });
   const oversold = Math.max(0, audit.completed - audit.stock);
-  return { load, audit, oversold, isCorrect: oversold === 0 && audit.isInvariantHeld && audit.duplicateOrders === 0 };
+  return { load, audit, oversold, isCorrect: audit.completed > 0 && oversold === 0 && audit.isInvariantHeld && audit.duplicateOrders === 0 };
 }
 
 /** Buy at a fixed arrival rate, one click per shopper, stock for all: latency without a closed loop's

@@ -39,6 +39,8 @@ export function markdown(r: Figures, charts: { latency: string; storm: string })
     `- Memory (RSS MiB): web ${r.memory.web.startMiB} at start, ${r.memory.web.afterWarmupMiB} after warm-up, ${r.memory.web.endMiB} at the end; worker ${r.memory.worker.startMiB} / ${r.memory.worker.afterWarmupMiB} / ${r.memory.worker.endMiB}.`,
     `- RSS after each phase (web / worker MiB): ${r.memory.afterEachPhase.map((m: any) => `${m.phase} ${m.webMiB} / ${m.workerMiB}`).join(", ")}.`,
     "",
+    `- Web CPU per request (ms): ${Object.entries(r.cpu).map(([phase, c]: [string, any]) => `${phase} ${c.webMsPerRequest}`).join(", ")}; worker CPU per storm request ${r.cpu.storm?.workerMsPerRequest ?? "–"} ms.`,
+    "",
     "## Correctness (storm)",
     "",
     `accepted ${fmt(r.correct.accepted)}, completed ${fmt(r.correct.completed)} = units sold ${fmt(r.correct.unitsSold)}; oversold ${r.correct.oversold}, lost ${r.correct.lost}, duplicates ${r.correct.duplicates}, stock invariant ${r.correct.isInvariantHeld ? "held" : "**broken**"} → ${r.correct.isCorrect ? "correct" : "**INCORRECT**"}. Other phases: ${r.correct.otherPhases}.`,

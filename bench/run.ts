@@ -5,10 +5,10 @@ import postgres from "postgres";
 import { latencyChart, lineChart } from "./charts";
 import { createLiveSale, createShoppers, topStatements } from "./data";
 import { baselineEngine, ceilingOfDurableWrites, ourEngine } from "./engine";
-import { closedLoop, newPool, summarize } from "./load";
+import { closedLoop, mergeLoads, newPool, summarize } from "./load";
 import { drain, floorLoad, naivePath, naiveStorm, openLoopBuy, openLoopFloor, storm } from "./phases";
 import { writeResults } from "./report";
-import { rssMiB, startStack } from "./stack";
+import { cpuMs, rssMiB, startStack } from "./stack";
 
 // `npm run bench [-- --quick] [--flag value …]`: the flash-sale storm beside the floor, the ceiling of
 // durable writes, the naive baseline and the allocation engine, all in one run on this machine.
@@ -45,7 +45,7 @@ const settings = {
   baselineEngineConnections: 8,
   ceilingSeconds: isQuick ? 3 : 5,
   workers: num(flags.workers, 1, 1),
-  port: num(flags.port, 3305, 3305),
+  port: num(flags.port, 3307, 3307),
   seed: num(flags.seed, 42, 42),
   rate: flags.rate !== undefined ? Number(flags.rate) : undefined,
 };
@@ -67,6 +67,17 @@ async function main() {
   const worker = stack.workers[0];
   const memory = { web: { startMiB: rssMiB(stack.web.pid), afterWarmupMiB: 0, endMiB: 0 }, worker: { startMiB: rssMiB(worker?.pid), afterWarmupMiB: 0, endMiB: 0 }, afterEachPhase: [] as { phase: string; webMiB: number; workerMiB: number }[] };
   const phaseDone = (phase: string) => memory.afterEachPhase.push({ phase, webMiB: rssMiB(stack.web.pid), workerMiB: rssMiB(worker?.pid) });
+  // CPU the web and worker processes spent per request in a phase: a cost that other load on the
+  // machine slows down but does not inflate, unlike wall-clock throughput.
+  const cpu: Record<string, { webMsPerRequest: number; workerMsPerRequest: number }> = {};
+  const timed = async <T extends { requests: number }>(phase: string, run: () => Promise<T>): Promise<T> => {
+    const web0 = cpuMs(stack.web.pid);
+    const worker0 = cpuMs(worker?.pid);
+    const result = await run();
+    const round = (ms: number) => Math.round((ms / Math.max(1, result.requests)) * 1000) / 1000;
+    cpu[phase] = { webMsPerRequest: round(cpuMs(stack.web.pid) - web0), workerMsPerRequest: round(cpuMs(worker?.pid) - worker0) };
+    return result;
+  };
   try {
     const openCount = settings.rate ? Math.round(settings.rate * settings.openSeconds) : 0;
     const shoppers = await createShoppers({ sql, count: Math.max(settings.shoppers, settings.engineOrders, openCount, 30_000), secret: stack.sessionSecret });
@@ -86,20 +97,33 @@ async function main() {
     memory.worker.afterWarmupMiB = rssMiB(worker?.pid);
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
 
-    log(`floor: ${settings.floorRequests} requests, ${settings.concurrency} in flight`);
-    const floor = await floorLoad({ pool, requests: settings.floorRequests, concurrency: settings.concurrency, shoppers: stormShoppers });
-    log(`floor: ${Math.round(floor.reqPerS)} req/s`);
+    // The floor is measured in two halves, before and after the storm, so that both figures span the
+    // same stretch of time on a machine whose other load comes and goes.
+    log(`floor: ${settings.floorRequests / 2} requests, ${settings.concurrency} in flight`);
+    const floorHalf = () => floorLoad({ pool, requests: Math.round(settings.floorRequests / 2), concurrency: settings.concurrency, shoppers: stormShoppers });
+    const floorBefore = await timed("floor (first half)", floorHalf);
+    log(`floor: ${Math.round(floorBefore.reqPerS)} req/s`);
     phaseDone("floor");
 
     log(`storm: ${settings.requests} Buy requests from ${settings.shoppers} shoppers for ${settings.stock} units`);
-    const s = await storm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, pollTimeoutMs: 120_000, seed: settings.seed });
+    const s = await timed("storm", async () => {
+      const result = await storm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, pollTimeoutMs: 120_000, seed: settings.seed });
+      return { ...result, requests: result.load.requests };
+    });
     log(`storm: ${Math.round(s.load.reqPerS)} req/s, ${JSON.stringify(s.correct)}`);
     phaseDone("storm");
+    log(`floor, second half`);
+    const floorAfter = await timed("floor (second half)", floorHalf);
+    const floor = mergeLoads(floorBefore, floorAfter);
+    log(`floor: ${Math.round(floorAfter.reqPerS)} req/s; both halves ${Math.round(floor.reqPerS)} req/s`);
     const statements = profileDir ? await topStatements({ sql }) : undefined;
     await drain({ sql, timeoutMs: 60_000 });
 
     log(`naive baseline: the same storm`);
-    const naive = await naiveStorm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, seed: settings.seed });
+    const naive = await timed("naive baseline", async () => {
+      const result = await naiveStorm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, seed: settings.seed });
+      return { ...result, requests: result.load.requests };
+    });
     log(`naive baseline: ${Math.round(naive.load.reqPerS)} req/s, oversold ${naive.oversold}`);
     phaseDone("naive baseline");
 
@@ -107,8 +131,11 @@ async function main() {
     const count = Math.round(rate * settings.openSeconds);
     if (count > shoppers.length) throw new Error(`the open loop needs ${count} shoppers; lower --rate or --open-seconds`);
     log(`open loop: floor, then admission, at ${rate}/s for ${settings.openSeconds} s`);
-    const openFloor = await openLoopFloor({ pool, rate, count, shoppers });
-    const open = await openLoopBuy({ pool, sql, shoppers, rate, count, drainTimeoutMs: 120_000 });
+    const openFloor = await timed("open loop floor", () => openLoopFloor({ pool, rate, count, shoppers }));
+    const open = await timed("open loop admission", async () => {
+      const result = await openLoopBuy({ pool, sql, shoppers, rate, count, drainTimeoutMs: 120_000 });
+      return { ...result, requests: result.load.requests };
+    });
     log(`open loop: admission p95 ${summarize(open.load.latency).p95Ms} ms, floor p95 ${summarize(openFloor.latency).p95Ms} ms, 202→final p95 ${open.toFinal.p95Ms} ms`);
     phaseDone("open loop");
 
@@ -125,16 +152,16 @@ async function main() {
     const [{ version } = { version: "?" }] = await sql<{ version: string }[]>`SELECT current_setting('server_version') AS version`;
     const engineAudits = [ours.audit, base.audit];
     const isEngineCorrect = engineAudits.every((a) => a.isInvariantHeld && a.pending === 0 && a.duplicateOrders === 0 && a.completed <= a.stock);
-    const isOpenCorrect = open.audit.isInvariantHeld && open.audit.pending === 0 && open.final === open.accepted;
+    const isOpenCorrect = open.accepted > 0 && open.audit.isInvariantHeld && open.audit.pending === 0 && open.final === open.accepted;
     const otherPhases = [naive.isCorrect ? "" : "naive baseline oversold or broke the invariant", isEngineCorrect ? "" : "allocation engine broke an invariant", isOpenCorrect ? "" : "open loop lost orders or broke the invariant"].filter(Boolean).join("; ") || "correct";
 
-    const cpu = os.cpus();
+    const cores = os.cpus();
     const floorOpen = summarize(openFloor.latency);
     const openSummary = summarize(open.load.latency);
     const figures = {
       date: new Date().toISOString(),
       command: `npm run bench${process.argv.slice(2).length ? " -- " + process.argv.slice(2).join(" ") : ""}`,
-      machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? "?", memGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.versions.node, postgres: version },
+      machine: { cpus: cores.length, cpuModel: cores[0]?.model.trim() ?? "?", memGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.versions.node, postgres: version },
       settings: { ...settings, rate },
       admission: { ...summarize(s.load.latency), reqPerS: Math.round(s.load.reqPerS), requests: s.load.requests, durationMs: Math.round(s.load.durationMs), answers: s.load.answers, timeToLastFinalMs: s.timeToLastFinalMs, allocatedPerS: s.allocatedPerS, pollRounds: s.pollRounds },
       floor: { ...summarize(floor.latency), reqPerS: Math.round(floor.reqPerS), requests: floor.requests, answers: floor.answers },
@@ -144,6 +171,7 @@ async function main() {
       openLoop: { rate, ...openSummary, reqPerS: Math.round(open.load.reqPerS), answers: open.load.answers, finalP50Ms: open.toFinal.p50Ms, finalP95Ms: open.toFinal.p95Ms, finalP99Ms: open.toFinal.p99Ms, accepted: open.accepted, final: open.final, floor: { ...floorOpen, reqPerS: Math.round(openFloor.reqPerS), answers: openFloor.answers } },
       correct: { ...s.correct, otherPhases },
       memory,
+      cpu,
       targets: {
         admissionOverFloor: s.load.reqPerS / floor.reqPerS,
         openLoopP95OverFloor: openSummary.p95Ms / floorOpen.p95Ms,

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -25,8 +26,18 @@ export type Stack = {
 
 export type StackOptions = { port: number; workers: number; profileDir?: string; env?: Record<string, string>; log: (line: string) => void };
 
+/** Fails unless `port` on 127.0.0.1 is free: the bench must measure its own server, not a neighbour's. */
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", () => reject(new Error(`port ${port} is in use: pass --port with a free one`)));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+  });
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const root = process.cwd();
+  await assertPortFree(options.port);
   if (isBuildStale(root, { distDir: BENCH_DIST_DIR, extraRoots: ["bench/naive.ts"] })) {
     options.log("building the web app with the bench routes (next build)");
     buildWebApp(root, benchEnv);
@@ -70,7 +81,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForHttp(`${origin}/api/health`, 60_000);
+    const exited = new Promise<never>((_, reject) => web.once("exit", (code) => reject(new Error(`the web server exited (${code}) during start-up`))));
+    exited.catch(() => {}); // an exit after start-up (at stop) is expected
+    await Promise.race([waitForHttp(`${origin}/api/health`, 60_000), exited]);
   } catch (err) {
     await stop();
     throw err;
@@ -105,4 +118,32 @@ export function rssMiB(pid: number | undefined): number {
   }
   const kib = rows.filter(([p]) => tree.has(p)).reduce((sum, [, , rss]) => sum + rss, 0);
   return Math.round(kib / 1024);
+}
+
+/** CPU time (ms, user + system) used so far by a process and its descendants, from /proc. */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const stat = (p: number) => {
+    try {
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const fields = fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    } catch {
+      return undefined;
+    }
+  };
+  const all = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((d) => ({ pid: Number(d), ...stat(Number(d)) }));
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) {
+      if (p.ppid !== undefined && tree.has(p.ppid) && !tree.has(p.pid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  const ticks = all.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + (p.ticks ?? 0), 0);
+  return (ticks * 1000) / ticksPerSecond;
 }
