@@ -31,8 +31,12 @@ function internalError(err: unknown, req: Request): AppError {
  * bytes actually received, and reading stops at the limit. An empty body is `undefined`.
  */
 export async function readBody(req: Request, maxBytes: number = MAX_BODY_BYTES): Promise<string | undefined> {
-  const declared = Number(req.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const length = req.headers.get("content-length");
+  // A declared empty body (what a bodiless POST from fetch sends) is not read at all: opening the
+  // request's stream costs more than the rest of a sold-out answer.
+  if (length === "0" && !req.headers.has("transfer-encoding")) return undefined;
+  const declared = Number(length);
+  if (length !== null && Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return undefined;
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -58,6 +58,13 @@ describe("POST /api/sales/:id/orders", () => {
     expect(counts).toEqual({ orders: 1, jobs: 1 });
   });
 
+  it("accepts a bodiless Buy that declares Content-Length: 0, as browsers send it", async () => {
+    const { id } = await sale();
+    const res = await buy(id, { headers: { "content-length": "0" } });
+    expect(res.status).toBe(202);
+    expect(res.json.order).toMatchObject({ saleId: id, status: "pending" });
+  });
+
   it("counts the orders ahead in the line", async () => {
     const { id } = await sale();
     const others = [];
