@@ -116,7 +116,8 @@ async function main() {
     const floorAfter = await timed("floor (second half)", floorHalf);
     const floor = mergeLoads(floorBefore, floorAfter);
     log(`floor: ${Math.round(floorAfter.reqPerS)} req/s; both halves ${Math.round(floor.reqPerS)} req/s`);
-    const statements = profileDir ? await topStatements({ sql }) : undefined;
+    const statements: Record<string, unknown> = {};
+    if (profileDir) statements.storm = await topStatements({ sql });
     await drain({ sql, timeoutMs: 60_000 });
 
     log(`naive baseline: the same storm`);
@@ -132,12 +133,14 @@ async function main() {
     if (count > shoppers.length) throw new Error(`the open loop needs ${count} shoppers; lower --rate or --open-seconds`);
     log(`open loop: floor, then admission, at ${rate}/s for ${settings.openSeconds} s`);
     const openFloor = await timed("open loop floor", () => openLoopFloor({ pool, rate, count, shoppers }));
+    if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
     const open = await timed("open loop admission", async () => {
       const result = await openLoopBuy({ pool, sql, shoppers, rate, count, drainTimeoutMs: 120_000 });
       return { ...result, requests: result.load.requests };
     });
     log(`open loop: admission p95 ${summarize(open.load.latency).p95Ms} ms, floor p95 ${summarize(openFloor.latency).p95Ms} ms, 202→final p95 ${open.toFinal.p95Ms} ms`);
     phaseDone("open loop");
+    if (profileDir) statements.openLoop = await topStatements({ sql });
 
     log(`allocation engine: ${settings.engineOrders} orders through the worker, ${settings.baselineEngineOrders} one transaction each`);
     const ours = await ourEngine({ url: stack.url, userIds: shoppers.slice(0, settings.engineOrders).map((u) => u.id), stock: settings.engineOrders / 2, timeoutMs: 120_000 });
@@ -178,7 +181,7 @@ async function main() {
         engineOverBaseline: ours.perS / base.perS,
       },
       timeline: { reqPerS: s.load.perSecond, queueDepth: s.queueDepth },
-      ...(statements ? { statements } : {}),
+      ...(profileDir ? { statements } : {}),
     };
     const svgs = {
       latency: latencyChart("Latency by percentile", [
