@@ -97,15 +97,20 @@ async function main() {
     memory.worker.afterWarmupMiB = rssMiB(worker?.pid);
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
 
+    // Before each measured phase every connection is opened again, unmeasured: the server closes idle
+    // keep-alive connections after 5 s, and 200 connects at once can cost a dropped SYN (1 s, 3 s, 7 s).
+    const rewarm = () => floorLoad({ pool, requests: settings.concurrency * 2, concurrency: settings.concurrency, shoppers: warmShoppers });
     // The floor is measured in two halves, before and after the storm, so that both figures span the
     // same stretch of time on a machine whose other load comes and goes.
     log(`floor: ${settings.floorRequests / 2} requests, ${settings.concurrency} in flight`);
     const floorHalf = () => floorLoad({ pool, requests: Math.round(settings.floorRequests / 2), concurrency: settings.concurrency, shoppers: stormShoppers });
+    await rewarm();
     const floorBefore = await timed("floor (first half)", floorHalf);
     log(`floor: ${Math.round(floorBefore.reqPerS)} req/s`);
     phaseDone("floor");
 
     log(`storm: ${settings.requests} Buy requests from ${settings.shoppers} shoppers for ${settings.stock} units`);
+    await rewarm();
     const s = await timed("storm", async () => {
       const result = await storm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, pollTimeoutMs: 120_000, seed: settings.seed });
       return { ...result, requests: result.load.requests };
@@ -113,6 +118,7 @@ async function main() {
     log(`storm: ${Math.round(s.load.reqPerS)} req/s, ${JSON.stringify(s.correct)}`);
     phaseDone("storm");
     log(`floor, second half`);
+    await rewarm();
     const floorAfter = await timed("floor (second half)", floorHalf);
     const floor = mergeLoads(floorBefore, floorAfter);
     log(`floor: ${Math.round(floorAfter.reqPerS)} req/s; both halves ${Math.round(floor.reqPerS)} req/s`);
@@ -121,6 +127,7 @@ async function main() {
     await drain({ sql, timeoutMs: 60_000 });
 
     log(`naive baseline: the same storm`);
+    await rewarm();
     const naive = await timed("naive baseline", async () => {
       const result = await naiveStorm({ pool, sql, shoppers: stormShoppers, stock: settings.stock, requests: settings.requests, concurrency: settings.concurrency, seed: settings.seed });
       return { ...result, requests: result.load.requests };
@@ -132,7 +139,9 @@ async function main() {
     const count = Math.round(rate * settings.openSeconds);
     if (count > shoppers.length) throw new Error(`the open loop needs ${count} shoppers; lower --rate or --open-seconds`);
     log(`open loop: floor, then admission, at ${rate}/s for ${settings.openSeconds} s`);
+    await rewarm();
     const openFloor = await timed("open loop floor", () => openLoopFloor({ pool, rate, count, shoppers }));
+    await rewarm();
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
     const open = await timed("open loop admission", async () => {
       const result = await openLoopBuy({ pool, sql, shoppers, rate, count, drainTimeoutMs: 120_000 });

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { createSale } from "@/db/sales";
+import { useTestDatabase } from "@/db/testing/database";
+import { upsertUserByEmail } from "@/db/users";
+import { clickOrder } from "./load";
+import { naiveCheckout } from "./naive";
+
+const db = useTestDatabase();
+const hour = 3600_000;
+
+describe("the naive baseline checkout", () => {
+  it("sells exactly the stock under concurrent Buys, one order per shopper, then answers sold out", async () => {
+    const sale = await createSale({ name: "Naive", priceCents: 1000, originalPriceCents: 2000, stock: 7, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const users = await Promise.all(Array.from({ length: 12 }, (_, i) => upsertUserByEmail({ email: `naive-${i}@example.com` })));
+    const clicks = clickOrder({ shoppers: users.length, requests: 30, seed: 7 });
+    const outcomes = await Promise.all(clicks.map((i) => naiveCheckout({ saleId: sale.id, userId: users[i]!.id })));
+    const count = (o: string) => outcomes.filter((x) => x.outcome === o).length;
+    expect(count("created")).toBe(7);
+    expect(count("created") + count("repeat") + count("sold_out")).toBe(30);
+    const [row] = await db.sql`SELECT s.remaining, count(o.id)::int AS orders, count(DISTINCT o.user_id)::int AS buyers
+      FROM sales s LEFT JOIN orders o ON o.sale_id = s.id WHERE s.id = ${sale.id} GROUP BY s.id`;
+    expect(row).toEqual({ remaining: 0, orders: 7, buyers: 7 });
+  });
+});
+
+describe("the storm's click order", () => {
+  it("has every shopper click at least once, the rest as repeats, the same for the same seed", () => {
+    const clicks = clickOrder({ shoppers: 100, requests: 250, seed: 1 });
+    expect(clicks).toHaveLength(250);
+    expect(new Set(clicks).size).toBe(100);
+    expect(clickOrder({ shoppers: 100, requests: 250, seed: 1 })).toEqual(clicks);
+    expect(clickOrder({ shoppers: 100, requests: 250, seed: 2 })).not.toEqual(clicks);
+  });
+});
