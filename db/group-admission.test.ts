@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopWebBoss } from "@/jobs/boss";
-import { admit } from "./group-admission";
+import { admit, shopperOrderInSale } from "./group-admission";
 import { closeDb } from "./client";
 import { createSale } from "./sales";
 import { freshDatabase } from "./testing/database";
@@ -57,5 +57,15 @@ describe("group admission", () => {
       (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${sale.id}) AS jobs
       FROM orders WHERE sale_id = ${sale.id}`;
     expect(counts).toEqual({ orders: 10, keyed: 10, jobs: 10 });
+  });
+
+  it("looks up the orders of shoppers asked for at the same moment: theirs with its place in line, null for those without", async () => {
+    const sale = await liveSale();
+    const users = await shoppers(8, "lookup");
+    const placed = await Promise.all(users.slice(0, 5).map((u) => admit({ saleId: sale.id, userId: u.id, idempotencyKey: null })));
+    const found = await Promise.all(users.map((u) => shopperOrderInSale({ saleId: sale.id, userId: u.id })));
+    expect(found.slice(0, 5).map((f) => f?.row.id)).toEqual(placed.map((p) => p!.row.id));
+    expect(found.slice(0, 5).map((f) => f?.position).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(found.slice(5)).toEqual([null, null, null]);
   });
 });

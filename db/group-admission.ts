@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { fromDrizzle } from "pg-boss";
 import { webBoss } from "@/jobs/boss";
 import { PLACE_ORDER, type PlaceOrderJob } from "@/jobs/queues";
+import { batcher } from "./batcher";
 import { getDb, type DbOrTx } from "./client";
 import type { OrderRow } from "./schema";
 
@@ -16,53 +17,19 @@ export type Admission = { saleId: string; userId: string; idempotencyKey: string
  * shopper already had an order in the sale, or one under this Idempotency-Key (the caller looks it up). */
 export type Admitted = { row: OrderRow; position: number; xid: bigint } | null;
 
-type Waiting = Admission & { id: string; resolve: (a: Admitted) => void; reject: (err: unknown) => void };
-
-const MAX_BATCH = Number(process.env.ADMISSION_BATCH_MAX) || 500;
-// Two transactions in flight let one fill while the other commits; more only add lock contention.
-const MAX_IN_FLIGHT = Number(process.env.ADMISSION_TX_MAX) || 2;
-
-const waiting: Waiting[] = [];
-let inFlight = 0;
-
-/** Admits one Buy in the next group transaction: its order and job exist together, or neither. */
-export function admit(admission: Admission): Promise<Admitted> {
-  return new Promise((resolve, reject) => {
-    waiting.push({ ...admission, id: randomUUID(), resolve, reject });
-    if (inFlight < MAX_IN_FLIGHT) {
-      inFlight++;
-      setImmediate(runBatches);
-    }
-  });
-}
-
-async function runBatches(): Promise<void> {
-  try {
-    while (waiting.length > 0) {
-      const batch = waiting.splice(0, MAX_BATCH);
-      await settle(batch);
-    }
-  } finally {
-    inFlight--;
-  }
-}
-
-async function settle(batch: Waiting[]): Promise<void> {
-  try {
-    const results = await admitBatch(batch);
-    batch.forEach((w, i) => w.resolve(results[i]!));
-  } catch (err) {
-    if (batch.length === 1) return batch[0]!.reject(err);
-    // One bad Buy must not fail the others: each is tried again on its own.
-    await Promise.all(batch.map((w) => settle([w])));
-  }
-}
+/** Admits one Buy in the next group transaction: its order and job exist together, or neither. A
+ * group that fails is retried Buy by Buy, so one bad Buy fails alone. */
+export const admit = batcher((items: Admission[]) => admitBatch(items.map((item) => ({ ...item, id: randomUUID() }))), {
+  maxBatch: Number(process.env.ADMISSION_BATCH_MAX) || 500,
+  // Two transactions in flight let one fill while the other commits; more only add lock contention.
+  maxInFlight: Number(process.env.ADMISSION_TX_MAX) || 2,
+});
 
 // Arrays go as Postgres array literals, one parameter each, so the statement text (and its prepared
 // plan) is the same whatever the batch size.
 const arrayLiteral = (values: (string | null)[]) => `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
 
-type RawOrder = { id: string; seq: string | number; sale_id: string; user_id: string; status: OrderRow["status"]; failure_reason: string | null; idempotency_key: string | null; created_at: string | Date; updated_at: string | Date; xid: string };
+type RawOrder = { id: string; seq: string | number; sale_id: string; user_id: string; status: OrderRow["status"]; failure_reason: string | null; idempotency_key: string | null; created_at: string | Date; updated_at: string | Date; xid?: string };
 
 const toRow = (r: RawOrder): OrderRow => ({
   id: r.id,
@@ -100,7 +67,7 @@ export async function admitBatch(batch: (Admission & { id: string })[]): Promise
     const byId = new Map<string, NonNullable<Admitted>>();
     if (inserted.length > 0) {
       const rows = inserted.map(toRow);
-      const xid = BigInt(inserted[0]!.xid);
+      const xid = BigInt(inserted[0]!.xid!);
       const jobs = rows.map((r) => ({ data: { orderId: r.id, saleId: r.saleId } satisfies PlaceOrderJob }));
       await boss.insert(PLACE_ORDER, jobs, { db: fromDrizzle(tx, sql) });
       // Places in line: one count per sale for the orders ahead of this batch, then their order within it.
@@ -115,3 +82,23 @@ export async function admitBatch(batch: (Admission & { id: string })[]): Promise
     return batch.map((b) => byId.get(b.id) ?? null);
   });
 }
+
+type ShopperInSale = { saleId: string; userId: string };
+
+/** Each shopper's order in the given sale with its place in line, or null: one read for them all. */
+export async function shopperOrdersInSales(keys: ShopperInSale[]): Promise<({ row: OrderRow; position: number | null } | null)[]> {
+  const rows = await getDb().execute<RawOrder & { position: number | null }>(sql`
+    SELECT o.id, o.seq, o.sale_id, o.user_id, o.status, o.failure_reason, o.idempotency_key, o.created_at, o.updated_at,
+      CASE WHEN o.status = 'pending' THEN (
+        SELECT count(*)::int FROM orders AS ahead WHERE ahead.sale_id = o.sale_id AND ahead.status = 'pending' AND ahead.seq < o.seq
+      ) END AS position
+    FROM orders o
+    JOIN unnest(${arrayLiteral(keys.map((k) => k.saleId))}::uuid[], ${arrayLiteral(keys.map((k) => k.userId))}::uuid[]) AS k(sale_id, user_id)
+      ON o.sale_id = k.sale_id AND o.user_id = k.user_id`);
+  const found = new Map(rows.map((r) => [`${r.sale_id}/${r.user_id}`, { row: toRow(r), position: r.position }]));
+  return keys.map((k) => found.get(`${k.saleId}/${k.userId}`) ?? null);
+}
+
+/** A shopper's order in a sale, looked up together with the others asked for at the same moment:
+ * in a storm, every Buy the admission gate turns away asks whether that shopper is already in line. */
+export const shopperOrderInSale = batcher(shopperOrdersInSales, { maxBatch: 1000, maxInFlight: 2 });

@@ -1,7 +1,7 @@
 import { and, desc, eq, or, sql } from "drizzle-orm";
 import { reserveAdmission, type Reservation } from "./admission";
 import { getDb, type DbOrTx } from "./client";
-import { admit } from "./group-admission";
+import { admit, shopperOrderInSale } from "./group-admission";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
 import { getSaleCached } from "./sales";
@@ -60,8 +60,9 @@ export type PlaceOrderInput = {
  * Admits a Buy, cheapest checks first: the sale (from the one-second cache), the caller's rate
  * limits, the sale's admission gate and the backlog bound (from the 250 ms backlog snapshot), then
  * ONE transaction inserting the pending order and its allocation job (shared with the Buys arriving
- * at the same moment), so an order exists if and only if its job does. A repeat from the same shopper returns the order they already have;
- * a retry with the same Idempotency-Key returns the order that key placed.
+ * at the same moment), so an order exists if and only if its job does. A repeat from the same
+ * shopper returns the order they already have; a retry with the same Idempotency-Key returns the
+ * order that key placed.
  */
 export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const now = input.now ?? Date.now();
@@ -84,7 +85,11 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
       // gate turns away while their own order waits in line (a repeat click) gets that order. The
       // plain sold-out fast path stays read-free for everyone else.
       const isGate = err.code === "sold_out" && sale.remaining > 0;
-      if (key || isGate) {
+      if (isGate && !key) {
+        // The storm's common case: looked up together with the other shoppers turned away now.
+        const mine = await shopperOrderInSale({ saleId: sale.id, userId: input.userId });
+        if (mine) return { order: toOrder({ ...mine.row, position: mine.position }), isNew: false, isReplay: false };
+      } else if (key || isGate) {
         const existing = await findExistingOrder(getDb(), { userId: input.userId, saleId: isGate ? sale.id : undefined, idempotencyKey: key });
         if (existing) return { ...existing, isNew: false };
       }

@@ -1,0 +1,38 @@
+// Group work that arrives together: calls made while `maxInFlight` batches are already running wait
+// for the next batch, which `run` handles as one (one statement or one transaction for all). Alone,
+// a call waits for nobody: its batch starts on the next turn of the event loop.
+
+type Waiting<I, O> = { item: I; resolve: (o: O) => void; reject: (err: unknown) => void };
+
+export function batcher<I, O>(run: (items: I[]) => Promise<O[]>, { maxBatch = 500, maxInFlight = 2 }: { maxBatch?: number; maxInFlight?: number } = {}) {
+  const waiting: Waiting<I, O>[] = [];
+  let inFlight = 0;
+
+  async function settle(batch: Waiting<I, O>[]): Promise<void> {
+    try {
+      const results = await run(batch.map((w) => w.item));
+      batch.forEach((w, i) => w.resolve(results[i]!));
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err);
+      // One bad item must not fail the others: each is tried again on its own.
+      await Promise.all(batch.map((w) => settle([w])));
+    }
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      while (waiting.length > 0) await settle(waiting.splice(0, maxBatch));
+    } finally {
+      inFlight--;
+    }
+  }
+
+  return (item: I): Promise<O> =>
+    new Promise<O>((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
+      if (inFlight < maxInFlight) {
+        inFlight++;
+        setImmediate(drain);
+      }
+    });
+}
