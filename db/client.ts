@@ -26,7 +26,7 @@ export function getPool(): Pool {
   const sql = postgres(databaseUrl(), {
     max: poolSize(),
     idle_timeout: 30,
-    connect_timeout: 5,
+    connect_timeout: Number(process.env.PG_CONNECT_TIMEOUT) || 3,
     // Prepared statements: every hot query is parsed and planned once per connection.
     prepare: true,
     onnotice: () => {},

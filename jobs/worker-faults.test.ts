@@ -1,0 +1,109 @@
+import type { ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/db/client";
+import { createSale } from "@/db/sales";
+import { jobsForSale, saleCounts } from "@/db/testing/counts";
+import { freshDatabase } from "@/db/testing/database";
+import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
+import { buy, signInShoppers } from "@/db/testing/shoppers";
+import { createBoss, stopWebBoss } from "./boss";
+import { PLACE_ORDER, PLACE_ORDER_DEAD } from "./queues";
+
+// Workers die in the middle of their batches, again and again, while shoppers keep buying and two
+// poison jobs sit in the queue. In the end: exactly the stock sold, every order final, the poison in
+// the dead-letter queue and nothing else there.
+
+const SHOPPERS = 800;
+const STOCK = 250;
+const KILLS = 4;
+// Small batches keep every worker busy in the middle of a batch for the whole storm.
+const WORKER_ENV = { WORKER_BATCH_SIZE: "5" };
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => stopProcess(w, "SIGKILL")));
+  await stopWebBoss();
+  await closeDb();
+  await db.drop();
+});
+
+describe("worker faults", () => {
+  it("SIGKILLed workers, replaced mid-storm, and poison jobs lose nothing and sell nothing twice", async () => {
+    const sale = await createSale({
+      name: "Worker faults",
+      priceCents: 1000,
+      originalPriceCents: 2000,
+      stock: STOCK,
+      startsAt: new Date(Date.now() - 1000),
+      endsAt: new Date(Date.now() + 3600_000),
+    });
+    const cookies = await signInShoppers(SHOPPERS, "wfault");
+    workers.push(startWorker(db.url, WORKER_ENV), startWorker(db.url, WORKER_ENV));
+
+    // Shoppers buy in waves while the workers drain, so kills land in the middle of the storm.
+    const answers: { status: number; orderId?: string }[] = [];
+    const admissions = (async () => {
+      for (let wave = 0; wave < 4; wave++) {
+        const slice = cookies.slice((wave * SHOPPERS) / 4, ((wave + 1) * SHOPPERS) / 4);
+        const got = await pool(slice.map((cookie) => async () => {
+          const res = await buy(sale.id, cookie);
+          return { status: res.status, orderId: res.json?.order?.id as string | undefined };
+        }), 50);
+        answers.push(...got);
+        await new Promise((r) => setTimeout(r, 700));
+      }
+    })();
+
+    const boss = createBoss("admin");
+    await boss.start();
+    const poison = [
+      await boss.send(PLACE_ORDER, { orderId: 7, note: "poison-malformed" }),
+      await boss.send(PLACE_ORDER, { orderId: "00000000-0000-4000-8000-00000000dead", saleId: sale.id, note: "poison-missing" }),
+    ];
+
+    const heldAtKill: number[] = [];
+    for (let kill = 0; kill < KILLS; kill++) {
+      await new Promise((r) => setTimeout(r, 1200));
+      const victim = workers.splice(Math.floor(Math.random() * workers.length), 1)[0]!;
+      const [active] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${PLACE_ORDER} AND state = 'active'`;
+      heldAtKill.push(active!.n as number);
+      await stopProcess(victim, "SIGKILL");
+      workers.push(startWorker(db.url, WORKER_ENV));
+    }
+    await admissions;
+    // The kills came while jobs were being worked on, not into an idle queue.
+    expect(heldAtKill.filter((n) => n > 0).length).toBeGreaterThan(0);
+
+    // A dead worker's jobs come back once they expire (15 s); the missing order's job runs out of
+    // retries (about 31 s of backoff) and joins the malformed one in the dead-letter queue.
+    await waitFor(async () => ((await saleCounts(db.sql, sale.id)).pending === 0 ? true : undefined), 120_000, "every order to be final");
+    await waitFor(async () => {
+      const [row] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD}`;
+      return row!.n === 2 ? true : undefined;
+    }, 90_000, "both poison jobs in the dead-letter queue");
+    await boss.stop({ graceful: false });
+
+    // Late shoppers meet the sold-out fast path once the workers have sold the last unit.
+    expect(answers.filter((a) => a.status !== 202 && a.status !== 410)).toEqual([]);
+    const accepted = answers.filter((a) => a.status === 202);
+    expect(accepted.length).toBeGreaterThan(STOCK);
+    const counts = await saleCounts(db.sql, sale.id);
+    expect(counts).toMatchObject({ completed: STOCK, sold_out: accepted.length - STOCK, pending: 0, orders: accepted.length, shoppers: accepted.length, remaining: 0 });
+    expect(await jobsForSale(db.sql, sale.id)).toBe(accepted.length);
+    // Every order a shopper was told about is in the table, and final.
+    const ids = accepted.map((a) => a.orderId!);
+    const [found] = await db.sql`SELECT count(*)::int AS n FROM orders WHERE id = ANY(${ids}::uuid[]) AND status IN ('completed', 'failed')`;
+    expect(found!.n).toBe(accepted.length);
+
+    const dead = await db.sql`SELECT data->>'note' AS note FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD} ORDER BY data->>'note'`;
+    expect(dead.map((d) => d.note)).toEqual(["poison-malformed", "poison-missing"]);
+    const poisonStates = await db.sql`SELECT state FROM pgboss.job WHERE id = ANY(${poison as string[]}::uuid[])`;
+    expect(poisonStates.map((p) => p.state)).toEqual(["failed", "failed"]);
+  });
+});
