@@ -26,7 +26,11 @@ export function getPool(): Pool {
   const sql = postgres(databaseUrl(), {
     max: poolSize(),
     idle_timeout: 30,
+    // A database that is down or restarting answers a request with a quick 503, not a long wait:
+    // connecting gives up after 3 s, and a broken connection tries again within 1 s (postgres.js
+    // would otherwise back off up to 20 s, holding queued queries that long).
     connect_timeout: Number(process.env.PG_CONNECT_TIMEOUT) || 3,
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     // Prepared statements: every hot query is parsed and planned once per connection.
     prepare: true,
     onnotice: () => {},

@@ -13,6 +13,14 @@ export function isTransientDbError(err: unknown): boolean {
   return cause !== undefined && cause !== err && isTransientDbError(cause);
 }
 
+/** The SQLSTATE or client error code of a database error, looking through drizzle's wrapper. */
+export function errorCode(err: unknown): string | undefined {
+  if (!err || typeof err !== "object") return undefined;
+  const { code, cause } = err as { code?: unknown; cause?: unknown };
+  if (typeof code === "string") return code;
+  return cause !== undefined && cause !== err ? errorCode(cause) : undefined;
+}
+
 /** A deadlock or serialization failure: the transaction lost a race and may simply run again. */
 export function isTxConflict(err: unknown): boolean {
   if (!err || typeof err !== "object") return false;
@@ -36,7 +44,7 @@ export async function withTransientRetry<T>(
     } catch (err) {
       if (attempt >= attempts || !retryOn(err)) throw err;
       const delay = baseDelayMs * 2 ** (attempt - 1) * (1 + Math.random());
-      log.warn({ what, attempt, delayMs: Math.round(delay), code: (err as { code?: string }).code }, "transient database error; retrying");
+      log.warn({ what, attempt, delayMs: Math.round(delay), code: errorCode(err) }, "transient database error; retrying");
       await new Promise((r) => setTimeout(r, delay));
     }
   }

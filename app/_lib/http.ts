@@ -1,6 +1,6 @@
 import { AppError } from "@/db/errors";
 import { log } from "@/db/log";
-import { isTransientDbError } from "@/db/retry";
+import { errorCode, isTransientDbError } from "@/db/retry";
 import { refuseCrossSite } from "./origin";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -33,8 +33,7 @@ function internalError(err: unknown, req: Request): AppError {
 }
 
 function unavailable(err: unknown, req: Request): AppError {
-  const code = (err as { code?: unknown }).code;
-  log.warn({ code, method: req.method, path: new URL(req.url).pathname }, "database unavailable");
+  log.warn({ code: errorCode(err), method: req.method, path: new URL(req.url).pathname }, "database unavailable");
   return new AppError("unavailable", "The service is briefly unavailable. Please try again in a moment.", { retryAfterSeconds: 2 });
 }
 

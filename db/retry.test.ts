@@ -1,0 +1,90 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb, getDb } from "./client";
+import { freshDatabase } from "./testing/database";
+import { errorCode, isTxConflict, withTransientRetry } from "./retry";
+
+// Real deadlocks and serialization failures from Postgres, not mocked errors: the transaction that
+// loses is run again and succeeds, and its caller never sees the failure.
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  await db.sql`CREATE TABLE retry_probe (id int PRIMARY KEY, n int NOT NULL)`;
+});
+
+afterAll(async () => {
+  await closeDb();
+  await db.drop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("withTransientRetry", () => {
+  it("runs a transaction again when Postgres picks it as a deadlock victim", async () => {
+    await db.sql`INSERT INTO retry_probe VALUES (1, 0), (2, 0) ON CONFLICT (id) DO UPDATE SET n = 0`;
+    let attempts = 0;
+    const errors: string[] = [];
+    const other = db.sql.begin(async (tx) => {
+      await tx`UPDATE retry_probe SET n = n + 10 WHERE id = 2`;
+      await sleep(300);
+      // By now the app's transaction waits on row 2; this closes the cycle. Postgres's deadlock check
+      // runs first in the transaction that has waited longer (the app's), and aborts it.
+      await tx`UPDATE retry_probe SET n = n + 10 WHERE id = 1`;
+    });
+    const app = withTransientRetry(
+      "probe",
+      () => {
+        attempts++;
+        return getDb().transaction(async (tx) => {
+          await tx.execute(sql`UPDATE retry_probe SET n = n + 1 WHERE id = 1`);
+          await sleep(100);
+          await tx.execute(sql`UPDATE retry_probe SET n = n + 1 WHERE id = 2`);
+        });
+      },
+      {
+        retryOn: (err) => {
+          errors.push(errorCode(err) ?? "none");
+          return isTxConflict(err);
+        },
+      },
+    );
+    await Promise.all([app, other]);
+    expect(errors).toEqual(["40P01"]);
+    expect(attempts).toBe(2);
+    // Both transactions' work is there, each exactly once.
+    expect(await db.sql`SELECT id, n FROM retry_probe ORDER BY id`).toEqual([{ id: 1, n: 11 }, { id: 2, n: 11 }]);
+  });
+
+  it("runs a serializable transaction again after a serialization failure", async () => {
+    await db.sql`INSERT INTO retry_probe VALUES (3, 0) ON CONFLICT (id) DO UPDATE SET n = 0`;
+    let attempts = 0;
+    const app = withTransientRetry("probe", () => {
+      attempts++;
+      return getDb().transaction(
+        async (tx) => {
+          await tx.execute(sql`SELECT n FROM retry_probe WHERE id = 3`);
+          // Only the first attempt races the other writer; the retry runs alone.
+          if (attempts === 1) await db.sql`UPDATE retry_probe SET n = n + 100 WHERE id = 3`;
+          await tx.execute(sql`UPDATE retry_probe SET n = n + 1 WHERE id = 3`);
+        },
+        { isolationLevel: "serializable" },
+      );
+    });
+    await app;
+    expect(attempts).toBe(2);
+    expect(await db.sql`SELECT n FROM retry_probe WHERE id = 3`).toEqual([{ n: 101 }]);
+  });
+
+  it("does not repeat work that failed for a reason of its own", async () => {
+    let attempts = 0;
+    await expect(
+      withTransientRetry("probe", () => {
+        attempts++;
+        return getDb().execute(sql`SELECT 1 / 0`);
+      }),
+    ).rejects.toThrow();
+    expect(attempts).toBe(1);
+  });
+});
