@@ -1,22 +1,16 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb, getDb } from "./client";
-import { freshDatabase } from "./testing/database";
+import { beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "./client";
+import { useTestDatabase } from "./testing/database";
 import { errorCode, isTxConflict, withTransientRetry } from "./retry";
 
 // Real deadlocks and serialization failures from Postgres, not mocked errors: the transaction that
 // loses is run again and succeeds, and its caller never sees the failure.
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const db = useTestDatabase();
 
 beforeAll(async () => {
-  db = await freshDatabase();
   await db.sql`CREATE TABLE retry_probe (id int PRIMARY KEY, n int NOT NULL)`;
-});
-
-afterAll(async () => {
-  await closeDb();
-  await db.drop();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,12 +1,11 @@
 import type { ChildProcess } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb } from "@/db/client";
+import { afterAll, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
 import { jobsForSale, saleCounts } from "@/db/testing/counts";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
-import { createBoss, stopWebBoss } from "./boss";
+import { createBoss } from "./boss";
 import { PLACE_ORDER, PLACE_ORDER_DEAD } from "./queues";
 
 // Workers die in the middle of their batches, again and again, while shoppers keep buying and two
@@ -19,18 +18,11 @@ const KILLS = 4;
 // Small batches keep every worker busy in the middle of a batch for the whole storm.
 const WORKER_ENV = { WORKER_BATCH_SIZE: "5" };
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const db = useTestDatabase();
 const workers: ChildProcess[] = [];
-
-beforeAll(async () => {
-  db = await freshDatabase();
-});
 
 afterAll(async () => {
   await Promise.all(workers.map((w) => stopProcess(w, "SIGKILL")));
-  await stopWebBoss();
-  await closeDb();
-  await db.drop();
 });
 
 describe("worker faults", () => {

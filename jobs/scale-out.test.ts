@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type AppStack } from "@/db/testing/app-stack";
+import { jobsForSale, saleCounts } from "@/db/testing/counts";
+import { useTestDatabase } from "@/db/testing/database";
+import { pool, waitFor } from "@/db/testing/processes";
+import { buyOver, signIn } from "@/db/testing/remote";
+
+// Scale-out and web faults over real HTTP: two `next start` processes and three workers on one
+// Postgres, shoppers spread over both; then one web process is killed and started again mid-storm.
+
+const db = useTestDatabase();
+let stack: AppStack;
+
+beforeAll(async () => {
+  stack = await startStack({ databaseUrl: db.url, webs: 2, workers: 3 });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function liveSale(name: string, stock: number): Promise<string> {
+  const [sale] = await db.sql`
+    INSERT INTO sales (name, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
+    VALUES (${name}, 1500, 3000, ${stock}, ${stock}, now() - interval '1 second', now() + interval '1 hour') RETURNING id`;
+  return sale!.id as string;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+describe("scale-out", () => {
+  it("two web processes and three workers sell exactly the stock, one order per shopper", async () => {
+    const SHOPPERS = 800;
+    const STOCK = 250;
+    const saleId = await liveSale("Scale-out", STOCK);
+    const webs = stack.webs.map((w) => w.url);
+    const cookies = await pool(Array.from({ length: SHOPPERS }, (_, i) => () => signIn(webs[i % 2]!, `scale-${i}@example.com`)), 40);
+    // Every shopper clicks twice, each click to either web process: a session works on both.
+    const clicks = shuffle(cookies.flatMap((cookie, shopper) => [0, 1].map(() => ({ cookie, shopper, web: webs[Math.floor(Math.random() * 2)]! }))));
+    const answers = await pool(
+      clicks.map(({ cookie, shopper, web }) => async () => {
+        const res = await buyOver(web, saleId, cookie);
+        return { shopper, status: res.status, orderId: res.json?.order?.id as string | undefined };
+      }),
+      80,
+    );
+    // 202 new, 200 a repeat, 410 once the workers have sold the last unit.
+    expect(answers.filter((a) => ![200, 202, 410].includes(a.status))).toEqual([]);
+    const accepted = answers.filter((a) => a.status === 202);
+    expect(accepted.length).toBeGreaterThanOrEqual(STOCK);
+    // A shopper's two clicks, wherever they landed, name one order.
+    const idsByShopper = new Map<number, Set<string>>();
+    for (const a of answers.filter((x) => x.orderId)) idsByShopper.set(a.shopper, (idsByShopper.get(a.shopper) ?? new Set()).add(a.orderId!));
+    expect([...idsByShopper.values()].filter((ids) => ids.size !== 1)).toEqual([]);
+
+    await waitFor(async () => ((await saleCounts(db.sql, saleId)).pending === 0 ? true : undefined), 60_000, "every order to be final");
+    const counts = await saleCounts(db.sql, saleId);
+    expect(counts).toMatchObject({ completed: STOCK, remaining: 0, pending: 0, orders: accepted.length, shoppers: accepted.length, sold_out: accepted.length - STOCK });
+    expect(await jobsForSale(db.sql, saleId)).toBe(accepted.length);
+    expect(stack.workers.filter((w) => w.exitCode === null && w.signalCode === null)).toHaveLength(3);
+  });
+
+  it("a web process killed and restarted mid-storm: shoppers retrying with their Idempotency-Key end with one order each", async () => {
+    const SHOPPERS = 400;
+    // Enough stock for everyone, so every shopper must end with exactly one completed order.
+    const saleId = await liveSale("Web restart", SHOPPERS);
+    const web = stack.webs[0]!;
+    const cookies = await pool(Array.from({ length: SHOPPERS }, (_, i) => () => signIn(web.url, `restart-${i}@example.com`)), 40);
+
+    let answered = 0;
+    let cutOff = 0;
+    const ids = new Map<number, Set<string>>();
+    // One Buy, retried with the same Idempotency-Key while the server is unreachable or busy.
+    const buyUntilAnswered = async (shopper: number, cookie: string, key: string) => {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const res = await buyOver(web.url, saleId, cookie, { "idempotency-key": key }).catch(() => undefined);
+        if (res && (res.status === 202 || res.status === 200)) {
+          ids.set(shopper, (ids.get(shopper) ?? new Set()).add(res.json.order.id));
+          return;
+        }
+        if (res) expect(res.status).toBe(503);
+        else cutOff++;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`shopper ${shopper} got no answer`);
+    };
+    const shoppers = cookies.map((cookie, shopper) => async () => {
+      const key = `buy-${shopper}-${Math.random().toString(36).slice(2)}`;
+      await buyUntilAnswered(shopper, cookie, key);
+      answered++;
+      // A client that lost the first answer cannot tell it was given: some ask again.
+      if (shopper % 4 === 0) await buyUntilAnswered(shopper, cookie, key);
+    });
+    const storm = pool(shoppers, 30);
+    await waitFor(async () => (answered >= SHOPPERS / 4 ? true : undefined), 60_000, "a quarter of the shoppers to be answered");
+    await stack.restartWeb(0, "SIGKILL");
+    await storm;
+
+    // The restart really cut shoppers off, and every one of them ended with one order.
+    expect(cutOff).toBeGreaterThan(0);
+    expect(ids.size).toBe(SHOPPERS);
+    expect([...ids.values()].filter((s) => s.size !== 1)).toEqual([]);
+    await waitFor(async () => ((await saleCounts(db.sql, saleId)).pending === 0 ? true : undefined), 60_000, "every order to be final");
+    expect(await saleCounts(db.sql, saleId)).toMatchObject({ orders: SHOPPERS, shoppers: SHOPPERS, completed: SHOPPERS, remaining: 0 });
+    expect(await jobsForSale(db.sql, saleId)).toBe(SHOPPERS);
+  });
+});
