@@ -6,7 +6,7 @@ export type RequestOptions = {
   method?: string;
   cookie?: string;
   headers?: Record<string, string>;
-  /** An object is sent as JSON; a string or bytes as they are. */
+  /** An object is sent as JSON; a string, bytes or a stream (chunked, no Content-Length) as they are. */
   body?: unknown;
   timeoutMs?: number;
 };
@@ -15,12 +15,14 @@ export async function request(url: string, options: RequestOptions = {}): Promis
   const headers = new Headers(options.headers);
   if (options.cookie) headers.set("cookie", options.cookie);
   let body: BodyInit | undefined;
-  if (typeof options.body === "string" || options.body instanceof Uint8Array) body = options.body as BodyInit;
+  if (typeof options.body === "string" || options.body instanceof Uint8Array || options.body instanceof ReadableStream) body = options.body as BodyInit;
   else if (options.body !== undefined) {
     body = JSON.stringify(options.body);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
-  const res = await fetch(url, { method: options.method ?? "GET", headers, body, redirect: "manual", signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+  const init: RequestInit & { duplex?: "half" } = { method: options.method ?? "GET", headers, body, redirect: "manual", signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) };
+  if (options.body instanceof ReadableStream) init.duplex = "half";
+  const res = await fetch(url, init);
   const text = await res.text();
   let json: unknown;
   try {

@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signToken } from "@/app/_lib/cookies";
+import { SESSION_COOKIE } from "@/app/_lib/session";
+import { startStack, type AppStack } from "@/db/testing/app-stack";
+import { useTestDatabase } from "@/db/testing/database";
+import { request, signIn, type RequestOptions } from "@/db/testing/remote";
+import { databaseSnapshot } from "@/db/testing/snapshot";
+
+// Hostile input through real HTTP (`next start`): each request gets a clear JSON error in the
+// contract's shape, and the database is exactly as it was before any of them.
+
+const db = useTestDatabase();
+let stack: AppStack;
+let base: string;
+let saleId: string;
+let shopper: string;
+
+beforeAll(async () => {
+  stack = await startStack({ databaseUrl: db.url, webs: 1, workers: 0 });
+  base = stack.webs[0]!.url;
+  const [sale] = await db.sql`
+    INSERT INTO sales (name, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
+    VALUES ('Hostile', 100, 100, 5, 5, now() - interval '1 second', now() + interval '1 hour') RETURNING id`;
+  saleId = sale!.id as string;
+  shopper = await signIn(base, "hostile-shopper@example.com");
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const secret = () => process.env.SESSION_SECRET!;
+const sessionFor = (fields: string[], ttlSeconds: number, key = secret()) => `${SESSION_COOKIE}=${signToken(key, fields, ttlSeconds)}`;
+const json = { "content-type": "application/json" };
+const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...Buffer.from(p, "utf8")] : p)));
+const oversized = `{"email":"${"a".repeat(16 * 1024 - 11)}"}`;
+function streamOf(text: string): ReadableStream<Uint8Array> {
+  const chunks = text.match(/[\s\S]{1,4096}/g)!.map((c) => Buffer.from(c));
+  return new ReadableStream({ pull: (controller) => (chunks.length ? controller.enqueue(chunks.shift()!) : controller.close()) });
+}
+
+type Case = { name: string; method?: string; path: () => string; options: () => RequestOptions; status: number; code: string | string[] };
+
+const signInCases: Case[] = [
+  ["invalid JSON", `{"email":`, "invalid_json"],
+  ["truncated JSON", `{"email": "a@example.com"`, "invalid_json"],
+  ["a wrong type", `{"email": 42}`, "invalid_request"],
+  ["an unknown field", `{"email": "a@example.com", "isAdmin": true}`, "invalid_request"],
+  ["an array where an object goes", `[{"email": "a@example.com"}]`, "invalid_request"],
+  ["a string where an object goes", `"a@example.com"`, "invalid_request"],
+  ["a number where an object goes", `42`, "invalid_request"],
+  ["null where an object goes", `null`, "invalid_request"],
+  ["deeply nested JSON", `{"email": ${"[".repeat(5000)}${"]".repeat(5000)}}`, "invalid_request"],
+  ["a deeply nested array", `${"[".repeat(8000)}${"]".repeat(8000)}`, "invalid_request"],
+  ["an escaped NUL byte in the email", `{"email": "a\\u0000@example.com"}`, "invalid_request"],
+  ["an emoji email", `{"email": "😀@example.com"}`, "invalid_request"],
+  ["a right-to-left email", `{"email": "مرحبا@example.com"}`, "invalid_request"],
+  ["an SQL-looking email", `{"email": "x@example.com'; DROP TABLE users; --"}`, "invalid_request"],
+].map(([name, body, code]) => ({ name: `sign-in with ${name}`, method: "POST", path: () => "/api/session", options: () => ({ body: body!, headers: json }), status: 400, code: code! }));
+
+const cases: Case[] = [
+  ...signInCases,
+  { name: "sign-in with a raw NUL byte", method: "POST", path: () => "/api/session", options: () => ({ body: bytes(`{"email": "a`, [0], `@example.com"}`), headers: json }), status: 400, code: "invalid_json" },
+  { name: "sign-in with invalid UTF-8", method: "POST", path: () => "/api/session", options: () => ({ body: bytes(`{"email": "`, [0xff, 0xfe, 0xc3], `@example.com"}`), headers: json }), status: 400, code: "invalid_json" },
+  { name: "sign-in as text/plain", method: "POST", path: () => "/api/session", options: () => ({ body: `{"email": "a@example.com"}`, headers: { "content-type": "text/plain" } }), status: 400, code: "invalid_request" },
+  { name: "sign-in with 16 KiB + 1 bytes", method: "POST", path: () => "/api/session", options: () => ({ body: oversized, headers: json }), status: 413, code: "payload_too_large" },
+  { name: "sign-in with 16 KiB + 1 bytes, chunked, no Content-Length", method: "POST", path: () => "/api/session", options: () => ({ body: streamOf(oversized), headers: json }), status: 413, code: "payload_too_large" },
+  { name: "buy with invalid JSON", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ body: `{"quantity": `, headers: json, cookie: shopper }), status: 400, code: "invalid_json" },
+  { name: "buy with an array body", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ body: `[1, 2]`, headers: json, cookie: shopper }), status: 400, code: "invalid_request" },
+  { name: "buy with a scalar body", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ body: `true`, headers: json, cookie: shopper }), status: 400, code: "invalid_request" },
+  { name: "buy with 16 KiB + 1 bytes", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ body: oversized, headers: json, cookie: shopper }), status: 413, code: "payload_too_large" },
+  { name: "buy with a 201-character Idempotency-Key", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: shopper, headers: { "idempotency-key": "k".repeat(201) } }), status: 400, code: "invalid_request" },
+  { name: "buy without a session", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({}), status: 401, code: "unauthenticated" },
+  { name: "buy with a forged session cookie", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor([randomUUID()], 3600, "a-secret-that-is-not-the-apps-0123456789") }), status: 401, code: "unauthenticated" },
+  { name: "buy with a truncated session cookie", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: shopper.slice(0, -6) }), status: 401, code: "unauthenticated" },
+  { name: "buy with an expired session cookie", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor([randomUUID()], -60) }), status: 401, code: "unauthenticated" },
+  { name: "buy with a signed cookie whose user is not an id", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor(["' OR 1=1 --"], 3600) }), status: 401, code: "unauthenticated" },
+  { name: "buy with a cookie whose user id was swapped", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: shopper.replace(/=([0-9a-f-]{36})\./, `=${randomUUID()}.`) }), status: 401, code: "unauthenticated" },
+  { name: "buy with an SQL-looking sale id", method: "POST", path: () => `/api/sales/${encodeURIComponent("1' OR '1'='1")}/orders`, options: () => ({ cookie: shopper }), status: 404, code: "sale_not_found" },
+  { name: "buy with path traversal in the sale id", method: "POST", path: () => "/api/sales/..%2F..%2Fetc%2Fpasswd/orders", options: () => ({ cookie: shopper }), status: 404, code: ["sale_not_found", "not_found"] },
+  { name: "buy with a 2,000-character sale id", method: "POST", path: () => `/api/sales/${"9".repeat(2000)}/orders`, options: () => ({ cookie: shopper }), status: 404, code: "sale_not_found" },
+  { name: "buy in a sale that does not exist", method: "POST", path: () => `/api/sales/${randomUUID()}/orders`, options: () => ({ cookie: shopper }), status: 404, code: "sale_not_found" },
+  { name: "an order by path traversal", path: () => "/api/orders/..%2F..%2Fetc%2Fpasswd", options: () => ({ cookie: shopper }), status: 404, code: ["order_not_found", "not_found"] },
+  { name: "an order by an encoded NUL byte", path: () => "/api/orders/%00", options: () => ({ cookie: shopper }), status: 404, code: "order_not_found" },
+  { name: "a sale by an SQL-looking id", path: () => `/api/sales/${encodeURIComponent("x' UNION SELECT * FROM users --")}`, options: () => ({}), status: 404, code: "sale_not_found" },
+  { name: "the session with a forged cookie", path: () => "/api/session", options: () => ({ cookie: sessionFor([randomUUID()], 3600, "another-secret-0123456789-0123456789") }), status: 401, code: "unauthenticated" },
+  { name: "an API path that does not exist", path: () => "/api/../api/sales/../nothing-here", options: () => ({}), status: 404, code: "not_found" },
+];
+
+describe("hostile input over HTTP", () => {
+  it("answers every case with a clear JSON error and leaves the database unchanged", async () => {
+    const before = await databaseSnapshot(db.sql);
+    const wrong: string[] = [];
+    for (const c of cases) {
+      const res = await request(base + c.path(), { method: c.method ?? "GET", ...c.options() });
+      const codes = Array.isArray(c.code) ? c.code : [c.code];
+      const isShaped =
+        res.headers.get("content-type")?.startsWith("application/json") &&
+        Object.keys(res.json ?? {}).join() === "error" &&
+        codes.includes(res.json.error.code) &&
+        typeof res.json.error.message === "string" &&
+        res.json.error.message.length > 0 &&
+        !/\n\s+at /.test(res.text);
+      if (res.status !== c.status || !isShaped) wrong.push(`${c.name}: ${res.status} ${res.text.slice(0, 200)}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(await databaseSnapshot(db.sql)).toEqual(before);
+    // No request made the server log an unhandled error.
+    expect(stack.output.filter((line) => line.includes('"unhandled error"'))).toEqual([]);
+  });
+});
