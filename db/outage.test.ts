@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type AppStack } from "./testing/app-stack";
 import { saleCounts } from "./testing/counts";
 import { pool, waitFor } from "./testing/processes";
-import { buyOver, request, signIn } from "./testing/remote";
+import { buyOver, fromClient, request, signIn } from "./testing/remote";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "./embedded";
 import { migrate } from "./migrate";
 
@@ -54,7 +54,7 @@ describe("database faults", () => {
       INSERT INTO sales (name, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
       VALUES ('Outage', 900, 900, ${STOCK}, ${STOCK}, now() - interval '1 second', now() + interval '1 hour') RETURNING id`;
     const saleId = sale!.id as string;
-    const cookies = await pool(Array.from({ length: SHOPPERS }, (_, i) => () => signIn(web, `outage-${i}@example.com`)), 20);
+    const cookies = await pool(Array.from({ length: SHOPPERS }, (_, i) => () => signIn(web, `outage-${i}@example.com`, fromClient(i))), 20);
 
     let downAt = Infinity;
     let upAt = Infinity;
@@ -64,12 +64,12 @@ describe("database faults", () => {
 
     // Each shopper clicks Buy until the app gives a final answer, waiting as Retry-After says (capped),
     // as a browser's retry would. Bounded: at most 120 tries each.
-    const shoppers = cookies.map((cookie) => async () => {
+    const shoppers = cookies.map((cookie, shopper) => async () => {
       for (let i = 0; i < 120; i++) {
         const started = performance.now();
         let a: Attempt;
         try {
-          const res = await buyOver(web, saleId, cookie, { "idempotency-key": `outage-${cookie.slice(-16)}` });
+          const res = await buyOver(web, saleId, cookie, { "idempotency-key": `outage-${shopper}`, ...fromClient(shopper) });
           a = { status: res.status, ms: performance.now() - started, code: res.json?.error?.code, retryAfter: res.headers.get("retry-after"), at: Date.now() };
           if (res.status === 202) accepted.push(res.json.order.id);
         } catch (err) {
@@ -90,10 +90,10 @@ describe("database faults", () => {
     await cluster.stop();
 
     // While it is down: the order endpoint and the health check say 503, quickly, in the contract's shape.
-    const probeCookie = await signIn(web, "outage-probe@example.com").catch(() => cookies[0]!);
+    const probeCookie = await signIn(web, "outage-probe@example.com", fromClient(SHOPPERS)).catch(() => cookies[0]!);
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const buy = await buyOver(web, saleId, probeCookie);
+      const buy = await buyOver(web, saleId, probeCookie, fromClient(SHOPPERS));
       expect(performance.now() - t0).toBeLessThan(QUICK_MS);
       expect(buy.status).toBe(503);
       expect(buy.json).toEqual({ error: { code: "unavailable", message: expect.any(String) } });

@@ -70,6 +70,8 @@ export async function startStack(options: { databaseUrl: string; webs?: number; 
     DATABASE_URL: options.databaseUrl,
     ADMIN_PASSWORD: STACK_ADMIN_PASSWORD,
     LOG_LEVEL: "info",
+    // As behind a proxy: the client address is the last X-Forwarded-For entry (see remote.ts fromClient).
+    TRUST_PROXY: "1",
     ...options.env,
   };
   const webs: WebProcess[] = [];

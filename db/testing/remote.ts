@@ -34,8 +34,8 @@ export async function request(url: string, options: RequestOptions = {}): Promis
 }
 
 /** Signs a shopper in through POST /api/session; returns the `name=value` cookie to send back. */
-export async function signIn(baseUrl: string, email: string): Promise<string> {
-  const res = await request(`${baseUrl}/api/session`, { method: "POST", body: { email } });
+export async function signIn(baseUrl: string, email: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await request(`${baseUrl}/api/session`, { method: "POST", body: { email }, headers });
   const setCookie = res.headers.get("set-cookie");
   if (res.status !== 200 || !setCookie) throw new Error(`sign-in of ${email} failed: ${res.status} ${res.text}`);
   return setCookie.split(";")[0]!;
@@ -43,4 +43,12 @@ export async function signIn(baseUrl: string, email: string): Promise<string> {
 
 export function buyOver(baseUrl: string, saleId: string, cookie: string, headers: Record<string, string> = {}) {
   return request(`${baseUrl}/api/sales/${saleId}/orders`, { method: "POST", cookie, headers });
+}
+
+/**
+ * The X-Forwarded-For header of simulated client number `n` (10.x.y.z): the test stacks trust it, as
+ * behind a proxy, so shoppers in a storm come from addresses of their own like real ones do.
+ */
+export function fromClient(n: number): Record<string, string> {
+  return { "x-forwarded-for": `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` };
 }

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, treeRss, type AppStack } from "@/db/testing/app-stack";
+import { saleCounts } from "@/db/testing/counts";
+import { useTestDatabase } from "@/db/testing/database";
+import { waitFor } from "@/db/testing/processes";
+import { buyOver, fromClient, request, signIn } from "@/db/testing/remote";
+
+// The soak: SOAK_SECONDS (120 by default) of steady mixed traffic on one web process and one worker:
+// shoppers sign in, open the sale page, buy and poll until their order is final; an operator keeps
+// refreshing the sales list and the metrics; a small sale sells out now and then. Not one answer
+// may be an error, and neither process's memory may keep growing.
+
+const SOAK_SECONDS = Number(process.env.SOAK_SECONDS) || 120;
+const SHOPPER_LOOPS = 6;
+const SAMPLE_MS = 2000;
+
+const db = useTestDatabase();
+let stack: AppStack;
+
+beforeAll(async () => {
+  stack = await startStack({ databaseUrl: db.url, webs: 1, workers: 1 });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function liveSale(name: string, stock: number): Promise<string> {
+  const [sale] = await db.sql`
+    INSERT INTO sales (name, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
+    VALUES (${name}, 1200, 2400, ${stock}, ${stock}, now() - interval '1 second', now() + interval '1 hour') RETURNING id`;
+  return sale!.id as string;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+describe("soak", () => {
+  it(`${SOAK_SECONDS} s of mixed traffic: no error, web and worker memory flat`, { timeout: (SOAK_SECONDS + 120) * 1000 }, async () => {
+    const web = stack.webs[0]!;
+    const bigSale = await liveSale("Soak", 1_000_000);
+    let smallSale = await liveSale("Soak small", 20);
+    const deadline = Date.now() + SOAK_SECONDS * 1000;
+    const unexpected: string[] = [];
+    const tally = { signIns: 0, buys: 0, soldOut: 0, polls: 0, pages: 0, refreshes: 0 };
+    const expectStatus = (what: string, res: { status: number; text: string }, ok: number[]) => {
+      if (!ok.includes(res.status)) unexpected.push(`${what}: ${res.status} ${res.text.slice(0, 160)}`);
+      return ok.includes(res.status);
+    };
+
+    const samples: { at: number; web: number; worker: number }[] = [];
+    const sampler = setInterval(() => {
+      samples.push({ at: Date.now(), web: treeRss(web.child.pid!), worker: treeRss(stack.workers[0]!.pid!) });
+    }, SAMPLE_MS);
+
+    let shopperCount = 0;
+    const shopperLoop = async () => {
+      while (Date.now() < deadline) {
+        const n = shopperCount++;
+        const client = fromClient(40_000 + n);
+        const cookie = await signIn(web.url, `soak-${n}@example.com`, client);
+        tally.signIns++;
+        // Every third shopper goes for the small sale, which sells out and is replaced.
+        const saleId = n % 3 === 0 ? smallSale : bigSale;
+        if (n % 5 === 0 && expectStatus("sale page", await request(`${web.url}/sales/${saleId}`), [200])) tally.pages++;
+        const bought = await buyOver(web.url, saleId, cookie, { "idempotency-key": `soak-${n}`, ...client });
+        tally.buys++;
+        if (bought.status === 410 && saleId === smallSale) {
+          tally.soldOut++;
+          if (smallSale === saleId) smallSale = await liveSale(`Soak small ${n}`, 20);
+          continue;
+        }
+        if (!expectStatus("buy", bought, [202])) continue;
+        for (let poll = 0; poll < 50; poll++) {
+          const order = await request(`${web.url}${bought.json.statusUrl}`, { cookie });
+          tally.polls++;
+          if (!expectStatus("poll", order, [200]) || order.json.order.status !== "pending") break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    const operatorLoop = async () => {
+      while (Date.now() < deadline) {
+        for (const path of ["/api/sales", `/api/sales/${bigSale}`, "/api/metrics", "/api/health", "/"]) {
+          expectStatus(`refresh ${path}`, await request(`${web.url}${path}`), [200]);
+          tally.refreshes++;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    await Promise.all([...Array.from({ length: SHOPPER_LOOPS }, shopperLoop), operatorLoop()]);
+    clearInterval(sampler);
+
+    expect(unexpected).toEqual([]);
+    expect(stack.output.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+    await waitFor(async () => ((await saleCounts(db.sql, bigSale)).pending === 0 ? true : undefined), 30_000, "the soak's orders to be final");
+    const big = await saleCounts(db.sql, bigSale);
+    expect(big.stock).toBe(big.remaining + big.completed);
+
+    // Flat memory: after a warm-up of a third of the run, the last third's mean RSS is within 15%
+    // (plus 24 MB of allocator slack) of the middle third's.
+    const settled = samples.slice(Math.floor(samples.length / 3));
+    const middle = settled.slice(0, Math.floor(settled.length / 2));
+    const last = settled.slice(Math.floor(settled.length / 2));
+    const report = (key: "web" | "worker") => ({ middle: mean(middle.map((s) => s[key])), last: mean(last.map((s) => s[key])) });
+    const webRss = report("web");
+    const workerRss = report("worker");
+    console.log(
+      `soak ${SOAK_SECONDS} s: ${JSON.stringify(tally)}; web RSS ${mb(webRss.middle)} → ${mb(webRss.last)} MB, ` +
+        `worker RSS ${mb(workerRss.middle)} → ${mb(workerRss.last)} MB (${samples.length} samples)`,
+    );
+    expect(samples.length).toBeGreaterThanOrEqual(6);
+    expect(tally.buys).toBeGreaterThan(SOAK_SECONDS);
+    for (const rss of [webRss, workerRss]) expect(rss.last).toBeLessThanOrEqual(rss.middle * 1.15 + 24 * 1024 * 1024);
+  });
+});
