@@ -121,6 +121,13 @@ describe("access", () => {
     await request(`${base}/api/sales/${saleId}/orders`, { method: "POST", cookie: erin, body: "{not json", headers: { "content-type": "application/json", authorization: "Bearer do-not-log-me" } });
     await request(`${base}/api/orders/not-an-id`, { cookie: erin });
     await request(`${base}/api/session`, { method: "POST", body: { email: "erin-access@example.com", password: STACK_ADMIN_PASSWORD } });
+    await request(`${base}/api/admin/session`, { method: "POST", body: { password: `${STACK_ADMIN_PASSWORD}-wrong` } });
+    const adminSignIn = await request(`${base}/api/admin/session`, { method: "POST", body: { password: STACK_ADMIN_PASSWORD } });
+    expect(adminSignIn.status).toBe(200);
+    const adminCookie = adminSignIn.headers.get("set-cookie")!.split(";")[0]!;
+    issuedCookies.push(adminCookie.split("=")[1]!);
+    await request(`${base}/api/admin/sales`, { cookie: `${adminCookie}; ${erin}` });
+    await request(`${base}/api/admin/sales`, { method: "POST", cookie: adminCookie, body: { name: "" } });
     await new Promise((r) => setTimeout(r, 500));
 
     const dbPassword = decodeURIComponent(new URL(db.url).password);

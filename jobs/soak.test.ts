@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, treeRss, type AppStack } from "@/db/testing/app-stack";
+import { STACK_ADMIN_PASSWORD, startStack, treeRss, type AppStack } from "@/db/testing/app-stack";
 import { saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
 import { waitFor } from "@/db/testing/processes";
@@ -7,8 +7,8 @@ import { buyOver, fromClient, request, signIn } from "@/db/testing/remote";
 
 // The soak: SOAK_SECONDS (120 by default) of steady mixed traffic on one web process and one worker:
 // shoppers sign in, open the sale page, buy and poll until their order is final; an operator keeps
-// refreshing the sales list and the metrics; a small sale sells out now and then. Not one answer
-// may be an error, and neither process's memory may keep growing.
+// refreshing the admin's sales list, live counters and orders, and the metrics; a small sale sells
+// out now and then. Not one answer may be an error, and neither process's memory may keep growing.
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS) || 120;
 const SHOPPER_LOOPS = 6;
@@ -80,10 +80,15 @@ describe("soak", () => {
         }
       }
     };
+    const signedIn = await request(`${web.url}/api/admin/session`, { method: "POST", body: { password: STACK_ADMIN_PASSWORD } });
+    expect(signedIn.status).toBe(200);
+    const admin = signedIn.headers.get("set-cookie")!.split(";")[0]!;
+    // The admin's live view refreshes its counters every second; the operator also scrapes metrics.
     const operatorLoop = async () => {
       while (Date.now() < deadline) {
-        for (const path of ["/api/sales", `/api/sales/${bigSale}`, "/api/metrics", "/api/health", "/"]) {
-          expectStatus(`refresh ${path}`, await request(`${web.url}${path}`), [200]);
+        const paths = ["/api/admin/sales", `/api/admin/sales/${bigSale}/stats`, `/api/admin/sales/${bigSale}/orders`, "/api/sales", "/api/metrics", "/api/health", "/"];
+        for (const path of paths) {
+          expectStatus(`refresh ${path}`, await request(`${web.url}${path}`, { cookie: admin }), [200]);
           tally.refreshes++;
         }
         await new Promise((r) => setTimeout(r, 500));
