@@ -36,6 +36,9 @@ export default async function globalSetup(config: FullConfig) {
     SESSION_SECRET: "e2e-session-secret-0123456789-0123456789",
     ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
+    // Every browser test signs in from 127.0.0.1 within a few minutes; the sign-in limit (20 a minute
+    // per address) has tests of its own and would otherwise turn later tests' sign-ins into 429s.
+    RATE_LIMIT_LOGIN_PER_MINUTE: "10000",
     ...(process.env.E2E_ORDER_BACKLOG_MAX ? { ORDER_BACKLOG_MAX: process.env.E2E_ORDER_BACKLOG_MAX } : {}),
   };
   const web = spawnWeb({ port, env });
