@@ -7,7 +7,7 @@ import { useTestDatabase } from "@/db/testing/database";
 import { request, signIn, type RequestOptions } from "@/db/testing/remote";
 import { databaseSnapshot } from "@/db/testing/snapshot";
 
-// Hostile input through real HTTP (`next start`): each request gets a clear JSON error in the
+// Hostile input through real HTTP (a production web process): each request gets a clear JSON error in the
 // contract's shape, and the database is exactly as it was before any of them.
 
 const db = useTestDatabase();

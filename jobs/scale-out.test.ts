@@ -5,7 +5,7 @@ import { useTestDatabase } from "@/db/testing/database";
 import { pool, stopProcess, waitFor } from "@/db/testing/processes";
 import { buyOver, fromClient, signIn } from "@/db/testing/remote";
 
-// Scale-out and web faults over real HTTP: two `next start` processes and three workers on one
+// Scale-out and web faults over real HTTP: two production web processes and three workers on one
 // Postgres, shoppers spread over both; then one web process is killed and started again mid-storm.
 
 const BACKLOG_MAX = 300;

@@ -4,7 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "@/jobs/launch";
 
-// Real `next start` processes and workers on one database, for tests that need HTTP, restarts and
+// Real web processes (the production build behind jobs/web.ts) and workers on one database, for tests that need HTTP, restarts and
 // scale-out. Every line the processes print is kept, so a test can read their logs.
 
 export const STACK_ADMIN_PASSWORD = "stack-admin-password-0123456789";
