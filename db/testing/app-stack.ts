@@ -4,8 +4,9 @@ import net from "node:net";
 import path from "node:path";
 import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "@/jobs/launch";
 
-// Real web processes (the production build behind jobs/web.ts) and workers on one database, for tests that need HTTP, restarts and
-// scale-out. Every line the processes print is kept, so a test can read their logs.
+// Real web processes (the production build behind jobs/web.ts) and workers on one database, for
+// tests that need HTTP, restarts and scale-out. Every line the processes print is kept, so a test
+// can read their logs.
 
 export const STACK_ADMIN_PASSWORD = "stack-admin-password-0123456789";
 
