@@ -19,6 +19,8 @@ export const workOptions = {
   pollingIntervalSeconds: 0.5,
   notifyPollingIntervalSeconds: 5,
   perJobResults: true,
+  // Two batches in flight per worker: one fetches or marks its jobs done while the other allocates.
+  localConcurrency: Number(process.env.WORKER_CONCURRENCY) || 2,
 } as const;
 
 /**
