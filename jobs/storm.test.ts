@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
+import { jobsForSale, saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
@@ -53,18 +54,7 @@ async function storm(tag: string) {
   return { sale, answers, admitMs };
 }
 
-async function counts(saleId: string) {
-  const [row] = await db.sql`
-    SELECT s.stock, s.remaining,
-      count(o.*) FILTER (WHERE o.status = 'completed')::int AS completed,
-      count(o.*) FILTER (WHERE o.status = 'failed' AND o.failure_reason = 'sold_out')::int AS sold_out,
-      count(o.*) FILTER (WHERE o.status = 'pending')::int AS pending,
-      count(o.*)::int AS orders,
-      count(DISTINCT o.user_id)::int AS shoppers
-    FROM sales s LEFT JOIN orders o ON o.sale_id = s.id
-    WHERE s.id = ${saleId} GROUP BY s.id`;
-  return row!;
-}
+const counts = (saleId: string) => saleCounts(db.sql, saleId);
 
 async function drained(saleId: string, timeoutMs: number) {
   const started = performance.now();
@@ -89,10 +79,7 @@ async function expectFinal(saleId: string) {
   expect(c).toMatchObject({ completed: STOCK, sold_out: SHOPPERS - STOCK, pending: 0, orders: SHOPPERS, shoppers: SHOPPERS, remaining: 0 });
   expect(c.stock).toBe(c.remaining + c.completed);
   // An order exists if and only if its job does.
-  const [jobs] = await db.sql`
-    SELECT count(*)::int AS n FROM pgboss.job j JOIN orders o ON o.id = (j.data->>'orderId')::uuid
-    WHERE j.name = 'place-order' AND o.sale_id = ${saleId}`;
-  expect(jobs!.n).toBe(SHOPPERS);
+  expect(await jobsForSale(db.sql, saleId)).toBe(SHOPPERS);
 }
 
 describe("the storm", () => {
