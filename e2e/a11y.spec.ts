@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { buyButton, orderStatus, signInByApi } from "./shopper";
+import { buyButton, holdBuys, orderStatus, signInByApi } from "./shopper";
 
 /** Serious or critical axe violations on the page, as readable lines. */
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -78,12 +78,7 @@ test("the Buy area keeps its size as the button changes state", async ({ page, c
   await expect(buyButton(page)).toHaveText(/Buy now/, { timeout: 10_000 });
   expect(await box()).toEqual(before);
 
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(`**/api/sales/${sale.id}/orders`, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdBuys(page, sale.id);
   await buyButton(page).click();
   await expect(buyButton(page)).toHaveText("Placing…");
   expect(await box()).toEqual(before);

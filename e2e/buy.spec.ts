@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { buyButton, orderStatus, ordersInSale, saleRow, signInByApi, signInInline, watchBuys } from "./shopper";
+import { buyButton, holdBuys, orderStatus, ordersInSale, saleRow, signInByApi, signInInline, watchBuys } from "./shopper";
 
 test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds the order again", async ({ page, context, createSale, db }, testInfo) => {
   const sale = await createSale({ name: `Aurora Wireless Headphones ${Date.now().toString(36)}`, stock: 5 });
@@ -16,12 +16,7 @@ test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds
   await page.screenshot({ path: testInfo.outputPath("2-ready.png"), fullPage: true });
 
   // Hold the POST for a moment so the in-flight state can be seen.
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(`**/api/sales/${sale.id}/orders`, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdBuys(page, sale.id);
   await buyButton(page).click();
   await expect(buyButton(page)).toHaveText("Placing…");
   await expect(buyButton(page)).toBeDisabled();

@@ -21,6 +21,18 @@ export function buyButton(page: Page) {
   return page.getByRole("button", { name: /buy now|opens|placing|waiting to retry/i });
 }
 
+/** Holds the page's Buy POSTs for a sale until the returned `release` is called, so the in-flight
+ * state ("Placing…") can be seen and measured. */
+export async function holdBuys(page: Page, saleId: string): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`**/api/sales/${saleId}/orders`, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
 /** The order card on the page: its data-status is the order's status. */
 export function orderStatus(page: Page) {
   return page.getByTestId("order-status");
