@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopWebBoss } from "@/jobs/boss";
-import { admit, shopperOrderInSale } from "./group-admission";
+import { admit, admitBatch, shopperOrderInSale } from "./group-admission";
 import { closeDb } from "./client";
 import { createSale } from "./sales";
 import { freshDatabase } from "./testing/database";
@@ -57,6 +57,40 @@ describe("group admission", () => {
       (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${sale.id}) AS jobs
       FROM orders WHERE sale_id = ${sale.id}`;
     expect(counts).toEqual({ orders: 10, keyed: 10, jobs: 10 });
+  });
+
+  it("runs a group again when Postgres picks it as a deadlock victim: its Buys are admitted, not answered 503", async () => {
+    const sale = await liveSale();
+    // The group inserts its orders in (sale, shopper) order: `first`, then `second`.
+    const [first, second] = (await shoppers(2, "deadlock")).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const [before] = await db.sql`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`;
+    const other = await db.sql.reserve();
+    try {
+      // Another transaction holds `second`'s order and waits long before checking for deadlocks, so
+      // Postgres's check runs in the group's statement and picks it as the victim.
+      await other`BEGIN`;
+      await other`SET LOCAL deadlock_timeout = '30s'`;
+      await other`INSERT INTO orders (id, sale_id, user_id) VALUES (${randomUUID()}, ${sale.id}, ${second!.id})`;
+      const group = admitBatch([first!, second!].map((u) => ({ saleId: sale.id, userId: u.id, idempotencyKey: null, id: randomUUID() })));
+      // The group has inserted `first` and waits for `second`: closing the cycle makes a deadlock.
+      const waiting = async () => (await db.sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO orders%'`)[0]!.n;
+      for (let i = 0; i < 100 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await waiting()).toBe(1);
+      await other`INSERT INTO orders (id, sale_id, user_id) VALUES (${randomUUID()}, ${sale.id}, ${first!.id})`;
+      // The group was rolled back, so this insert went through; the group's retry waits for this end.
+      await other`ROLLBACK`;
+      const admitted = await group;
+      expect(admitted.map((a) => a?.row.userId)).toEqual([first!.id, second!.id]);
+      expect(admitted.map((a) => a?.position)).toEqual([0, 1]);
+    } finally {
+      other.release();
+    }
+    const [after] = await db.sql`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`;
+    expect(after!.n - before!.n).toBe(1);
+    const [counts] = await db.sql`SELECT count(*)::int AS orders,
+      (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${sale.id}) AS jobs
+      FROM orders WHERE sale_id = ${sale.id}`;
+    expect(counts).toEqual({ orders: 2, jobs: 2 });
   });
 
   it("looks up the orders of shoppers asked for at the same moment: theirs with its place in line, null for those without", async () => {

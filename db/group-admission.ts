@@ -1,27 +1,31 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { fromDrizzle } from "pg-boss";
+import { insertJobs, notifyChannelSql } from "pg-boss/dist/plans.js";
 import { webBoss } from "@/jobs/boss";
-import { PLACE_ORDER, type PlaceOrderJob } from "@/jobs/queues";
+import { PLACE_ORDER } from "@/jobs/queues";
 import { batcher } from "./batcher";
-import { getDb, type DbOrTx } from "./client";
+import { getDb, getPool } from "./client";
+import { isTxConflict, withTransientRetry } from "./retry";
 import type { OrderRow } from "./schema";
 
-// Group admission: Buys that arrive while a transaction is in flight wait for the next one, and
-// that one admits them all: one multi-row INSERT of the orders, one pg-boss batch insert of their
-// jobs, one count for their places in line, one commit. Under a storm that turns thousands of
-// per-order transactions into a few dozen; alone, a Buy waits for nobody (it goes on the next tick).
+// Group admission: Buys that arrive while a statement is in flight wait for the next one, and that
+// one admits them all in ONE statement, which Postgres commits atomically on its own: the multi-row
+// INSERT of the orders, the pg-boss job of each order actually inserted (and the NOTIFY that wakes an
+// idle worker), and their places in line. One round trip and one commit for the group, where a
+// transaction of separate statements took five (BEGIN, insert, job insert, count, COMMIT). Under a
+// storm that turns thousands of per-order transactions into a few dozen; alone, a Buy waits for
+// nobody (it goes on the next tick).
 
 export type Admission = { saleId: string; userId: string; idempotencyKey: string | null };
 /** A new order, its place in line and the id of the transaction that committed it; null when the
  * shopper already had an order in the sale, or one under this Idempotency-Key (the caller looks it up). */
 export type Admitted = { row: OrderRow; position: number; xid: bigint } | null;
 
-/** Admits one Buy in the next group transaction: its order and job exist together, or neither. A
+/** Admits one Buy in the next group statement: its order and job exist together, or neither. A
  * group that fails is retried Buy by Buy, so one bad Buy fails alone. */
 export const admit = batcher((items: Admission[]) => admitBatch(items.map((item) => ({ ...item, id: randomUUID() }))), {
   maxBatch: Number(process.env.ADMISSION_BATCH_MAX) || 500,
-  // Two transactions in flight let one fill while the other commits; more only add lock contention.
+  // Two statements in flight let one fill while the other commits; more only add lock contention.
   maxInFlight: Number(process.env.ADMISSION_TX_MAX) || 2,
 });
 
@@ -29,7 +33,7 @@ export const admit = batcher((items: Admission[]) => admitBatch(items.map((item)
 // plan) is the same whatever the batch size.
 const arrayLiteral = (values: (string | null)[]) => `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
 
-type RawOrder = { id: string; seq: string | number; sale_id: string; user_id: string; status: OrderRow["status"]; failure_reason: string | null; idempotency_key: string | null; created_at: string | Date; updated_at: string | Date; xid?: string };
+type RawOrder = { id: string; seq: string | number; sale_id: string; user_id: string; status: OrderRow["status"]; failure_reason: string | null; idempotency_key: string | null; created_at: string | Date; updated_at: string | Date };
 
 const toRow = (r: RawOrder): OrderRow => ({
   id: r.id,
@@ -43,44 +47,79 @@ const toRow = (r: RawOrder): OrderRow => ({
   updatedAt: new Date(r.updated_at),
 });
 
-/** Pending orders of a sale ahead of `seq` (a range count over the partial index of the line). */
-async function countAhead({ tx, saleId, seq }: { tx: DbOrTx; saleId: string; seq: number }): Promise<number> {
-  const [row] = await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM orders WHERE sale_id = ${saleId} AND status = 'pending' AND seq < ${seq}`);
-  return row?.n ?? 0;
+const BOSS_SCHEMA = "pgboss";
+
+/**
+ * The admission statement's text, built once per process. The job insert is pg-boss's own statement
+ * for this queue (its defaults, retry policy and dead letter come from the queue row, as with
+ * `boss.insert()`), reading its recordset from the orders the statement inserted instead of from a
+ * parameter, so a Buy skipped by ON CONFLICT gets no job. pg-boss is pinned to an exact version in
+ * package.json: its job table layout is part of this statement.
+ */
+let admissionText: Promise<string> | undefined;
+function admissionStatement(): Promise<string> {
+  admissionText ??= (async () => {
+    const queue = await (await webBoss()).getQueue(PLACE_ORDER);
+    if (!queue) throw new Error(`queue ${PLACE_ORDER} does not exist`);
+    const table = (queue as { table?: string }).table;
+    if (!table || !/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`queue ${PLACE_ORDER} has no job table pg-boss can name`);
+    const jobsFromOrders = `(SELECT coalesce(json_agg(json_build_object('data', json_build_object('orderId', id, 'saleId', sale_id))), '[]')::text FROM inserted)`;
+    const insertJobsText = insertJobs(BOSS_SCHEMA, { table, name: PLACE_ORDER, returnId: false }).trim();
+    if (!insertJobsText.includes("$1::text::json")) throw new Error("pg-boss's job insert no longer reads its jobs from $1");
+    const jobInsert = `${insertJobsText.replace("$1::text::json", () => `${jobsFromOrders}::json`)} RETURNING id, start_after`;
+    return `
+      WITH inserted AS (
+        INSERT INTO orders (id, sale_id, user_id, idempotency_key)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
+        -- One lock order for every group, so two groups holding the same shoppers do not deadlock.
+        ORDER BY 2, 3
+        -- Any unique conflict (one order per shopper per sale, one per Idempotency-Key) skips the row.
+        ON CONFLICT DO NOTHING
+        RETURNING id, seq, sale_id, user_id, status, failure_reason, idempotency_key, created_at, updated_at
+      ),
+      jobs AS (${jobInsert}),
+      notified AS (
+        SELECT pg_notify(${notifyChannelSql(BOSS_SCHEMA)}, '${PLACE_ORDER}') FROM jobs WHERE start_after <= ${BOSS_SCHEMA}.job_now() LIMIT 1
+      ),
+      -- Orders of each sale already in line ahead of this group (committed before this statement
+      -- began: the statement's snapshot does not see its own rows), over the partial index of the line.
+      ahead AS (
+        SELECT f.sale_id, (SELECT count(*) FROM orders a WHERE a.sale_id = f.sale_id AND a.status = 'pending' AND a.seq < f.seq)::int AS n
+        FROM (SELECT sale_id, min(seq) AS seq FROM inserted GROUP BY sale_id) f
+      )
+      SELECT i.*, a.n + (row_number() OVER (PARTITION BY i.sale_id ORDER BY i.seq))::int - 1 AS position,
+        pg_current_xact_id()::text AS xid,
+        -- An order without its job would never be allocated: a mismatch aborts the whole statement.
+        1 / (CASE WHEN (SELECT count(*) FROM jobs) = (SELECT count(*) FROM inserted) THEN 1 ELSE 0 END) AS jobs_match,
+        (SELECT count(*) FROM notified) AS notified
+      FROM inserted i JOIN ahead a USING (sale_id)`;
+  })().catch((err) => {
+    admissionText = undefined;
+    throw err;
+  });
+  return admissionText;
 }
 
-/** One transaction for the whole batch; answers in the batch's order. */
+/**
+ * One statement for the whole batch; answers in the batch's order. A deadlock or serialization
+ * failure rolls the statement back whole, so it is simply run again: a shopper never sees it.
+ */
 export async function admitBatch(batch: (Admission & { id: string })[]): Promise<Admitted[]> {
-  const boss = await webBoss();
-  return getDb().transaction(async (tx) => {
-    // Any unique conflict (one order per shopper per sale, one per Idempotency-Key) skips the row.
-    // The transaction id tells the backlog count whether it has seen these orders yet.
-    const inserted = await tx.execute<RawOrder>(sql`
-      INSERT INTO orders (id, sale_id, user_id, idempotency_key)
-      SELECT * FROM unnest(${arrayLiteral(batch.map((b) => b.id))}::uuid[], ${arrayLiteral(batch.map((b) => b.saleId))}::uuid[],
-                           ${arrayLiteral(batch.map((b) => b.userId))}::uuid[], ${arrayLiteral(batch.map((b) => b.idempotencyKey))}::text[])
-      -- One lock order for every batch, so two batches holding the same shoppers do not deadlock.
-      ORDER BY 2, 3
-      ON CONFLICT DO NOTHING
-      RETURNING id, seq, sale_id, user_id, status, failure_reason, idempotency_key, created_at, updated_at, pg_current_xact_id()::text AS xid`);
-
-    const byId = new Map<string, NonNullable<Admitted>>();
-    if (inserted.length > 0) {
-      const rows = inserted.map(toRow);
-      const xid = BigInt(inserted[0]!.xid!);
-      const jobs = rows.map((r) => ({ data: { orderId: r.id, saleId: r.saleId } satisfies PlaceOrderJob }));
-      await boss.insert(PLACE_ORDER, jobs, { db: fromDrizzle(tx, sql) });
-      // Places in line: one count per sale for the orders ahead of this batch, then their order within it.
-      const bySale = new Map<string, OrderRow[]>();
-      for (const r of rows) bySale.set(r.saleId, [...(bySale.get(r.saleId) ?? []), r]);
-      for (const [saleId, line] of bySale) {
-        line.sort((a, b) => a.seq - b.seq);
-        const ahead = await countAhead({ tx, saleId, seq: line[0]!.seq });
-        line.forEach((row, i) => byId.set(row.id, { row, position: ahead + i, xid }));
-      }
-    }
-    return batch.map((b) => byId.get(b.id) ?? null);
+  const text = await admissionStatement();
+  const params = [
+    arrayLiteral(batch.map((b) => b.id)),
+    arrayLiteral(batch.map((b) => b.saleId)),
+    arrayLiteral(batch.map((b) => b.userId)),
+    arrayLiteral(batch.map((b) => b.idempotencyKey)),
+  ];
+  const rows = await withTransientRetry("admit", () => getPool().sql.unsafe<(RawOrder & { position: number; xid: string })[]>(text, params, { prepare: true }), {
+    attempts: 4,
+    baseDelayMs: 5,
+    retryOn: isTxConflict,
   });
+  const byId = new Map<string, NonNullable<Admitted>>();
+  for (const r of rows) byId.set(r.id, { row: toRow(r), position: Number(r.position), xid: BigInt(r.xid) });
+  return batch.map((b) => byId.get(b.id) ?? null);
 }
 
 type ShopperInSale = { saleId: string; userId: string };
