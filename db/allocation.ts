@@ -1,69 +1,67 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { getDb } from "./client";
-import { orders } from "./schema";
+import { getPool } from "./client";
 
 /** `skipped`: orders already final (a redelivery). `missing`: ids with no order at all. */
 export type AllocationResult = { completed: number; failed: number; skipped: number; missing: string[] };
 
+// The whole allocation of a batch is ONE statement, which Postgres commits atomically on its own:
+// one round trip and one plan, whatever the batch size (the ids go as one array parameter).
+//
+// - `locked`: the batch's orders still pending, locked oldest first. A redelivered job finds its
+//   order final and skips it; an order another worker is settling is waited for, then re-checked.
+// - `current`: each sale's row, locked FOR NO KEY UPDATE in id order (so two workers never wait on
+//   each other's sale rows in a cycle), reading the latest `remaining`. FOR NO KEY UPDATE, not FOR
+//   UPDATE: admission's order inserts hold KEY SHARE on the sale's row (their foreign key), and FOR
+//   UPDATE would queue behind every one of them and stall new ones.
+// - `taken`: per sale, `remaining` drops by min(k, remaining) for the k orders locked here. The
+//   decrement comes from the rows moved here, never from a job count, so a crash after commit and
+//   before the job is marked done is harmless.
+// - `settled`: that many orders of each sale, oldest first, are completed; the rest fail as sold out.
+const ALLOCATE = `
+  WITH locked AS (
+    SELECT id, sale_id, seq FROM orders
+    WHERE id = ANY($1::uuid[]) AND status = 'pending'
+    ORDER BY seq
+    FOR UPDATE
+  ),
+  demand AS (SELECT sale_id, count(*)::int AS k FROM locked GROUP BY sale_id),
+  current AS (
+    SELECT s.id, s.remaining, d.k FROM sales s JOIN demand d ON d.sale_id = s.id
+    ORDER BY s.id
+    FOR NO KEY UPDATE OF s
+  ),
+  taken AS (
+    UPDATE sales SET remaining = current.remaining - LEAST(current.k, current.remaining)
+    FROM current WHERE sales.id = current.id
+    RETURNING sales.id AS sale_id, LEAST(current.k, current.remaining) AS n
+  ),
+  ranked AS (
+    SELECT l.id, row_number() OVER (PARTITION BY l.sale_id ORDER BY l.seq) <= t.n AS wins
+    FROM locked l JOIN taken t USING (sale_id)
+  ),
+  settled AS (
+    UPDATE orders SET
+      status = CASE WHEN ranked.wins THEN 'completed' ELSE 'failed' END::order_status,
+      failure_reason = CASE WHEN ranked.wins THEN NULL ELSE 'sold_out' END,
+      updated_at = now()
+    FROM ranked WHERE orders.id = ranked.id
+    RETURNING ranked.wins
+  )
+  SELECT
+    (SELECT count(*) FILTER (WHERE wins) FROM settled)::int AS completed,
+    (SELECT count(*) FILTER (WHERE NOT wins) FROM settled)::int AS failed,
+    (SELECT coalesce(array_agg(w.id::text), '{}') FROM unnest($1::uuid[]) AS w(id)
+      WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = w.id)) AS missing`;
+
 /**
- * Allocates stock to a batch of orders in ONE transaction. Only orders still `pending` are locked
+ * Allocates stock to a batch of orders in ONE statement. Only orders still `pending` are locked
  * and settled, so a redelivered job finds nothing to do. Per sale, `remaining` drops by
- * min(k, remaining) in a single conditional UPDATE on the locked row, and that many orders, oldest
- * first, are completed; the rest fail as sold out. The decrement comes from the rows moved here,
- * never from a job count, so a crash after commit and before the job is marked done is harmless.
+ * min(k, remaining) on the locked sale row, and that many orders, oldest first, are completed; the
+ * rest fail as sold out.
  */
 export async function allocateOrders(orderIds: string[]): Promise<AllocationResult> {
   const ids = [...new Set(orderIds)];
   if (ids.length === 0) return { completed: 0, failed: 0, skipped: 0, missing: [] };
-
-  return getDb().transaction(async (tx) => {
-    const locked = await tx
-      .select({ id: orders.id, saleId: orders.saleId })
-      .from(orders)
-      .where(and(inArray(orders.id, ids), eq(orders.status, "pending")))
-      .orderBy(asc(orders.seq))
-      .for("update");
-    // Ids that are not pending are either final already or do not exist; only the latter is a fault.
-    let missing: string[] = [];
-    if (locked.length < ids.length) {
-      const lockedIds = new Set(locked.map((row) => row.id));
-      const unlocked = ids.filter((id) => !lockedIds.has(id));
-      const found = await tx.select({ id: orders.id }).from(orders).where(inArray(orders.id, unlocked));
-      const foundIds = new Set(found.map((row) => row.id));
-      missing = unlocked.filter((id) => !foundIds.has(id));
-    }
-
-    const bySale = new Map<string, string[]>();
-    for (const row of locked) {
-      const line = bySale.get(row.saleId);
-      if (line) line.push(row.id);
-      else bySale.set(row.saleId, [row.id]);
-    }
-
-    let completed = 0;
-    let failed = 0;
-    // Sales in a fixed order, so two workers never wait on each other's sale rows in a cycle.
-    for (const saleId of [...bySale.keys()].sort()) {
-      const line = bySale.get(saleId)!;
-      // FOR NO KEY UPDATE, not FOR UPDATE: admission's order inserts hold KEY SHARE on the sale's row
-      // (their foreign key), and FOR UPDATE would queue behind every one of them and stall new ones.
-      const rows = await tx.execute<{ taken: number }>(sql`
-        WITH current AS (SELECT id, remaining FROM sales WHERE id = ${saleId} FOR NO KEY UPDATE)
-        UPDATE sales SET remaining = current.remaining - LEAST(${line.length}::int, current.remaining)
-        FROM current WHERE sales.id = current.id
-        RETURNING LEAST(${line.length}::int, current.remaining) AS taken`);
-      const taken = Number(rows[0]?.taken ?? 0);
-      const winners = line.slice(0, taken);
-      const losers = line.slice(taken);
-      if (winners.length > 0) {
-        await tx.update(orders).set({ status: "completed", failureReason: null, updatedAt: sql`now()` }).where(inArray(orders.id, winners));
-      }
-      if (losers.length > 0) {
-        await tx.update(orders).set({ status: "failed", failureReason: "sold_out", updatedAt: sql`now()` }).where(inArray(orders.id, losers));
-      }
-      completed += winners.length;
-      failed += losers.length;
-    }
-    return { completed, failed, skipped: ids.length - locked.length - missing.length, missing };
-  });
+  const [row] = await getPool().sql.unsafe<{ completed: number; failed: number; missing: string[] }[]>(ALLOCATE, [`{${ids.join(",")}}`], { prepare: true });
+  const { completed, failed, missing } = row!;
+  return { completed, failed, skipped: ids.length - completed - failed - missing.length, missing };
 }
