@@ -4,17 +4,17 @@ import { allocateOrders } from "@/db/allocation";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
 import { PLACE_ORDER } from "./queues";
-import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch } from "./worker-metrics";
+import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
 export const name = PLACE_ORDER;
 
 const payload = z.object({ orderId: z.uuid(), saleId: z.uuid() });
 
-// Large batches turn thousands of orders into a handful of transactions; burst mode keeps fetching
+// Large batches turn thousands of orders into a handful of statements; burst mode keeps fetching
 // while batches come back full, and NOTIFY wakes the worker when the queue was empty. Results are
 // per job, so one bad job fails alone instead of taking its whole batch through the retries.
 export const workOptions = {
-  batchSize: Number(process.env.WORKER_BATCH_SIZE) || 200,
+  batchSize: Number(process.env.WORKER_BATCH_SIZE) || 500,
   burstWhenBatchFull: true,
   pollingIntervalSeconds: 0.5,
   notifyPollingIntervalSeconds: 5,
@@ -22,6 +22,13 @@ export const workOptions = {
   // Two batches in flight per worker: one fetches or marks its jobs done while the other allocates.
   localConcurrency: Number(process.env.WORKER_CONCURRENCY) || 2,
 } as const;
+
+// After a batch that was not full, a slot waits this long (from the batch's start) before fetching
+// again, so a steady trickle of Buys is allocated in batches of tens rather than one or two orders
+// each: every batch costs Postgres a fetch, an allocation and a completion, whatever its size, on
+// the cores admission needs. A full batch (a storm) fetches again at once; an order that arrives
+// while the slots wait is final within this time plus one batch, far inside the 202 → final target.
+const lingerMs = Math.max(0, Number(process.env.WORKER_LINGER_MS ?? 50) || 0);
 
 /**
  * Allocates one fetched batch in one transaction (retried in-process on deadlocks, serialization
@@ -59,5 +66,11 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   ordersSettled.inc({ outcome: "failed" }, outcome.failed);
   if (malformed > 0 || missing.size > 0) log.warn({ malformed, missing: missing.size }, "place-order jobs that cannot be allocated");
   log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, ms: Math.round(ended - started) }, "allocated batch");
+  // The orders are final already; only the jobs' completion (and this slot's next fetch) waits.
+  const linger = jobs.length < workOptions.batchSize ? lingerMs - (performance.now() - started) : 0;
+  if (linger > 0) {
+    await new Promise((r) => setTimeout(r, linger));
+    recordLinger(performance.now());
+  }
   return results;
 }

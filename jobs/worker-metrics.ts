@@ -46,6 +46,11 @@ export function recordBatch(jobs: number, startedAt: number, endedAt: number): v
   if (recent.length > WINDOW_BATCHES) recent.shift();
 }
 
+/** A slot waited on purpose (the linger after a batch that was not full): not drain time. */
+export function recordLinger(endedAt: number): void {
+  lastBatchEnd = Math.max(lastBatchEnd, endedAt);
+}
+
 /** Jobs settled per second of allocation work over the recent batches, or null before any. */
 export function drainPerSecond(): number | null {
   let jobs = 0;
