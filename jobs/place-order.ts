@@ -1,4 +1,5 @@
-import type { Job, JobResult } from "pg-boss";
+import type { Job, JobResult, PgBoss } from "pg-boss";
+import { deadLetterJobsByIdWithOutputs } from "pg-boss/dist/plans.js";
 import { z } from "zod";
 import { allocateOrders } from "@/db/allocation";
 import { log } from "@/db/log";
@@ -11,14 +12,12 @@ export const name = PLACE_ORDER;
 const payload = z.object({ orderId: z.uuid(), saleId: z.uuid() });
 
 // Large batches turn thousands of orders into a handful of statements; burst mode keeps fetching
-// while batches come back full, and NOTIFY wakes the worker when the queue was empty. Results are
-// per job, so one bad job fails alone instead of taking its whole batch through the retries.
+// while batches come back full, and NOTIFY wakes the worker when the queue was empty.
 export const workOptions = {
   batchSize: Number(process.env.WORKER_BATCH_SIZE) || 500,
   burstWhenBatchFull: true,
   pollingIntervalSeconds: 0.5,
   notifyPollingIntervalSeconds: 5,
-  perJobResults: true,
   // Two batches in flight per worker: one fetches or marks its jobs done while the other allocates.
   localConcurrency: Number(process.env.WORKER_CONCURRENCY) || 2,
 } as const;
@@ -66,11 +65,49 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   ordersSettled.inc({ outcome: "failed" }, outcome.failed);
   if (malformed > 0 || missing.size > 0) log.warn({ malformed, missing: missing.size }, "place-order jobs that cannot be allocated");
   log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, ms: Math.round(ended - started) }, "allocated batch");
-  // The orders are final already; only the jobs' completion (and this slot's next fetch) waits.
-  const linger = jobs.length < workOptions.batchSize ? lingerMs - (performance.now() - started) : 0;
-  if (linger > 0) {
-    await new Promise((r) => setTimeout(r, linger));
-    recordLinger(performance.now());
-  }
   return results;
+}
+
+/**
+ * What pg-boss runs for each fetched batch: the handler's allocation, then the few bad jobs settled
+ * one by one (a missing order failed for a retry with backoff, a malformed payload dead-lettered at
+ * once). Returning completes every job still active, the allocated ones, in pg-boss's plain
+ * completion: one UPDATE by primary key over an id array. (pg-boss's per-job results complete through
+ * a JSON recordset joined to the job table, whose plan turns into a scan of every retained job of the
+ * queue, times the batch, when the table's statistics were taken with no job active: the usual
+ * case at the start of a storm. Measured: 55 ms per 500-job batch, against 2 ms by primary key.)
+ */
+export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<void> {
+  return async (jobs) => {
+    const started = performance.now();
+    const results = await handler(jobs);
+    const byId = new Map(jobs.map((job) => [job.id, job]));
+    for (const result of results) {
+      if (result.status === "failed") await boss.fail(PLACE_ORDER, byId.get(result.id)!, result.output as object);
+    }
+    const dead = results.filter((r) => r.status === "deadletter");
+    if (dead.length > 0) {
+      const { table } = await placeOrderQueue(boss);
+      const items = dead.map((r) => ({ id: r.id, retry_count: byId.get(r.id)!.retryCount, output: r.output ?? null }));
+      await boss.getDb().executeSql(deadLetterJobsByIdWithOutputs(BOSS_SCHEMA, table), [PLACE_ORDER, JSON.stringify(items)]);
+    }
+    // The orders are final already; only the jobs' completion (and this slot's next fetch) waits.
+    const linger = jobs.length < workOptions.batchSize ? lingerMs - (performance.now() - started) : 0;
+    if (linger > 0) {
+      await new Promise((r) => setTimeout(r, linger));
+      recordLinger(performance.now());
+    }
+  };
+}
+
+const BOSS_SCHEMA = "pgboss";
+let queueInfo: Promise<{ table: string }> | undefined;
+function placeOrderQueue(boss: PgBoss): Promise<{ table: string }> {
+  queueInfo ??= boss.getQueue(PLACE_ORDER).then((queue) => {
+    const table = (queue as { table?: string } | null)?.table;
+    if (!table) throw new Error(`queue ${PLACE_ORDER} has no job table`);
+    return { table };
+  });
+  queueInfo.catch(() => (queueInfo = undefined));
+  return queueInfo;
 }

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const boss = (running.boss = createBoss("worker"));
   await boss.start();
   if (isStopping) return;
-  await boss.work(placeOrder.name, placeOrder.workOptions, placeOrder.handler);
+  await boss.work(placeOrder.name, placeOrder.workOptions, placeOrder.batchWorker(boss));
   await boss.work(orderStatus.name, orderStatus.workOptions, orderStatus.handler);
   running.stopMetricsPush = startMetricsPush();
   log.info({ queues: [placeOrder.name, orderStatus.name], ...placeOrder.workOptions }, "worker ready");
