@@ -152,7 +152,9 @@ async function main() {
     if (profileDir) statements.openLoop = await topStatements({ sql });
 
     log(`allocation engine: ${settings.engineOrders} orders through the worker, ${settings.baselineEngineOrders} one transaction each`);
+    if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
     const ours = await ourEngine({ url: stack.url, userIds: shoppers.slice(0, settings.engineOrders).map((u) => u.id), stock: settings.engineOrders / 2, timeoutMs: 120_000 });
+    if (profileDir) statements.engine = await topStatements({ sql });
     const base = await baselineEngine({ url: stack.url, userIds: shoppers.slice(0, settings.baselineEngineOrders).map((u) => u.id), stock: settings.baselineEngineOrders / 2, connections: settings.baselineEngineConnections });
     log(`allocation engine: ours ${ours.perS}/s, baseline ${base.perS}/s`);
 
