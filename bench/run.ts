@@ -37,7 +37,9 @@ const settings = {
   shoppers: num(flags.shoppers, 10_000, 2000),
   requests: num(flags.requests, 20_000, 4000),
   concurrency: num(flags.concurrency, 200, 200),
-  warmup: isQuick ? 1000 : 2000,
+  // Enough load that the processes reach their working heap before "after warm-up" memory is read:
+  // V8 grows a heap to what the traffic needs and keeps it, so a lighter warm-up reads a heap still growing.
+  warmup: isQuick ? 2000 : 10_000,
   floorRequests: isQuick ? 4000 : 20_000,
   openSeconds: num(flags["open-seconds"], 20, 6),
   engineOrders: isQuick ? 8000 : 20_000,

@@ -14,7 +14,7 @@ const payload = z.object({ orderId: z.uuid(), saleId: z.uuid() });
 // Large batches turn thousands of orders into a handful of statements; burst mode keeps fetching
 // while batches come back full, and NOTIFY wakes the worker when the queue was empty.
 export const workOptions = {
-  batchSize: Number(process.env.WORKER_BATCH_SIZE) || 500,
+  batchSize: Number(process.env.WORKER_BATCH_SIZE) || 1000,
   burstWhenBatchFull: true,
   pollingIntervalSeconds: 0.5,
   notifyPollingIntervalSeconds: 5,
