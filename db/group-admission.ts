@@ -5,6 +5,7 @@ import { webBoss } from "@/jobs/boss";
 import { PLACE_ORDER } from "@/jobs/queues";
 import { batcher } from "./batcher";
 import { getDb, getPool } from "./client";
+import { webMetrics } from "./metrics";
 import { isTxConflict, withTransientRetry } from "./retry";
 import type { OrderRow } from "./schema";
 
@@ -112,11 +113,14 @@ export async function admitBatch(batch: (Admission & { id: string })[]): Promise
     arrayLiteral(batch.map((b) => b.userId)),
     arrayLiteral(batch.map((b) => b.idempotencyKey)),
   ];
+  const metrics = webMetrics();
+  metrics.groupSize.observe(batch.length);
+  const stopTimer = metrics.groupSeconds.startTimer();
   const rows = await withTransientRetry("admit", () => getPool().sql.unsafe<(RawOrder & { position: number; xid: string })[]>(text, params, { prepare: true }), {
     attempts: 4,
     baseDelayMs: 5,
     retryOn: isTxConflict,
-  });
+  }).finally(stopTimer);
   const byId = new Map<string, NonNullable<Admitted>>();
   for (const r of rows) byId.set(r.id, { row: toRow(r), position: Number(r.position), xid: BigInt(r.xid) });
   return batch.map((b) => byId.get(b.id) ?? null);

@@ -31,6 +31,18 @@ function create() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    groupSeconds: new Histogram({
+      name: "order_admission_group_seconds",
+      help: "Time of one group admission statement (the orders, their jobs and their places in line), from send to answer.",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    groupSize: new Histogram({
+      name: "order_admission_group_size",
+      help: "Buys admitted together in one group admission statement.",
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [registry],
+    }),
     depth: new Gauge({ name: "order_queue_depth", help: "Pending orders (the allocation backlog) as this web process last measured it.", registers: [registry] }),
     backlogMax: new Gauge({ name: "order_backlog_max", help: "The backlog bound in force: above it new Buys get 503 busy.", registers: [registry] }),
     drainRate: new Gauge({ name: "order_drain_per_second", help: "Orders the workers settle per second, as measured by them.", registers: [registry] }),

@@ -106,6 +106,10 @@ describe("the backlog bound", () => {
     expect(metric(text, "order_queue_overflow_total")).toBe(busy);
     expect(metric(text, "orders_rejected_total", { reason: "busy" })).toBe(busy);
     expect(metric(text, "order_admission_seconds_count")).toBe(answers.length);
+    // Every admitted Buy went through a group statement; groups carried them in fewer statements.
+    expect(metric(text, "order_admission_group_size_sum")).toBe(accepted);
+    expect(metric(text, "order_admission_group_seconds_count")).toBe(metric(text, "order_admission_group_size_count"));
+    expect(metric(text, "order_admission_group_size_count")).toBeLessThan(accepted);
     expect(metric(text, "order_queue_depth")).toBe(BOUND);
     expect(metric(text, "order_backlog_max")).toBe(BOUND);
     expect(metric(text, "order_dead_letters")).toBe(0);
