@@ -95,6 +95,8 @@ async function main() {
     await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: `/api/sales/${warmSale}/orders`, cookie: warmShoppers[i]!.cookie }) });
     await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: naivePath(warmNaive), cookie: warmShoppers[i]!.cookie }) });
     await drain({ sql, saleId: warmSale, timeoutMs: 60_000 });
+    // The worker too: a queue drained in full batches, as the storm's and the engine's are.
+    await ourEngine({ url: stack.url, userIds: warmShoppers.map((u) => u.id), stock: settings.warmup / 2, timeoutMs: 60_000 });
     memory.web.afterWarmupMiB = rssMiB(stack.web.pid);
     memory.worker.afterWarmupMiB = rssMiB(worker?.pid);
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
