@@ -16,9 +16,11 @@ export function createBoss(role: Role): PgBoss {
     supervise: isWorker,
     schedule: false,
     useListenNotify: isWorker,
-    // Finds jobs of a crashed worker soon after they expire.
+    // Finds jobs of a crashed worker soon after they expire: pg-boss fails expired jobs (for a retry)
+    // in its monitor pass, which runs at the longer of these two intervals. The pass also refreshes the
+    // queues' cached counts, a small aggregate, so every 5 s costs little.
     superviseIntervalSeconds: 5,
-    monitorIntervalSeconds: 30,
+    monitorIntervalSeconds: 5,
   });
   boss.on("error", (err: unknown) => log.error({ err }, "pg-boss error"));
   boss.on("warning", (warning: unknown) => log.warn({ warning }, "pg-boss warning"));
