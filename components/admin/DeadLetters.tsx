@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import type { DeadLetter } from "@/db/dead-letters";
 import { adminApi, Time } from "./api";
+import { RowActions } from "./RowActions";
 
 /** Every queue's dead letters, newest first, refreshed every two seconds, each with Retry and Discard. */
 export function DeadLetters({ saleId }: { saleId?: string }) {
@@ -67,14 +68,12 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
                     <Time iso={d.deadAt} />
                   </td>
                   <td className="py-2">
-                    <span className="flex gap-2">
-                      <button type="button" onClick={() => retry.mutate(d.id)} disabled={retry.isPending} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700">
-                        Retry
-                      </button>
-                      <button type="button" onClick={() => discard.mutate(d.id)} disabled={discard.isPending} className="rounded border border-red-400 px-2 py-0.5 text-red-600">
-                        Discard
-                      </button>
-                    </span>
+                    <RowActions
+                      actions={[
+                        { label: "Retry", onClick: () => retry.mutate(d.id), disabled: retry.isPending },
+                        { label: "Discard", onClick: () => discard.mutate(d.id), disabled: discard.isPending, isDanger: true },
+                      ]}
+                    />
                   </td>
                 </tr>
               ))}

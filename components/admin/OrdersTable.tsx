@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import type { OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
 import { adminApi, Time } from "./api";
+import { RowActions } from "./RowActions";
 
 const statuses = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
 const PAGE_SIZE = 20;
@@ -120,14 +121,12 @@ export function OrdersTable({ saleId }: { saleId: string }) {
                 </td>
                 <td className="py-1.5">
                   {order.status === "completed" && (
-                    <span className="flex gap-2">
-                      <button type="button" onClick={() => change.mutate({ orderId: order.id, status: "shipped" })} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700">
-                        Ship
-                      </button>
-                      <button type="button" onClick={() => change.mutate({ orderId: order.id, status: "cancelled" })} className="rounded border border-red-400 px-2 py-0.5 text-red-600">
-                        Cancel
-                      </button>
-                    </span>
+                    <RowActions
+                      actions={[
+                        { label: "Ship", onClick: () => change.mutate({ orderId: order.id, status: "shipped" }) },
+                        { label: "Cancel", onClick: () => change.mutate({ orderId: order.id, status: "cancelled" }), isDanger: true },
+                      ]}
+                    />
                   )}
                 </td>
               </tr>
