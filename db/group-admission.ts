@@ -6,6 +6,7 @@ import { PLACE_ORDER } from "@/jobs/queues";
 import { batcher } from "./batcher";
 import { getDb, getPool } from "./client";
 import { webMetrics } from "./metrics";
+import { positionInLine } from "./line";
 import { isTxConflict, withTransientRetry } from "./retry";
 import type { OrderRow } from "./schema";
 
@@ -83,7 +84,8 @@ function admissionStatement(): Promise<string> {
         SELECT pg_notify(${notifyChannelSql(BOSS_SCHEMA)}, '${PLACE_ORDER}') FROM jobs WHERE start_after <= ${BOSS_SCHEMA}.job_now() LIMIT 1
       ),
       -- Orders of each sale already in line ahead of this group (committed before this statement
-      -- began: the statement's snapshot does not see its own rows), over the partial index of the line.
+      -- began: the statement's snapshot does not see its own rows): positionInLine (./line.ts) for the
+      -- group's first order, the others follow it in seq order.
       ahead AS (
         SELECT f.sale_id, (SELECT count(*) FROM orders a WHERE a.sale_id = f.sale_id AND a.status = 'pending' AND a.seq < f.seq)::int AS n
         FROM (SELECT sale_id, min(seq) AS seq FROM inserted GROUP BY sale_id) f
@@ -131,13 +133,11 @@ type ShopperInSale = { saleId: string; userId: string };
 /** Each shopper's order in the given sale with its place in line, or null: one read for them all. */
 export async function shopperOrdersInSales(keys: ShopperInSale[]): Promise<({ row: OrderRow; position: number | null } | null)[]> {
   const rows = await getDb().execute<RawOrder & { position: number | null }>(sql`
-    SELECT o.id, o.seq, o.sale_id, o.user_id, o.status, o.failure_reason, o.idempotency_key, o.created_at, o.updated_at,
-      CASE WHEN o.status = 'pending' THEN (
-        SELECT count(*)::int FROM orders AS ahead WHERE ahead.sale_id = o.sale_id AND ahead.status = 'pending' AND ahead.seq < o.seq
-      ) END AS position
-    FROM orders o
+    SELECT orders.id, orders.seq, orders.sale_id, orders.user_id, orders.status, orders.failure_reason, orders.idempotency_key,
+      orders.created_at, orders.updated_at, ${positionInLine} AS position
+    FROM orders
     JOIN unnest(${arrayLiteral(keys.map((k) => k.saleId))}::uuid[], ${arrayLiteral(keys.map((k) => k.userId))}::uuid[]) AS k(sale_id, user_id)
-      ON o.sale_id = k.sale_id AND o.user_id = k.user_id`);
+      ON orders.sale_id = k.sale_id AND orders.user_id = k.user_id`);
   const found = new Map(rows.map((r) => [`${r.sale_id}/${r.user_id}`, { row: toRow(r), position: r.position }]));
   return keys.map((k) => found.get(`${k.saleId}/${k.userId}`) ?? null);
 }

@@ -1,8 +1,9 @@
-import { and, desc, eq, or, sql } from "drizzle-orm";
+import { and, desc, eq, or } from "drizzle-orm";
 import { reserveAdmission, type Reservation } from "./admission";
 import { getDb, type DbOrTx } from "./client";
 import { admit, shopperOrderInSale } from "./group-admission";
 import { AppError } from "./errors";
+import { positionInLine } from "./line";
 import { isUuid } from "./ids";
 import { getSaleCached } from "./sales";
 import { orders, type OrderRow } from "./schema";
@@ -30,14 +31,6 @@ export function toOrder(row: OrderWithPosition): Order {
     position: row.status === "pending" ? Number(row.position ?? 0) : null,
   };
 }
-
-// Orders ahead in the same sale's line: a range count over the partial index of pending orders,
-// so its cost is the length of the line ahead, never the size of the sale. The outer row is named
-// with its table so the subquery cannot confuse it with its own alias.
-const positionInLine = sql<number | null>`CASE WHEN "orders"."status" = 'pending' THEN (
-  SELECT count(*)::int FROM "orders" AS ahead
-  WHERE ahead.sale_id = "orders"."sale_id" AND ahead.status = 'pending' AND ahead.seq < "orders"."seq"
-) END`;
 
 export type PlaceOrderResult = {
   order: Order;
