@@ -3,6 +3,7 @@ import { sql as dsql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { fromDrizzle, PgBoss } from "pg-boss";
 import postgres from "postgres";
+import { arrayLiteral } from "@/db/pg-array";
 import { PLACE_ORDER, type PlaceOrderJob } from "@/jobs/queues";
 import { auditSale, createLiveSale, pendingOrders, type SaleAudit } from "./data";
 
@@ -45,9 +46,7 @@ async function queueOrders({ url, userIds, stock, withJobs }: { url: string; use
     if (withJobs) await boss.start();
     const db = drizzle(sql);
     await db.transaction(async (tx) => {
-      // Arrays as Postgres array literals: one parameter each, whatever their length.
-      const asArray = (values: string[]) => `{${values.join(",")}}`;
-      await tx.execute(dsql`INSERT INTO orders (id, sale_id, user_id) SELECT unnest(${asArray(ids)}::uuid[]), ${saleId}, unnest(${asArray(userIds)}::uuid[])`);
+      await tx.execute(dsql`INSERT INTO orders (id, sale_id, user_id) SELECT unnest(${arrayLiteral(ids)}::uuid[]), ${saleId}, unnest(${arrayLiteral(userIds)}::uuid[])`);
       if (withJobs) {
         const jobs = ids.map((orderId) => ({ data: { orderId, saleId } satisfies PlaceOrderJob }));
         await boss.insert(PLACE_ORDER, jobs, { db: fromDrizzle(tx, dsql) });

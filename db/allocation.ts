@@ -1,4 +1,5 @@
 import { getPool } from "./client";
+import { arrayLiteral } from "./pg-array";
 
 /** `skipped`: orders already final (a redelivery). `missing`: ids with no order at all. */
 export type AllocationResult = { completed: number; failed: number; skipped: number; missing: string[] };
@@ -61,7 +62,7 @@ const ALLOCATE = `
 export async function allocateOrders(orderIds: string[]): Promise<AllocationResult> {
   const ids = [...new Set(orderIds)];
   if (ids.length === 0) return { completed: 0, failed: 0, skipped: 0, missing: [] };
-  const [row] = await getPool().sql.unsafe<{ completed: number; failed: number; missing: string[] }[]>(ALLOCATE, [`{${ids.join(",")}}`], { prepare: true });
+  const [row] = await getPool().sql.unsafe<{ completed: number; failed: number; missing: string[] }[]>(ALLOCATE, [arrayLiteral(ids)], { prepare: true });
   const { completed, failed, missing } = row!;
   return { completed, failed, skipped: ids.length - completed - failed - missing.length, missing };
 }

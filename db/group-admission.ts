@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { insertJobs, notifyChannelSql } from "pg-boss/dist/plans.js";
-import { webBoss } from "@/jobs/boss";
+import { BOSS_SCHEMA, jobTable, webBoss } from "@/jobs/boss";
 import { PLACE_ORDER } from "@/jobs/queues";
 import { batcher } from "./batcher";
 import { getDb, getPool } from "./client";
 import { webMetrics } from "./metrics";
 import { positionInLine } from "./line";
+import { arrayLiteral } from "./pg-array";
 import { isTxConflict, withTransientRetry } from "./retry";
 import type { OrderRow } from "./schema";
 
@@ -31,10 +32,6 @@ export const admit = batcher((items: Admission[]) => admitBatch(items.map((item)
   maxInFlight: Number(process.env.ADMISSION_TX_MAX) || 2,
 });
 
-// Arrays go as Postgres array literals, one parameter each, so the statement text (and its prepared
-// plan) is the same whatever the batch size.
-const arrayLiteral = (values: (string | null)[]) => `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
-
 type RawOrder = { id: string; seq: string | number; sale_id: string; user_id: string; status: OrderRow["status"]; failure_reason: string | null; idempotency_key: string | null; created_at: string | Date; updated_at: string | Date };
 
 const toRow = (r: RawOrder): OrderRow => ({
@@ -49,8 +46,6 @@ const toRow = (r: RawOrder): OrderRow => ({
   updatedAt: new Date(r.updated_at),
 });
 
-const BOSS_SCHEMA = "pgboss";
-
 /**
  * The admission statement's text, built once per process. The job insert is pg-boss's own statement
  * for this queue (its defaults, retry policy and dead letter come from the queue row, as with
@@ -61,10 +56,7 @@ const BOSS_SCHEMA = "pgboss";
 let admissionText: Promise<string> | undefined;
 function admissionStatement(): Promise<string> {
   admissionText ??= (async () => {
-    const queue = await (await webBoss()).getQueue(PLACE_ORDER);
-    if (!queue) throw new Error(`queue ${PLACE_ORDER} does not exist`);
-    const table = (queue as { table?: string }).table;
-    if (!table || !/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`queue ${PLACE_ORDER} has no job table pg-boss can name`);
+    const table = await jobTable(await webBoss(), PLACE_ORDER);
     const jobsFromOrders = `(SELECT coalesce(json_agg(json_build_object('data', json_build_object('orderId', id, 'saleId', sale_id))), '[]')::text FROM inserted)`;
     const insertJobsText = insertJobs(BOSS_SCHEMA, { table, name: PLACE_ORDER, returnId: false }).trim();
     if (!insertJobsText.includes("$1::text::json")) throw new Error("pg-boss's job insert no longer reads its jobs from $1");

@@ -47,3 +47,24 @@ export async function stopWebBoss(): Promise<void> {
   holder.__flashSaleBoss = undefined;
   if (pending) await (await pending).stop({ graceful: true, timeout: 5000 }).catch(() => {});
 }
+
+/** pg-boss's schema (its default), for the statements the app builds from pg-boss's own SQL. */
+export const BOSS_SCHEMA = "pgboss";
+
+const jobTables = new Map<string, Promise<string>>();
+
+/** The table pg-boss keeps a queue's jobs in, looked up once per process and queue. */
+export function jobTable(boss: PgBoss, queue: string): Promise<string> {
+  let table = jobTables.get(queue);
+  if (!table) {
+    table = boss.getQueue(queue).then((found) => {
+      const name = (found as { table?: string } | null)?.table;
+      if (!name || !/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`queue ${queue} has no job table pg-boss can name`);
+      return name;
+    });
+    // A failed lookup (database down at start-up) is tried again by the next caller.
+    table.catch(() => jobTables.delete(queue));
+    jobTables.set(queue, table);
+  }
+  return table;
+}

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { allocateOrders } from "@/db/allocation";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
+import { BOSS_SCHEMA, jobTable } from "./boss";
 import { PLACE_ORDER } from "./queues";
 import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
@@ -30,10 +31,10 @@ export const workOptions = {
 const lingerMs = Math.max(0, Number(process.env.WORKER_LINGER_MS ?? 50) || 0);
 
 /**
- * Allocates one fetched batch in one transaction (retried in-process on deadlocks, serialization
- * failures and dropped connections). A malformed payload goes straight to the dead-letter queue; a
- * job whose order does not exist is failed, retried with backoff, then dead-lettered. Throwing fails
- * the whole batch back to pg-boss, which retries it: allocation is idempotent.
+ * Allocates one fetched batch in one statement (run again in-process on deadlocks, serialization
+ * failures and dropped connections) and says what became of each job: completed; `deadletter` for a
+ * malformed payload; `failed` (for a retry with backoff) when its order does not exist. Throwing
+ * fails the whole batch back to pg-boss, which retries it: allocation is idempotent.
  */
 export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   const started = performance.now();
@@ -87,7 +88,7 @@ export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<voi
     }
     const dead = results.filter((r) => r.status === "deadletter");
     if (dead.length > 0) {
-      const { table } = await placeOrderQueue(boss);
+      const table = await jobTable(boss, PLACE_ORDER);
       const items = dead.map((r) => ({ id: r.id, retry_count: byId.get(r.id)!.retryCount, output: r.output ?? null }));
       await boss.getDb().executeSql(deadLetterJobsByIdWithOutputs(BOSS_SCHEMA, table), [PLACE_ORDER, JSON.stringify(items)]);
     }
@@ -98,16 +99,4 @@ export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<voi
       recordLinger(performance.now());
     }
   };
-}
-
-const BOSS_SCHEMA = "pgboss";
-let queueInfo: Promise<{ table: string }> | undefined;
-function placeOrderQueue(boss: PgBoss): Promise<{ table: string }> {
-  queueInfo ??= boss.getQueue(PLACE_ORDER).then((queue) => {
-    const table = (queue as { table?: string } | null)?.table;
-    if (!table) throw new Error(`queue ${PLACE_ORDER} has no job table`);
-    return { table };
-  });
-  queueInfo.catch(() => (queueInfo = undefined));
-  return queueInfo;
 }
