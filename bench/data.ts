@@ -87,10 +87,11 @@ export async function finalTimes({ sql, orderIds }: { sql: postgres.Sql; orderId
   return new Map(rows.map((r) => [r.id, r.at]));
 }
 
-/** The statements that took the most database time, when pg_stat_statements is loaded. */
+/** The statements that took the most database time (planning and executing), when pg_stat_statements is loaded. */
 export async function topStatements({ sql, limit = 12 }: { sql: postgres.Sql; limit?: number }) {
   return sql`
-    SELECT calls::int, round(total_exec_time::numeric, 1)::float8 AS total_ms, round(mean_exec_time::numeric, 3)::float8 AS mean_ms,
+    SELECT calls::int, plans::int, round((total_plan_time + total_exec_time)::numeric, 1)::float8 AS total_ms,
+           round(mean_plan_time::numeric, 3)::float8 AS mean_plan_ms, round(mean_exec_time::numeric, 3)::float8 AS mean_ms,
            left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
-    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT ${limit}`;
+    FROM pg_stat_statements ORDER BY total_plan_time + total_exec_time DESC LIMIT ${limit}`;
 }
