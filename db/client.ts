@@ -11,7 +11,7 @@ type Pool = { sql: postgres.Sql; db: Db };
 
 // One pool per process, created on first use (so `next build` never connects) and kept on globalThis
 // so dev-mode reloads do not leak pools.
-const holder = globalThis as unknown as { __flashSalePool?: Pool };
+const holder = globalThis as unknown as { __flashSalePool?: Pool; __flashSaleAdmissionSql?: postgres.Sql };
 
 // Sized on purpose: Postgres runs on the same few cores, so more connections than this only add
 // contention. The web tier's transactions are single round trips; a worker holds one per batch.
@@ -21,24 +21,42 @@ function poolSize(): number {
   return process.env.FLASH_ROLE === "worker" ? 4 : 10;
 }
 
-export function getPool(): Pool {
-  if (holder.__flashSalePool) return holder.__flashSalePool;
-  const sql = postgres(databaseUrl(), {
-    max: poolSize(),
+function connect(options: { max: number; name: string; parameters?: Record<string, string> }): postgres.Sql {
+  return postgres(databaseUrl(), {
+    max: options.max,
     idle_timeout: 30,
     // A database that is down or restarting answers a request with a quick 503, not a long wait:
     // connecting gives up after 3 s, and a broken connection tries again within 1 s (postgres.js
     // would otherwise back off up to 20 s, holding queued queries that long).
     connect_timeout: Number(process.env.PG_CONNECT_TIMEOUT) || 3,
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
-    // Prepared statements: every hot query is parsed and planned once per connection.
+    // Prepared statements: every hot query is parsed once per connection.
     prepare: true,
     onnotice: () => {},
-    connection: { application_name: `flash-sale-${process.env.FLASH_ROLE ?? "web"}` },
+    connection: { application_name: options.name, ...options.parameters },
   });
+}
+
+export function getPool(): Pool {
+  if (holder.__flashSalePool) return holder.__flashSalePool;
+  const sql = connect({ max: poolSize(), name: `flash-sale-${process.env.FLASH_ROLE ?? "web"}` });
   const db = drizzle(sql, { schema });
   holder.__flashSalePool = { sql, db };
   return holder.__flashSalePool;
+}
+
+/**
+ * The connections that run the group admission statement (db/group-admission.ts), one per statement
+ * in flight. They plan it once, generically. Left to itself Postgres plans a statement whose arrays
+ * hold a handful of Buys afresh for its first five executions and again after every invalidation
+ * (autovacuum's statistics, for one), as a custom plan looks cheaper for a short array; in
+ * `npm run bench -- --quick --profile` that was one planning in nine executions of the open loop,
+ * each costing about what an execution does. The setting is per connection, so it stays off the
+ * main pool, whose admin searches want plans made for their actual parameters.
+ */
+export function getAdmissionSql(max: number): postgres.Sql {
+  holder.__flashSaleAdmissionSql ??= connect({ max, name: "flash-sale-admission", parameters: { plan_cache_mode: "force_generic_plan" } });
+  return holder.__flashSaleAdmissionSql;
 }
 
 export function getDb(): Db {
@@ -47,6 +65,8 @@ export function getDb(): Db {
 
 export async function closeDb(): Promise<void> {
   const pool = holder.__flashSalePool;
+  const admission = holder.__flashSaleAdmissionSql;
   holder.__flashSalePool = undefined;
-  if (pool) await pool.sql.end({ timeout: 5 });
+  holder.__flashSaleAdmissionSql = undefined;
+  await Promise.all([pool?.sql.end({ timeout: 5 }), admission?.end({ timeout: 5 })]);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopWebBoss } from "@/jobs/boss";
 import { admit, admitBatch, shopperOrderInSale } from "./group-admission";
-import { closeDb } from "./client";
+import { closeDb, getAdmissionSql } from "./client";
 import { createSale } from "./sales";
 import { freshDatabase } from "./testing/database";
 import { upsertUserByEmail } from "./users";
@@ -101,5 +101,29 @@ describe("group admission", () => {
     expect(found.slice(0, 5).map((f) => f?.row.id)).toEqual(placed.map((p) => p!.row.id));
     expect(found.slice(0, 5).map((f) => f?.position).sort()).toEqual([0, 1, 2, 3, 4]);
     expect(found.slice(5)).toEqual([null, null, null]);
+  });
+  it("plans the admission statement once per connection, even for groups of one Buy", async () => {
+    const sale = await liveSale();
+    const users = await shoppers(12, "alone");
+    // One Buy at a time: every statement carries a single order, the case Postgres would otherwise
+    // plan afresh on each execution.
+    for (const u of users) expect(await admit({ saleId: sale.id, userId: u.id, idempotencyKey: null })).not.toBeNull();
+
+    // pg_prepared_statements belongs to its session: ask each admission connection about its own.
+    const sql = getAdmissionSql(2);
+    const connections = await Promise.all([sql.reserve(), sql.reserve()]);
+    try {
+      const plans = await Promise.all(
+        connections.map((c) => c<{ generic: string; custom: string }[]>`
+          SELECT coalesce(sum(generic_plans), 0) AS generic, coalesce(sum(custom_plans), 0) AS custom
+          FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO orders%'`),
+      );
+      const generic = plans.reduce((n, [row]) => n + Number(row!.generic), 0);
+      const custom = plans.reduce((n, [row]) => n + Number(row!.custom), 0);
+      expect(custom).toBe(0);
+      expect(generic).toBeGreaterThanOrEqual(users.length);
+    } finally {
+      for (const c of connections) c.release();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { insertJobs, notifyChannelSql } from "pg-boss/dist/plans.js";
 import { BOSS_SCHEMA, jobTable, webBoss } from "@/jobs/boss";
 import { PLACE_ORDER } from "@/jobs/queues";
 import { batcher } from "./batcher";
-import { getDb, getPool } from "./client";
+import { getAdmissionSql, getDb } from "./client";
 import { webMetrics } from "./metrics";
 import { positionInLine } from "./line";
 import { arrayLiteral } from "./pg-array";
@@ -26,10 +26,12 @@ export type Admitted = { row: OrderRow; position: number; xid: bigint } | null;
 
 /** Admits one Buy in the next group statement: its order and job exist together, or neither. A
  * group that fails is retried Buy by Buy, so one bad Buy fails alone. */
+// Two statements in flight let one fill while the other commits; more only add lock contention.
+const inFlight = Number(process.env.ADMISSION_TX_MAX) || 2;
+
 export const admit = batcher((items: Admission[]) => admitBatch(items.map((item) => ({ ...item, id: randomUUID() }))), {
   maxBatch: Number(process.env.ADMISSION_BATCH_MAX) || 500,
-  // Two statements in flight let one fill while the other commits; more only add lock contention.
-  maxInFlight: Number(process.env.ADMISSION_TX_MAX) || 2,
+  maxInFlight: inFlight,
 });
 
 type RawOrder = { id: string; seq: string | number; sale_id: string; user_id: string; status: OrderRow["status"]; failure_reason: string | null; idempotency_key: string | null; created_at: string | Date; updated_at: string | Date };
@@ -78,7 +80,8 @@ function admissionStatement(): Promise<string> {
       -- Orders of each sale already in line ahead of this group (committed before this statement
       -- began: the statement's snapshot does not see its own rows): positionInLine (./line.ts) for the
       -- group's first order, the others follow it in seq order.
-      ahead AS (
+      -- MATERIALIZED: counted once per sale, not once per inserted row.
+      ahead AS MATERIALIZED (
         SELECT f.sale_id, (SELECT count(*) FROM orders a WHERE a.sale_id = f.sale_id AND a.status = 'pending' AND a.seq < f.seq)::int AS n
         FROM (SELECT sale_id, min(seq) AS seq FROM inserted GROUP BY sale_id) f
       )
@@ -110,7 +113,7 @@ export async function admitBatch(batch: (Admission & { id: string })[]): Promise
   const metrics = webMetrics();
   metrics.groupSize.observe(batch.length);
   const stopTimer = metrics.groupSeconds.startTimer();
-  const rows = await withTransientRetry("admit", () => getPool().sql.unsafe<(RawOrder & { position: number; xid: string })[]>(text, params, { prepare: true }), {
+  const rows = await withTransientRetry("admit", () => getAdmissionSql(inFlight).unsafe<(RawOrder & { position: number; xid: string })[]>(text, params, { prepare: true }), {
     attempts: 4,
     baseDelayMs: 5,
     retryOn: isTxConflict,
