@@ -1,4 +1,4 @@
-import { and, desc, eq, or } from "drizzle-orm";
+import { and, desc, eq, or, sql } from "drizzle-orm";
 import { reserveAdmission, type Reservation } from "./admission";
 import { getDb, type DbOrTx } from "./client";
 import { admit, shopperOrderInSale } from "./group-admission";
@@ -145,14 +145,24 @@ async function findExistingOrder(
   return { order: toOrder({ ...row.order, position: row.position }), isReplay };
 }
 
+// Every shopper's page polls its order while it is pending: a prepared statement, parsed and planned
+// once per connection (an unnamed one is planned again on every poll, which cost Postgres several times
+// what running it did).
+const orderForUser = () =>
+  getDb()
+    .select({ order: orders, position: positionInLine })
+    .from(orders)
+    .where(and(eq(orders.id, sql.placeholder("orderId")), eq(orders.userId, sql.placeholder("userId"))))
+    .limit(1)
+    .prepare("order_for_user");
+
+let preparedOrderForUser: ReturnType<typeof orderForUser> | undefined;
+
 /** One shopper's order; anyone else's, or an unknown or malformed id, is not found. */
 export async function getOrderForUser({ orderId, userId }: { orderId: string; userId: string }): Promise<Order | undefined> {
   if (!isUuid(orderId)) return undefined;
-  const [row] = await getDb()
-    .select({ order: orders, position: positionInLine })
-    .from(orders)
-    .where(and(eq(orders.id, orderId), eq(orders.userId, userId)))
-    .limit(1);
+  preparedOrderForUser ??= orderForUser();
+  const [row] = await preparedOrderForUser.execute({ orderId, userId });
   return row ? toOrder({ ...row.order, position: row.position }) : undefined;
 }
 
