@@ -2,7 +2,7 @@ import { build } from "hdr-histogram-js";
 import type postgres from "postgres";
 import type { Pool } from "undici";
 import { auditSale, createLiveSale, finalTimes, pendingOrders, queueDepth, type SaleAudit, type Shopper } from "./data";
-import { clickOrder, closedLoop, fire, openLoop, summarize, type LoadResult } from "./load";
+import { clickOrder, closedLoop, fire, mergeLoads, openLoop, summarize, type LoadResult } from "./load";
 
 // The load phases of a run. Each makes its own sale, so the phases never see each other's orders.
 
@@ -159,22 +159,52 @@ export async function naiveStorm(options: { pool: Pool; sql: postgres.Sql; shopp
   return { load, audit, oversold, isCorrect: audit.completed > 0 && oversold === 0 && audit.isInvariantHeld && audit.duplicateOrders === 0 };
 }
 
-/** Buy at a fixed arrival rate, one click per shopper, stock for all: latency without a closed loop's
- * queueing, and the time from each 202 to its order's final state. */
-export async function openLoopBuy(options: { pool: Pool; sql: postgres.Sql; shoppers: Shopper[]; rate: number; count: number; drainTimeoutMs: number }) {
-  const { pool, sql, shoppers } = options;
+/**
+ * Buy and the floor at the same fixed arrival rate, in alternating slices (floor, Buy, floor, Buy…),
+ * so that both see the same stretch of a machine whose other load comes and goes. Buy: one click per
+ * shopper, stock for all, latency without a closed loop's queueing, and the time from each 202 to
+ * its order's final state. Each Buy slice's orders are drained before the next floor slice starts.
+ * `timed` wraps every slice, so CPU per request can be counted per side.
+ */
+export async function openLoopSideBySide(options: {
+  pool: Pool;
+  sql: postgres.Sql;
+  shoppers: Shopper[];
+  rate: number;
+  count: number;
+  slices: number;
+  drainTimeoutMs: number;
+  timed: <T extends { requests: number }>(side: "floor" | "admission", run: () => Promise<T>) => Promise<T>;
+}) {
+  const { pool, sql, shoppers, rate, slices } = options;
   const saleId = await createLiveSale({ sql, name: "Bench open loop", stock: options.count });
   const answeredAt = new Map<string, number>();
-  const load = await openLoop({
-    pool,
-    rate: options.rate,
-    count: options.count,
-    shot: (i) => ({ method: "POST", path: buyPath(saleId), cookie: shoppers[i]!.cookie }),
-    onAnswer: ({ status, body, answeredAt: at }) => {
-      if (status === 202) answeredAt.set(body.order.id, performance.timeOrigin + at);
-    },
-  });
-  const isDrained = await drain({ sql, saleId, timeoutMs: options.drainTimeoutMs });
+  let floor: LoadResult | undefined;
+  let buy: LoadResult | undefined;
+  let isDrained = true;
+  for (let slice = 0, done = 0; slice < slices; slice++) {
+    const count = Math.round((options.count * (slice + 1)) / slices) - done;
+    const offset = done;
+    done += count;
+    const floorSlice = await options.timed("floor", () =>
+      openLoop({ pool, rate, count, shot: (i) => ({ method: "POST", path: floorPath, cookie: shoppers[(offset + i) % shoppers.length]!.cookie }) }),
+    );
+    const buySlice = await options.timed("admission", async () => {
+      const load = await openLoop({
+        pool,
+        rate,
+        count,
+        shot: (i) => ({ method: "POST", path: buyPath(saleId), cookie: shoppers[offset + i]!.cookie }),
+        onAnswer: ({ status, body, answeredAt: at }) => {
+          if (status === 202) answeredAt.set(body.order.id, performance.timeOrigin + at);
+        },
+      });
+      isDrained = (await drain({ sql, saleId, timeoutMs: options.drainTimeoutMs })) && isDrained;
+      return load;
+    });
+    floor = floor ? mergeLoads(floor, floorSlice) : floorSlice;
+    buy = buy ? mergeLoads(buy, buySlice) : buySlice;
+  }
   const finals = await finalTimes({ sql, orderIds: [...answeredAt.keys()] });
   const toFinal = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
   // An order can be final before its 202 reaches the client; that counts as no wait at all.
@@ -183,13 +213,7 @@ export async function openLoopBuy(options: { pool: Pool; sql: postgres.Sql; shop
     if (finalAt !== undefined) toFinal.recordValue(Math.max(1, Math.round((finalAt - at) * 1000)));
   }
   const audit = await auditSale({ sql, saleId });
-  return { load, toFinal: summarize(toFinal), accepted: answeredAt.size, final: finals.size, isDrained, audit };
-}
-
-/** The floor route at a fixed arrival rate. */
-export function openLoopFloor(options: { pool: Pool; rate: number; count: number; shoppers: Shopper[] }) {
-  const { shoppers } = options;
-  return openLoop({ pool: options.pool, rate: options.rate, count: options.count, shot: (i) => ({ method: "POST", path: floorPath, cookie: shoppers[i % shoppers.length]!.cookie }) });
+  return { floor: floor!, load: buy!, toFinal: summarize(toFinal), accepted: answeredAt.size, final: finals.size, isDrained, audit };
 }
 
 /** The floor route under a closed loop. */

@@ -6,7 +6,7 @@ import { latencyChart, lineChart } from "./charts";
 import { createLiveSale, createShoppers, topStatements } from "./data";
 import { baselineEngine, ceilingOfDurableWrites, ourEngine } from "./engine";
 import { closedLoop, mergeLoads, newPool, summarize } from "./load";
-import { drain, floorLoad, naivePath, naiveStorm, openLoopBuy, openLoopFloor, storm } from "./phases";
+import { drain, floorLoad, naivePath, naiveStorm, openLoopSideBySide, storm } from "./phases";
 import { writeResults } from "./report";
 import { cpuMs, rssMiB, startStack } from "./stack";
 
@@ -23,6 +23,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: "string" },
     rate: { type: "string" },
     "open-seconds": { type: "string" },
+    "open-slices": { type: "string" },
     workers: { type: "string" },
     port: { type: "string" },
     seed: { type: "string" },
@@ -42,6 +43,8 @@ const settings = {
   warmup: isQuick ? 2000 : 10_000,
   floorRequests: isQuick ? 4000 : 20_000,
   openSeconds: num(flags["open-seconds"], 20, 6),
+  // The open loop alternates floor and Buy in this many slices each.
+  openSlices: num(flags["open-slices"], 4, 2),
   engineOrders: isQuick ? 8000 : 20_000,
   baselineEngineOrders: isQuick ? 2000 : 5000,
   baselineEngineConnections: 8,
@@ -71,13 +74,19 @@ async function main() {
   const phaseDone = (phase: string) => memory.afterEachPhase.push({ phase, webMiB: rssMiB(stack.web.pid), workerMiB: rssMiB(worker?.pid) });
   // CPU the web and worker processes spent per request in a phase: a cost that other load on the
   // machine slows down but does not inflate, unlike wall-clock throughput.
+  // A phase timed in several slices (the open loop's) adds them up.
   const cpu: Record<string, { webMsPerRequest: number; workerMsPerRequest: number }> = {};
+  const cpuTotals: Record<string, { webMs: number; workerMs: number; requests: number }> = {};
   const timed = async <T extends { requests: number }>(phase: string, run: () => Promise<T>): Promise<T> => {
     const web0 = cpuMs(stack.web.pid);
     const worker0 = cpuMs(worker?.pid);
     const result = await run();
-    const round = (ms: number) => Math.round((ms / Math.max(1, result.requests)) * 1000) / 1000;
-    cpu[phase] = { webMsPerRequest: round(cpuMs(stack.web.pid) - web0), workerMsPerRequest: round(cpuMs(worker?.pid) - worker0) };
+    const total = (cpuTotals[phase] ??= { webMs: 0, workerMs: 0, requests: 0 });
+    total.webMs += cpuMs(stack.web.pid) - web0;
+    total.workerMs += cpuMs(worker?.pid) - worker0;
+    total.requests += result.requests;
+    const round = (ms: number) => Math.round((ms / Math.max(1, total.requests)) * 1000) / 1000;
+    cpu[phase] = { webMsPerRequest: round(total.webMs), workerMsPerRequest: round(total.workerMs) };
     return result;
   };
   try {
@@ -142,15 +151,20 @@ async function main() {
     const rate = settings.rate ?? Math.max(1, Math.round(floor.reqPerS / 2));
     const count = Math.round(rate * settings.openSeconds);
     if (count > shoppers.length) throw new Error(`the open loop needs ${count} shoppers; lower --rate or --open-seconds`);
-    log(`open loop: floor, then admission, at ${rate}/s for ${settings.openSeconds} s`);
-    await rewarm();
-    const openFloor = await timed("open loop floor", () => openLoopFloor({ pool, rate, count, shoppers }));
+    log(`open loop: floor and admission in ${settings.openSlices} alternating slices each, at ${rate}/s for ${settings.openSeconds} s each`);
     await rewarm();
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
-    const open = await timed("open loop admission", async () => {
-      const result = await openLoopBuy({ pool, sql, shoppers, rate, count, drainTimeoutMs: 120_000 });
-      return { ...result, requests: result.load.requests };
+    const open = await openLoopSideBySide({
+      pool,
+      sql,
+      shoppers,
+      rate,
+      count,
+      slices: settings.openSlices,
+      drainTimeoutMs: 120_000,
+      timed: (side, run) => timed(`open loop ${side}`, run),
     });
+    const openFloor = open.floor;
     log(`open loop: admission p95 ${summarize(open.load.latency).p95Ms} ms, floor p95 ${summarize(openFloor.latency).p95Ms} ms, 202→final p95 ${open.toFinal.p95Ms} ms`);
     phaseDone("open loop");
     if (profileDir) statements.openLoop = await topStatements({ sql });
