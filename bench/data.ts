@@ -95,3 +95,10 @@ export async function topStatements({ sql, limit = 12 }: { sql: postgres.Sql; li
            left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
     FROM pg_stat_statements ORDER BY total_plan_time + total_exec_time DESC LIMIT ${limit}`;
 }
+
+/** WAL writes flushed to disk (fsync) since the last reset of the I/O statistics, and the time they took. */
+export async function walFlushes({ sql }: { sql: postgres.Sql }): Promise<{ fsyncs: number; fsyncMs: number }> {
+  const [row] = await sql<{ fsyncs: number; fsync_ms: number }[]>`
+    SELECT coalesce(sum(fsyncs), 0)::int AS fsyncs, coalesce(sum(fsync_time), 0)::float8 AS fsync_ms FROM pg_stat_io WHERE object = 'wal'`;
+  return { fsyncs: row?.fsyncs ?? 0, fsyncMs: Math.round(row?.fsync_ms ?? 0) };
+}

@@ -3,7 +3,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { latencyChart, lineChart } from "./charts";
-import { createLiveSale, createShoppers, topStatements } from "./data";
+import { createLiveSale, createShoppers, topStatements, walFlushes } from "./data";
 import { baselineEngine, ceilingOfDurableWrites, ourEngine } from "./engine";
 import { closedLoop, mergeLoads, newPool, summarize } from "./load";
 import { drain, floorLoad, naivePath, naiveStorm, openLoopSideBySide, storm } from "./phases";
@@ -154,6 +154,7 @@ async function main() {
     log(`open loop: floor and admission in ${settings.openSlices} alternating slices each, at ${rate}/s for ${settings.openSeconds} s each`);
     await rewarm();
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
+    await sql`SELECT pg_stat_reset_shared('io')`;
     const open = await openLoopSideBySide({
       pool,
       sql,
@@ -165,6 +166,8 @@ async function main() {
       timed: (side, run) => timed(`open loop ${side}`, run),
     });
     const openFloor = open.floor;
+    // The floor writes nothing: these are the Buys' (and their allocation's) durable commits.
+    const openWal = await walFlushes({ sql });
     log(`open loop: admission p95 ${summarize(open.load.latency).p95Ms} ms, floor p95 ${summarize(openFloor.latency).p95Ms} ms, 202→final p95 ${open.toFinal.p95Ms} ms`);
     phaseDone("open loop");
     if (profileDir) statements.openLoop = await topStatements({ sql });
@@ -200,7 +203,7 @@ async function main() {
       baseline: { ...summarize(naive.load.latency), reqPerS: Math.round(naive.load.reqPerS), requests: naive.load.requests, answers: naive.load.answers, oversold: naive.oversold, audit: naive.audit },
       ceiling,
       engine: { oursPerS: ours.perS, baselinePerS: base.perS, ours, baseline: base, baselineConnections: settings.baselineEngineConnections },
-      openLoop: { rate, ...openSummary, reqPerS: Math.round(open.load.reqPerS), answers: open.load.answers, finalP50Ms: open.toFinal.p50Ms, finalP95Ms: open.toFinal.p95Ms, finalP99Ms: open.toFinal.p99Ms, accepted: open.accepted, final: open.final, floor: { ...floorOpen, reqPerS: Math.round(openFloor.reqPerS), answers: openFloor.answers } },
+      openLoop: { rate, ...openSummary, reqPerS: Math.round(open.load.reqPerS), answers: open.load.answers, finalP50Ms: open.toFinal.p50Ms, finalP95Ms: open.toFinal.p95Ms, finalP99Ms: open.toFinal.p99Ms, accepted: open.accepted, final: open.final, walFsyncs: openWal.fsyncs, walFsyncMs: openWal.fsyncMs, floor: { ...floorOpen, reqPerS: Math.round(openFloor.reqPerS), answers: openFloor.answers } },
       correct: { ...s.correct, otherPhases },
       memory,
       cpu,

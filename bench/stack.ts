@@ -46,9 +46,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-bench-"));
   fs.chmodSync(dir, 0o755);
   // Statement statistics only when profiling: the extension costs a little on every statement.
-  const flags = options.profileDir
-    ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all", "-c", "pg_stat_statements.track_planning=on"]
-    : [];
+  // WAL flush timing for the report (pg_stat_io): every Buy waits for one.
+  const flags = [
+    "-c",
+    "track_wal_io_timing=on",
+    ...(options.profileDir ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all", "-c", "pg_stat_statements.track_planning=on"] : []),
+  ];
   const cluster: EmbeddedCluster = await startEmbeddedPostgres({ dir, persistent: false, flags });
   const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
   await admin.unsafe("CREATE DATABASE bench");
