@@ -4,7 +4,8 @@ import { insertJobs, notifyChannelSql } from "pg-boss/dist/plans.js";
 import { BOSS_SCHEMA, jobTable, webBoss } from "@/jobs/boss";
 import { PLACE_ORDER } from "@/jobs/queues";
 import { batcher } from "./batcher";
-import { getAdmissionSql, getDb } from "./client";
+import { getAdmissionSql, getDb, getPool } from "./client";
+import { log } from "./log";
 import { webMetrics } from "./metrics";
 import { positionInLine } from "./line";
 import { arrayLiteral } from "./pg-array";
@@ -13,8 +14,8 @@ import type { OrderRow } from "./schema";
 
 // Group admission: Buys that arrive while a statement is in flight wait for the next one, and that
 // one admits them all in ONE statement, which Postgres commits atomically on its own: the multi-row
-// INSERT of the orders, the pg-boss job of each order actually inserted (and the NOTIFY that wakes an
-// idle worker), and their places in line. One round trip and one commit for the group, where a
+// INSERT of the orders, the pg-boss job of each order actually inserted, and their places in line
+// (a NOTIFY then wakes an idle worker: wakeWorkers, below). One round trip and one commit for the group, where a
 // transaction of separate statements took five (BEGIN, insert, job insert, count, COMMIT). Under a
 // storm that turns thousands of per-order transactions into a few dozen; alone, a Buy waits for
 // nobody (it goes on the next tick).
@@ -74,9 +75,6 @@ function admissionStatement(): Promise<string> {
         RETURNING id, seq, sale_id, user_id, status, failure_reason, idempotency_key, created_at, updated_at
       ),
       jobs AS (${jobInsert}),
-      notified AS (
-        SELECT pg_notify(${notifyChannelSql(BOSS_SCHEMA)}, '${PLACE_ORDER}') FROM jobs WHERE start_after <= ${BOSS_SCHEMA}.job_now() LIMIT 1
-      ),
       -- Orders of each sale already in line ahead of this group (committed before this statement
       -- began: the statement's snapshot does not see its own rows): positionInLine (./line.ts) for the
       -- group's first order, the others follow it in seq order.
@@ -88,8 +86,7 @@ function admissionStatement(): Promise<string> {
       SELECT i.*, a.n + (row_number() OVER (PARTITION BY i.sale_id ORDER BY i.seq))::int - 1 AS position,
         pg_current_xact_id()::text AS xid,
         -- An order without its job would never be allocated: a mismatch aborts the whole statement.
-        1 / (CASE WHEN (SELECT count(*) FROM jobs) = (SELECT count(*) FROM inserted) THEN 1 ELSE 0 END) AS jobs_match,
-        (SELECT count(*) FROM notified) AS notified
+        1 / (CASE WHEN (SELECT count(*) FROM jobs) = (SELECT count(*) FROM inserted) THEN 1 ELSE 0 END) AS jobs_match
       FROM inserted i JOIN ahead a USING (sale_id)`;
   })().catch((err) => {
     admissionText = undefined;
@@ -118,9 +115,34 @@ export async function admitBatch(batch: (Admission & { id: string })[]): Promise
     baseDelayMs: 5,
     retryOn: isTxConflict,
   }).finally(stopTimer);
+  if (rows.length > 0) wakeWorkers();
   const byId = new Map<string, NonNullable<Admitted>>();
   for (const r of rows) byId.set(r.id, { row: toRow(r), position: Number(r.position), xid: BigInt(r.xid) });
   return batch.map((b) => byId.get(b.id) ?? null);
+}
+
+// Waking the workers: pg-boss's NOTIFY for the queue (the worker LISTENs, and otherwise polls every few
+// seconds when idle), sent after the jobs have committed, at most once per WAKE_EVERY_MS and always
+// within it of a commit (a trailing throttle). It is not part of the admission statement: at commit,
+// Postgres serializes every transaction that notified behind one lock held through its WAL flush, so
+// a NOTIFY in each statement made the groups commit one after another instead of together; a NOTIFY
+// alone writes no WAL. A worker that is busy does not need waking: it fetches again after its batch.
+const WAKE_EVERY_MS = Number(process.env.WORKER_WAKE_MS) || 20;
+const wake = { lastAt: 0, isScheduled: false };
+
+function wakeWorkers(): void {
+  if (wake.isScheduled) return;
+  wake.isScheduled = true;
+  const { sql } = getPool();
+  const timer = setTimeout(() => {
+    wake.isScheduled = false;
+    wake.lastAt = Date.now();
+    sql
+      .unsafe(`SELECT pg_notify(${notifyChannelSql(BOSS_SCHEMA)}, $1)`, [PLACE_ORDER], { prepare: true })
+      // The jobs are safe in the table either way: an idle worker finds them at its next poll.
+      .catch((err) => log.warn({ err }, "could not wake the workers"));
+  }, Math.max(0, wake.lastAt + WAKE_EVERY_MS - Date.now()));
+  timer.unref();
 }
 
 type ShopperInSale = { saleId: string; userId: string };
