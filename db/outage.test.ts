@@ -17,6 +17,10 @@ import { migrate } from "./migrate";
 
 const SHOPPERS = 400;
 const STOCK = 150;
+// An answer while the database is down is due at once: the probe's Buy and health check must not wait
+// behind reconnect attempts (a Buy once queued behind every Buy of its failed group, 1–11 s).
+const PROBE_MS = 1000;
+// Any attempt of the storm, including those in flight as the database went away.
 const QUICK_MS = 3000;
 
 let dir: string;
@@ -91,21 +95,24 @@ describe("database faults", () => {
 
     // While it is down: the order endpoint and the health check say 503, quickly, in the contract's shape.
     const probeCookie = await signIn(web, "outage-probe@example.com", fromClient(SHOPPERS)).catch(() => cookies[0]!);
+    const probeMs: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
       const buy = await buyOver(web, saleId, probeCookie, fromClient(SHOPPERS));
-      expect(performance.now() - t0).toBeLessThan(QUICK_MS);
+      probeMs.push(Math.round(performance.now() - t0));
+      expect(performance.now() - t0).toBeLessThan(PROBE_MS);
       expect(buy.status).toBe(503);
       expect(buy.json).toEqual({ error: { code: "unavailable", message: expect.any(String) } });
       expect(Number(buy.headers.get("retry-after"))).toBeGreaterThan(0);
       const t1 = performance.now();
       const health = await request(`${web}/api/health`);
-      expect(performance.now() - t1).toBeLessThan(QUICK_MS);
+      expect(performance.now() - t1).toBeLessThan(PROBE_MS);
       expect(health.status).toBe(503);
       expect(health.json?.error?.code).toBe("unavailable");
       await new Promise((r) => setTimeout(r, 1000));
     }
 
+    console.log(`outage: Buys answered 503 in ${probeMs.join(", ")} ms while Postgres was down`);
     cluster = await startEmbeddedPostgres({ dir, persistent: true, port: cluster.port });
     upAt = Date.now();
     // Nothing was restarted: the web process and the worker reconnect by themselves.
