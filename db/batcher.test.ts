@@ -29,26 +29,27 @@ async function together<O>(call: (item: string) => Promise<O>, items: string[]) 
   return Promise.allSettled(items.map((item) => call(item)));
 }
 
+/** A batch that doubles numbers in one statement (an item that is not a number fails it), and its runs. */
+function doubler() {
+  const runs: string[][] = [];
+  const double = batcher(async (items: string[]) => {
+    runs.push(items);
+    const rows = await db.sql<{ n: number }[]>`SELECT (x::int * 2) AS n FROM unnest(${items}::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i`;
+    return rows.map((r) => r.n);
+  });
+  return { runs, double };
+}
+
 describe("batcher", () => {
   it("runs calls made together as one batch", async () => {
-    const runs: string[][] = [];
-    const double = batcher(async (items: string[]) => {
-      runs.push(items);
-      const rows = await db.sql<{ n: number }[]>`SELECT (x::int * 2) AS n FROM unnest(${items}::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i`;
-      return rows.map((r) => r.n);
-    });
+    const { runs, double } = doubler();
     const outcomes = await together(double, ["1", "2", "3"]);
     expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value : o.reason))).toEqual([2, 4, 6]);
     expect(runs).toEqual([["1", "2", "3"]]);
   });
 
   it("tries a failed batch again item by item, so only the bad item fails", async () => {
-    const runs: string[][] = [];
-    const double = batcher(async (items: string[]) => {
-      runs.push(items);
-      const rows = await db.sql<{ n: number }[]>`SELECT (x::int * 2) AS n FROM unnest(${items}::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i`;
-      return rows.map((r) => r.n);
-    });
+    const { runs, double } = doubler();
     const outcomes = await together(double, ["1", "two", "3"]);
     expect(outcomes[0]).toEqual({ status: "fulfilled", value: 2 });
     expect(outcomes[1]!.status).toBe("rejected");
