@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ACCEPTABLE_WAIT_SECONDS, admissionCap, backlogStatus, DEFAULT_DRAIN_PER_SECOND, isVisible, parsePgSnapshot } from "./admission";
+import { allocateOrders } from "./allocation";
+import { placeOrder } from "./orders";
+import { createSale } from "./sales";
 import { useTestDatabase } from "./testing/database";
+import { upsertUserByEmail } from "./users";
 
 // The bound sized from the drain rate, not fixed by the environment.
 delete process.env.ORDER_BACKLOG_MAX;
@@ -57,5 +61,27 @@ describe("the backlog count's snapshot", () => {
     expect(isVisible(BigInt(before!.xid), snapshot)).toBe(true);
     expect(isVisible(BigInt(during), snapshot)).toBe(false);
     expect(isVisible(BigInt(after!.xid), snapshot)).toBe(false);
+  });
+});
+
+describe("the admission gate at a sale's tail", () => {
+  it("admits every shopper a unit is left for while the worker sells the units ahead of them", async () => {
+    const hour = 3600_000;
+    const sale = await createSale({ name: "Tail", priceCents: 500, originalPriceCents: 500, stock: 20, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const users = await Promise.all(Array.from({ length: 20 }, (_, i) => upsertUserByEmail({ email: `tail-${i}@example.com` })));
+    const first = await Promise.all(users.slice(0, 10).map((u) => placeOrder({ saleId: sale.id, userId: u.id })));
+    expect(first.every((r) => r.isNew)).toBe(true);
+
+    // The gate counts 10 pending; then the worker sells those 10 units before its next count.
+    await freshStatus();
+    expect(await allocateOrders(first.map((r) => r.order.id))).toMatchObject({ completed: 10 });
+
+    // Ten shoppers buy, with the sale read afresh (10 left) while the gate still holds that count:
+    // there is a unit for each of them.
+    const later = await Promise.all(users.slice(10).map((u) => placeOrder({ saleId: sale.id, userId: u.id, now: Date.now() + 1500 }).then(
+      (r) => (r.isNew ? "admitted" : "repeat"),
+      (err: { code?: string }) => err.code,
+    )));
+    expect(later).toEqual(Array(10).fill("admitted"));
   });
 });

@@ -3,14 +3,21 @@ import { getDb } from "./client";
 import { config } from "./config";
 import { AppError } from "./errors";
 import { log } from "./log";
-import { orders, workerMetrics } from "./schema";
+import { orders, sales, workerMetrics } from "./schema";
 
 // The admission gate and the backlog bound. Both read one count of the pending orders, per sale,
-// taken at most every 250 ms (over the partial index of pending orders), plus what this process
+// taken at most every 250 ms (over the partial index of pending orders) together with each open
+// sale's remaining stock, plus what this process
 // admitted that the count could not see: its admissions in flight, and those committed after the
 // count's MVCC snapshot (each admission knows its transaction id, the count returns its snapshot, so
 // nothing is counted twice or missed). Check and reservation happen in one synchronous step, so one
 // process never admits past a bound; other web processes are seen within one refresh.
+//
+// The gate compares pending orders with the remaining stock of the same snapshot: a worker moves an
+// order from pending to completed and takes its unit in one transaction, so the two agree. Stock
+// read at another moment (the sale cache) would not: units allocated after the count would be
+// counted twice, still pending in the count and gone from the stock, and at a sale's tail the gate
+// would tell shoppers it sold out while units were left for them.
 
 const REFRESH_MS = 250;
 // A snapshot older than this is waited for rather than served (the database was slow or down).
@@ -24,7 +31,7 @@ export const DEFAULT_DRAIN_PER_SECOND = 1000;
 const MIN_BOUND = 1000;
 const MAX_RETRY_AFTER_SECONDS = 60;
 
-type Snapshot = { at: number; total: number; bySale: Map<string, number>; pg: PgSnapshot; drainPerSecond?: number };
+type Snapshot = { at: number; total: number; bySale: Map<string, number>; remainingBySale: Map<string, number>; pg: PgSnapshot; drainPerSecond?: number };
 
 type State = {
   snapshot?: Snapshot;
@@ -55,17 +62,20 @@ function state(): State {
 }
 
 /**
- * Pending orders per sale (an index-only scan of `orders_pending_line_idx`) and the MVCC snapshot the
- * count was taken in: one statement, so both describe the same instant.
+ * Pending orders per sale (an index-only scan of `orders_pending_line_idx`), the remaining stock of
+ * every sale open or about to open, and the MVCC snapshot both were read in: one statement, so all
+ * three describe the same instant.
  */
-export async function countPendingBySale(): Promise<{ bySale: Map<string, number>; pg: PgSnapshot }> {
-  const rows = await getDb().execute<{ snapshot: string; counts: [string, number][] | null }>(sql`
+export async function countPendingBySale(): Promise<{ bySale: Map<string, number>; remainingBySale: Map<string, number>; pg: PgSnapshot }> {
+  const rows = await getDb().execute<{ snapshot: string; counts: [string, number][] | null; remaining: [string, number][] | null }>(sql`
     SELECT pg_current_snapshot()::text AS snapshot,
       (SELECT json_agg(json_build_array(sale_id, n)) FROM (
         SELECT ${orders.saleId} AS sale_id, count(*)::int AS n FROM ${orders}
-        WHERE ${orders.status} = 'pending' GROUP BY ${orders.saleId}) AS pending) AS counts`);
+        WHERE ${orders.status} = 'pending' GROUP BY ${orders.saleId}) AS pending) AS counts,
+      (SELECT json_agg(json_build_array(${sales.id}, ${sales.remaining})) FROM ${sales}
+        WHERE ${sales.endsAt} > now() AND ${sales.startsAt} < now() + interval '1 minute') AS remaining`);
   const row = rows[0]!;
-  return { bySale: new Map(row.counts ?? []), pg: parsePgSnapshot(row.snapshot) };
+  return { bySale: new Map(row.counts ?? []), remainingBySale: new Map(row.remaining ?? []), pg: parsePgSnapshot(row.snapshot) };
 }
 
 /** The drain rate the live workers reported (orders per second of allocation work), if any did. */
@@ -83,10 +93,10 @@ function refresh(): Promise<Snapshot> {
   if (s.refreshing) return s.refreshing;
   s.refreshing = (async () => {
     try {
-      const [{ bySale, pg }, drainPerSecond] = await Promise.all([countPendingBySale(), reportedDrainRate()]);
+      const [{ bySale, remainingBySale, pg }, drainPerSecond] = await Promise.all([countPendingBySale(), reportedDrainRate()]);
       let total = 0;
       for (const n of bySale.values()) total += n;
-      const snapshot: Snapshot = { at: Date.now(), total, bySale, pg, drainPerSecond };
+      const snapshot: Snapshot = { at: Date.now(), total, bySale, remainingBySale, pg, drainPerSecond };
       s.snapshot = snapshot;
       if (drainPerSecond) s.lastDrain = drainPerSecond;
       for (const [saleId, xids] of s.unseen) {
@@ -159,15 +169,16 @@ export type Reservation = {
 /**
  * Reserves a place for one new order in `saleId`, or throws: 410 `sold_out` when the sale already
  * has remaining × (1 + slack) orders pending (every unit is spoken for), 503 `busy` with a
- * Retry-After from the drain rate when the whole backlog is at its bound. The caller settles the
- * reservation once its transaction has committed (or not).
+ * Retry-After from the drain rate when the whole backlog is at its bound. `remaining` (the caller's
+ * view of the sale) counts only for a sale the last count did not include, one that opened since.
+ * The caller settles the reservation once its transaction has committed (or not).
  */
 export async function reserveAdmission({ saleId, remaining }: { saleId: string; remaining: number }): Promise<Reservation> {
   const snapshot = await currentSnapshot();
   const s = state();
   // From here to the reservation nothing awaits: no other request can slip between check and count.
   const salePending = (snapshot.bySale.get(saleId) ?? 0) + localCount(saleId);
-  if (salePending >= admissionCap(remaining)) {
+  if (salePending >= admissionCap(snapshot.remainingBySale.get(saleId) ?? remaining)) {
     throw new AppError("sold_out", "Every remaining unit is already claimed by shoppers ahead of you.");
   }
   const backlog = status(snapshot);
