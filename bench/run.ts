@@ -195,7 +195,7 @@ async function main() {
     const openSummary = summarize(open.load.latency);
     const figures = {
       date: new Date().toISOString(),
-      command: `npm run bench${process.argv.slice(2).length ? " -- " + process.argv.slice(2).join(" ") : ""}`,
+      command: `${tuning()}npm run bench${process.argv.slice(2).length ? " -- " + process.argv.slice(2).join(" ") : ""}`,
       machine: { cpus: cores.length, cpuModel: cores[0]?.model.trim() ?? "?", memGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.versions.node, postgres: version },
       settings: { ...settings, rate },
       admission: { ...summarize(s.load.latency), reqPerS: Math.round(s.load.reqPerS), requests: s.load.requests, durationMs: Math.round(s.load.durationMs), answers: s.load.answers, timeToLastFinalMs: s.timeToLastFinalMs, allocatedPerS: s.allocatedPerS, pollRounds: s.pollRounds },
@@ -257,3 +257,9 @@ main().then(
     process.exit(1);
   },
 );
+
+/** The app's tuning variables set for this run (the web and worker inherit them), as a command prefix. */
+function tuning(): string {
+  const names = Object.keys(process.env).filter((k) => /^(WORKER_|ADMISSION_|ORDER_|PG_POOL_MAX$|PG_CONNECT_TIMEOUT$)/.test(k)).sort();
+  return names.map((k) => `${k}=${process.env[k]} `).join("");
+}
