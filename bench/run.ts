@@ -27,6 +27,9 @@ const { values: flags } = parseArgs({
     workers: { type: "string" },
     port: { type: "string" },
     seed: { type: "string" },
+    // A Postgres setting for a diagnostic run, e.g. `--pg synchronous_commit=off` (repeatable). Such a
+    // run measures something other than the app as shipped: it never becomes latest.*.
+    pg: { type: "string", multiple: true, default: [] },
   },
 });
 
@@ -66,7 +69,9 @@ const profileDir = flags.profile ? path.join(process.cwd(), "bench", "results", 
 
 async function main() {
   log(`settings ${JSON.stringify(settings)}`);
-  const stack = await startStack({ port: settings.port, workers: settings.workers, profileDir, log });
+  const pgSettings = flags.pg!;
+  for (const setting of pgSettings) if (!/^[a-z_.]+=[\w.-]+$/.test(setting)) throw new Error(`--pg takes name=value, not ${setting}`);
+  const stack = await startStack({ port: settings.port, workers: settings.workers, profileDir, pgSettings, log });
   const sql = postgres(stack.url, { max: 4, onnotice: () => {} });
   const pool = newPool(stack.origin, settings.concurrency);
   const worker = stack.workers[0];
@@ -233,7 +238,7 @@ async function main() {
         ],
       }),
     };
-    const files = writeResults({ dir: resultsDir, stamp, figures, svgs, isLatest: !isQuick });
+    const files = writeResults({ dir: resultsDir, stamp, figures, svgs, isLatest: !isQuick && pgSettings.length === 0 });
     log(`wrote ${path.relative(process.cwd(), files.json)} and ${path.relative(process.cwd(), files.md)}`);
     process.stdout.write("\n" + (await import("node:fs")).readFileSync(files.md, "utf8") + "\n");
     const isCorrect = s.correct.isCorrect && otherPhases === "correct";

@@ -25,7 +25,7 @@ export type Stack = {
   stop: () => Promise<void>;
 };
 
-export type StackOptions = { port: number; workers: number; profileDir?: string; env?: Record<string, string>; log: (line: string) => void };
+export type StackOptions = { port: number; workers: number; profileDir?: string; pgSettings?: string[]; env?: Record<string, string>; log: (line: string) => void };
 
 /** Fails unless `port` on 127.0.0.1 is free: the bench must measure its own server, not a neighbour's. */
 async function assertPortFree(port: number): Promise<void> {
@@ -51,6 +51,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     "-c",
     "track_wal_io_timing=on",
     ...(options.profileDir ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all", "-c", "pg_stat_statements.track_planning=on"] : []),
+    ...(options.pgSettings ?? []).flatMap((setting) => ["-c", setting]),
   ];
   const cluster: EmbeddedCluster = await startEmbeddedPostgres({ dir, persistent: false, flags });
   const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
