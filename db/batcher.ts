@@ -1,4 +1,4 @@
-import { isTransientDbError } from "./retry";
+import { isTransientDbError, isTxConflict } from "./retry";
 
 // Group work that arrives together: calls made while `maxInFlight` batches are already running wait
 // for the next batch, which `run` handles as one (one statement or one transaction for all). Alone,
@@ -11,15 +11,16 @@ type Options = {
   maxInFlight?: number;
   /**
    * Whether a failed batch is tried again item by item, so that one bad item fails alone. By default
-   * every failure but a transient database one (a dropped or refused connection, a deadlock): that
-   * says nothing about any item, and while the database is down, running a batch of N again as N
-   * statements would queue N connection attempts behind each other, each waiting out the client's
-   * reconnect backoff, where one answer for all is due at once.
+   * every failure but a database that could not be reached or went away (refused or dropped
+   * connection, shutdown): that says nothing about any item, and while the database is down, running
+   * a batch of N again as N statements would queue N connection attempts behind each other, each
+   * waiting out the client's reconnect backoff, where one answer for all is due at once. A lost race
+   * (deadlock, serialization failure) is split like any other: smaller transactions collide less.
    */
   isItemFailure?: (err: unknown) => boolean;
 };
 
-export function batcher<I, O>(run: (items: I[]) => Promise<O[]>, { maxBatch = 500, maxInFlight = 2, isItemFailure = (err) => !isTransientDbError(err) }: Options = {}) {
+export function batcher<I, O>(run: (items: I[]) => Promise<O[]>, { maxBatch = 500, maxInFlight = 2, isItemFailure = (err) => isTxConflict(err) || !isTransientDbError(err) }: Options = {}) {
   const waiting: Waiting<I, O>[] = [];
   let inFlight = 0;
 

@@ -27,7 +27,7 @@ export type Admitted = { row: OrderRow; position: number; xid: bigint } | null;
 
 /** Admits one Buy in the next group statement: its order and job exist together, or neither. A
  * group that fails is retried Buy by Buy, so one bad Buy fails alone; one the database could not run
- * (down, unreachable) fails whole, at once. */
+ * (down, unreachable) fails whole, at once (db/batcher.ts). */
 // Two statements in flight let one fill while the other commits; more only add lock contention.
 const inFlight = Number(process.env.ADMISSION_TX_MAX) || 2;
 
