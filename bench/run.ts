@@ -28,7 +28,8 @@ const { values: flags } = parseArgs({
     port: { type: "string" },
     seed: { type: "string" },
     // A Postgres setting for a diagnostic run, e.g. `--pg synchronous_commit=off` (repeatable). Such a
-    // run measures something other than the app as shipped: it never becomes latest.*.
+    // run, like one with a tuning variable set, measures something other than the app as shipped: it
+    // never becomes latest.*.
     pg: { type: "string", multiple: true, default: [] },
   },
 });
@@ -238,7 +239,7 @@ async function main() {
         ],
       }),
     };
-    const files = writeResults({ dir: resultsDir, stamp, figures, svgs, isLatest: !isQuick && pgSettings.length === 0 });
+    const files = writeResults({ dir: resultsDir, stamp, figures, svgs, isLatest: !isQuick && pgSettings.length === 0 && tuning() === "" });
     log(`wrote ${path.relative(process.cwd(), files.json)} and ${path.relative(process.cwd(), files.md)}`);
     process.stdout.write("\n" + (await import("node:fs")).readFileSync(files.md, "utf8") + "\n");
     const isCorrect = s.correct.isCorrect && otherPhases === "correct";
