@@ -71,6 +71,7 @@ const profileDir = flags.profile ? path.join(process.cwd(), "bench", "results", 
 async function main() {
   log(`settings ${JSON.stringify(settings)}`);
   const pgSettings = flags.pg!;
+  const tuningPrefix = tuning();
   for (const setting of pgSettings) if (!/^[a-z_.]+=[\w.-]+$/.test(setting)) throw new Error(`--pg takes name=value, not ${setting}`);
   const stack = await startStack({ port: settings.port, workers: settings.workers, profileDir, pgSettings, log });
   const sql = postgres(stack.url, { max: 4, onnotice: () => {} });
@@ -201,7 +202,7 @@ async function main() {
     const openSummary = summarize(open.load.latency);
     const figures = {
       date: new Date().toISOString(),
-      command: `${tuning()}npm run bench${process.argv.slice(2).length ? " -- " + process.argv.slice(2).join(" ") : ""}`,
+      command: `${tuningPrefix}npm run bench${process.argv.slice(2).length ? " -- " + process.argv.slice(2).join(" ") : ""}`,
       machine: { cpus: cores.length, cpuModel: cores[0]?.model.trim() ?? "?", memGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.versions.node, postgres: version },
       settings: { ...settings, rate },
       admission: { ...summarize(s.load.latency), reqPerS: Math.round(s.load.reqPerS), requests: s.load.requests, durationMs: Math.round(s.load.durationMs), answers: s.load.answers, timeToLastFinalMs: s.timeToLastFinalMs, allocatedPerS: s.allocatedPerS, pollRounds: s.pollRounds },
@@ -239,7 +240,7 @@ async function main() {
         ],
       }),
     };
-    const files = writeResults({ dir: resultsDir, stamp, figures, svgs, isLatest: !isQuick && pgSettings.length === 0 && tuning() === "" });
+    const files = writeResults({ dir: resultsDir, stamp, figures, svgs, isLatest: !isQuick && pgSettings.length === 0 && tuningPrefix === "" });
     log(`wrote ${path.relative(process.cwd(), files.json)} and ${path.relative(process.cwd(), files.md)}`);
     process.stdout.write("\n" + (await import("node:fs")).readFileSync(files.md, "utf8") + "\n");
     const isCorrect = s.correct.isCorrect && otherPhases === "correct";

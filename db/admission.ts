@@ -66,7 +66,7 @@ function state(): State {
  * every sale open or about to open, and the MVCC snapshot both were read in: one statement, so all
  * three describe the same instant.
  */
-export async function countPendingBySale(): Promise<{ bySale: Map<string, number>; remainingBySale: Map<string, number>; pg: PgSnapshot }> {
+export async function countPendingWithStock(): Promise<{ bySale: Map<string, number>; remainingBySale: Map<string, number>; pg: PgSnapshot }> {
   const rows = await getDb().execute<{ snapshot: string; counts: [string, number][] | null; remaining: [string, number][] | null }>(sql`
     SELECT pg_current_snapshot()::text AS snapshot,
       (SELECT json_agg(json_build_array(sale_id, n)) FROM (
@@ -93,7 +93,7 @@ function refresh(): Promise<Snapshot> {
   if (s.refreshing) return s.refreshing;
   s.refreshing = (async () => {
     try {
-      const [{ bySale, remainingBySale, pg }, drainPerSecond] = await Promise.all([countPendingBySale(), reportedDrainRate()]);
+      const [{ bySale, remainingBySale, pg }, drainPerSecond] = await Promise.all([countPendingWithStock(), reportedDrainRate()]);
       let total = 0;
       for (const n of bySale.values()) total += n;
       const snapshot: Snapshot = { at: Date.now(), total, bySale, remainingBySale, pg, drainPerSecond };

@@ -1,7 +1,7 @@
-import net from "node:net";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { batcher } from "./batcher";
+import { freePort } from "./embedded";
 import { useTestDatabase } from "./testing/database";
 
 // What a failed batch does, with real failures from Postgres and from a refused connection: a bad item
@@ -9,15 +9,6 @@ import { useTestDatabase } from "./testing/database";
 // fails the whole batch in one attempt, so every caller hears at once.
 
 const db = useTestDatabase();
-
-/** A port on 127.0.0.1 that nothing listens on: connecting to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let unreachable: postgres.Sql | undefined;
 afterAll(async () => {
@@ -30,11 +21,11 @@ async function together<O>(call: (item: string) => Promise<O>, items: string[]) 
 }
 
 /** A batch that doubles numbers in one statement (an item that is not a number fails it), and its runs. */
-function doubler() {
+function doubler(sql: postgres.Sql = db.sql) {
   const runs: string[][] = [];
   const double = batcher(async (items: string[]) => {
     runs.push(items);
-    const rows = await db.sql<{ n: number }[]>`SELECT (x::int * 2) AS n FROM unnest(${items}::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i`;
+    const rows = await sql<{ n: number }[]>`SELECT (x::int * 2) AS n FROM unnest(${items}::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i`;
     return rows.map((r) => r.n);
   });
   return { runs, double };
@@ -59,16 +50,11 @@ describe("batcher", () => {
   });
 
   it("fails a whole batch at once when the database cannot be reached, in one attempt", { timeout: 20_000 }, async () => {
-    unreachable = postgres({ host: "127.0.0.1", port: await closedPort(), max: 2, connect_timeout: 2, onnotice: () => {} });
-    const sql = unreachable;
-    const runs: string[][] = [];
-    const read = batcher(async (items: string[]) => {
-      runs.push(items);
-      const rows = await sql<{ x: string }[]>`SELECT x FROM unnest(${items}::text[]) AS t(x)`;
-      return rows.map((r) => r.x);
-    });
-    const items = Array.from({ length: 20 }, (_, i) => `item-${i}`);
-    const outcomes = await together(read, items);
+    // A free port: nothing listens on it, so every connection attempt is refused.
+    unreachable = postgres({ host: "127.0.0.1", port: await freePort(), max: 2, connect_timeout: 2, onnotice: () => {} });
+    const { runs, double } = doubler(unreachable);
+    const items = Array.from({ length: 20 }, (_, i) => String(i));
+    const outcomes = await together(double, items);
     expect(outcomes.every((o) => o.status === "rejected" && (o.reason as { code?: string }).code === "ECONNREFUSED")).toBe(true);
     // One connection attempt for all twenty, not one per item queued behind the client's reconnect backoff.
     expect(runs).toEqual([items]);

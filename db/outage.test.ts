@@ -18,7 +18,7 @@ import { migrate } from "./migrate";
 const SHOPPERS = 400;
 const STOCK = 150;
 // An answer while the database is down is due at once: the probe's Buy and health check must not wait
-// behind reconnect attempts (a Buy once queued behind every Buy of its failed group, 1–11 s).
+// behind reconnect attempts (as a Buy once did, behind one attempt per Buy of its failed group).
 const PROBE_MS = 1000;
 // Any attempt of the storm, including those in flight as the database went away.
 const QUICK_MS = 3000;
@@ -100,7 +100,7 @@ describe("database faults", () => {
       const t0 = performance.now();
       const buy = await buyOver(web, saleId, probeCookie, fromClient(SHOPPERS));
       probeMs.push(Math.round(performance.now() - t0));
-      expect(performance.now() - t0).toBeLessThan(PROBE_MS);
+      expect(probeMs.at(-1)).toBeLessThan(PROBE_MS);
       expect(buy.status).toBe(503);
       expect(buy.json).toEqual({ error: { code: "unavailable", message: expect.any(String) } });
       expect(Number(buy.headers.get("retry-after"))).toBeGreaterThan(0);
