@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { detached } from "./detached";
 import { log } from "./log";
 
 // Metrics of the web process. Kept on globalThis: Next.js may load this module once per route
@@ -76,8 +77,8 @@ export function recordRejection(code: string): void {
   if (!counts) {
     counts = new Map();
     holder.__flashSaleRejections = counts;
-    const timer = setInterval(flushRejectionSummary, SUMMARY_EVERY_MS);
-    timer.unref();
+    // Started by the first rejected request; it must not keep that request alive for good.
+    detached(() => setInterval(flushRejectionSummary, SUMMARY_EVERY_MS).unref());
   }
   counts.set(code, (counts.get(code) ?? 0) + 1);
 }

@@ -1,3 +1,5 @@
+// First, before Next.js and any request: the scope for timers that outlive a request.
+import "@/db/detached";
 import http from "node:http";
 import next from "next";
 import { closeDb } from "@/db/client";

@@ -1,5 +1,6 @@
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { config } from "@/db/config";
+import { detached } from "@/db/detached";
 import { AppError } from "@/db/errors";
 
 // Rate limits live in each web process's memory: checking one costs microseconds and no database
@@ -32,10 +33,13 @@ function limiters() {
   return holder.__flashSaleLimiters;
 }
 
-/** Takes one token for `key`, or throws 429 `rate_limited` with the seconds until one is free. */
+/**
+ * Takes one token for `key`, or throws 429 `rate_limited` with the seconds until one is free. The
+ * bucket's expiry timer outlives the request, so it starts outside the request's context (db/detached.ts).
+ */
 async function take(limiter: Limiter, key: string, message: string): Promise<void> {
   try {
-    await limiter.consume(key);
+    await detached(() => limiter.consume(key));
   } catch (err) {
     if (!(err instanceof RateLimiterRes)) throw err;
     throw new AppError("rate_limited", message, { retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) });
