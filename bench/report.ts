@@ -12,6 +12,32 @@ const answersLine = (answers: Record<string, number>) =>
     .map(([k, v]) => `${k}: ${fmt(v)}`)
     .join(", ");
 
+const APP_ROLES = ["admission statements", "web's other queries", "allocation", "job queue (worker)"];
+
+/**
+ * CPU per request of every phase, by process: the machine's cores run all of them, so a request's
+ * latency depends on the sum. Postgres by role comes from the backends of each of the app's pools;
+ * "other" is the rest of Postgres (its own processes, the bench's queries, connections that closed).
+ */
+function cpuTable(cpu: Record<string, any>): string[] {
+  const phases = Object.entries(cpu).filter(([, c]) => c.machineMsPerRequest !== undefined);
+  if (phases.length === 0) return [];
+  const ms = (n: number | undefined) => fmt(n, 2);
+  return [
+    "CPU per request, every process on the machine (ms of CPU time; the cores run all of them; rest: the kernel and anything else, where ±0.05 is the granularity of the counters):",
+    "",
+    `| phase | machine | web | worker | Postgres | ${APP_ROLES.map((role) => `Postgres: ${role}`).join(" | ")} | Postgres: other | bench process | rest |`,
+    `| --- | ${Array(APP_ROLES.length + 7).fill("---:").join(" | ")} |`,
+    ...phases.map(([phase, c]) => {
+      const roles = APP_ROLES.map((role) => c.postgresByRole?.[role] ?? 0);
+      const other = c.postgresMsPerRequest - roles.reduce((a: number, b: number) => a + b, 0);
+      const rest = c.machineMsPerRequest - c.webMsPerRequest - c.workerMsPerRequest - c.postgresMsPerRequest - c.benchMsPerRequest;
+      return `| ${phase} | ${ms(c.machineMsPerRequest)} | ${ms(c.webMsPerRequest)} | ${ms(c.workerMsPerRequest)} | ${ms(c.postgresMsPerRequest)} | ${roles.map(ms).join(" | ")} | ${ms(other)} | ${ms(c.benchMsPerRequest)} | ${ms(rest)} |`;
+    }),
+    "",
+  ];
+}
+
 export function markdown(r: Figures, charts: { latency: string; storm: string }): string {
   const t = r.targets;
   const mark = (ok: boolean) => (ok ? "met" : "**not met**");
@@ -42,6 +68,7 @@ export function markdown(r: Figures, charts: { latency: string; storm: string })
     "",
     `- Web CPU per request (ms): ${Object.entries(r.cpu).map(([phase, c]: [string, any]) => `${phase} ${c.webMsPerRequest}`).join(", ")}; worker CPU per storm request ${r.cpu.storm?.workerMsPerRequest ?? "–"} ms.`,
     "",
+    ...cpuTable(r.cpu),
     "## Correctness (storm)",
     "",
     `accepted ${fmt(r.correct.accepted)}, completed ${fmt(r.correct.completed)} = units sold ${fmt(r.correct.unitsSold)}; oversold ${r.correct.oversold}, lost ${r.correct.lost}, duplicates ${r.correct.duplicates}, stock invariant ${r.correct.isInvariantHeld ? "held" : "**broken**"} → ${r.correct.isCorrect ? "correct" : "**INCORRECT**"}. Other phases: ${r.correct.otherPhases}.`,

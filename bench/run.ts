@@ -8,7 +8,8 @@ import { baselineEngine, ceilingOfDurableWrites, ourEngine } from "./engine";
 import { closedLoop, mergeLoads, newPool, summarize } from "./load";
 import { drain, floorLoad, naivePath, naiveStorm, openLoopSideBySide, storm } from "./phases";
 import { writeResults } from "./report";
-import { cpuMs, rssMiB, startStack } from "./stack";
+import { cpuMs, machineBusyMs, postgresCpu, postgresDelta } from "./cpu";
+import { rssMiB, startStack } from "./stack";
 
 // `npm run bench [-- --quick] [--flag value …]`: the flash-sale storm beside the floor, the ceiling of
 // durable writes, the naive baseline and the allocation engine, all in one run on this machine.
@@ -79,21 +80,37 @@ async function main() {
   const worker = stack.workers[0];
   const memory = { web: { startMiB: rssMiB(stack.web.pid), afterWarmupMiB: 0, endMiB: 0 }, worker: { startMiB: rssMiB(worker?.pid), afterWarmupMiB: 0, endMiB: 0 }, afterEachPhase: [] as { phase: string; webMiB: number; workerMiB: number }[] };
   const phaseDone = (phase: string) => memory.afterEachPhase.push({ phase, webMiB: rssMiB(stack.web.pid), workerMiB: rssMiB(worker?.pid) });
-  // CPU the web and worker processes spent per request in a phase: a cost that other load on the
-  // machine slows down but does not inflate, unlike wall-clock throughput.
+  // CPU spent per request in a phase, by the web and worker processes, by Postgres (by role), by this
+  // process (the load generator and its checks) and by the whole machine: a cost that other load on
+  // the machine slows down but does not inflate, unlike wall-clock throughput. On a machine whose
+  // cores run all of them, a request's latency depends on the sum, not on the web process alone.
   // A phase timed in several slices (the open loop's) adds them up.
-  const cpu: Record<string, { webMsPerRequest: number; workerMsPerRequest: number }> = {};
-  const cpuTotals: Record<string, { webMs: number; workerMs: number; requests: number }> = {};
+  type CpuTotals = { webMs: number; workerMs: number; postgresMs: number; postgresByRole: Record<string, number>; benchMs: number; machineMs: number; requests: number };
+  const cpu: Record<string, Record<string, unknown>> = {};
+  const cpuTotals: Record<string, CpuTotals> = {};
   const timed = async <T extends { requests: number }>(phase: string, run: () => Promise<T>): Promise<T> => {
-    const web0 = cpuMs(stack.web.pid);
-    const worker0 = cpuMs(worker?.pid);
+    const pg0 = await postgresCpu(sql);
+    const [web0, worker0, machine0, bench0] = [cpuMs(stack.web.pid), cpuMs(worker?.pid), machineBusyMs(), process.cpuUsage()];
     const result = await run();
-    const total = (cpuTotals[phase] ??= { webMs: 0, workerMs: 0, requests: 0 });
-    total.webMs += cpuMs(stack.web.pid) - web0;
-    total.workerMs += cpuMs(worker?.pid) - worker0;
+    const [web1, worker1, machine1, bench1] = [cpuMs(stack.web.pid), cpuMs(worker?.pid), machineBusyMs(), process.cpuUsage(bench0)];
+    const pg = postgresDelta(pg0, await postgresCpu(sql));
+    const total = (cpuTotals[phase] ??= { webMs: 0, workerMs: 0, postgresMs: 0, postgresByRole: {}, benchMs: 0, machineMs: 0, requests: 0 });
+    total.webMs += web1 - web0;
+    total.workerMs += worker1 - worker0;
+    total.postgresMs += pg.totalMs;
+    for (const [role, ms] of Object.entries(pg.byRole)) total.postgresByRole[role] = (total.postgresByRole[role] ?? 0) + ms;
+    total.benchMs += (bench1.user + bench1.system) / 1000;
+    total.machineMs += machine1 - machine0;
     total.requests += result.requests;
     const round = (ms: number) => Math.round((ms / Math.max(1, total.requests)) * 1000) / 1000;
-    cpu[phase] = { webMsPerRequest: round(total.webMs), workerMsPerRequest: round(total.workerMs) };
+    cpu[phase] = {
+      webMsPerRequest: round(total.webMs),
+      workerMsPerRequest: round(total.workerMs),
+      postgresMsPerRequest: round(total.postgresMs),
+      postgresByRole: Object.fromEntries(Object.entries(total.postgresByRole).map(([role, ms]) => [role, round(ms)])),
+      benchMsPerRequest: round(total.benchMs),
+      machineMsPerRequest: round(total.machineMs),
+    };
     return result;
   };
   try {

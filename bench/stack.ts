@@ -130,31 +130,3 @@ export function rssMiB(pid: number | undefined): number {
   const kib = rows.filter(([p]) => tree.has(p)).reduce((sum, [, , rss]) => sum + rss, 0);
   return Math.round(kib / 1024);
 }
-
-/** CPU time (ms, user + system) used so far by a process and its descendants, from /proc. */
-export function cpuMs(pid: number | undefined): number {
-  if (!pid) return 0;
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  const stat = (p: number) => {
-    try {
-      // Fields after the command name, which is in parentheses and may hold spaces.
-      const fields = fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
-      return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
-    } catch {
-      return undefined;
-    }
-  };
-  const all = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((d) => ({ pid: Number(d), ...stat(Number(d)) }));
-  const tree = new Set([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of all) {
-      if (p.ppid !== undefined && tree.has(p.ppid) && !tree.has(p.pid)) {
-        tree.add(p.pid);
-        grew = true;
-      }
-    }
-  }
-  const ticks = all.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + (p.ticks ?? 0), 0);
-  return (ticks * 1000) / ticksPerSecond;
-}
