@@ -24,7 +24,7 @@ function cpuTable(cpu: Record<string, any>): string[] {
   if (phases.length === 0) return [];
   const ms = (n: number | undefined) => fmt(n, 2);
   return [
-    "CPU per request, every process on the machine (ms of CPU time; the cores run all of them; rest: the kernel and anything else, where ±0.05 is the granularity of the counters):",
+    "CPU per request, every process on the machine (ms of CPU time; the cores run all of them; rest: the kernel and anything else, read as the machine's count minus the processes', which are sampled apart, so it can fall a little below zero):",
     "",
     `| phase | machine | web | worker | Postgres | ${APP_ROLES.map((role) => `Postgres: ${role}`).join(" | ")} | Postgres: other | bench process | rest |`,
     `| --- | ${Array(APP_ROLES.length + 7).fill("---:").join(" | ")} |`,

@@ -64,6 +64,12 @@ for (const [key, value] of Object.entries(settings)) {
 }
 if (settings.requests < settings.shoppers) throw new Error("--requests must be at least --shoppers (every shopper clicks once)");
 
+/**
+ * Whether this run measures the defaults: no flag but `--port` (where it listens changes nothing it
+ * measures). Only such a run, without tuning variables, becomes latest.*: the figures the README quotes.
+ */
+const isDefaultRun = () => Object.entries(flags).every(([name, value]) => name === "port" || value === undefined || value === false || (Array.isArray(value) && value.length === 0));
+
 const log = (line: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\..+/, "Z");
 const resultsDir = path.join(process.cwd(), "bench", "results", isQuick ? "quick" : "");
@@ -257,7 +263,7 @@ async function main() {
         ],
       }),
     };
-    const files = writeResults({ dir: resultsDir, stamp, figures, svgs, isLatest: !isQuick && pgSettings.length === 0 && tuningPrefix === "" });
+    const files = writeResults({ dir: resultsDir, stamp, figures, svgs, isLatest: isDefaultRun() && tuningPrefix === "" });
     log(`wrote ${path.relative(process.cwd(), files.json)} and ${path.relative(process.cwd(), files.md)}`);
     process.stdout.write("\n" + (await import("node:fs")).readFileSync(files.md, "utf8") + "\n");
     const isCorrect = s.correct.isCorrect && otherPhases === "correct";
