@@ -2,8 +2,9 @@ import fs from "node:fs";
 import type postgres from "postgres";
 
 // Where the machine's CPU goes, per phase: the whole machine (from /proc/stat), the load generator
-// (this process), the web and worker processes, and Postgres split by who asked for the work. On a machine whose few cores run everything, a Buy's latency depends on
-// all of it, not on the web process alone.
+// (this process), the web and worker processes, and Postgres split by who asked for the work. On a
+// machine whose few cores run everything, a Buy's latency depends on all of it, not on the web
+// process alone.
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 

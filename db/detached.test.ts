@@ -27,8 +27,9 @@ async function isKeptAfterRequest(handle: () => Promise<unknown>): Promise<boole
 const req = (ip: string) => new Request("http://app.test/api/sales/x/orders", { method: "POST", headers: { "x-flash-client-ip": ip } });
 
 describe("timers that outlive a request do not keep it alive", () => {
-  // Once, outside any request, as the web server's first requests do: the buckets are built and the
-  // configuration read on first use, which is not what these tests are about.
+  // Once, outside any request: the first Request this process builds and the first Buy's limit
+  // checks set up state for the whole process (undici's, the limiters' own), kept for good and once,
+  // which is not what these tests are about.
   beforeAll(async () => {
     await limitOrderAttempt(req("203.0.113.1"), "3a1f6c1e-0000-4000-8000-000000000000");
     await limitShopperLogin(req("203.0.113.1"));
