@@ -25,8 +25,6 @@ function processStat(pid: number): { ppid: number; ownMs: number; reapedMs: numb
   }
 }
 
-const processMs = (pid: number) => processStat(pid)?.ownMs;
-
 /** CPU time (ms) used so far by a process and its descendants. */
 export function cpuMs(pid: number | undefined): number {
   if (!pid) return 0;
@@ -67,7 +65,7 @@ export async function postgresCpu(sql: postgres.Sql): Promise<PostgresCpu> {
   const rows = await sql<{ pid: number; name: string }[]>`SELECT pid, coalesce(application_name, '') AS name FROM pg_stat_activity`;
   const byPid = new Map<number, { role: string; ms: number }>();
   for (const r of rows) {
-    const ms = processMs(r.pid);
+    const ms = processStat(r.pid)?.ownMs;
     if (ms !== undefined) byPid.set(r.pid, { role: postgresRole(r.name), ms });
   }
   const postmaster = rows.length > 0 ? processStat(rows[0]!.pid)?.ppid : undefined;

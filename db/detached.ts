@@ -8,9 +8,10 @@ import { AsyncResource } from "node:async_hooks";
 // finished Buys at any moment. Timers that outlive a request are started in this scope instead.
 //
 // The scope keeps the context this module is first loaded in, so it must load before any request:
-// the web server imports it at start-up (jobs/web.ts), before Next.js. (A server that loaded it first
-// inside a request, `next dev` for one, would keep that one request, not one per bucket.) Kept on globalThis: Next.js
-// bundles its own copy of this module into the route bundles, which must find the same scope.
+// the web server imports it at start-up (jobs/web.ts), before Next.js. (A server that loaded it
+// first inside a request, `next dev` for one, would keep that one request, not one per bucket.)
+// Kept on globalThis: Next.js bundles its own copy of this module into the route bundles, which must
+// find the same scope.
 
 const holder = globalThis as unknown as { __flashSaleDetached?: AsyncResource };
 const scope = (holder.__flashSaleDetached ??= new AsyncResource("flash-sale.detached"));

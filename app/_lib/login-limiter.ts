@@ -1,16 +1,14 @@
-import { RateLimiterRes, RateLimiterMemory } from "rate-limiter-flexible";
-import { detached } from "@/db/detached";
+import { RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "@/db/errors";
-import { clientIp } from "./rate-limit";
+import { clientIp, MemoryBuckets } from "./rate-limit";
 
 // Admin sign-in attempts, limited per client address and overall: the overall budget is what bounds
 // guessing whatever addresses an attacker has, 100 attempts per 15 minutes against a 16-character
 // generated password. In memory, like the order path's buckets (see rate-limit.ts): the admin signs
-// in through the one web process `npm start` runs; a restart forgives. Every call runs detached
-// (db/detached.ts): a bucket's 15-minute expiry timer must not keep the sign-in request alive.
+// in through the one web process `npm start` runs; a restart forgives.
 const WINDOW_SECONDS = 15 * 60;
-const perClient = new RateLimiterMemory({ keyPrefix: "admin-login-client", points: 10, duration: WINDOW_SECONDS });
-const overall = new RateLimiterMemory({ keyPrefix: "admin-login", points: 100, duration: WINDOW_SECONDS });
+const perClient = new MemoryBuckets({ keyPrefix: "admin-login-client", points: 10, duration: WINDOW_SECONDS });
+const overall = new MemoryBuckets({ keyPrefix: "admin-login", points: 100, duration: WINDOW_SECONDS });
 
 /** The client's address as the web server saw it (see clientIp), or one shared key when unknown. */
 export function clientKey(req: Request): string {
@@ -25,13 +23,13 @@ function limited(res: unknown): AppError {
 /** Spends one attempt from both budgets, or throws 429 when either is used up. Atomic per process. */
 export async function spendLoginAttempt(client: string): Promise<void> {
   try {
-    await detached(() => perClient.consume(client));
+    await perClient.consume(client);
   } catch (res) {
     if (res instanceof RateLimiterRes) throw limited(res);
     throw res;
   }
   try {
-    await detached(() => overall.consume("all"));
+    await overall.consume("all");
   } catch (res) {
     if (res instanceof RateLimiterRes) throw limited(res);
     throw res;
@@ -40,6 +38,6 @@ export async function spendLoginAttempt(client: string): Promise<void> {
 
 /** A correct password gives the attempt back: only failures count against the budgets. */
 export async function forgiveLoginAttempt(client: string): Promise<void> {
-  await detached(() => perClient.delete(client));
-  await detached(() => overall.reward("all", 1));
+  await perClient.delete(client);
+  await overall.reward("all", 1);
 }

@@ -11,11 +11,34 @@ import { AppError } from "@/db/errors";
 
 type Limiter = { consume: (key: string) => Promise<unknown> };
 
+/**
+ * The app's in-memory buckets. A bucket expires through a timer that outlives the request that
+ * filled it (1 s to 15 minutes), so every call that may start one runs detached (db/detached.ts):
+ * the timer must not keep that request alive. Every limiter of the app is built from this class.
+ */
+export class MemoryBuckets extends RateLimiterMemory {
+  consume(...args: Parameters<RateLimiterMemory["consume"]>) {
+    return detached(() => super.consume(...args));
+  }
+  penalty(...args: Parameters<RateLimiterMemory["penalty"]>) {
+    return detached(() => super.penalty(...args));
+  }
+  reward(...args: Parameters<RateLimiterMemory["reward"]>) {
+    return detached(() => super.reward(...args));
+  }
+  set(...args: Parameters<RateLimiterMemory["set"]>) {
+    return detached(() => super.set(...args));
+  }
+  block(...args: Parameters<RateLimiterMemory["block"]>) {
+    return detached(() => super.block(...args));
+  }
+}
+
 /** A token bucket: `perSecond` steadily, plus a burst allowance of `burst` that refills every 10 s. */
 function bucket(keyPrefix: string, perSecond: number, burst: number): Limiter {
-  const steady = new RateLimiterMemory({ keyPrefix, points: perSecond, duration: 1 });
+  const steady = new MemoryBuckets({ keyPrefix, points: perSecond, duration: 1 });
   if (burst === 0) return steady;
-  return new BurstyRateLimiter(steady, new RateLimiterMemory({ keyPrefix: `${keyPrefix}-burst`, points: burst, duration: 10 }));
+  return new BurstyRateLimiter(steady, new MemoryBuckets({ keyPrefix: `${keyPrefix}-burst`, points: burst, duration: 10 }));
 }
 
 function create() {
@@ -23,7 +46,7 @@ function create() {
   return {
     orderShopper: bucket("order-shopper", cfg.RATE_LIMIT_SHOPPER_PER_SECOND, cfg.RATE_LIMIT_SHOPPER_BURST),
     orderIp: bucket("order-ip", cfg.RATE_LIMIT_IP_PER_SECOND, cfg.RATE_LIMIT_IP_BURST),
-    shopperLogin: new RateLimiterMemory({ keyPrefix: "shopper-login", points: cfg.RATE_LIMIT_LOGIN_PER_MINUTE, duration: 60 }),
+    shopperLogin: new MemoryBuckets({ keyPrefix: "shopper-login", points: cfg.RATE_LIMIT_LOGIN_PER_MINUTE, duration: 60 }),
   };
 }
 
@@ -33,13 +56,10 @@ function limiters() {
   return holder.__flashSaleLimiters;
 }
 
-/**
- * Takes one token for `key`, or throws 429 `rate_limited` with the seconds until one is free. The
- * bucket's expiry timer outlives the request, so it starts outside the request's context (db/detached.ts).
- */
+/** Takes one token for `key`, or throws 429 `rate_limited` with the seconds until one is free. */
 async function take(limiter: Limiter, key: string, message: string): Promise<void> {
   try {
-    await detached(() => limiter.consume(key));
+    await limiter.consume(key);
   } catch (err) {
     if (!(err instanceof RateLimiterRes)) throw err;
     throw new AppError("rate_limited", message, { retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) });
