@@ -45,7 +45,7 @@ const settings = {
   concurrency: num(flags.concurrency, 200, 200),
   // Enough load that the processes reach their working heap before "after warm-up" memory is read:
   // V8 grows a heap to what the traffic needs and keeps it, so a lighter warm-up reads a heap still growing.
-  warmup: isQuick ? 2000 : 10_000,
+  warmup: isQuick ? 5000 : 10_000,
   floorRequests: isQuick ? 4000 : 20_000,
   openSeconds: num(flags["open-seconds"], 20, 6),
   // The open loop alternates floor and Buy in this many slices each.
