@@ -1,12 +1,11 @@
 import fs from "node:fs";
 import type postgres from "postgres";
+import { processStat, TICK_MS, treeCpuMs } from "@/jobs/process-tree";
 
 // Where the machine's CPU goes, per phase: the whole machine (from /proc/stat), the load generator
 // (this process), the web and worker processes, and Postgres split by who asked for the work. On a
 // machine whose few cores run everything, a Buy's latency depends on all of it, not on the web
 // process alone.
-
-const TICK_MS = 10; // USER_HZ = 100 on Linux
 
 /** CPU time (ms) the whole machine spent busy: every core, every process, the kernel. */
 export function machineBusyMs(): number {
@@ -14,36 +13,8 @@ export function machineBusyMs(): number {
   return (user! + nice! + system! + irq! + softirq! + steal!) * TICK_MS;
 }
 
-/** A process's parent, its own CPU time (utime + stime) and that of the children it has reaped, in ms. */
-function processStat(pid: number): { ppid: number; ownMs: number; reapedMs: number } | undefined {
-  try {
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ").map(Number);
-    return { ppid: f[1]!, ownMs: (f[11]! + f[12]!) * TICK_MS, reapedMs: (f[13]! + f[14]!) * TICK_MS };
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU time (ms) used so far by a process and its descendants. */
-export function cpuMs(pid: number | undefined): number {
-  if (!pid) return 0;
-  const all = fs
-    .readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .map((d) => ({ pid: Number(d), ...processStat(Number(d)) }));
-  const tree = new Set([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of all) {
-      if (p.ppid !== undefined && tree.has(p.ppid) && !tree.has(p.pid)) {
-        tree.add(p.pid);
-        grew = true;
-      }
-    }
-  }
-  return all.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + (p.ownMs ?? 0), 0);
-}
+/** CPU time (ms) used so far by a process and its descendants; 0 without a process. */
+export const cpuMs = (pid: number | undefined): number => (pid ? treeCpuMs(pid) : 0);
 
 /** Who a Postgres backend works for, from the application_name each of the app's pools sets. */
 export function postgresRole(applicationName: string): string {
@@ -70,7 +41,7 @@ export async function postgresCpu(sql: postgres.Sql): Promise<PostgresCpu> {
   }
   const postmaster = rows.length > 0 ? processStat(rows[0]!.pid)?.ppid : undefined;
   const reaped = postmaster ? (processStat(postmaster)?.reapedMs ?? 0) : 0;
-  return { totalMs: postmaster ? cpuMs(postmaster) + reaped : 0, byPid };
+  return { totalMs: postmaster ? treeCpuMs(postmaster) + reaped : 0, byPid };
 }
 
 /** Postgres CPU between two readings, in all and by role; a backend that exited in between counts in the total only. */

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -8,6 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
 import { migrate } from "@/db/migrate";
 import { buildWebApp, isBuildStale } from "@/jobs/build";
 import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "@/jobs/launch";
+import { treeRss } from "@/jobs/process-tree";
 
 // Everything the benchmark runs against, started by itself and stopped afterwards: a fresh embedded
 // Postgres in a temporary directory, the bench build of the web app (the app's own server,
@@ -110,23 +111,5 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 }
 
-/** Resident memory (MiB) of a process and all its descendants, from `ps`. */
-export function rssMiB(pid: number | undefined): number {
-  if (!pid) return 0;
-  const rows = execFileSync("ps", ["-A", "-o", "pid=,ppid=,rss="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
-  const tree = new Set([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [p, parent] of rows) {
-      if (tree.has(parent) && !tree.has(p)) {
-        tree.add(p);
-        grew = true;
-      }
-    }
-  }
-  const kib = rows.filter(([p]) => tree.has(p)).reduce((sum, [, , rss]) => sum + rss, 0);
-  return Math.round(kib / 1024);
-}
+/** Resident memory (MiB) of a process and all its descendants; 0 without a process. */
+export const rssMiB = (pid: number | undefined): number => (pid ? Math.round(treeRss(pid) / 2 ** 20) : 0);

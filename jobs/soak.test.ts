@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STACK_ADMIN_PASSWORD, startStack, treeRss, type AppStack } from "@/db/testing/app-stack";
+import { STACK_ADMIN_PASSWORD, startStack, type AppStack } from "@/db/testing/app-stack";
 import { saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
 import { waitFor } from "@/db/testing/processes";
 import { buyOver, fromClient, request, signIn } from "@/db/testing/remote";
+import { treeRss } from "@/jobs/process-tree";
 
 // The soak: SOAK_WARMUP_SECONDS (90 by default) and then SOAK_SECONDS (120) of steady mixed traffic on
 // one web process and one worker: shoppers sign in, open the sale page, buy and poll until their order

@@ -116,31 +116,3 @@ export async function startStack(options: { databaseUrl: string; webs?: number; 
   await Promise.all(Array.from({ length: options.webs ?? 1 }, () => stack.startWeb()));
   return stack;
 }
-
-/** Resident memory of a process and its children, in bytes, from /proc. */
-export function treeRss(pid: number): number {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // the process exited while we looked
-    }
-  }
-  let total = 0;
-  const queue = [pid];
-  while (queue.length) {
-    const p = queue.pop()!;
-    try {
-      const status = fs.readFileSync(`/proc/${p}/status`, "utf8");
-      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-    } catch {
-      continue;
-    }
-    queue.push(...(children.get(p) ?? []));
-  }
-  return total;
-}
