@@ -7,11 +7,11 @@ import { orders, sales, workerMetrics } from "./schema";
 
 // The admission gate and the backlog bound. Both read one count of the pending orders, per sale,
 // taken at most every 250 ms (over the partial index of pending orders) together with each open
-// sale's remaining stock, plus what this process
-// admitted that the count could not see: its admissions in flight, and those committed after the
-// count's MVCC snapshot (each admission knows its transaction id, the count returns its snapshot, so
-// nothing is counted twice or missed). Check and reservation happen in one synchronous step, so one
-// process never admits past a bound; other web processes are seen within one refresh.
+// sale's remaining stock, plus what this process admitted that the count could not see: its
+// admissions in flight, and those committed after the count's MVCC snapshot (each admission knows
+// its transaction id, the count returns its snapshot, so nothing is counted twice or missed). Check
+// and reservation happen in one synchronous step, so one process never admits past a bound; other
+// web processes are seen within one refresh.
 //
 // The gate compares pending orders with the remaining stock of the same snapshot: a worker moves an
 // order from pending to completed and takes its unit in one transaction, so the two agree. Stock
