@@ -11,7 +11,7 @@ delete process.env.ORDER_BACKLOG_MAX;
 const db = useTestDatabase();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The status once a snapshot taken after now has landed (a recent one is served while it refreshes). */
+/** The status once a count taken after now has landed (a recent one is served while it refreshes). */
 async function freshStatus() {
   await sleep(300);
   await backlogStatus();
@@ -83,5 +83,20 @@ describe("the admission gate at a sale's tail", () => {
       (err: { code?: string }) => err.code,
     )));
     expect(later).toEqual(Array(10).fill("admitted"));
+  });
+});
+
+describe("the count a Buy is judged on", () => {
+  it("is never more than 250 ms old: orders another web process admitted a moment ago are counted", async () => {
+    const hour = 3600_000;
+    const sale = await createSale({ name: "Seen", priceCents: 500, originalPriceCents: 500, stock: 5, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const users = await Promise.all(Array.from({ length: 6 }, (_, i) => upsertUserByEmail({ email: `seen-${i}@example.com` })));
+    // This process counts: nobody is in the sale's line yet.
+    await freshStatus();
+    // Another web process admits five shoppers, orders this process's own tally of admissions never saw.
+    await db.sql`INSERT INTO orders (id, sale_id, user_id) SELECT gen_random_uuid(), ${sale.id}, id FROM users WHERE email LIKE 'seen-%' AND email <> 'seen-5@example.com'`;
+    await sleep(300);
+    // The sixth shopper is judged on a count that includes them: every unit is spoken for.
+    await expect(placeOrder({ saleId: sale.id, userId: users[5]!.id })).rejects.toMatchObject({ code: "sold_out" });
   });
 });

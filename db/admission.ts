@@ -6,7 +6,7 @@ import { log } from "./log";
 import { orders, sales, workerMetrics } from "./schema";
 
 // The admission gate and the backlog bound. Both read one count of the pending orders, per sale,
-// taken at most every 250 ms (over the partial index of pending orders) together with each open
+// never more than 250 ms old (over the partial index of pending orders) together with each open
 // sale's remaining stock, plus what this process admitted that the count could not see: its
 // admissions in flight, and those committed after the count's MVCC snapshot (each admission knows
 // its transaction id, the count returns its snapshot, so nothing is counted twice or missed). Check
@@ -19,9 +19,11 @@ import { orders, sales, workerMetrics } from "./schema";
 // counted twice, still pending in the count and gone from the stock, and at a sale's tail the gate
 // would tell shoppers it sold out while units were left for them.
 
+// The oldest count a Buy is judged on; an older one is waited for (one refresh for every waiting Buy).
 const REFRESH_MS = 250;
-// A snapshot older than this is waited for rather than served (the database was slow or down).
-const STALE_MS = 2000;
+// From this age a count is refreshed in the background while it is still served, so that under steady
+// traffic a Buy finds one young enough without waiting for it.
+const PREFETCH_MS = 150;
 // The wait a shopper would accept in the line; the default bound is drain rate × this.
 export const ACCEPTABLE_WAIT_SECONDS = 2;
 // Until a worker has measured its drain rate, assume this many orders per second.
@@ -93,10 +95,12 @@ function refresh(): Promise<Snapshot> {
   if (s.refreshing) return s.refreshing;
   s.refreshing = (async () => {
     try {
+      // Its age counts from when it was asked for: the count describes no later moment than that.
+      const at = Date.now();
       const [{ bySale, remainingBySale, pg }, drainPerSecond] = await Promise.all([countPendingWithStock(), reportedDrainRate()]);
       let total = 0;
       for (const n of bySale.values()) total += n;
-      const snapshot: Snapshot = { at: Date.now(), total, bySale, remainingBySale, pg, drainPerSecond };
+      const snapshot: Snapshot = { at, total, bySale, remainingBySale, pg, drainPerSecond };
       s.snapshot = snapshot;
       if (drainPerSecond) s.lastDrain = drainPerSecond;
       for (const [saleId, xids] of s.unseen) {
@@ -115,13 +119,9 @@ function refresh(): Promise<Snapshot> {
 async function currentSnapshot(): Promise<Snapshot> {
   const s = state();
   const age = s.snapshot ? Date.now() - s.snapshot.at : Infinity;
-  if (age < REFRESH_MS) return s.snapshot!;
-  if (age < STALE_MS) {
-    // Serve the recent one; the next request finds the fresh one.
-    refresh().catch((err) => log.warn({ err }, "could not count the order backlog"));
-    return s.snapshot!;
-  }
-  return refresh();
+  if (age >= REFRESH_MS) return refresh();
+  if (age >= PREFETCH_MS) refresh().catch((err) => log.warn({ err }, "could not count the order backlog"));
+  return s.snapshot!;
 }
 
 function localCount(saleId?: string): number {
