@@ -1,4 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { signToken } from "@/app/_lib/cookies";
+import { SESSION_COOKIE, sessionSecret } from "@/app/_lib/session";
 import { createSale, type NewSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
@@ -86,6 +89,12 @@ describe("POST /api/sales/:id/orders", () => {
     { name: "a malformed Idempotency-Key", status: 400, code: "invalid_request", setup: async () => ({ saleId: (await sale()).id, options: { headers: { "idempotency-key": "x".repeat(201) } } }) },
     { name: "no session", status: 401, code: "unauthenticated", setup: async () => ({ saleId: (await sale()).id, options: { cookie: "" } }) },
     { name: "a forged session cookie", status: 401, code: "unauthenticated", setup: async () => ({ saleId: (await sale()).id, options: { cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) } }) },
+    {
+      name: "a validly signed session for a shopper this database does not have",
+      status: 401,
+      code: "unauthenticated",
+      setup: async () => ({ saleId: (await sale()).id, options: { cookie: `${SESSION_COOKIE}=${signToken(sessionSecret(), [randomUUID()], 3600)}` } }),
+    },
     { name: "an unknown sale", status: 404, code: "sale_not_found", setup: async () => ({ saleId: "00000000-0000-4000-8000-000000000000" }) },
     { name: "a malformed sale id", status: 404, code: "sale_not_found", setup: async () => ({ saleId: "..%2F..%2Fetc" }) },
     { name: "a sale that has not started", status: 409, code: "sale_not_started", setup: async () => ({ saleId: (await sale({ startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) })).id }) },
