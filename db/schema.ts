@@ -75,10 +75,12 @@ export const workerMetrics = pgTable("worker_metrics", {
 });
 
 // The admin's live view reads these instead of counting a sale's orders. Triggers on `orders` keep
-// them in the same transaction as every order insert and status change (migration 0003), so they are
-// exact whatever code path moves an order. `shard` (the backend pid mod 16) spreads concurrent writers
-// over rows, so counting never becomes one hot row; readers sum the shards. No foreign key to sales:
-// its check would lock the sale row that allocation holds FOR UPDATE.
+// them in the same transaction as every order insert and status change (migrations 0003 and 0004), so
+// they are exact whatever code path moves an order. `shard` (the backend pid mod 16) spreads concurrent
+// writers over rows, so counting never becomes one hot row; readers sum the shards. No foreign key to
+// sales, and none needed: a counter's sale_id is always an order's, which orders' own foreign key has
+// checked, and sales are never deleted; one would only add a check (a key-share lock) on the hot sale
+// row for each counter row inserted.
 export const saleStatusCounts = pgTable(
   "sale_status_counts",
   {
