@@ -29,18 +29,23 @@ export class AppError extends Error {
   readonly retryAfterSeconds?: number;
   readonly details?: unknown;
 
-  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number; details?: unknown } = {}) {
+  /** For a 405: the methods the endpoint answers (the `Allow` header). */
+  readonly allow?: string;
+
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number; details?: unknown; allow?: string } = {}) {
     super(message);
     this.name = "AppError";
     this.code = code;
     this.status = statusByCode[code];
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.details = options.details;
+    this.allow = options.allow;
   }
 
   toResponse(): Response {
     const headers: Record<string, string> = { "cache-control": "no-store" };
     if (this.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(this.retryAfterSeconds)));
+    if (this.allow !== undefined) headers.allow = this.allow;
     const error: Record<string, unknown> = { code: this.code, message: this.message };
     if (this.details !== undefined) error.details = this.details;
     return Response.json({ error }, { status: this.status, headers });

@@ -27,6 +27,25 @@ export function route<C>(handler: Handler<C>, hooks: { onError?: (err: AppError)
   };
 }
 
+const ROUTE_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+type RouteMethod = (typeof ROUTE_METHODS)[number];
+
+/**
+ * Answers for the methods a route does not have: 405 `method_not_allowed` in the contract's JSON shape
+ * with an `Allow` header, where Next.js would send an empty 405. A route file exports the ones it lacks
+ * beside its own, through the same wrapper as its own (so an admin route still answers 401 first):
+ * `export const { DELETE, PATCH, PUT } = otherMethods(["GET", "POST"]);`. `app/methods.test.ts` checks
+ * that every route answers all five and that its `Allow` names exactly the methods it has.
+ */
+export function otherMethods(allowed: RouteMethod[], wrap: (handler: Handler<unknown>) => Handler<unknown> = route): Record<RouteMethod, Handler<unknown>> {
+  // Next.js answers HEAD with a route's GET, and OPTIONS itself.
+  const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort().join(", ");
+  const answer = wrap(async (req) => {
+    throw new AppError("method_not_allowed", `This endpoint does not answer ${req.method}; it answers ${allowed.join(", ")}.`, { allow });
+  });
+  return Object.fromEntries(ROUTE_METHODS.map((method) => [method, answer])) as Record<RouteMethod, Handler<unknown>>;
+}
+
 function internalError(err: unknown, req: Request): AppError {
   log.error({ err, method: req.method, path: new URL(req.url).pathname }, "unhandled error");
   return new AppError("internal_error", "Something went wrong on our side. Please try again.");

@@ -1,5 +1,5 @@
 import { checkHealth } from "@/db/health";
-import { route } from "@/app/_lib/http";
+import { otherMethods, route } from "@/app/_lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -12,3 +12,5 @@ export const GET = route(async () => {
     { status: 503, headers: { "cache-control": "no-store", "retry-after": "2" } },
   );
 });
+
+export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);

@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { config } from "@/db/config";
 import { AppError } from "@/db/errors";
 import { renderMetrics } from "@/db/metrics-scrape";
-import { route } from "@/app/_lib/http";
+import { otherMethods, route } from "@/app/_lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -21,3 +21,5 @@ function isBearer(header: string | null, token: string): boolean {
   const expected = Buffer.from(`Bearer ${token}`);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);

@@ -1,5 +1,5 @@
 import { listOrdersForUser } from "@/db/orders";
-import { route } from "@/app/_lib/http";
+import { otherMethods, route } from "@/app/_lib/http";
 import { requireShopper } from "@/app/_lib/session";
 
 /** The signed-in shopper's orders, newest first; `?saleId=` narrows it to one sale. */
@@ -9,3 +9,5 @@ export const GET = route(async (req: Request) => {
   const orders = await listOrdersForUser({ userId, saleId });
   return Response.json({ orders }, { headers: { "cache-control": "no-store" } });
 });
+
+export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "@/db/errors";
 import { getUserById, upsertUserByEmail } from "@/db/users";
-import { describeIssues, readJsonObject, route } from "@/app/_lib/http";
+import { describeIssues, otherMethods, readJsonObject, route } from "@/app/_lib/http";
 import { limitShopperLogin } from "@/app/_lib/rate-limit";
 import { clearedSessionCookie, requireShopper, sessionCookie } from "@/app/_lib/session";
 
@@ -28,3 +28,5 @@ export const GET = route(async (req: Request) => {
 export const DELETE = route(async (req: Request) => {
   return new Response(null, { status: 204, headers: { "set-cookie": clearedSessionCookie(req) } });
 });
+
+export const { PATCH, PUT } = otherMethods(["GET", "POST", "DELETE"]);

@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/http";
+import { otherMethods, route } from "@/app/_lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -9,3 +9,5 @@ export const dynamic = "force-dynamic";
 export const GET = route(async () => {
   return Response.json({ now: Date.now() }, { headers: { "cache-control": "no-store" } });
 });
+
+export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { listDeadLetters } from "@/db/dead-letters";
 import { AppError } from "@/db/errors";
 import { adminRoute } from "@/app/_lib/admin-session";
-import { describeIssues } from "@/app/_lib/http";
+import { describeIssues, otherMethods } from "@/app/_lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -15,3 +15,5 @@ export const GET = adminRoute(async (req: Request) => {
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   return Response.json(await listDeadLetters(parsed.data), { headers: { "cache-control": "no-store" } });
 });
+
+export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"], adminRoute);

@@ -1,6 +1,6 @@
 import { createAdminSale, listAdminSales } from "@/db/admin-sales";
 import { adminRoute } from "@/app/_lib/admin-session";
-import { readJsonObject } from "@/app/_lib/http";
+import { otherMethods, readJsonObject } from "@/app/_lib/http";
 import { createSaleSchema, invalidFields } from "./schema";
 
 export const dynamic = "force-dynamic";
@@ -16,3 +16,5 @@ export const POST = adminRoute(async (req: Request) => {
   const sale = await createAdminSale(parsed.data);
   return Response.json({ sale }, { status: 201, headers: { location: `/api/admin/sales/${sale.id}`, "cache-control": "no-store" } });
 });
+
+export const { DELETE, PATCH, PUT } = otherMethods(["GET", "POST"], adminRoute);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "@/db/errors";
 import { adminCookie, assertSameOrigin, clearedAdminCookie, isAdmin, isAdminPassword } from "@/app/_lib/admin-session";
-import { describeIssues, readJsonObject, route } from "@/app/_lib/http";
+import { describeIssues, otherMethods, readJsonObject, route } from "@/app/_lib/http";
 import { clientKey, forgiveLoginAttempt, spendLoginAttempt } from "@/app/_lib/login-limiter";
 
 const signInSchema = z.object({ password: z.string().min(1, "is required").max(200) }).strict();
@@ -28,3 +28,5 @@ export const DELETE = route(async (req: Request) => {
   assertSameOrigin(req);
   return new Response(null, { status: 204, headers: { "set-cookie": clearedAdminCookie(req) } });
 });
+
+export const { PATCH, PUT } = otherMethods(["GET", "POST", "DELETE"]);

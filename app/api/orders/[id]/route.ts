@@ -1,6 +1,6 @@
 import { AppError } from "@/db/errors";
 import { getOrderForUser } from "@/db/orders";
-import { route } from "@/app/_lib/http";
+import { otherMethods, route } from "@/app/_lib/http";
 import { requireShopper } from "@/app/_lib/session";
 
 export const GET = route(async (req: Request, ctx: RouteContext<"/api/orders/[id]">) => {
@@ -10,3 +10,5 @@ export const GET = route(async (req: Request, ctx: RouteContext<"/api/orders/[id
   if (!order) throw new AppError("order_not_found", "There is no order with this id.");
   return Response.json({ order }, { headers: { "cache-control": "no-store" } });
 });
+
+export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);

@@ -1,6 +1,6 @@
 import { AppError } from "@/db/errors";
 import { getSale, toSale } from "@/db/sales";
-import { route } from "@/app/_lib/http";
+import { otherMethods, route } from "@/app/_lib/http";
 
 export const GET = route(async (_req: Request, ctx: RouteContext<"/api/sales/[id]">) => {
   const { id } = await ctx.params;
@@ -8,3 +8,5 @@ export const GET = route(async (_req: Request, ctx: RouteContext<"/api/sales/[id
   if (!row) throw new AppError("sale_not_found", "There is no sale with this id.");
   return Response.json({ sale: toSale(row) }, { headers: { "cache-control": "no-store" } });
 });
+
+export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);

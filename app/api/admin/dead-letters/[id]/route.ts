@@ -1,5 +1,6 @@
 import { discardDeadLetter } from "@/db/dead-letters";
 import { adminRoute } from "@/app/_lib/admin-session";
+import { otherMethods } from "@/app/_lib/http";
 
 /** Discard a dead letter for good. */
 export const DELETE = adminRoute(async (_req: Request, ctx: RouteContext<"/api/admin/dead-letters/[id]">) => {
@@ -7,3 +8,5 @@ export const DELETE = adminRoute(async (_req: Request, ctx: RouteContext<"/api/a
   await discardDeadLetter({ id });
   return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
 });
+
+export const { GET, PATCH, POST, PUT } = otherMethods(["DELETE"], adminRoute);

@@ -2,7 +2,7 @@ import { toAdminSale, updateSale } from "@/db/admin-sales";
 import { AppError } from "@/db/errors";
 import { getSale } from "@/db/sales";
 import { adminRoute } from "@/app/_lib/admin-session";
-import { readJsonObject } from "@/app/_lib/http";
+import { otherMethods, readJsonObject } from "@/app/_lib/http";
 import { invalidFields, updateSaleSchema } from "../schema";
 
 export const GET = adminRoute(async (_req: Request, ctx: RouteContext<"/api/admin/sales/[id]">) => {
@@ -20,3 +20,5 @@ export const PATCH = adminRoute(async (req: Request, ctx: RouteContext<"/api/adm
   const sale = await updateSale({ id, changes: parsed.data });
   return Response.json({ sale }, { headers: { "cache-control": "no-store" } });
 });
+
+export const { DELETE, POST, PUT } = otherMethods(["GET", "PATCH"], adminRoute);

@@ -1,7 +1,7 @@
 import { AppError } from "@/db/errors";
 import { recordRejection, webMetrics } from "@/db/metrics";
 import { placeOrder } from "@/db/orders";
-import { readJsonObject, route } from "@/app/_lib/http";
+import { otherMethods, readJsonObject, route } from "@/app/_lib/http";
 import { limitOrderAttempt } from "@/app/_lib/rate-limit";
 import { requireShopper } from "@/app/_lib/session";
 
@@ -38,3 +38,5 @@ export const POST = route(
   },
   { onError: (err) => recordRejection(err.code) },
 );
+
+export const { DELETE, GET, PATCH, PUT } = otherMethods(["POST"]);

@@ -3,7 +3,7 @@ import { requestOrderStatusChange } from "@/db/admin-orders";
 import { AppError } from "@/db/errors";
 import { isUuid } from "@/db/ids";
 import { adminRoute } from "@/app/_lib/admin-session";
-import { describeIssues, readJsonObject } from "@/app/_lib/http";
+import { describeIssues, otherMethods, readJsonObject } from "@/app/_lib/http";
 
 const bodySchema = z.object({ status: z.enum(["shipped", "cancelled"], { error: 'must be "shipped" or "cancelled"' }) }).strict();
 
@@ -20,3 +20,5 @@ export const PUT = adminRoute(async (req: Request, ctx: RouteContext<"/api/admin
   const { jobId } = await requestOrderStatusChange({ orderId, status: parsed.data.status });
   return Response.json({ orderId, status: parsed.data.status, jobId }, { status: 202, headers: { "cache-control": "no-store" } });
 });
+
+export const { DELETE, GET, PATCH, POST } = otherMethods(["PUT"], adminRoute);

@@ -4,7 +4,7 @@ import { AppError } from "@/db/errors";
 import { getSale } from "@/db/sales";
 import { orderStatus } from "@/db/schema";
 import { adminRoute } from "@/app/_lib/admin-session";
-import { describeIssues } from "@/app/_lib/http";
+import { describeIssues, otherMethods } from "@/app/_lib/http";
 
 const cursor = z.coerce.number().int().positive();
 const querySchema = z
@@ -29,3 +29,5 @@ export const GET = adminRoute(async (req: Request, ctx: RouteContext<"/api/admin
   const result = await listSaleOrders({ saleId: id, ...page, search: q === undefined ? undefined : parseOrderSearch(q) });
   return Response.json(result, { headers: { "cache-control": "no-store" } });
 });
+
+export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"], adminRoute);
