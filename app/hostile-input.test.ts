@@ -86,6 +86,13 @@ const cases: Case[] = [
   { name: "an order by an encoded NUL byte", path: () => "/api/orders/%00", options: () => ({ cookie: shopper }), status: 404, code: "order_not_found" },
   { name: "a sale by an SQL-looking id", path: () => `/api/sales/${encodeURIComponent("x' UNION SELECT * FROM users --")}`, options: () => ({}), status: 404, code: "sale_not_found" },
   { name: "the session with a forged cookie", path: () => "/api/session", options: () => ({ cookie: sessionFor([randomUUID()], 3600, "another-secret-0123456789-0123456789") }), status: 401, code: "unauthenticated" },
+  { name: "a Buy by GET", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: shopper }), status: 405, code: "method_not_allowed" },
+  { name: "the shopper session by PUT", method: "PUT", path: () => "/api/session", options: () => ({ body: `{"email": "a@example.com"}`, headers: json }), status: 405, code: "method_not_allowed" },
+  { name: "an admin sale list by DELETE, without the admin session", method: "DELETE", path: () => "/api/admin/sales", options: () => ({}), status: 401, code: "unauthenticated" },
+  { name: "buy with a signed session for a shopper this database does not have", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor([randomUUID()], 3600) }), status: 401, code: "unauthenticated" },
+  { name: "a sale by a malformed percent-escape", path: () => "/api/sales/%zz", options: () => ({}), status: 400, code: "invalid_request" },
+  { name: "buy by a truncated UTF-8 escape", method: "POST", path: () => "/api/sales/%E0%A4%A/orders", options: () => ({ cookie: shopper }), status: 400, code: "invalid_request" },
+  { name: "a page by a malformed percent-escape", path: () => "/sales/%zz", options: () => ({}), status: 400, code: "invalid_request" },
   { name: "an API path that does not exist", path: () => "/api/../api/sales/../nothing-here", options: () => ({}), status: 404, code: "not_found" },
 ];
 

@@ -15,6 +15,22 @@ import { stopWebBoss } from "./boss";
 
 const DRAIN_TIMEOUT_MS = 10_000;
 
+/** Whether the path's percent-escapes decode: Next.js answers one that does not with a plain-text 500. */
+function isDecodablePath(url = "/"): boolean {
+  const queryAt = url.indexOf("?");
+  try {
+    decodeURIComponent(queryAt === -1 ? url : url.slice(0, queryAt));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function answerMalformedPath(res: http.ServerResponse): void {
+  const error = { code: "invalid_request", message: "The URL's path is not validly percent-encoded." };
+  res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify({ error }));
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   const hostname = process.env.HOST ?? "127.0.0.1";
@@ -25,6 +41,7 @@ async function main(): Promise<void> {
   let isStopping = false;
   let inFlight = 0;
   const server = http.createServer((req, res) => {
+    if (!isDecodablePath(req.url)) return answerMalformedPath(res);
     // The client's address comes from the socket, never from a header the client could write.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
     // While draining, every answer also closes its connection so keep-alive clients move on.
