@@ -47,3 +47,17 @@ describe("GET /api/orders/:id", () => {
     expect(anonymous.status).toBe(401);
   });
 });
+
+describe("GET /api/orders", () => {
+  it("answers 400 invalid_request for a saleId that is not an id and for a parameter it does not know", async () => {
+    const [shopper] = await signInShoppers(1, "list");
+    for (const query of ["saleId=garbage", "saleId=1%20OR%201%3D1", "status=pending", "limit=5"]) {
+      const res = await call(list.GET, `/api/orders?${query}`, { cookie: shopper! });
+      expect(res.status, query).toBe(400);
+      expect(res.json).toEqual({ error: { code: "invalid_request", message: expect.any(String) } });
+    }
+    const all = await call(list.GET, "/api/orders", { cookie: shopper! });
+    expect(all.status).toBe(200);
+    expect(all.json).toEqual({ orders: [] });
+  });
+});
