@@ -26,7 +26,7 @@ export const updateSaleSchema = z
   .object({ name, description, stock, startsAt: time, endsAt: time })
   .partial()
   .strict()
-  .refine((changes) => Object.keys(changes).length > 0, { message: "name at least one of name, description, stock, startsAt, endsAt" })
+  .refine((changes) => Object.keys(changes).length > 0, { message: "send at least one of name, description, stock, startsAt, endsAt" })
   .superRefine((changes, ctx) => {
     if (changes.startsAt && changes.endsAt && changes.endsAt <= changes.startsAt) {
       ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must be after the start" });
