@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signToken } from "@/app/_lib/cookies";
 import { SESSION_COOKIE } from "@/app/_lib/session";
@@ -116,5 +117,38 @@ describe("hostile input over HTTP", () => {
     expect(await databaseSnapshot(db.sql)).toEqual(before);
     // No request made the server log an unhandled error.
     expect(stack.output.filter((line) => line.includes('"unhandled error"'))).toEqual([]);
+  });
+});
+
+/** Raw bytes to the web server, and everything it sends back until it closes the connection (≤ 5 s). */
+function rawExchange(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let received = "";
+    socket.setTimeout(5000, () => socket.destroy(new Error("no answer within 5 s")));
+    socket.on("data", (chunk) => (received += chunk.toString("utf8")));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(received));
+    socket.write(bytes);
+  });
+}
+
+describe("requests the HTTP parser refuses", () => {
+  it("are answered in the contract's JSON shape too, with the status Node would send", async () => {
+    const cases: [string, string, number, string][] = [
+      ["a Content-Length that is not a number", `POST /api/sales/${saleId}/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n`, 400, "invalid_request"],
+      ["a request line that is not HTTP", "BUY EVERYTHING NOW\r\n\r\n", 400, "invalid_request"],
+      ["20 KB of headers", `GET /api/sales HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${"a".repeat(20_000)}\r\n\r\n`, 431, "headers_too_large"],
+    ];
+    const before = await databaseSnapshot(db.sql);
+    for (const [name, bytes, status, code] of cases) {
+      const answer = await rawExchange(base, bytes);
+      const [head = "", body = ""] = answer.split("\r\n\r\n");
+      expect(head.split("\r\n")[0], name).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(head.toLowerCase(), name).toContain("content-type: application/json");
+      expect(JSON.parse(body), name).toEqual({ error: { code, message: expect.any(String) } });
+    }
+    expect(await databaseSnapshot(db.sql)).toEqual(before);
   });
 });

@@ -1,6 +1,7 @@
 // First, before Next.js and any request: the scope for timers that outlive a request.
 import "@/db/detached";
 import http from "node:http";
+import type { Duplex } from "node:stream";
 import next from "next";
 import { closeDb } from "@/db/client";
 import { markDraining } from "@/db/health";
@@ -31,6 +32,23 @@ function answerMalformedPath(res: http.ServerResponse): void {
   res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify({ error }));
 }
 
+/**
+ * A request Node's HTTP parser refuses before any handler sees it (a Content-Length that is not a
+ * number, a malformed request line, headers over the limit, a request too slow to arrive) is answered
+ * in the contract's JSON shape too, with the status Node itself would send, and the connection closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || !socket.writable) return void socket.destroy();
+  const [status, reason, code, message] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", "headers_too_large", "The request's headers are too large."]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "request_timeout", "The request did not arrive in time."]
+        : [400, "Bad Request", "invalid_request", "The request is not valid HTTP."];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`);
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   const hostname = process.env.HOST ?? "127.0.0.1";
@@ -54,6 +72,7 @@ async function main(): Promise<void> {
     });
   });
   server.keepAliveTimeout = 5000;
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, hostname, resolve);
