@@ -119,7 +119,7 @@ async function insertOrderWithJob({
   const admitted = await admit({ saleId, userId, idempotencyKey }).catch((err: unknown) => {
     // A validly signed session whose shopper is not in this database (it was reset or replaced while
     // the session secret stayed): a session to sign in again with, not a fault of ours.
-    if ((err as { constraint_name?: string }).constraint_name === USER_FOREIGN_KEY) {
+    if ((err as { constraint_name?: string } | null)?.constraint_name === USER_FOREIGN_KEY) {
       throw new AppError("unauthenticated", "Your session is for an account this shop no longer has. Sign in again.");
     }
     throw err;
