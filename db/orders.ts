@@ -116,14 +116,17 @@ async function insertOrderWithJob({
   userId: string;
   idempotencyKey: string | null;
 }): Promise<PlaceOrderResult & { xid: bigint | null }> {
-  const admitted = await admit({ saleId, userId, idempotencyKey }).catch((err: unknown) => {
+  let admitted: Awaited<ReturnType<typeof admit>>;
+  try {
+    admitted = await admit({ saleId, userId, idempotencyKey });
+  } catch (err) {
     // A validly signed session whose shopper is not in this database (it was reset or replaced while
     // the session secret stayed): a session to sign in again with, not a fault of ours.
     if ((err as { constraint_name?: string } | null)?.constraint_name === USER_FOREIGN_KEY) {
       throw new AppError("unauthenticated", "Your session is for an account this shop no longer has. Sign in again.");
     }
     throw err;
-  });
+  }
   if (admitted) return { order: toOrder({ ...admitted.row, position: admitted.position }), isNew: true, isReplay: false, xid: admitted.xid };
   // The conflicting order is committed: ON CONFLICT waited for its transaction to end.
   const existing = await findExistingOrder(getDb(), { userId, saleId, idempotencyKey });
