@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import type { Order } from "@/db/orders";
 import type { Sale, SaleState } from "@/db/sales";
 import { api, ApiError } from "./api";
@@ -29,26 +29,38 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     queryFn: async () => (await api<{ orders: Order[] }>(`/api/orders?saleId=${sale.id}`)).orders[0] ?? null,
     enabled: isSignedIn,
   });
-  const { buy, start, wait } = useBuy(sale.id);
+  const { buy, start, wait } = useBuy(sale.id, session.data?.id);
   // A 401 sends the shopper back to the sign-in form; once signed in again it is no longer news.
   const isExpired = buy.error instanceof ApiError && buy.error.code === "unauthenticated";
   const buyError = isExpired ? null : buy.error;
-  const orderId = buy.data?.order.id ?? myOrder.data?.id;
-  const order = useOrder(orderId, buy.data?.order ?? myOrder.data ?? undefined).data;
+  // Only a signed-in shopper's order is shown (and polled): after a sign-out the panel offers sign-in.
+  const orderId = isSignedIn ? (buy.data?.order.id ?? myOrder.data?.id) : undefined;
+  const order = useOrder(orderId, isSignedIn ? (buy.data?.order ?? myOrder.data ?? undefined) : undefined).data;
+  const panel = useRef<HTMLDivElement>(null);
+  const hasActed = useRef(false);
+  const press = () => {
+    hasActed.current = true;
+    start();
+  };
 
   let announcement = "";
   let body: ReactNode;
+  let kind = "buy";
   if (order) {
     announcement = orderAnnouncement(order);
     body = <OrderCard order={order} />;
+    kind = "order";
   } else if (state === "sold_out" || state === "ended" || isFinal(buy.error)) {
     const isEnded = state === "ended" || (buy.error instanceof ApiError && buy.error.code === "sale_ended");
     announcement = isEnded ? "This sale has ended." : "Sold out.";
+    kind = "closed";
     body = <Closed title={isEnded ? "This sale has ended" : "Sold out"} detail={isEnded ? "No more orders are being taken." : "Every unit has been claimed. Better luck at the next drop!"} />;
   } else if (session.isPending || (isSignedIn && myOrder.isPending)) {
+    kind = "loading";
     body = <div aria-hidden className="h-14 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   } else if (!isSignedIn) {
     if (isExpired) announcement = errorMessage(buy.error);
+    kind = "sign-in";
     body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in with your email again to buy" : undefined} />;
   } else {
     const isLive = state === "live";
@@ -62,7 +74,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
       <div className="flex flex-col gap-2">
         <button
           type="button"
-          onClick={start}
+          onClick={press}
           disabled={!isLive || buy.isPending}
           aria-describedby="buy-note"
           className="h-14 w-full rounded-xl bg-amber-400 px-6 text-lg font-bold text-zinc-950 shadow-sm tabular-nums transition-colors enabled:hover:bg-amber-300 enabled:active:bg-amber-500 disabled:cursor-not-allowed disabled:bg-zinc-300 disabled:text-zinc-700 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-300"
@@ -78,7 +90,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
             <p data-testid="buy-error" className="text-red-700 dark:text-red-400">
               {errorMessage(buyError)}{" "}
               {isRetryable(buyError) && (
-                <button type="button" onClick={start} className="font-semibold underline underline-offset-2">
+                <button type="button" onClick={press} className="font-semibold underline underline-offset-2">
                   Try again
                 </button>
               )}
@@ -91,9 +103,20 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     );
   }
 
+  // The button the shopper pressed is disabled while the order is placed, then replaced (by the order
+  // card, or the sign-in form after an expired session): keep keyboard focus in the panel rather than
+  // let it fall back to the start of the page.
+  useEffect(() => {
+    if (!hasActed.current) return;
+    const active = document.activeElement;
+    if (active === null || active === document.body) panel.current?.focus({ preventScroll: true });
+  }, [kind, buy.isPending]);
+
   return (
     <section aria-label="Buy" className="rounded-2xl border border-zinc-200 bg-white p-5 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
-      <div className="min-h-[9.25rem]">{body}</div>
+      <div ref={panel} tabIndex={-1} data-testid="buy-panel" className="min-h-[9.25rem] outline-none">
+        {body}
+      </div>
       <p role="status" aria-live="polite" className="sr-only" data-testid="announcer">
         {announcement}
       </p>

@@ -3,13 +3,14 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { Order } from "@/db/orders";
-import { api } from "./api";
+import { api, ApiError } from "./api";
 import { orderNumber } from "./format";
 import { failureMessage } from "./messages";
 
 /**
  * One order, polled while it waits in line: every 0.5 s at first, backing off to 3 s, and not at
- * all once it reaches a final state.
+ * all once it reaches a final state or the store answers that asking again will not help (signed
+ * out, not this shopper's order).
  */
 export function useOrder(orderId: string | undefined, initial?: Order) {
   return useQuery({
@@ -17,7 +18,10 @@ export function useOrder(orderId: string | undefined, initial?: Order) {
     enabled: orderId !== undefined,
     queryFn: async () => (await api<{ order: Order }>(`/api/orders/${orderId}`)).order,
     initialData: initial,
-    refetchInterval: (q) => (q.state.data?.status === "pending" ? Math.min(500 * 1.5 ** q.state.dataUpdateCount, 3000) : false),
+    refetchInterval: (q) => {
+      if (q.state.error instanceof ApiError && q.state.error.status < 500) return false;
+      return q.state.data?.status === "pending" ? Math.min(500 * 1.5 ** q.state.dataUpdateCount, 3000) : false;
+    },
   });
 }
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
 
@@ -23,10 +23,12 @@ function automaticRetryDelay(err: unknown): number | undefined {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Buy in one sale. One Idempotency-Key per page: every retry, automatic (429/503 after Retry-After)
- * or by hand (network failure), resends the same key, so it can never make a second order.
+ * Buy in one sale, as the signed-in shopper `userId`. One Idempotency-Key per page: every retry,
+ * automatic (429/503 after Retry-After) or by hand (network failure), resends the same key, so it can
+ * never make a second order. A Buy belongs to the shopper who pressed it: once another signs in on
+ * the same page, its answer is forgotten.
  */
-export function useBuy(saleId: string) {
+export function useBuy(saleId: string, userId: string | undefined) {
   const queryClient = useQueryClient();
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [wait, setWait] = useState<RetryWait | null>(null);
@@ -52,6 +54,9 @@ export function useBuy(saleId: string) {
 
   const buy = useMutation({
     mutationKey: ["buy", saleId],
+    // Sent at once even when the browser says it is offline: a failure shows our own message and a Try
+    // again, where TanStack Query's default would hold the request and leave "Placing…" on screen.
+    networkMode: "always",
     mutationFn: async () => {
       try {
         return await placeWithRetries();
@@ -73,9 +78,18 @@ export function useBuy(saleId: string) {
     },
   });
 
+  const buyer = useRef<string | undefined>(undefined);
+  const { reset } = buy;
+  useEffect(() => {
+    if (userId === undefined || buyer.current === undefined || userId === buyer.current) return;
+    buyer.current = undefined;
+    reset();
+  }, [userId, reset]);
+
   const start = () => {
     if (inFlight.current) return;
     inFlight.current = true;
+    buyer.current = userId;
     buy.mutate();
   };
   return { buy, start, wait };
