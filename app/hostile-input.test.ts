@@ -93,7 +93,6 @@ const cases: Case[] = [
   { name: "buy with a signed session for a shopper this database does not have", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor([randomUUID()], 3600) }), status: 401, code: "unauthenticated" },
   { name: "a sale by a malformed percent-escape", path: () => "/api/sales/%zz", options: () => ({}), status: 400, code: "invalid_request" },
   { name: "buy by a truncated UTF-8 escape", method: "POST", path: () => "/api/sales/%E0%A4%A/orders", options: () => ({ cookie: shopper }), status: 400, code: "invalid_request" },
-  { name: "a page by a malformed percent-escape", path: () => "/sales/%zz", options: () => ({}), status: 400, code: "invalid_request" },
   { name: "an API path that does not exist", path: () => "/api/../api/sales/../nothing-here", options: () => ({}), status: 404, code: "not_found" },
 ];
 
@@ -133,6 +132,16 @@ function rawExchange(url: string, bytes: string): Promise<string> {
     socket.write(bytes);
   });
 }
+
+describe("a page address with a malformed percent-escape", () => {
+  it("is a 400 page with a way back to the sales, not JSON and not a server error", async () => {
+    const res = await request(`${base}/sales/%zz`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.text).toContain("This address is not valid");
+    expect(res.text).toContain('<a href="/">');
+  });
+});
 
 describe("requests the HTTP parser refuses", () => {
   it("are answered in the contract's JSON shape too, with the status Node would send", async () => {

@@ -27,9 +27,15 @@ function isDecodablePath(url = "/"): boolean {
   }
 }
 
-function answerMalformedPath(res: http.ServerResponse): void {
-  const error = { code: "invalid_request", message: "The URL's path is not validly percent-encoded." };
-  res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify({ error }));
+/** 400: JSON for the API, a short page with a way back for a browser. */
+function answerMalformedPath(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const message = "The URL's path is not validly percent-encoded.";
+  if (req.url?.startsWith("/api/")) {
+    res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify({ error: { code: "invalid_request", message } }));
+    return;
+  }
+  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not a valid address · Flash sale</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>This address is not valid</h1><p>${message} Check the link, or go back to the sales.</p><p><a href="/">See the sales</a></p></body></html>`;
+  res.writeHead(400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(page);
 }
 
 /**
@@ -59,7 +65,7 @@ async function main(): Promise<void> {
   let isStopping = false;
   let inFlight = 0;
   const server = http.createServer((req, res) => {
-    if (!isDecodablePath(req.url)) return answerMalformedPath(res);
+    if (!isDecodablePath(req.url)) return answerMalformedPath(req, res);
     // The client's address comes from the socket, never from a header the client could write.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
     // While draining, every answer also closes its connection so keep-alive clients move on.
