@@ -67,7 +67,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
                 <Countdown at={sale.startsAt} label="Opens in" />
               </p>
               <p className="text-sm text-zinc-600 dark:text-zinc-400">
-                <LocalTime iso={sale.startsAt} /> · {sale.stock} units
+                <LocalTime iso={sale.startsAt} /> · {sale.stock} {sale.stock === 1 ? "unit" : "units"}
               </p>
             </>
           ) : (
