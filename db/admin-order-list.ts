@@ -17,7 +17,8 @@ export type AdminOrder = {
 export type OrderPage = { orders: AdminOrder[]; hasOlder: boolean; hasNewer: boolean };
 
 export type OrderSearch =
-  | { kind: "id-prefix"; low: string; high: string }
+  // Text that could be either (`facade`, `1234`): orders whose id or whose shopper's email starts with it.
+  | { kind: "id-prefix"; low: string; high: string; emailPrefix: string }
   | { kind: "email"; email: string }
   | { kind: "email-prefix"; prefix: string };
 
@@ -29,26 +30,32 @@ function asUuid(hex32: string): string {
 
 /**
  * What the admin typed into the search box: an order id or its first characters (as shown in the
- * table) becomes a range of ids the primary key answers; a full email address an exact match on
- * the users' unique index; anything else the start of an email address.
+ * table) becomes a range of ids the primary key answers, or, since `facade` or `1234` could as well
+ * begin an email address, the start of one; a full email address an exact match on the users' unique
+ * index; anything else the start of an email address.
  */
 export function parseOrderSearch(text: string): OrderSearch | undefined {
   const query = text.trim().toLowerCase();
   if (query === "") return undefined;
   const digits = query.replace(/-/g, "");
   if (/^[0-9a-f-]+$/.test(query) && hex.test(digits) && digits.length >= 4) {
-    return { kind: "id-prefix", low: asUuid(digits.padEnd(32, "0")), high: asUuid(digits.padEnd(32, "f")) };
+    return { kind: "id-prefix", low: asUuid(digits.padEnd(32, "0")), high: asUuid(digits.padEnd(32, "f")), emailPrefix: query };
   }
   if (query.includes("@")) return { kind: "email", email: query };
   return { kind: "email-prefix", prefix: query };
 }
 
+/** A LIKE pattern matching what starts with `prefix`, its wildcards taken literally. */
+function likePrefix(prefix: string): string {
+  return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + "%";
+}
+
 function searchCondition(search: OrderSearch | undefined) {
   if (!search) return sql``;
-  if (search.kind === "id-prefix") return sql`AND o.id BETWEEN ${search.low}::uuid AND ${search.high}::uuid`;
   if (search.kind === "email") return sql`AND o.user_id = (SELECT id FROM users WHERE email = ${search.email})`;
-  const pattern = search.prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + "%";
-  return sql`AND o.user_id IN (SELECT id FROM users WHERE email LIKE ${pattern})`;
+  const byEmail = sql`o.user_id IN (SELECT id FROM users WHERE email LIKE ${likePrefix(search.kind === "id-prefix" ? search.emailPrefix : search.prefix)})`;
+  if (search.kind === "id-prefix") return sql`AND (o.id BETWEEN ${search.low}::uuid AND ${search.high}::uuid OR ${byEmail})`;
+  return sql`AND ${byEmail}`;
 }
 
 type Row = {

@@ -83,6 +83,15 @@ describe("GET /api/admin/sales/:id/orders", () => {
     expect((await page(`q=${encodeURIComponent("%")}`)).json.orders).toEqual([]);
   });
 
+  it("finds a shopper whose email begins like an order id (hex letters or digits)", async () => {
+    for (const [email, q] of [["facade@orders.example", "facade"], ["2024.buyer@orders.example", "2024"]] as const) {
+      const [user] = await db.sql`INSERT INTO users (email) VALUES (${email}) RETURNING id`;
+      const [order] = await db.sql`INSERT INTO orders (id, sale_id, user_id) VALUES (gen_random_uuid(), ${saleId}, ${user!.id}) RETURNING id`;
+      const res = await page(`q=${encodeURIComponent(q)}`);
+      expect(res.json.orders.map((o: { id: string }) => o.id), q).toContain(order!.id);
+    }
+  });
+
   it.each([
     ["an unknown status", "status=lost"],
     ["a cursor that is not a number", "before=abc"],
