@@ -1,0 +1,117 @@
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { buyButton, orderStatus, ordersInSale, signInByApi, signInInline, watchBuys } from "./shopper";
+
+/** Counts the page's requests for one order (GET /api/orders/:id), from now on. */
+function watchOrderPolls(page: Page): { count: number } {
+  const seen = { count: 0 };
+  page.on("request", (req) => {
+    if (req.method() === "GET" && new URL(req.url()).pathname.startsWith("/api/orders/")) seen.count++;
+  });
+  return seen;
+}
+
+/** Where keyboard focus is: on the page body, inside the Buy panel, or somewhere else. */
+function focusPlace(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (el === null || el === document.body) return "body";
+    if (el.closest('[data-testid="buy-panel"]')) return "buy panel";
+    return `elsewhere: <${el.tagName.toLowerCase()}> ${(el.textContent ?? "").trim().slice(0, 40)}`;
+  });
+}
+
+test("signing out after a Buy shows the sign-in form and stops asking for the order", async ({ page, createSale }, testInfo) => {
+  const sale = await createSale({ stock: 3 });
+  await signInByApi(page, "leaver");
+  await page.goto(`/sales/${sale.id}`);
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  await expect(orderStatus(page)).toContainText("Confirmed");
+
+  const polls = watchOrderPolls(page);
+  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+
+  // The Buy panel offers sign-in, not the last shopper's order (it came back as "You're in line").
+  const email = page.getByLabel(/sign in with your email/i);
+  await expect(email).toBeVisible();
+  await expect(orderStatus(page)).toHaveCount(0);
+  await expect(page.getByTestId("buy-panel")).not.toContainText("You're in line");
+  await page.screenshot({ path: testInfo.outputPath("signed-out.png"), fullPage: true });
+
+  // Nothing asks for the order any more (it polled a 401 every ~0.5 s): none within 3 s.
+  const poll = await page
+    .waitForRequest((req) => new URL(req.url()).pathname.startsWith("/api/orders/"), { timeout: 3_000 })
+    .then((req) => `${req.method()} ${new URL(req.url()).pathname}`)
+    .catch(() => null);
+  expect(poll, "a request for the order after sign-out").toBeNull();
+  expect(polls.count).toBe(0);
+  await expect(email).toBeVisible();
+
+  // Another shopper signing in on the same page gets a Buy button of their own, not the first one's order.
+  await signInInline(page, "next-shopper");
+  await expect(buyButton(page)).toHaveText(/buy now/i);
+  await expect(orderStatus(page)).toHaveCount(0);
+});
+
+test("Buy while offline says the store can't be reached and offers Try again, which places the order once back online", async ({ page, context, createSale, db }, testInfo) => {
+  const sale = await createSale({ stock: 3 });
+  await signInByApi(page, "offline-browser");
+  await page.goto(`/sales/${sale.id}`);
+  await expect(buyButton(page)).toBeEnabled();
+  const buys = watchBuys(page, sale.id);
+
+  await context.setOffline(true);
+  await buyButton(page).click();
+  // The app's own network-failure message and a Try again, not "Placing…" for as long as the browser is offline.
+  const error = page.getByTestId("buy-error");
+  await expect(error).toContainText("We couldn't reach the store. Check your connection and try again.");
+  await expect(error.getByRole("button", { name: "Try again" })).toBeVisible();
+  await expect(buyButton(page)).toBeEnabled();
+  await expect(buyButton(page)).not.toHaveText("Placing…");
+  await expect(page.getByTestId("announcer")).toContainText("We couldn't reach the store");
+  await page.screenshot({ path: testInfo.outputPath("offline.png"), fullPage: true });
+  expect(await ordersInSale(db, sale.id)).toHaveLength(0);
+
+  await context.setOffline(false);
+  await error.getByRole("button", { name: "Try again" }).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  await expect(orderStatus(page)).toContainText("Confirmed");
+  expect(await ordersInSale(db, sale.id)).toHaveLength(1);
+  // Any attempt that left the browser carried the page's one Idempotency-Key.
+  expect(new Set(buys.keys).size).toBe(1);
+});
+
+test("Buy pressed from the keyboard keeps focus in the Buy panel once the order card replaces the button", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await signInByApi(page, "keyboard");
+  await page.goto(`/sales/${sale.id}`);
+  await expect(buyButton(page)).toBeEnabled();
+
+  await buyButton(page).focus();
+  await expect(buyButton(page)).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  await expect(buyButton(page)).toHaveCount(0);
+
+  // Not the page body: a keyboard shopper carries on from where they were.
+  await expect.poll(() => focusPlace(page)).toBe("buy panel");
+  // The next Tab reaches the order card's link, not the top of the page.
+  await page.keyboard.press("Tab");
+  await expect(orderStatus(page).getByRole("link", { name: "View order" })).toBeFocused();
+});
+
+for (const address of ["/sales/%zz", "/%E0%A4%A"]) {
+  test(`an address with a malformed percent-escape (${address}) shows a 400 page with a way back to the sales`, async ({ page }, testInfo) => {
+    const res = await page.goto(address);
+    expect(res?.status()).toBe(400);
+    await expect(page).toHaveTitle("Not a valid address · Flash sale");
+    await expect(page.getByRole("heading", { name: "This address is not valid" })).toBeVisible();
+    const back = page.getByRole("link", { name: "See the sales" });
+    await expect(back).toHaveAttribute("href", "/");
+    await page.screenshot({ path: testInfo.outputPath("bad-address.png"), fullPage: true });
+
+    await back.click();
+    await expect(page).toHaveURL("/");
+  });
+}
