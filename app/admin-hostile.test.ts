@@ -148,4 +148,18 @@ describe("hostile input on the admin side", () => {
     const [row] = await db.sql`SELECT count(*)::int AS n FROM sales`;
     expect(row!.n).toBe(5);
   });
+
+  it("logs what the admin changed and every sign-in refused, for the operator to find afterwards", async () => {
+    const logged = (msg: string) => stack.output.filter((line) => line.includes(`"msg":"${msg}"`));
+    const wrong = await request(`${base}/api/admin/session`, { method: "POST", body: { password: "not-the-password" } });
+    expect(wrong.status).toBe(401);
+    const ended = await request(`${base}/api/admin/sales/${saleId}/end`, { method: "POST", cookie: admin, body: {} });
+    const refused = await request(`${base}/api/admin/sales/${saleId}`, { method: "PATCH", cookie: admin, body: { stock: 1 } });
+    expect(refused.status).toBe(409);
+    await expect.poll(() => logged("admin sign-in with a wrong password").length).toBeGreaterThan(0);
+    await expect.poll(() => logged("admin action").some((l) => l.includes(`/api/admin/sales/${saleId}/end`) && l.includes(`"status":${ended.status}`))).toBe(true);
+    await expect.poll(() => logged("admin action refused").some((l) => l.includes(`"code":"conflict"`))).toBe(true);
+    // No secret in any of it.
+    expect(stack.output.filter((line) => line.includes("not-the-password") || line.includes(STACK_ADMIN_PASSWORD))).toEqual([]);
+  });
 });

@@ -3,6 +3,7 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { config } from "@/db/config";
 import { AppError } from "@/db/errors";
+import { log } from "@/db/log";
 import { persistentSecret, readablePassword } from "@/db/secrets";
 import { readCookie, signToken, verifyToken } from "./cookies";
 import { route } from "./http";
@@ -62,10 +63,14 @@ export function clearedAdminCookie(req: Request): string {
   return cookie(req, "", 0);
 }
 
+/** Whether the page being rendered was asked for with the admin session. */
+export async function hasAdminSession(): Promise<boolean> {
+  return isAdminToken((await cookies()).get(ADMIN_COOKIE)?.value);
+}
+
 /** For admin pages: a visitor without the admin session is sent to the sign-in, and back here after. */
 export async function requireAdminPage(path: string): Promise<void> {
-  const token = (await cookies()).get(ADMIN_COOKIE)?.value;
-  if (!isAdminToken(token)) redirect(`/admin/login?next=${encodeURIComponent(path)}`);
+  if (!(await hasAdminSession())) redirect(`/admin/login?next=${encodeURIComponent(path)}`);
 }
 
 const mutating = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -93,11 +98,24 @@ export function assertSameOrigin(req: Request): void {
   if (originHost !== host) throw new AppError("forbidden", "Requests from another origin are refused.");
 }
 
-/** An admin API route: same-origin for anything that changes state, then the admin session, then the handler. */
+/**
+ * An admin API route: same-origin for anything that changes state, then the admin session, then the
+ * handler. Every change the admin makes is logged (method, path, answer): what an operator looks for
+ * after "who ended this sale?".
+ */
 export function adminRoute<C>(handler: (req: Request, ctx: C) => Promise<Response>): (req: Request, ctx: C) => Promise<Response> {
   return route(async (req: Request, ctx: C) => {
     assertSameOrigin(req);
     requireAdmin(req);
-    return handler(req, ctx);
+    if (!mutating.has(req.method)) return handler(req, ctx);
+    const path = new URL(req.url).pathname;
+    try {
+      const res = await handler(req, ctx);
+      log.info({ method: req.method, path, status: res.status }, "admin action");
+      return res;
+    } catch (err) {
+      log.info({ method: req.method, path, status: err instanceof AppError ? err.status : 500, code: err instanceof AppError ? err.code : undefined }, "admin action refused");
+      throw err;
+    }
   });
 }

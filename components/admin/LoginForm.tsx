@@ -9,7 +9,7 @@ export function LoginForm({ next }: { next: string }) {
   const router = useRouter();
   const [password, setPassword] = useState("");
   const signIn = useMutation({
-    mutationFn: () => adminApi("/api/admin/session", { method: "POST", body: JSON.stringify({ password }) }),
+    mutationFn: () => adminApi("/api/admin/session", { method: "POST", body: JSON.stringify({ password }) }, { isSignIn: true }),
     onSuccess: () => {
       router.replace(next);
       router.refresh();

@@ -17,11 +17,12 @@ export class AdminApiError extends ApiError {
 
 /**
  * fetch for the admin API: JSON in and out, errors as AdminApiError with their field messages. A 401
- * means the admin session ran out, so the page goes to the sign-in and comes back afterwards.
+ * means the admin session ran out, so the page goes to the sign-in and comes back afterwards; except
+ * for the sign-in itself (`isSignIn`), where a 401 is a wrong password to show on the form.
  */
-export async function adminApi<T>(url: string, init: RequestInit = {}): Promise<T> {
+export async function adminApi<T>(url: string, init: RequestInit = {}, { isSignIn = false }: { isSignIn?: boolean } = {}): Promise<T> {
   const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init.headers } });
-  if (res.status === 401) {
+  if (res.status === 401 && !isSignIn) {
     const here = window.location.pathname + window.location.search;
     // A full page load on purpose: nothing of the expired session's client state should survive.
     window.location.assign(new URL(`/admin/login?next=${encodeURIComponent(here)}`, window.location.origin).href);
@@ -35,8 +36,14 @@ export async function adminApi<T>(url: string, init: RequestInit = {}): Promise<
   return body as T;
 }
 
-export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "medium" });
+/** A time with its zone named (the browser's, unless `timeZone` says otherwise). */
+export function formatTime(iso: string, timeZone?: string): string {
+  return new Date(iso).toLocaleString("en-GB", { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone, timeZoneName: "short" });
+}
+
+/** The browser's time zone, as the admin's forms read and show times in it. */
+export function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
 export function formatDuration(seconds: number): string {
@@ -66,11 +73,11 @@ export function fromLocalInput(value: string): string {
   return Number.isNaN(d.getTime()) ? value : d.toISOString();
 }
 
-/** A time shown in the browser's zone; the server's rendering of it may differ, so no hydration warning. */
+/**
+ * A time in the browser's zone, the zone named. The server knows no browser's zone: it renders UTC
+ * (named as such), and the browser replaces it once hydrated, so every time on a page is in one zone.
+ */
 export function Time({ iso }: { iso: string }) {
-  return (
-    <time dateTime={iso} suppressHydrationWarning>
-      {formatTime(iso)}
-    </time>
-  );
+  const isClient = useIsClient();
+  return <time dateTime={iso}>{formatTime(iso, isClient ? undefined : "UTC")}</time>;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/db/errors";
+import { log } from "@/db/log";
 import { adminCookie, assertSameOrigin, clearedAdminCookie, isAdmin, isAdminPassword } from "@/app/_lib/admin-session";
 import { describeIssues, otherMethods, readJsonObject, route } from "@/app/_lib/http";
 import { clientKey, forgiveLoginAttempt, spendLoginAttempt } from "@/app/_lib/login-limiter";
@@ -12,9 +13,18 @@ export const POST = route(async (req: Request) => {
   const parsed = signInSchema.safeParse(await readJsonObject(req));
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   const client = clientKey(req);
-  await spendLoginAttempt(client);
-  if (!isAdminPassword(parsed.data.password)) throw new AppError("unauthenticated", "That password is not right.");
+  try {
+    await spendLoginAttempt(client);
+  } catch (err) {
+    log.warn({ client }, "admin sign-in refused: too many attempts");
+    throw err;
+  }
+  if (!isAdminPassword(parsed.data.password)) {
+    log.warn({ client }, "admin sign-in with a wrong password");
+    throw new AppError("unauthenticated", "That password is not right.");
+  }
   await forgiveLoginAttempt(client);
+  log.info({ client }, "admin signed in");
   return Response.json({ admin: true }, { headers: { "set-cookie": adminCookie(req), "cache-control": "no-store" } });
 });
 
