@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
-import { AdminApiError, adminApi, fromLocalInput, toLocalInput, useIsClient } from "./api";
+import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, toLocalInput, useIsClient } from "./api";
 
 type Values = { name: string; description: string; price: string; originalPrice: string; stock: string; startsAt: string; endsAt: string };
 
@@ -33,10 +33,16 @@ function initialValues(sale: AdminSale | undefined): Values {
   };
 }
 
-/** Dollars as typed, in whole cents; what is not a number goes to the server as null, which names the field. */
+/**
+ * Dollars as typed, in cents; what is not a number goes to the server as null, which names the field.
+ * Only binary fractions' noise is rounded away (19.99 × 100 = 1998.9999…): 19.999 stays 1999.9 cents,
+ * which the server refuses, rather than quietly becoming $20.00.
+ */
 function cents(value: string): number | null {
   const n = Number(value);
-  return value.trim() === "" || !Number.isFinite(n) ? null : Math.round(n * 100);
+  if (value.trim() === "" || !Number.isFinite(n)) return null;
+  const c = n * 100;
+  return Math.abs(c - Math.round(c)) < 1e-6 ? Math.round(c) : c;
 }
 
 function whole(value: string): number | null {
@@ -49,7 +55,8 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const isClient = useIsClient();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [initial] = useState(() => initialValues(sale));
+  // What the sale holds as far as this form knows: changes are what differs from it.
+  const [initial, setInitial] = useState(() => initialValues(sale));
   const [values, setValues] = useState(initial);
   const [saved, setSaved] = useState(false);
 
@@ -82,6 +89,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         router.push(`/admin/sales/${result.id}`);
         return;
       }
+      // The saved sale is the new baseline: changing a value back and saving again sends that change.
+      setInitial(initialValues(result));
+      setValues(initialValues(result));
       setSaved(true);
       router.refresh();
     },
@@ -122,10 +132,10 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         <input id="stock" inputMode="numeric" value={values.stock} onChange={set("stock")} className={inputClass} aria-invalid={!!fields.stock} aria-describedby="stock-error" />
       </Field>
       <span className="hidden sm:block" />
-      <Field id="startsAt" label="Starts" error={fields.startsAt}>
+      <Field id="startsAt" label="Starts" error={fields.startsAt} hint={`In your time zone, ${browserTimeZone()}.`}>
         <input id="startsAt" type="datetime-local" value={values.startsAt} onChange={set("startsAt")} className={inputClass} aria-invalid={!!fields.startsAt} aria-describedby="startsAt-error" />
       </Field>
-      <Field id="endsAt" label="Ends" error={fields.endsAt}>
+      <Field id="endsAt" label="Ends" error={fields.endsAt} hint={`In your time zone, ${browserTimeZone()}.`}>
         <input id="endsAt" type="datetime-local" value={values.endsAt} onChange={set("endsAt")} className={inputClass} aria-invalid={!!fields.endsAt} aria-describedby="endsAt-error" />
       </Field>
       <div className="flex items-center gap-3 sm:col-span-2">
