@@ -34,6 +34,59 @@ test("a signed-out visit to the admin is sent to the sign-in", async ({ page, cr
   expect(api.status()).toBe(401);
 });
 
+test("a wrong password is told on the form; the right one then opens the page the admin asked for", async ({ page, createSale }) => {
+  const sale = await createSale();
+  await page.goto(`/admin/sales/${sale.id}`);
+  await expect(page).toHaveURL(/\/admin\/login\?next=/);
+  const signInUrl = page.url();
+  await page.getByLabel("Password", { exact: true }).fill("not-the-admin-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "password" })).toBeVisible();
+  expect(page.url()).toBe(signInUrl);
+
+  await signIn(page);
+  await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
+  // Signed in, the sign-in page sends the admin straight on; never back to itself.
+  await page.goto("/admin/login?next=/admin/dead-letters");
+  await expect(page).toHaveURL(/\/admin\/dead-letters$/);
+  await page.goto(`/admin/login?next=${encodeURIComponent("/admin/login?next=/admin")}`);
+  await expect(page).toHaveURL(/\/admin$/);
+});
+
+test("an edit saved, then changed back and saved again, ends with the value last saved", async ({ page, createSale, db }) => {
+  const sale = await createSale({ startsInMs: 3600_000, stock: 40 });
+  await page.goto(`/admin/sales/${sale.id}`);
+  await signIn(page);
+  await page.getByText("Edit this sale").click();
+  const stock = page.getByLabel("Stock (units)");
+  const save = page.getByRole("button", { name: "Save changes" });
+  await stock.fill("50");
+  await save.click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await stock.fill("40");
+  await save.click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await expect.poll(async () => (await db`SELECT stock FROM sales WHERE id = ${sale.id}`)[0]!.stock).toBe(40);
+});
+
+test.describe("an admin in another time zone", () => {
+  test.use({ timezoneId: "America/New_York" });
+
+  test("sees every time of a loaded page in their own zone, named, and the form says which zone it reads", async ({ page, createSale }) => {
+    const sale = await createSale();
+    await page.goto(`/admin/sales/${sale.id}`);
+    await signIn(page);
+    await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
+    // A full load: the server renders UTC, the browser must replace it with its own zone.
+    await page.reload();
+    const times = page.locator("time");
+    await expect(times.first()).toBeVisible();
+    await expect.poll(async () => (await times.allTextContents()).filter((t) => !t.includes("GMT-5"))).toEqual([]);
+    await page.getByText("Edit this sale").click();
+    await expect(page.getByText("In your time zone, America/New_York.").first()).toBeVisible();
+  });
+});
+
 test("the admin creates a sale, watches it sell out, cancels an order, and discards a dead letter", async ({ page, baseURL }, testInfo) => {
   test.setTimeout(120_000);
   await page.goto("/admin/sales/new");
