@@ -65,6 +65,7 @@ describe("POST /api/admin/sales", () => {
     ["an end before the start", { endsAt: new Date(Date.now() + hour / 2).toISOString() }, "endsAt"],
     ["an end equal to the start", { endsAt: "START" }, "endsAt"],
     ["a start that is not a time", { startsAt: "tomorrow" }, "startsAt"],
+    ["a sale that has already ended", { startsAt: new Date(Date.now() - 2 * hour).toISOString(), endsAt: new Date(Date.now() - hour).toISOString() }, "endsAt"],
     ["an unknown field", { remaining: 5 }, "body"],
   ];
   for (const [what, change, field] of cases) {

@@ -20,6 +20,8 @@ export const createSaleSchema = z
       ctx.addIssue({ code: "custom", path: ["originalPriceCents"], message: "must be at least the sale price" });
     }
     if (sale.endsAt <= sale.startsAt) ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must be after the start" });
+    // A sale that has already ended could never sell anything.
+    else if (sale.endsAt.getTime() <= Date.now()) ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must be in the future" });
   });
 
 export const updateSaleSchema = z
