@@ -1,8 +1,8 @@
 import { and, gt, lte, sql } from "drizzle-orm";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
-import { PLACE_ORDER_DEAD } from "@/jobs/queues";
 import { backlogStatus } from "./admission";
 import { getDb } from "./client";
+import { countDeadLetters } from "./dead-letters";
 import { webMetrics } from "./metrics";
 import { sales, workerMetrics } from "./schema";
 
@@ -10,14 +10,6 @@ type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 // A worker that has not pushed for this long is gone; its series disappear like a restarted process's.
 const WORKER_FRESH_SECONDS = 30;
-
-/** Allocation jobs waiting in the dead-letter queue for an operator. */
-export async function countDeadLetters(): Promise<number> {
-  const rows = await getDb().execute<{ n: number }>(
-    sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD} AND state IN ('created', 'retry', 'active')`,
-  );
-  return Number(rows[0]?.n ?? 0);
-}
 
 /** Units left in every sale that is live now. */
 export async function liveSaleStock(): Promise<{ id: string; remaining: number }[]> {
@@ -38,7 +30,8 @@ export async function freshWorkerMetrics(): Promise<MetricsJson[]> {
 
 /**
  * The Prometheus text for /api/metrics: this web process's counters and process metrics, the
- * gauges read at scrape time (backlog, dead letters, stock of live sales) and every live worker's
+ * gauges read at scrape time (backlog, dead letters of every queue as the admin's page counts them,
+ * stock of live sales) and every live worker's
  * own metrics, each series labelled with its role and instance.
  */
 export async function renderMetrics(): Promise<{ text: string; contentType: string }> {

@@ -47,7 +47,7 @@ function create() {
     depth: new Gauge({ name: "order_queue_depth", help: "Pending orders (the allocation backlog) as this web process last measured it.", registers: [registry] }),
     backlogMax: new Gauge({ name: "order_backlog_max", help: "The backlog bound in force: above it new Buys get 503 busy.", registers: [registry] }),
     drainRate: new Gauge({ name: "order_drain_per_second", help: "Orders the workers settle per second, as measured by them.", registers: [registry] }),
-    deadLetters: new Gauge({ name: "order_dead_letters", help: "Allocation jobs in the dead-letter queue.", registers: [registry] }),
+    deadLetters: new Gauge({ name: "order_dead_letters", help: "Jobs in the dead-letter queues: allocation and admin status changes.", registers: [registry] }),
     stockRemaining: new Gauge({
       name: "sale_stock_remaining",
       help: "Units left in each live sale.",

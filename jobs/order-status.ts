@@ -2,6 +2,7 @@ import type { Job, JobResult } from "pg-boss";
 import { applyOrderStatusChange, StatusChangeRefused } from "@/db/admin-orders";
 import { log } from "@/db/log";
 import { ORDER_STATUS, type OrderStatusJob } from "./queues";
+import { statusChanges } from "./worker-metrics";
 
 export const name = ORDER_STATUS;
 
@@ -25,13 +26,16 @@ export async function handler(jobs: Job<OrderStatusJob>[]): Promise<JobResult[]>
     try {
       const { changed, order } = await applyOrderStatusChange(job.data);
       log.info({ orderId: order.id, status: order.status, changed }, "order status change applied");
+      statusChanges.inc({ outcome: "applied" });
       results.push({ id: job.id, status: "completed", output: { changed } });
     } catch (err) {
       if (err instanceof StatusChangeRefused) {
         log.warn({ orderId: job.data.orderId, status: job.data.status, reason: err.reason, retry: job.retryCount }, err.message);
+        statusChanges.inc({ outcome: "refused" });
         results.push({ id: job.id, status: "failed", output: { reason: err.reason, message: err.message } });
       } else {
         log.error({ err, orderId: job.data.orderId }, "order status change failed");
+        statusChanges.inc({ outcome: "error" });
         results.push({ id: job.id, status: "failed", output: { reason: "error", message: "The change could not be applied (see the worker log)." } });
       }
     }

@@ -18,6 +18,12 @@ export const registry = processRegistry("worker");
 
 export const jobsProcessed = new Counter({ name: "jobs_processed_total", help: "Allocation jobs completed by this worker.", registers: [registry] });
 export const jobsFailed = new Counter({ name: "jobs_failed_total", help: "Allocation jobs whose batch failed (retried by pg-boss, then dead-lettered).", registers: [registry] });
+export const statusChanges = new Counter({
+  name: "order_status_changes_total",
+  help: "Admin status changes (ship, cancel) this worker handled, by outcome: applied, refused (retried, then dead-lettered) or error.",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
 export const ordersSettled = new Counter({
   name: "orders_settled_total",
   help: "Orders moved out of pending by allocation, by outcome.",

@@ -13,6 +13,7 @@ import * as buy from "@/app/api/sales/[id]/orders/route";
 import * as deadLetter from "@/app/api/admin/dead-letters/[id]/route";
 import * as deadLetterRetry from "@/app/api/admin/dead-letters/[id]/retry/route";
 import * as deadLetters from "@/app/api/admin/dead-letters/route";
+import * as metrics from "@/app/api/metrics/route";
 import * as stats from "@/app/api/admin/sales/[id]/stats/route";
 import * as status from "./route";
 
@@ -101,6 +102,13 @@ describe("PUT /api/admin/orders/:id/status", () => {
     // The sale's live view counts the dead letter that is about it.
     const view = await call(stats.GET, `/api/admin/sales/${saleId}/stats`, { params: { id: saleId }, cookie });
     expect(view.json.deadLetters).toBe(1);
+    // /api/metrics shows both dead letters and the worker's refusals (pushed every 2 s), for an alert to see.
+    const scrape = async () => (await (await metrics.GET(new Request("http://127.0.0.1/api/metrics"), { params: Promise.resolve({}) })).text());
+    await waitFor(async () => {
+      const text = await scrape();
+      const refused = /^order_status_changes_total\{[^}]*outcome="refused"[^}]*\} (\d+)/m.exec(text);
+      return /^order_dead_letters\{[^}]*\} 2$/m.test(text) && refused && Number(refused[1]) >= 8 ? true : undefined;
+    }, 15_000, "the dead letters and refusals in /api/metrics");
 
     // The missing order turns up (say it was restored); Retry sends the change through again.
     const [user] = await db.sql`SELECT id FROM users WHERE email = 'c@status.example'`;
