@@ -88,6 +88,13 @@ describe("POST /api/admin/sales", () => {
     expect(Object.keys(res.json.error.details.fields).sort()).toEqual(["name", "priceCents", "stock"]);
   });
 
+  it("reports a rule across fields together with a field that is not even a number (the form sends null)", async () => {
+    const body = { ...valid(), stock: null, originalPriceCents: 100 };
+    const res = await create({ ...body, endsAt: body.startsAt });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.json.error.details.fields).sort()).toEqual(["endsAt", "originalPriceCents", "stock"]);
+  });
+
   it("answers 400 for a body that is not a JSON object", async () => {
     const res = await call(sales.POST, "/api/admin/sales", { method: "POST", body: "[1]", headers: { "content-type": "application/json" }, cookie });
     expect(res.status).toBe(400);

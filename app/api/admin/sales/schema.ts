@@ -12,17 +12,20 @@ const time = z.iso
   .datetime({ offset: true, error: "must be a date and time (ISO 8601)" })
   .transform((value) => new Date(value));
 
+// Rules across fields run whenever the fields they read are valid, even if another field is not, so the
+// admin sees every problem at once (by default zod skips an object's refinements once any field failed its
+// type, e.g. a price the form sends as null).
+type Fields = Record<string, unknown>;
+const pricesRead = ({ value }: { value: unknown }) => typeof (value as Fields).priceCents === "number" && typeof (value as Fields).originalPriceCents === "number";
+const timesRead = ({ value }: { value: unknown }) => (value as Fields).startsAt instanceof Date && (value as Fields).endsAt instanceof Date;
+
 export const createSaleSchema = z
   .object({ name, description: description.default(""), priceCents: cents, originalPriceCents: cents, stock, startsAt: time, endsAt: time })
   .strict()
-  .superRefine((sale, ctx) => {
-    if (sale.originalPriceCents < sale.priceCents) {
-      ctx.addIssue({ code: "custom", path: ["originalPriceCents"], message: "must be at least the sale price" });
-    }
-    if (sale.endsAt <= sale.startsAt) ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must be after the start" });
-    // A sale that has already ended could never sell anything.
-    else if (sale.endsAt.getTime() <= Date.now()) ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must be in the future" });
-  });
+  .refine((sale) => sale.originalPriceCents >= sale.priceCents, { path: ["originalPriceCents"], message: "must be at least the sale price", when: pricesRead })
+  .refine((sale) => sale.endsAt > sale.startsAt, { path: ["endsAt"], message: "must be after the start", when: timesRead })
+  // A sale that has already ended could never sell anything.
+  .refine((sale) => sale.endsAt <= sale.startsAt || sale.endsAt.getTime() > Date.now(), { path: ["endsAt"], message: "must be in the future", when: timesRead });
 
 export const updateSaleSchema = z
   .object({ name, description, stock, startsAt: time, endsAt: time })
