@@ -145,7 +145,13 @@ test("the admin creates a sale, watches it sell out, cancels an order, and disca
   await expect(rows).toHaveCount(5);
   const first = rows.first();
   const orderId = (await first.getAttribute("data-order-id"))!;
+  // Cancelling cannot be undone: the first click asks, Keep leaves the order as it was.
   await first.getByRole("button", { name: "Cancel" }).click();
+  await first.getByRole("button", { name: "Keep" }).click();
+  await expect(first.getByRole("button", { name: "Cancel" })).toBeVisible();
+  await expect(rows).toHaveCount(5);
+  await first.getByRole("button", { name: "Cancel" }).click();
+  await first.getByRole("button", { name: "Yes, cancel the order" }).click();
   await expect(page.getByRole("status").first()).toContainText("cancelled");
   await expect(page.getByTestId("stat-remaining")).toHaveText("1");
   await expect(page.getByTestId("count-cancelled")).toHaveText("1");
@@ -167,6 +173,7 @@ test("the admin creates a sale, watches it sell out, cancels an order, and disca
   await expect(deadLetter).toContainText(`There is no order ${missing}.`);
   await page.screenshot({ path: testInfo.outputPath("dead-letters.png"), fullPage: true });
   await deadLetter.getByRole("button", { name: "Discard" }).click();
+  await deadLetter.getByRole("button", { name: "Yes, discard it" }).click();
   await expect(deadLetter).toHaveCount(0);
 
   // The sales list shows the sale with its sell-through (4 of 5 sold after the cancel).

@@ -71,7 +71,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
                     <RowActions
                       actions={[
                         { label: "Retry", onClick: () => retry.mutate(d.id), disabled: retry.isPending },
-                        { label: "Discard", onClick: () => discard.mutate(d.id), disabled: discard.isPending, isDanger: true },
+                        { label: "Discard", onClick: () => discard.mutate(d.id), disabled: discard.isPending, isDanger: true, confirm: "Yes, discard it" },
                       ]}
                     />
                   </td>

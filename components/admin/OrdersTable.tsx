@@ -124,7 +124,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
                     <RowActions
                       actions={[
                         { label: "Ship", onClick: () => change.mutate({ orderId: order.id, status: "shipped" }) },
-                        { label: "Cancel", onClick: () => change.mutate({ orderId: order.id, status: "cancelled" }), isDanger: true },
+                        { label: "Cancel", onClick: () => change.mutate({ orderId: order.id, status: "cancelled" }), isDanger: true, confirm: "Yes, cancel the order" },
                       ]}
                     />
                   )}

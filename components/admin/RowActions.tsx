@@ -1,16 +1,47 @@
 "use client";
 
-export type RowAction = { label: string; onClick: () => void; disabled?: boolean; isDanger?: boolean };
+import { useState } from "react";
+
+/** One button of a row. With `confirm`, the first click asks (that label, or Keep) before anything is sent. */
+export type RowAction = { label: string; onClick: () => void; disabled?: boolean; isDanger?: boolean; confirm?: string };
 
 const plain = "rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700";
 const danger = "rounded border border-red-400 px-2 py-0.5 text-red-600";
+const dangerSolid = "rounded bg-red-600 px-2 py-0.5 font-semibold text-white";
 
-/** The buttons at the end of an admin table's row: Retry/Discard, Ship/Cancel. */
+/** The buttons at the end of an admin table's row: Retry/Discard, Ship/Cancel. What cannot be undone asks first. */
 export function RowActions({ actions }: { actions: RowAction[] }) {
+  const [asking, setAsking] = useState<RowAction | null>(null);
+  if (asking) {
+    return (
+      <span className="flex gap-2">
+        <button
+          type="button"
+          onClick={() => {
+            setAsking(null);
+            asking.onClick();
+          }}
+          disabled={asking.disabled}
+          className={dangerSolid}
+        >
+          {asking.confirm}
+        </button>
+        <button type="button" onClick={() => setAsking(null)} className={plain}>
+          Keep
+        </button>
+      </span>
+    );
+  }
   return (
     <span className="flex gap-2">
       {actions.map((action) => (
-        <button key={action.label} type="button" onClick={action.onClick} disabled={action.disabled} className={action.isDanger ? danger : plain}>
+        <button
+          key={action.label}
+          type="button"
+          onClick={action.confirm ? () => setAsking(action) : action.onClick}
+          disabled={action.disabled}
+          className={action.isDanger ? danger : plain}
+        >
           {action.label}
         </button>
       ))}
