@@ -1,3 +1,4 @@
+import type { ZodType } from "zod";
 import { AppError } from "@/db/errors";
 import { log } from "@/db/log";
 import { errorCode, isTransientDbError } from "@/db/retry";
@@ -118,6 +119,17 @@ export async function readJsonObject(req: Request, { allowEmpty = false }: { all
     throw new AppError("invalid_request", "The request body must be a JSON object.");
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * The URL's query read with `schema` (empty values count as absent), or 400 `invalid_request` naming
+ * every problem: what a list route accepts, and nothing else.
+ */
+export function readQuery<T>(req: Request, schema: ZodType<T>): T {
+  const params = Object.fromEntries([...new URL(req.url).searchParams].filter(([, value]) => value !== ""));
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
+  return parsed.data;
 }
 
 /** A zod-style issue list as one readable sentence. */

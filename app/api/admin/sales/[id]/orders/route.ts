@@ -4,7 +4,7 @@ import { AppError } from "@/db/errors";
 import { getSale } from "@/db/sales";
 import { orderStatus } from "@/db/schema";
 import { adminRoute } from "@/app/_lib/admin-session";
-import { describeIssues, otherMethods } from "@/app/_lib/http";
+import { otherMethods, readQuery } from "@/app/_lib/http";
 
 const cursor = z.coerce.number().int().positive();
 const querySchema = z
@@ -20,12 +20,10 @@ const querySchema = z
 
 /** A page of the sale's orders, newest first: ?status= filters, ?q= searches by order id or email. */
 export const GET = adminRoute(async (req: Request, ctx: RouteContext<"/api/admin/sales/[id]/orders">) => {
-  const params = Object.fromEntries([...new URL(req.url).searchParams].filter(([, value]) => value !== ""));
-  const parsed = querySchema.safeParse(params);
-  if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
+  const query = readQuery(req, querySchema);
   const { id } = await ctx.params;
   if (!(await getSale({ id }))) throw new AppError("sale_not_found", "There is no sale with this id.");
-  const { q, ...page } = parsed.data;
+  const { q, ...page } = query;
   const result = await listSaleOrders({ saleId: id, ...page, search: q === undefined ? undefined : parseOrderSearch(q) });
   return Response.json(result, { headers: { "cache-control": "no-store" } });
 });
