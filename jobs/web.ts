@@ -27,11 +27,14 @@ function isDecodablePath(url = "/"): boolean {
   }
 }
 
+/** The contract's error body, for the answers this server gives before Next.js (or Node's parser) would. */
+const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } });
+
 /** 400: JSON for the API, a short page with a way back for a browser. */
 function answerMalformedPath(req: http.IncomingMessage, res: http.ServerResponse): void {
   const message = "The URL's path is not validly percent-encoded.";
   if (req.url?.startsWith("/api/")) {
-    res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify({ error: { code: "invalid_request", message } }));
+    res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" }).end(errorBody("invalid_request", message));
     return;
   }
   const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not a valid address · Flash sale</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>This address is not valid</h1><p>${message} Check the link, or go back to the sales.</p><p><a href="/">See the sales</a></p></body></html>`;
@@ -45,14 +48,14 @@ function answerMalformedPath(req: http.IncomingMessage, res: http.ServerResponse
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === "ECONNRESET" || !socket.writable) return void socket.destroy();
-  const [status, reason, code, message] =
+  const [status, code, message] =
     err.code === "HPE_HEADER_OVERFLOW"
-      ? [431, "Request Header Fields Too Large", "headers_too_large", "The request's headers are too large."]
+      ? [431, "headers_too_large", "The request's headers are too large."]
       : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? [408, "Request Timeout", "request_timeout", "The request did not arrive in time."]
-        : [400, "Bad Request", "invalid_request", "The request is not valid HTTP."];
-  const body = JSON.stringify({ error: { code, message } });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`);
+        ? [408, "request_timeout", "The request did not arrive in time."]
+        : [400, "invalid_request", "The request is not valid HTTP."];
+  const body = errorBody(code, message);
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`);
 }
 
 async function main(): Promise<void> {
