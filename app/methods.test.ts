@@ -3,6 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signInAdmin } from "@/db/testing/admin";
 import { useTestDatabase } from "@/db/testing/database";
+import { call } from "@/db/testing/http";
 
 // A method a route does not have is a 405 in the contract's JSON shape with an `Allow` header that
 // names the methods it does have (Next.js alone would answer an empty 405), and an admin route
@@ -36,15 +37,6 @@ function urlOf(file: string): { url: string; params: Record<string, string> } {
   return { url: `/${parts.join("/")}`, params };
 }
 
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
-/** One bodiless request to a handler, its answer read as text (not every route answers JSON). */
-async function send(handler: unknown, url: string, method: string, params: Record<string, string>, cookie?: string) {
-  const req = new Request(new URL(url, "http://127.0.0.1"), { method, headers: cookie ? { cookie } : {} });
-  const res = await (handler as Handler)(req, { params: Promise.resolve(params) });
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
 const files = routeFiles(API_DIR).filter((f) => !f.includes("[...path]"));
 let adminCookie: string;
 
@@ -63,19 +55,19 @@ describe("methods a route does not have", () => {
 
     it(`${url}: every method answers, and the ones it lacks are a JSON 405 whose Allow tells the truth`, async () => {
       const mod = (await import(file)) as Record<string, unknown>;
-      const answers = new Map<string, Awaited<ReturnType<typeof send>>>();
+      const answers = new Map<string, Awaited<ReturnType<typeof call>>>();
       for (const method of METHODS) {
         expect(typeof mod[method], `${url} exports ${method}`).toBe("function");
         // A fresh admin session each time: one of these calls may be the admin's sign-out.
         const cookie = isAdmin || url === "/api/admin/session" ? await signInAdmin() : adminCookie;
-        answers.set(method, await send(mod[method], url, method, params, cookie));
+        answers.set(method, await call(mod[method], url, { method, params, cookie }));
       }
       const has = METHODS.filter((m) => answers.get(m)!.status !== 405);
       expect(has.length, `${url} has at least one method`).toBeGreaterThan(0);
       const allow = [...has, ...(has.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort().join(", ");
       for (const method of METHODS.filter((m) => !has.includes(m))) {
         const res = answers.get(method)!;
-        expect(JSON.parse(res.text), `${method} ${url}`).toEqual({ error: { code: "method_not_allowed", message: expect.stringContaining(method) } });
+        expect(res.json, `${method} ${url}`).toEqual({ error: { code: "method_not_allowed", message: expect.stringContaining(method) } });
         expect(res.headers.get("content-type")).toMatch(/^application\/json/);
         expect(res.headers.get("allow"), `${method} ${url}`).toBe(allow);
       }
@@ -85,9 +77,9 @@ describe("methods a route does not have", () => {
       it(`${url}: answers 401 to every method without the admin session`, async () => {
         const mod = (await import(file)) as Record<string, unknown>;
         for (const method of METHODS) {
-          const res = await send(mod[method], url, method, params);
+          const res = await call(mod[method], url, { method, params });
           expect(res.status, `${method} ${url}`).toBe(401);
-          expect(JSON.parse(res.text).error.code).toBe("unauthenticated");
+          expect(res.json.error.code).toBe("unauthenticated");
         }
       });
     }

@@ -25,8 +25,10 @@ export async function call(handler: unknown, url: string, options: CallOptions =
   const req = new Request(new URL(url, "http://127.0.0.1"), init);
   const res = await (handler as Handler)(req, { params: Promise.resolve(options.params ?? {}) });
   const text = await res.text();
-  const json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-  return { status: res.status, headers: res.headers, json: json as any, res };
+  // Not every route answers JSON (/api/metrics is Prometheus text): `json` only for a JSON answer.
+  const isJson = /^application\/json/.test(res.headers.get("content-type") ?? "");
+  const json = text && isJson ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+  return { status: res.status, headers: res.headers, json: json as any, text, res };
 }
 
 /** The `name=value` part of a Set-Cookie header, ready to send back as a Cookie header. */

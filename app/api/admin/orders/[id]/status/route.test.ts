@@ -103,7 +103,7 @@ describe("PUT /api/admin/orders/:id/status", () => {
     const view = await call(stats.GET, `/api/admin/sales/${saleId}/stats`, { params: { id: saleId }, cookie });
     expect(view.json.deadLetters).toBe(1);
     // /api/metrics shows both dead letters and the worker's refusals (pushed every 2 s), for an alert to see.
-    const scrape = async () => (await (await metrics.GET(new Request("http://127.0.0.1/api/metrics"), { params: Promise.resolve({}) })).text());
+    const scrape = async () => (await call(metrics.GET, "/api/metrics")).text;
     await waitFor(async () => {
       const text = await scrape();
       const refused = /^order_status_changes_total\{[^}]*outcome="refused"[^}]*\} (\d+)/m.exec(text);
