@@ -114,7 +114,8 @@ export function adminRoute<C>(handler: (req: Request, ctx: C) => Promise<Respons
       log.info({ method: req.method, path, status: res.status }, "admin action");
       return res;
     } catch (err) {
-      log.info({ method: req.method, path, status: err instanceof AppError ? err.status : 500, code: err instanceof AppError ? err.code : undefined }, "admin action refused");
+      const refusal = err instanceof AppError ? { status: err.status, code: err.code } : { status: 500 };
+      log.info({ method: req.method, path, ...refusal }, "admin action refused");
       throw err;
     }
   });

@@ -90,8 +90,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         return;
       }
       // The saved sale is the new baseline: changing a value back and saving again sends that change.
-      setInitial(initialValues(result));
-      setValues(initialValues(result));
+      const savedValues = initialValues(result);
+      setInitial(savedValues);
+      setValues(savedValues);
       setSaved(true);
       router.refresh();
     },

@@ -18,12 +18,15 @@ const time = z.iso
 type Fields = Record<string, unknown>;
 const pricesRead = ({ value }: { value: unknown }) => typeof (value as Fields).priceCents === "number" && typeof (value as Fields).originalPriceCents === "number";
 const timesRead = ({ value }: { value: unknown }) => (value as Fields).startsAt instanceof Date && (value as Fields).endsAt instanceof Date;
+// Creating and editing share it; an edit that names only one of the times leaves the other as it is.
+const endsAfterStart = (sale: { startsAt?: Date; endsAt?: Date }) => !sale.startsAt || !sale.endsAt || sale.endsAt > sale.startsAt;
+const endsAfterStartRule = { path: ["endsAt"], message: "must be after the start", when: timesRead };
 
 export const createSaleSchema = z
   .object({ name, description: description.default(""), priceCents: cents, originalPriceCents: cents, stock, startsAt: time, endsAt: time })
   .strict()
   .refine((sale) => sale.originalPriceCents >= sale.priceCents, { path: ["originalPriceCents"], message: "must be at least the sale price", when: pricesRead })
-  .refine((sale) => sale.endsAt > sale.startsAt, { path: ["endsAt"], message: "must be after the start", when: timesRead })
+  .refine(endsAfterStart, endsAfterStartRule)
   // A sale that has already ended could never sell anything.
   .refine((sale) => sale.endsAt <= sale.startsAt || sale.endsAt.getTime() > Date.now(), { path: ["endsAt"], message: "must be in the future", when: timesRead });
 
@@ -32,11 +35,7 @@ export const updateSaleSchema = z
   .partial()
   .strict()
   .refine((changes) => Object.keys(changes).length > 0, { message: "send at least one of name, description, stock, startsAt, endsAt" })
-  .superRefine((changes, ctx) => {
-    if (changes.startsAt && changes.endsAt && changes.endsAt <= changes.startsAt) {
-      ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must be after the start" });
-    }
-  });
+  .refine(endsAfterStart, endsAfterStartRule);
 
 /** zod's issues as one 400 with a message per field (the first problem of each). */
 export function invalidFields(issues: z.core.$ZodIssue[]): AppError {
