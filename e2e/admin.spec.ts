@@ -69,6 +69,48 @@ test("an edit saved, then changed back and saved again, ends with the value last
   await expect.poll(async () => (await db`SELECT stock FROM sales WHERE id = ${sale.id}`)[0]!.stock).toBe(40);
 });
 
+test("End now asks first, then ends the sale: the page, the open edit form and the shopper's page all show it", async ({ page, createSale, db }) => {
+  const sale = await createSale({ startsInMs: -60_000, durationMs: 3600_000 });
+  await page.goto(`/admin/sales/${sale.id}`);
+  await signIn(page);
+  await page.getByText("Edit this sale").click();
+  const ends = page.getByLabel("Ends", { exact: true });
+  const endsBefore = await ends.inputValue();
+  const endNow = page.getByRole("button", { name: "End now" });
+
+  await endNow.click();
+  await page.getByRole("button", { name: "Keep it running" }).click();
+  await expect(endNow).toBeVisible();
+  expect((await db`SELECT ends_at > now() AS open FROM sales WHERE id = ${sale.id}`)[0]!.open).toBe(true);
+
+  await endNow.click();
+  await page.getByRole("button", { name: "Yes, end the sale now" }).click();
+  await expect(endNow).toBeHidden();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("ended");
+  const [ended] = await db<{ ends_at: Date }[]>`SELECT ends_at FROM sales WHERE id = ${sale.id}`;
+  expect(ended!.ends_at.getTime()).toBeLessThanOrEqual(Date.now());
+  // The form the admin already had open now shows the new end, in the browser's own zone.
+  const endsNow = await page.evaluate((iso) => {
+    const d = new Date(iso);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }, ended!.ends_at.toISOString());
+  expect(endsNow).not.toBe(endsBefore);
+  await expect(ends).toHaveValue(endsNow);
+
+  // Another edit afterwards leaves the end where End now put it.
+  await page.getByLabel("Name", { exact: true }).fill(`${sale.name} (ended early)`);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  const [row] = await db<{ name: string; ends_at: Date }[]>`SELECT name, ends_at FROM sales WHERE id = ${sale.id}`;
+  expect(row!.name).toBe(`${sale.name} (ended early)`);
+  expect(row!.ends_at.getTime()).toBe(ended!.ends_at.getTime());
+
+  await page.goto(`/sales/${sale.id}`);
+  await expect(page.getByText("This sale has ended", { exact: true })).toBeVisible();
+  await expect(page.getByRole("button", { name: /^Buy/ })).toHaveCount(0);
+});
+
 test.describe("an admin in another time zone", () => {
   test.use({ timezoneId: "America/New_York" });
 

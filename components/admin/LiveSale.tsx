@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useState, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
 import type { SaleStats } from "@/db/admin-stats";
@@ -17,6 +18,7 @@ const rate = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1
 /** One sale, live: refreshed every second through TanStack Query while the page is open. */
 export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
   const queryClient = useQueryClient();
+  const router = useRouter();
   const stats = useQuery({
     queryKey: ["admin", "stats", initialSale.id],
     queryFn: () => adminApi<SaleStats>(`/api/admin/sales/${initialSale.id}/stats`),
@@ -30,6 +32,8 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
     onSuccess: () => {
       setIsConfirming(false);
       void queryClient.invalidateQueries({ queryKey: ["admin"] });
+      // The page's edit form reads the sale from the server's render: refresh it to show the new end.
+      router.refresh();
     },
   });
 

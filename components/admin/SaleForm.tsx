@@ -45,6 +45,13 @@ function cents(value: string): number | null {
   return Math.abs(c - Math.round(c)) < 1e-6 ? Math.round(c) : c;
 }
 
+/** `typed` moved onto a new baseline: each field still equal to the old baseline takes the new one's value. */
+function rebase(typed: Values, base: Values, next: Values): Values {
+  const result = { ...next };
+  for (const key of Object.keys(next) as (keyof Values)[]) if (typed[key] !== base[key]) result[key] = typed[key];
+  return result;
+}
+
 function whole(value: string): number | null {
   const n = Number(value);
   return value.trim() === "" || !Number.isFinite(n) ? null : n;
@@ -59,6 +66,15 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const [initial, setInitial] = useState(() => initialValues(sale));
   const [values, setValues] = useState(initial);
   const [saved, setSaved] = useState(false);
+  // The page's sale is refreshed after End now and after a save. When it changes, every field the admin
+  // has not touched shows the sale as it is now; a field they have edited keeps their edit.
+  const [seenSale, setSeenSale] = useState(sale);
+  if (sale !== seenSale) {
+    setSeenSale(sale);
+    const current = initialValues(sale);
+    setInitial(current);
+    setValues((typed) => rebase(typed, initial, current));
+  }
 
   const save = useMutation({
     mutationFn: async () => {
