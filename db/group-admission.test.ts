@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopWebBoss } from "@/jobs/boss";
+import { allocateOrders } from "./allocation";
 import { admit, admitBatch, shopperOrderInSale } from "./group-admission";
 import { closeDb, getAdmissionSql } from "./client";
 import { createSale } from "./sales";
@@ -91,6 +92,21 @@ describe("group admission", () => {
       (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${sale.id}) AS jobs
       FROM orders WHERE sale_id = ${sale.id}`;
     expect(counts).toEqual({ orders: 2, jobs: 2 });
+  });
+
+  it("lines up a group in the order its Buys arrived, and allocation fills them in that order", async () => {
+    const sale = await createSale({ name: "Arrival order", priceCents: 1000, originalPriceCents: 2000, stock: 3, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    // Arrivals in the reverse of the shoppers' id order, so a line that followed the ids would show it.
+    const users = (await shoppers(12, "arrival")).sort((a, b) => (a.id < b.id ? 1 : -1));
+    const admitted = await admitBatch(users.map((u) => ({ saleId: sale.id, userId: u.id, idempotencyKey: null, id: randomUUID() })));
+    expect(admitted.map((a) => a!.position)).toEqual(users.map((_, i) => i));
+    const seqs = admitted.map((a) => a!.row.seq);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+
+    await allocateOrders(admitted.map((a) => a!.row.id));
+    const rows = await db.sql<{ user_id: string; status: string }[]>`SELECT user_id, status FROM orders WHERE sale_id = ${sale.id}`;
+    const statusOf = new Map(rows.map((r) => [r.user_id, r.status]));
+    expect(users.map((u) => statusOf.get(u.id))).toEqual([...Array(3).fill("completed"), ...Array(9).fill("failed")]);
   });
 
   it("looks up the orders of shoppers asked for at the same moment: theirs with its place in line, null for those without", async () => {

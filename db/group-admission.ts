@@ -67,10 +67,16 @@ function admissionStatement(): Promise<string> {
     const jobInsert = `${insertJobsText.replace("$1::text::json", () => `${jobsFromOrders}::json`)} RETURNING id, start_after`;
     return `
       WITH inserted AS (
-        INSERT INTO orders (id, sale_id, user_id, idempotency_key)
-        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
-        -- One lock order for every group, so two groups holding the same shoppers do not deadlock.
-        ORDER BY 2, 3
+        INSERT INTO orders (id, sale_id, user_id, idempotency_key, seq) OVERRIDING SYSTEM VALUE
+        -- Places in line (seq) in the group's arrival order, which allocation fills in; the rows are
+        -- then inserted in one lock order for every group, so two groups holding the same shoppers do
+        -- not deadlock. (A subquery with nextval() in its output is not merged into the outer query.)
+        SELECT id, sale_id, user_id, idempotency_key, seq FROM (
+          SELECT b.*, nextval('orders_seq_seq') AS seq
+          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) WITH ORDINALITY AS b(id, sale_id, user_id, idempotency_key, arrival)
+          ORDER BY b.arrival
+        ) arrived
+        ORDER BY sale_id, user_id
         -- Any unique conflict (one order per shopper per sale, one per Idempotency-Key) skips the row.
         ON CONFLICT DO NOTHING
         RETURNING id, seq, sale_id, user_id, status, failure_reason, idempotency_key, created_at, updated_at
