@@ -21,6 +21,10 @@ export function createBoss(role: Role): PgBoss {
     // queues' cached counts, a small aggregate, so every 5 s costs little.
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,
+    // How often a queue's finished jobs are deleted once past their `deleteAfterSeconds`
+    // (jobs/queues.ts). pg-boss's default, once a day, would keep a day of allocated orders' jobs in
+    // the table every fetch works over, where the queue's policy says an hour.
+    maintenanceIntervalSeconds: 300,
   });
   boss.on("error", (err: unknown) => log.error({ err }, "pg-boss error"));
   boss.on("warning", (warning: unknown) => log.warn({ warning }, "pg-boss warning"));
