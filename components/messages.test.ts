@@ -35,6 +35,7 @@ describe("messages", () => {
   it("explains failed orders in plain words", () => {
     expect(failureMessage("sold_out")).toMatch(/^Sold out/);
     expect(failureMessage("sale_ended")).toMatch(/sale ended/);
+    expect(failureMessage("allocation_failed")).toMatch(/couldn.t process your order/);
     expect(failureMessage(null)).toMatch(/couldn't fill/);
   });
 

@@ -27,6 +27,7 @@ export function errorMessage(err: unknown): string {
 const failureReasons: Record<string, string> = {
   sold_out: "Sold out — every unit went to shoppers ahead of you in line.",
   sale_ended: "The sale ended before your order could be filled.",
+  allocation_failed: "We couldn't process your order, so no unit was set aside for you.",
 };
 
 export function failureMessage(reason: string | null): string {

@@ -1,13 +1,14 @@
 import { sql } from "drizzle-orm";
 import { webBoss } from "@/jobs/boss";
-import { deadLetterQueues } from "@/jobs/queues";
+import { deadLetterQueues, PLACE_ORDER_DEAD } from "@/jobs/queues";
 import { getDb } from "./client";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
 
 // Dead letters are pg-boss jobs waiting in the dead-letter queues (nothing works those queues), with
 // the failed job's provenance: source queue, retries used, last error. Listing reads pg-boss's job
-// table directly, newest first with a LIMIT; retry and discard go through pg-boss's own API.
+// table directly, newest first with a LIMIT; retry goes through pg-boss's own API, discard deletes the
+// job itself, in one transaction with what that means for its order.
 
 const queueNames = deadLetterQueues.map((q) => q.name);
 const COUNT_CAP = 10_000;
@@ -100,9 +101,27 @@ export async function retryDeadLetter({ id }: { id: string }): Promise<{ queue: 
   return { queue: deadLetterQueues.find((q) => q.name === deadLetterQueue)!.source };
 }
 
-/** Deletes the dead letter for good. */
-export async function discardDeadLetter({ id }: { id: string }): Promise<void> {
+/** Why an order failed when the admin gave up on its allocation: its dead letter was discarded. */
+export const ALLOCATION_FAILED = "allocation_failed";
+
+/**
+ * Deletes the dead letter for good. An allocation's dead letter holds an order that is still in line,
+ * so discarding it fails that order (`allocation_failed`), in the same transaction: the shopper gets a
+ * final answer and the order stops counting against the sale's line. Its unit was never taken, so
+ * `remaining` is unchanged. Answers whether an order was failed.
+ */
+export async function discardDeadLetter({ id }: { id: string }): Promise<{ failedOrderId: string | null }> {
   const deadLetterQueue = await findDeadLetterQueue(id);
-  const result = (await (await webBoss()).deleteJob(deadLetterQueue, id)) as { affected?: number };
-  if (!result.affected) throw new AppError("dead_letter_not_found", "This dead letter was retried or discarded meanwhile.");
+  return getDb().transaction(async (tx) => {
+    const [job] = await tx.execute<{ order_id: string | null }>(sql`
+      DELETE FROM pgboss.job WHERE name = ${deadLetterQueue} AND id = ${id} AND state < 'active'
+      RETURNING data->>'orderId' AS order_id`);
+    if (!job) throw new AppError("dead_letter_not_found", "This dead letter was retried or discarded meanwhile.");
+    if (deadLetterQueue !== PLACE_ORDER_DEAD || !job.order_id || !isUuid(job.order_id)) return { failedOrderId: null };
+    const [order] = await tx.execute<{ id: string }>(sql`
+      UPDATE orders SET status = 'failed', failure_reason = ${ALLOCATION_FAILED}, updated_at = now()
+      WHERE id = ${job.order_id} AND status = 'pending'
+      RETURNING id`);
+    return { failedOrderId: order?.id ?? null };
+  });
 }

@@ -21,9 +21,13 @@ export const deadLetterQueues = [
 
 type QueueDefinition = Omit<Queue, "name"> & { name: string };
 
+const DEAD_LETTER_KEPT_SECONDS = 10 * 365 * 24 * 3600;
+
 export const queueDefinitions: QueueDefinition[] = [
-  // Dead letters are kept for two weeks so an operator can look at them and retry or discard them.
-  { name: PLACE_ORDER_DEAD, retryLimit: 0, retentionSeconds: 14 * 24 * 3600, deleteAfterSeconds: 14 * 24 * 3600 },
+  // An allocation's dead letter holds an order still in line, so it is kept until an admin retries it
+  // (the order goes back in line) or discards it (the order fails): pg-boss deletes a waiting job once
+  // its retention has passed, which here is ten years, never in practice.
+  { name: PLACE_ORDER_DEAD, retryLimit: 0, retentionSeconds: DEAD_LETTER_KEPT_SECONDS, deleteAfterSeconds: 14 * 24 * 3600 },
   {
     name: PLACE_ORDER,
     // NOTIFY wakes an idle worker the moment an order is queued instead of at its next poll.
@@ -39,6 +43,7 @@ export const queueDefinitions: QueueDefinition[] = [
     // Completed jobs are only history: the order row is the record.
     deleteAfterSeconds: 3600,
   },
+  // A status change that could not be applied leaves its order as it was: kept two weeks for a look.
   { name: ORDER_STATUS_DEAD, retryLimit: 0, retentionSeconds: 14 * 24 * 3600, deleteAfterSeconds: 14 * 24 * 3600 },
   {
     name: ORDER_STATUS,
@@ -64,8 +69,8 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
       await boss.createQueue(name, options);
       continue;
     }
-    // Policy, partitioning and the backoff cap are fixed at creation; the rest follows the code.
-    const { policy: _policy, partition: _partition, retryDelayMax: _cap, heartbeatSeconds: _hb, ...updatable } = options;
+    // Policy and partitioning are fixed at creation; the rest follows the code.
+    const { policy: _policy, partition: _partition, ...updatable } = options;
     await boss.updateQueue(name, updatable);
   }
 }

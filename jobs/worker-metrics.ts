@@ -30,6 +30,11 @@ export const ordersSettled = new Counter({
   labelNames: ["outcome"] as const,
   registers: [registry],
 });
+export const lostOrdersRequeued = new Counter({
+  name: "orders_requeued_total",
+  help: "Orders found in line for minutes without a job (pg-boss had deleted it), each given a new one.",
+  registers: [registry],
+});
 export const batchSeconds = new Histogram({
   name: "allocation_batch_seconds",
   help: "Time of one allocation batch transaction.",

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import type { DeadLetter } from "@/db/dead-letters";
+import { PLACE_ORDER_DEAD } from "@/jobs/queues";
 import { adminApi, Time } from "./api";
 import { RowActions } from "./RowActions";
 
@@ -71,7 +72,14 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
                     <RowActions
                       actions={[
                         { label: "Retry", onClick: () => retry.mutate(d.id), disabled: retry.isPending },
-                        { label: "Discard", onClick: () => discard.mutate(d.id), disabled: discard.isPending, isDanger: true, confirm: "Yes, discard it" },
+                        {
+                          label: "Discard",
+                          onClick: () => discard.mutate(d.id),
+                          disabled: discard.isPending,
+                          isDanger: true,
+                          // An allocation's dead letter holds an order still in line: discarding it fails that order.
+                          confirm: d.deadLetterQueue === PLACE_ORDER_DEAD ? "Yes, discard it and fail the order" : "Yes, discard it",
+                        },
                       ]}
                     />
                   </td>
