@@ -5,6 +5,7 @@ import { migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
 import type { PgBoss } from "pg-boss";
 import { createBoss } from "./boss";
+import { startLostOrderSweep } from "./lost-orders";
 import * as orderStatus from "./order-status";
 import * as placeOrder from "./place-order";
 import { startMetricsPush } from "./worker-metrics";
@@ -12,15 +13,17 @@ import { startMetricsPush } from "./worker-metrics";
 /** `npm run worker`: drains the order queue into allocation transactions, and applies admins' order
  * status changes, until told to stop. */
 async function main(): Promise<void> {
-  const running: { boss?: PgBoss; stopMetricsPush?: () => Promise<void> } = {};
+  const running: { boss?: PgBoss; stopMetricsPush?: () => Promise<void>; stopSweep?: () => Promise<void> } = {};
   let isStopping = false;
   const stop = async (signal: string) => {
     if (isStopping) return;
     isStopping = true;
     log.info({ signal }, "worker stopping: finishing the batch in hand");
     // Stops fetching, waits for the handler in flight; a batch still running at the timeout is
-    // failed back to the queue, and its allocation either committed or changed nothing.
-    await running.boss?.stop({ graceful: true, timeout: 10_000 }).catch((err) => log.error({ err }, "stopping pg-boss"));
+    // failed back to the queue, and its allocation either committed or changed nothing. 8 s here and
+    // at most 5 s closing the pool stay inside the 15 s `npm start` gives a process before SIGKILL.
+    await running.stopSweep?.();
+    await running.boss?.stop({ graceful: true, timeout: 8_000 }).catch((err) => log.error({ err }, "stopping pg-boss"));
     await running.stopMetricsPush?.();
     await closeDb();
     log.info("worker stopped");
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
   await boss.work(placeOrder.name, placeOrder.workOptions, placeOrder.batchWorker(boss));
   await boss.work(orderStatus.name, orderStatus.workOptions, orderStatus.handler);
   running.stopMetricsPush = startMetricsPush();
+  running.stopSweep = startLostOrderSweep(boss);
   log.info({ queues: [placeOrder.name, orderStatus.name], ...placeOrder.workOptions }, "worker ready");
 }
 
