@@ -1,8 +1,12 @@
 import type { Job, JobResult } from "pg-boss";
+import { z } from "zod";
 import { applyOrderStatusChange, StatusChangeRefused } from "@/db/admin-orders";
 import { log } from "@/db/log";
+import { withTransientRetry } from "@/db/retry";
 import { ORDER_STATUS, type OrderStatusJob } from "./queues";
 import { statusChanges } from "./worker-metrics";
+
+const payload: z.ZodType<OrderStatusJob> = z.object({ orderId: z.uuid(), status: z.enum(["shipped", "cancelled"]), saleId: z.uuid().nullable() });
 
 export const name = ORDER_STATUS;
 
@@ -17,24 +21,34 @@ export const workOptions = {
 } as const;
 
 /**
- * Applies each change in its own transaction. A refused change (unknown order, illegal move) fails
- * its job with the reason, so pg-boss retries it with backoff and then moves it to the dead letters.
+ * Applies each change in its own transaction, run again at once on a deadlock, a serialization failure
+ * or a dropped connection. A refused change (unknown order, illegal move) fails its job with the
+ * reason, so pg-boss retries it with backoff and then moves it to the dead letters; a payload that is
+ * not a status change goes to the dead letters at once, as no retry can mend it.
  */
-export async function handler(jobs: Job<OrderStatusJob>[]): Promise<JobResult[]> {
+export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   const results: JobResult[] = [];
   for (const job of jobs) {
+    const parsed = payload.safeParse(job.data);
+    if (!parsed.success) {
+      log.warn({ jobId: job.id }, "malformed order-status payload: dead-lettered");
+      statusChanges.inc({ outcome: "refused" });
+      results.push({ id: job.id, status: "deadletter", output: { reason: "malformed", message: "malformed order-status payload", data: job.data } });
+      continue;
+    }
+    const change = parsed.data;
     try {
-      const { changed, order } = await applyOrderStatusChange(job.data);
+      const { changed, order } = await withTransientRetry("status change", () => applyOrderStatusChange(change));
       log.info({ orderId: order.id, status: order.status, changed }, "order status change applied");
       statusChanges.inc({ outcome: "applied" });
       results.push({ id: job.id, status: "completed", output: { changed } });
     } catch (err) {
       if (err instanceof StatusChangeRefused) {
-        log.warn({ orderId: job.data.orderId, status: job.data.status, reason: err.reason, retry: job.retryCount }, err.message);
+        log.warn({ orderId: change.orderId, status: change.status, reason: err.reason, retry: job.retryCount }, err.message);
         statusChanges.inc({ outcome: "refused" });
         results.push({ id: job.id, status: "failed", output: { reason: err.reason, message: err.message } });
       } else {
-        log.error({ err, orderId: job.data.orderId }, "order status change failed");
+        log.error({ err, orderId: change.orderId }, "order status change failed");
         statusChanges.inc({ outcome: "error" });
         results.push({ id: job.id, status: "failed", output: { reason: "error", message: "The change could not be applied (see the worker log)." } });
       }

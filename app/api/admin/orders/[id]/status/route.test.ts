@@ -7,7 +7,7 @@ import { freshDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { stopWebBoss, webBoss } from "@/jobs/boss";
-import { PLACE_ORDER } from "@/jobs/queues";
+import { ORDER_STATUS, PLACE_ORDER } from "@/jobs/queues";
 import * as shopperSession from "@/app/api/session/route";
 import * as buy from "@/app/api/sales/[id]/orders/route";
 import * as deadLetter from "@/app/api/admin/dead-letters/[id]/route";
@@ -143,6 +143,15 @@ describe("PUT /api/admin/orders/:id/status", () => {
     expect(jobId).toBeTruthy();
     const res = await call(deadLetter.DELETE, `/api/admin/dead-letters/${found.id}`, { method: "DELETE", params: { id: found.id }, cookie });
     expect(res.status).toBe(204);
+  });
+
+  it("dead-letters a status job whose payload is not a status change at once, with no retries", async () => {
+    const boss = await webBoss();
+    await boss.send(ORDER_STATUS, { orderId: orderOf.a, status: "refunded", saleId });
+    const found = await waitFor(async () => (await listDeadLetters()).find((d) => d.payload.status === "refunded"), 20_000, "the status change's dead letter");
+    expect(found).toMatchObject({ queue: "order-status", deadLetterQueue: "order-status-dead", attempts: 1, reason: "malformed" });
+    expect(await orderStatus(orderOf.a!)).not.toBe("refunded");
+    await call(deadLetter.DELETE, `/api/admin/dead-letters/${found.id}`, { method: "DELETE", params: { id: found.id }, cookie });
   });
 
   it.each([
