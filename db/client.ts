@@ -1,6 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { databaseUrl } from "./config";
+import { config, databaseUrl } from "./config";
 import * as schema from "./schema";
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -16,9 +16,7 @@ const holder = globalThis as unknown as { __flashSalePool?: Pool; __flashSaleAdm
 // Sized on purpose: Postgres runs on the same few cores, so more connections than this only add
 // contention. The web tier's transactions are single round trips; a worker holds one per batch.
 function poolSize(): number {
-  const fromEnv = Number(process.env.PG_POOL_MAX);
-  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  return process.env.FLASH_ROLE === "worker" ? 4 : 10;
+  return config().PG_POOL_MAX ?? (process.env.FLASH_ROLE === "worker" ? 4 : 10);
 }
 
 function connect(options: { max: number; name: string; parameters?: Record<string, string> }): postgres.Sql {
@@ -26,9 +24,9 @@ function connect(options: { max: number; name: string; parameters?: Record<strin
     max: options.max,
     idle_timeout: 30,
     // A database that is down or restarting answers a request with a quick 503, not a long wait:
-    // connecting gives up after 3 s, and a broken connection tries again within 1 s (postgres.js
-    // would otherwise back off up to 20 s, holding queued queries that long).
-    connect_timeout: Number(process.env.PG_CONNECT_TIMEOUT) || 3,
+    // connecting gives up after PG_CONNECT_TIMEOUT (3 s by default), and a broken connection tries
+    // again within 1 s (postgres.js would otherwise back off up to 20 s, holding queued queries that long).
+    connect_timeout: config().PG_CONNECT_TIMEOUT,
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     // Prepared statements: every hot query is parsed once per connection.
     prepare: true,

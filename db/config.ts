@@ -1,11 +1,35 @@
 import path from "node:path";
 import { z } from "zod";
 
-// Every setting is optional; a bad value fails loudly at start, not on the first request.
+const DATABASE_URL_HELP =
+  "is not a valid URL: percent-encode any reserved character in the user name or password (# as %23, @ as %40, / as %2F, : as %3A, ? as %3F)";
+
+/**
+ * Whether both Postgres clients (postgres.js for the app, pg for pg-boss) can read the URL: they parse
+ * it with the WHATWG URL parser and percent-decode the user name and password. A password with an
+ * unencoded '#', say, is not a URL's password but the start of its fragment.
+ */
+export function isValidDatabaseUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A whole number in [min, max]. */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+// Every setting is optional; a bad value fails loudly at start, not on the first request. Messages
+// name the variable and the rule, never the value (a DATABASE_URL carries a password).
 const schema = z.object({
   DATABASE_URL: z
     .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .regex(/^postgres(ql)?:\/\//, { message: "must be a postgres:// or postgresql:// URL", abort: true })
+    .refine(isValidDatabaseUrl, DATABASE_URL_HELP)
     .optional(),
   DATA_DIR: z.string().min(1).default(".data"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -25,12 +49,22 @@ const schema = z.object({
   TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Tuning (README, Configuration). Unset PG_POOL_MAX means 10 in a web process, 4 in a worker.
+  PG_POOL_MAX: int(1, 1000).optional(),
+  PG_CONNECT_TIMEOUT: z.coerce.number().positive().max(300).default(3),
+  ADMISSION_TX_MAX: int(1, 64).default(2),
+  ADMISSION_BATCH_MAX: int(1, 10_000).default(500),
+  WORKER_BATCH_SIZE: int(1, 10_000).default(1000),
+  WORKER_LINGER_MS: int(0, 60_000).default(50),
+  WORKER_CONCURRENCY: int(1, 64).default(2),
+  WORKER_WAKE_MS: int(0, 60_000).default(20),
 });
 
 export type Config = z.infer<typeof schema>;
 
 let cached: Config | undefined;
 
+/** The settings, checked once per process (the first call); throws naming every bad variable. */
 export function config(): Config {
   if (cached) return cached;
   const parsed = schema.safeParse(process.env);
@@ -46,5 +80,6 @@ export function config(): Config {
 export function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides one");
+  if (!isValidDatabaseUrl(url)) throw new Error(`DATABASE_URL ${DATABASE_URL_HELP}`);
   return url;
 }

@@ -5,6 +5,7 @@ import { BOSS_SCHEMA, jobTable, webBoss } from "@/jobs/boss";
 import { PLACE_ORDER } from "@/jobs/queues";
 import { batcher } from "./batcher";
 import { getAdmissionSql, getDb, getPool } from "./client";
+import { config } from "./config";
 import { log } from "./log";
 import { webMetrics } from "./metrics";
 import { positionInLine } from "./line";
@@ -25,16 +26,20 @@ export type Admission = { saleId: string; userId: string; idempotencyKey: string
  * shopper already had an order in the sale, or one under this Idempotency-Key (the caller looks it up). */
 export type Admitted = { row: OrderRow; position: number; xid: bigint } | null;
 
+// Two statements in flight (ADMISSION_TX_MAX) let one fill while the other commits; more only add
+// lock contention. Sized from config() on the first Buy, not at import, so a test's settings apply.
+let admitter: ((item: Admission) => Promise<Admitted>) | undefined;
+
 /** Admits one Buy in the next group statement: its order and job exist together, or neither. A
  * group that fails is retried Buy by Buy, so one bad Buy fails alone; one the database could not run
  * (down, unreachable) fails whole, at once (db/batcher.ts). */
-// Two statements in flight let one fill while the other commits; more only add lock contention.
-const inFlight = Number(process.env.ADMISSION_TX_MAX) || 2;
-
-export const admit = batcher((items: Admission[]) => admitBatch(items.map((item) => ({ ...item, id: randomUUID() }))), {
-  maxBatch: Number(process.env.ADMISSION_BATCH_MAX) || 500,
-  maxInFlight: inFlight,
-});
+export function admit(item: Admission): Promise<Admitted> {
+  admitter ??= batcher((items: Admission[]) => admitBatch(items.map((i) => ({ ...i, id: randomUUID() }))), {
+    maxBatch: config().ADMISSION_BATCH_MAX,
+    maxInFlight: config().ADMISSION_TX_MAX,
+  });
+  return admitter(item);
+}
 
 type RawOrder = { id: string; seq: string | number; sale_id: string; user_id: string; status: OrderRow["status"]; failure_reason: string | null; idempotency_key: string | null; created_at: string | Date; updated_at: string | Date };
 
@@ -117,7 +122,7 @@ export async function admitBatch(batch: (Admission & { id: string })[]): Promise
   const metrics = webMetrics();
   metrics.groupSize.observe(batch.length);
   const stopTimer = metrics.groupSeconds.startTimer();
-  const rows = await withTransientRetry("admit", () => getAdmissionSql(inFlight).unsafe<(RawOrder & { position: number; xid: string })[]>(text, params, { prepare: true }), {
+  const rows = await withTransientRetry("admit", () => getAdmissionSql(config().ADMISSION_TX_MAX).unsafe<(RawOrder & { position: number; xid: string })[]>(text, params, { prepare: true }), {
     attempts: 4,
     baseDelayMs: 5,
     retryOn: isTxConflict,
@@ -129,12 +134,11 @@ export async function admitBatch(batch: (Admission & { id: string })[]): Promise
 }
 
 // Waking the workers: pg-boss's NOTIFY for the queue (the worker LISTENs, and otherwise polls every few
-// seconds when idle), sent after the jobs have committed, at most once per WAKE_EVERY_MS and always
+// seconds when idle), sent after the jobs have committed, at most once per WORKER_WAKE_MS and always
 // within it of a commit (a trailing throttle). It is not part of the admission statement: at commit,
 // Postgres serializes every transaction that notified behind one lock held through its WAL flush, so
 // a NOTIFY in each statement made the groups commit one after another instead of together; a NOTIFY
 // alone writes no WAL. A worker that is busy does not need waking: it fetches again after its batch.
-const WAKE_EVERY_MS = Number(process.env.WORKER_WAKE_MS) || 20;
 const wake = { lastAt: 0, isScheduled: false };
 
 function wakeWorkers(): void {
@@ -148,7 +152,7 @@ function wakeWorkers(): void {
       .unsafe(`SELECT pg_notify(${notifyChannelSql(BOSS_SCHEMA)}, $1)`, [PLACE_ORDER], { prepare: true })
       // The jobs are safe in the table either way: an idle worker finds them at its next poll.
       .catch((err) => log.warn({ err }, "could not wake the workers"));
-  }, Math.max(0, wake.lastAt + WAKE_EVERY_MS - Date.now()));
+  }, Math.max(0, wake.lastAt + config().WORKER_WAKE_MS - Date.now()));
   timer.unref();
 }
 

@@ -1,6 +1,6 @@
 import { PgBoss } from "pg-boss";
 import { databaseUrl } from "@/db/config";
-import { log } from "@/db/log";
+import { isShutdownError, log } from "@/db/log";
 
 type Role = "web" | "worker" | "admin";
 
@@ -26,7 +26,12 @@ export function createBoss(role: Role): PgBoss {
     // the table every fetch works over, where the queue's policy says an hour.
     maintenanceIntervalSeconds: 300,
   });
-  boss.on("error", (err: unknown) => log.error({ err }, "pg-boss error"));
+  // Logged compactly by db/log.ts (never the pg client an error carries). A connection closed by a
+  // shutdown, this process's or Postgres's (Ctrl-C stops both at once), is expected: info, not error.
+  boss.on("error", (err: unknown) => {
+    if (isShutdownError(err)) log.info({ err }, "pg-boss connection closed by shutdown");
+    else log.error({ err }, "pg-boss error");
+  });
   boss.on("warning", (warning: unknown) => log.warn({ warning }, "pg-boss warning"));
   return boss;
 }

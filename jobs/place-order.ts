@@ -2,6 +2,7 @@ import type { Job, JobResult, PgBoss } from "pg-boss";
 import { deadLetterJobsByIdWithOutputs } from "pg-boss/dist/plans.js";
 import { z } from "zod";
 import { allocateOrders } from "@/db/allocation";
+import { config } from "@/db/config";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
@@ -13,22 +14,20 @@ export const name = PLACE_ORDER;
 const payload = z.object({ orderId: z.uuid(), saleId: z.uuid() });
 
 // Large batches turn thousands of orders into a handful of statements; burst mode keeps fetching
-// while batches come back full, and NOTIFY wakes the worker when the queue was empty.
+// while batches come back full, and NOTIFY wakes the worker when the queue was empty. The tunable
+// ones come from config() when read (the worker's start), not at import.
 export const workOptions = {
-  batchSize: Number(process.env.WORKER_BATCH_SIZE) || 1000,
+  get batchSize() {
+    return config().WORKER_BATCH_SIZE;
+  },
   burstWhenBatchFull: true,
   pollingIntervalSeconds: 0.5,
   notifyPollingIntervalSeconds: 5,
   // Two batches in flight per worker: one fetches or marks its jobs done while the other allocates.
-  localConcurrency: Number(process.env.WORKER_CONCURRENCY) || 2,
+  get localConcurrency() {
+    return config().WORKER_CONCURRENCY;
+  },
 } as const;
-
-// After a batch that was not full, a slot waits this long (from the batch's start) before fetching
-// again, so a steady trickle of Buys is allocated in batches of tens rather than one or two orders
-// each: every batch costs Postgres a fetch, an allocation and a completion, whatever its size, on
-// the cores admission needs. A full batch (a storm) fetches again at once; an order that arrives
-// while the slots wait is final within this time plus one batch, far inside the 202 → final target.
-const lingerMs = Math.max(0, Number(process.env.WORKER_LINGER_MS ?? 50) || 0);
 
 /**
  * Allocates one fetched batch in one statement (run again in-process on deadlocks, serialization
@@ -93,7 +92,13 @@ export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<voi
       await boss.getDb().executeSql(deadLetterJobsByIdWithOutputs(BOSS_SCHEMA, table), [PLACE_ORDER, JSON.stringify(items)]);
     }
     // The orders are final already; only the jobs' completion (and this slot's next fetch) waits.
-    const linger = jobs.length < workOptions.batchSize ? lingerMs - (performance.now() - started) : 0;
+    // After a batch that was not full, the slot waits WORKER_LINGER_MS (from the batch's start)
+    // before fetching again, so a steady trickle of Buys is allocated in batches of tens rather than
+    // one or two orders each: every batch costs Postgres a fetch, an allocation and a completion,
+    // whatever its size, on the cores admission needs. A full batch (a storm) fetches again at once;
+    // an order that arrives while the slots wait is final within this time plus one batch, far
+    // inside the 202 → final target.
+    const linger = jobs.length < workOptions.batchSize ? config().WORKER_LINGER_MS - (performance.now() - started) : 0;
     if (linger > 0) {
       await new Promise((r) => setTimeout(r, linger));
       recordLinger(performance.now());

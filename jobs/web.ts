@@ -4,8 +4,9 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import next from "next";
 import { closeDb } from "@/db/client";
+import { config } from "@/db/config";
 import { markDraining } from "@/db/health";
-import { log } from "@/db/log";
+import { log, markStopping } from "@/db/log";
 import { flushRejectionSummary } from "@/db/metrics";
 import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
 import { stopWebBoss } from "./boss";
@@ -58,7 +59,22 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`);
 }
 
+/**
+ * At debug, one "request" line per request when its answer is done. The API's route wrapper
+ * (app/_lib/http.ts) writes the line of the requests it answers, with the error code; this server
+ * writes every other one: pages, assets, its own 400s, and the OPTIONS answers Next.js gives itself.
+ */
+function logRequestWhenDone(req: http.IncomingMessage, res: http.ServerResponse, isAnsweredHere: boolean): void {
+  const { method, url = "/" } = req;
+  if (!isAnsweredHere && url.startsWith("/api/") && method !== "OPTIONS") return;
+  const queryAt = url.indexOf("?");
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  res.once("close", () => log.debug({ method, path, status: res.statusCode }, "request"));
+}
+
 async function main(): Promise<void> {
+  // Every setting checked before anything starts: a bad one stops this process here, named.
+  config();
   const port = Number(process.env.PORT ?? 3000);
   const hostname = process.env.HOST ?? "127.0.0.1";
   const app = next({ dev: false, dir: process.cwd(), hostname, port });
@@ -68,7 +84,9 @@ async function main(): Promise<void> {
   let isStopping = false;
   let inFlight = 0;
   const server = http.createServer((req, res) => {
-    if (!isDecodablePath(req.url)) return answerMalformedPath(req, res);
+    const isMalformed = !isDecodablePath(req.url);
+    if (log.isLevelEnabled("debug")) logRequestWhenDone(req, res, isMalformed);
+    if (isMalformed) return answerMalformedPath(req, res);
     // The client's address comes from the socket, never from a header the client could write.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
     // While draining, every answer also closes its connection so keep-alive clients move on.
@@ -92,6 +110,8 @@ async function main(): Promise<void> {
     if (isStopping) return;
     isStopping = true;
     markDraining();
+    // From here, connections that fail (Postgres may be stopping at the same moment) are logged at info.
+    markStopping();
     log.info({ signal, inFlight }, "web stopping: finishing the requests in flight");
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();

@@ -1,6 +1,6 @@
 import "./worker-role";
 import { closeDb } from "@/db/client";
-import { log } from "@/db/log";
+import { isShutdownError, log, markStopping } from "@/db/log";
 import { migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
 import type { PgBoss } from "pg-boss";
@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (isStopping) return;
     isStopping = true;
+    // From here, connections that fail (Postgres may be stopping at the same moment) are logged at info.
+    markStopping();
     log.info({ signal }, "worker stopping: finishing the batch in hand");
     // Stops fetching, waits for the handler in flight; a batch still running at the timeout is
     // failed back to the queue, and its allocation either committed or changed nothing. 8 s here and
@@ -32,6 +34,20 @@ async function main(): Promise<void> {
   // Installed first, so a signal that arrives while the worker is still starting is a clean stop too.
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // pg-boss's LISTEN connection can emit Postgres's "terminating connection" after pg-boss stopped
+  // listening to it, and an 'error' event nobody listens to is thrown. When Ctrl-C stops Postgres with
+  // the worker that is expected; otherwise the database went away under the worker, which stops, for
+  // `npm start` to start a fresh one. Anything else is a fault: logged, exit 1, as Node would.
+  process.on("uncaughtException", (err) => {
+    if (isShutdownError(err)) {
+      if (isStopping) return;
+      log.warn({ err }, "the database closed the worker's connection; stopping");
+      void stop("database connection closed");
+      return;
+    }
+    log.fatal({ err }, "worker failed");
+    process.exit(1);
+  });
 
   const url = resolveDatabaseUrl();
   if (!url) throw new Error("No database: set DATABASE_URL, or run `npm start`, which starts the embedded one");

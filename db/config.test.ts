@@ -1,0 +1,119 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+// The settings an operator sets: every one checked at start, a bad one named (never echoed), and the
+// tuning variables' defaults the ones the README's table states.
+
+const TUNING = ["PG_POOL_MAX", "PG_CONNECT_TIMEOUT", "ADMISSION_TX_MAX", "ADMISSION_BATCH_MAX", "WORKER_BATCH_SIZE", "WORKER_LINGER_MS", "WORKER_CONCURRENCY", "WORKER_WAKE_MS"];
+const saved = { ...process.env };
+
+afterEach(() => {
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
+});
+
+/** config() of a fresh module (it keeps its first answer) over the test's environment plus `env`. */
+async function freshConfig(env: Record<string, string | undefined>) {
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  vi.resetModules();
+  return import("./config");
+}
+
+const unset = Object.fromEntries(TUNING.map((name) => [name, undefined]));
+
+describe("tuning variables", () => {
+  it("default to the values the README's Configuration table states", async () => {
+    const { config } = await freshConfig(unset);
+    const cfg = config() as unknown as Record<string, unknown>;
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    for (const name of TUNING) {
+      const row = readme.split("\n").find((line) => line.startsWith(`| \`${name}\` |`));
+      expect(row, `${name} has a row in the README's table`).toBeDefined();
+      const documented = row!.split("|")[2]!.trim();
+      if (name === "PG_POOL_MAX") {
+        // Unset: each process sizes its own pool (README: "10 (web), 4 (worker)").
+        expect(documented).toBe("10 (web), 4 (worker)");
+        expect(cfg[name]).toBeUndefined();
+      } else {
+        expect(cfg[name], name).toBe(Number(documented));
+      }
+    }
+  });
+
+  it("are read from the environment when valid", async () => {
+    const { config } = await freshConfig({
+      PG_POOL_MAX: "6",
+      PG_CONNECT_TIMEOUT: "1.5",
+      ADMISSION_TX_MAX: "1",
+      ADMISSION_BATCH_MAX: "200",
+      WORKER_BATCH_SIZE: "10",
+      WORKER_LINGER_MS: "0",
+      WORKER_CONCURRENCY: "4",
+      WORKER_WAKE_MS: "5",
+    });
+    expect(config()).toMatchObject({
+      PG_POOL_MAX: 6,
+      PG_CONNECT_TIMEOUT: 1.5,
+      ADMISSION_TX_MAX: 1,
+      ADMISSION_BATCH_MAX: 200,
+      WORKER_BATCH_SIZE: 10,
+      WORKER_LINGER_MS: 0,
+      WORKER_CONCURRENCY: 4,
+      WORKER_WAKE_MS: 5,
+    });
+  });
+
+  it.each([
+    ["WORKER_BATCH_SIZE", "-5"],
+    ["ADMISSION_TX_MAX", "abc"],
+    ["PG_POOL_MAX", "0"],
+    ["PG_CONNECT_TIMEOUT", "-1"],
+    ["ADMISSION_BATCH_MAX", "1.5"],
+    ["WORKER_LINGER_MS", "-1"],
+    ["WORKER_CONCURRENCY", "1000"],
+    ["WORKER_WAKE_MS", "soon"],
+  ])("%s=%s stops config() with an error naming it", async (name, value) => {
+    const { config } = await freshConfig({ [name]: value });
+    expect(() => config()).toThrow(new RegExp(`^  ${name}: `, "m"));
+  });
+});
+
+describe("DATABASE_URL", () => {
+  const password = "Tr0ub4dor#3";
+  const malformed = `postgres://app:${password}@127.0.0.1:5432/flash`;
+
+  it("that does not parse is refused by name, with how to fix it, and never echoed", async () => {
+    const { config, databaseUrl } = await freshConfig({ DATABASE_URL: malformed });
+    let message = "";
+    try {
+      config();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^ {2}DATABASE_URL: .*percent-encode/m);
+    expect(message).toContain("%23");
+    expect(message).not.toContain("Tr0ub4dor");
+    // The live read (tests and `npm start` set it after start-up) refuses it the same way.
+    expect(() => databaseUrl()).toThrow(/DATABASE_URL .*percent-encode/);
+    expect(() => databaseUrl()).not.toThrow(/Tr0ub4dor/);
+  });
+
+  it.each([
+    `postgres://app:${encodeURIComponent(password)}@127.0.0.1:5432/flash`,
+    "postgresql://localhost/flash",
+    "postgres://app@db.internal:5432/flash?sslmode=require",
+  ])("%s is accepted", async (url) => {
+    const { config, databaseUrl } = await freshConfig({ DATABASE_URL: url });
+    expect(config().DATABASE_URL).toBe(url);
+    expect(databaseUrl()).toBe(url);
+  });
+
+  it("that is not a postgres URL says so", async () => {
+    const { config } = await freshConfig({ DATABASE_URL: "mysql://app@127.0.0.1/flash" });
+    expect(() => config()).toThrow(/^ {2}DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/m);
+  });
+});

@@ -1,0 +1,114 @@
+import { DrizzleQueryError } from "drizzle-orm/errors";
+import postgres from "postgres";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { log } from "./log";
+import { captureLogLines, type LogLine } from "./testing/log-lines";
+
+// What reaches a log line: never a credential, never a driver's internals or a query's parameters,
+// and an error in a few hundred bytes, not a hundred kilobytes.
+
+/** The lines `log` writes while `run` runs, raw and parsed. */
+function captured(run: () => void): { raw: string[]; lines: LogLine[] } {
+  const capture = captureLogLines();
+  try {
+    run();
+  } finally {
+    capture.stop();
+  }
+  return { raw: capture.raw, lines: capture.lines() };
+}
+
+const saved = { ...process.env };
+afterEach(() => {
+  Object.assign(process.env, saved);
+  if (saved.LOG_LEVEL === undefined) delete process.env.LOG_LEVEL;
+});
+
+describe("the logger", () => {
+  it("comes up at info when LOG_LEVEL is not a level, and config() names LOG_LEVEL", async () => {
+    process.env.LOG_LEVEL = "verbose";
+    vi.resetModules();
+    const fresh = await import("./log");
+    expect(fresh.log.level).toBe("info");
+    const { config } = await import("./config");
+    expect(() => config()).toThrow(/^ {2}LOG_LEVEL: /m);
+  });
+
+  it("logs a DATABASE_URL that does not parse without its password (no `input`)", () => {
+    let thrown: unknown;
+    try {
+      postgres("postgres://app:Tr0ub4dor#3@127.0.0.1:5432/flash");
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    const { raw, lines } = captured(() => log.fatal({ err: thrown }, "could not start"));
+    expect(raw.join("")).not.toContain("Tr0ub4dor");
+    expect(lines[0]!.err).toMatchObject({ type: "TypeError", message: "Invalid URL", code: "ERR_INVALID_URL" });
+    expect(lines[0]!.err).not.toHaveProperty("input");
+  });
+
+  it("masks credentials in messages, causes and fields, wherever they appear", () => {
+    const url = "postgres://app:s3cret-pw@db.internal:5432/flash";
+    const { raw, lines } = captured(() => {
+      log.error(new Error(`could not connect to ${url}`));
+      log.warn({ err: new Error("query failed", { cause: new Error(`server closed ${url}`) }) }, "retrying");
+      log.info(`using ${url}`);
+      log.info({ target: { url }, note: "conninfo host=db password=s3cret-pw user=app" }, "connecting");
+      // pg-boss emits some errors as plain objects.
+      log.error({ err: { message: `lost ${url}`, stack: `Error: lost ${url}\n    at x (y.js:1:1)` } }, "pg-boss error");
+    });
+    expect(raw).toHaveLength(5);
+    for (const line of raw) expect(line).not.toContain("s3cret-pw");
+    expect(lines[0]!.msg).toBe("could not connect to postgres://app:[redacted]@db.internal:5432/flash");
+    expect(lines[1]!.err!.cause!.message).toBe("server closed postgres://app:[redacted]@db.internal:5432/flash");
+    expect(lines[3]).toMatchObject({ target: { url: "postgres://app:[redacted]@db.internal:5432/flash" }, note: "conninfo host=db password=[redacted] user=app" });
+  });
+
+  it("writes a warning or error that Postgres shutting down explains (57P01, 57P02, 57P03) at info; fatal stays fatal", () => {
+    const adminShutdown = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
+    const startingUp = Object.assign(new Error("the database system is starting up"), { code: "57P03" });
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    const { lines } = captured(() => {
+      log.error({ err: adminShutdown }, "pg-boss error");
+      log.warn({ err: new DrizzleQueryError("delete from worker_metrics", [], adminShutdown) }, "could not remove worker metrics");
+      log.fatal({ err: startingUp }, "worker failed to start");
+      // While the process is not stopping, a refused connection is a real outage.
+      log.warn({ err: refused }, "could not push worker metrics");
+    });
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [30, "pg-boss error"],
+      [30, "could not remove worker metrics"],
+      [60, "worker failed to start"],
+      [40, "could not push worker metrics"],
+    ]);
+    expect(lines[0]!.err).toEqual({ type: "Error", message: "terminating connection due to administrator command", code: "57P01" });
+  });
+
+  it("logs an error as its type, message, code and a few frames: no query parameters, no pg client", () => {
+    const metricsJson = JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ name: `metric_${i}`, values: [{ value: i }] })));
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED", errno: -111, syscall: "connect", address: "127.0.0.1", port: 5432 });
+    const failedQuery = new DrizzleQueryError('insert into "worker_metrics" ("instance", "metrics") values ($1, $2)', ["worker-1", metricsJson], refused);
+    // What pg-pool emits for an idle client the server dropped: the client itself rides on the error.
+    const dropped = Object.assign(new Error("Connection terminated unexpectedly"), {
+      client: { processID: 4242, secretKey: 987654321, connectionParameters: { password: "pw" }, _queryable: false, buffer: "x".repeat(3000) },
+    });
+    const { raw, lines } = captured(() => {
+      log.warn({ err: failedQuery }, "could not push worker metrics");
+      log.error({ err: dropped }, "pg-boss error");
+    });
+    expect(raw[0]!.length).toBeLessThan(1500);
+    expect(raw[0]).not.toContain("metric_1");
+    expect(lines[0]!.err).toMatchObject({
+      type: "DrizzleQueryError",
+      message: 'Failed query: insert into "worker_metrics" ("instance", "metrics") values ($1, $2)',
+      cause: { message: "connect ECONNREFUSED 127.0.0.1:5432", code: "ECONNREFUSED" },
+    });
+    // Frames only at error level, and a few.
+    expect(lines[0]!.err!.stack).toBeUndefined();
+    expect(raw[1]!.length).toBeLessThan(1500);
+    for (const internal of ["processID", "secretKey", "4242", "987654321", "connectionParameters"]) expect(raw[1]).not.toContain(internal);
+    expect(lines[1]!.err!.message).toBe("Connection terminated unexpectedly");
+    expect(lines[1]!.err!.stack!.split("\n").length).toBeLessThanOrEqual(5);
+  });
+});

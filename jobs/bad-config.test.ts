@@ -1,0 +1,79 @@
+import type { ChildProcess } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import { portNear } from "@/db/testing/app-stack";
+import { useTestDatabase } from "@/db/testing/database";
+import { spawnWeb, spawnWorker, stopProcess } from "./launch";
+
+// A worker or a web process started on its own (not through `npm start`, which checks the settings
+// first) with a bad setting stops at once, with one fatal log line that names the variable and never
+// shows a DATABASE_URL's password.
+
+const db = useTestDatabase();
+const started: ChildProcess[] = [];
+
+afterAll(async () => {
+  await Promise.all(started.map((child) => stopProcess(child, "SIGKILL")));
+});
+
+type Outcome = { code: number | null | "still running"; output: string };
+
+/** Runs the process until it exits or `timeoutMs` passes (then it is killed): its exit code and output. */
+async function outcome(child: ChildProcess, timeoutMs = 30_000): Promise<Outcome> {
+  started.push(child);
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => (output += chunk));
+  }
+  const code = await new Promise<number | null | "still running">((resolve) => {
+    const timer = setTimeout(() => resolve("still running"), timeoutMs);
+    child.once("exit", (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  if (code === "still running") await stopProcess(child, "SIGKILL");
+  return { code, output };
+}
+
+const env = (extra: Record<string, string>) => ({ ...process.env, DATABASE_URL: db.url, SKIP_MIGRATE: "1", LOG_LEVEL: "warn", ...extra });
+
+/** The fatal line's error message: the process said what is wrong as a log line, not a raw stack. */
+function fatalMessage(output: string): string {
+  const fatal = output
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as { level: number; err?: { message?: string } })
+    .find((line) => line.level === 60);
+  return fatal?.err?.message ?? "";
+}
+
+describe("a process started alone with a bad setting", () => {
+  it("a worker with WORKER_BATCH_SIZE=-5 stops at start naming it", async () => {
+    const { code, output } = await outcome(spawnWorker({ env: env({ WORKER_BATCH_SIZE: "-5" }), stdio: ["ignore", "pipe", "pipe"] }));
+    expect(code, output).toBe(1);
+    expect(fatalMessage(output)).toMatch(/^ {2}WORKER_BATCH_SIZE: /m);
+  });
+
+  it("a worker with LOG_LEVEL=verbose stops at start naming it, in a log line", async () => {
+    const { code, output } = await outcome(spawnWorker({ env: env({ LOG_LEVEL: "verbose" }), stdio: ["ignore", "pipe", "pipe"] }));
+    expect(code, output).toBe(1);
+    expect(fatalMessage(output)).toMatch(/^ {2}LOG_LEVEL: /m);
+  });
+
+  it("a worker whose DATABASE_URL does not parse stops naming it, without its password", async () => {
+    const { code, output } = await outcome(
+      spawnWorker({ env: env({ DATABASE_URL: "postgres://app:Tr0ub4dor#3@127.0.0.1:5432/flash" }), stdio: ["ignore", "pipe", "pipe"] }),
+    );
+    expect(code, output).toBe(1);
+    expect(fatalMessage(output)).toMatch(/^ {2}DATABASE_URL: .*percent-encode/m);
+    expect(output).not.toContain("Tr0ub4dor");
+  });
+
+  it("a web process with ADMISSION_TX_MAX=abc stops at start naming it", async () => {
+    const port = await portNear();
+    const { code, output } = await outcome(spawnWeb({ port, env: env({ ADMISSION_TX_MAX: "abc" }), stdio: ["ignore", "pipe", "pipe"] }));
+    expect(code, output).toBe(1);
+    expect(fatalMessage(output)).toMatch(/^ {2}ADMISSION_TX_MAX: /m);
+  });
+});

@@ -1,0 +1,65 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
+import { migrate } from "@/db/migrate";
+import { startStack, type AppStack } from "@/db/testing/app-stack";
+import { stopProcess, waitFor } from "@/db/testing/processes";
+
+// Ctrl-C in `npm start` sends SIGINT to the whole process group: Postgres shuts down (fast, 57P01
+// to every connection) at the same moment as the web and the worker. That is an orderly stop, and
+// the logs say so: no line at error level, no warning about what the shutdown itself closed.
+
+let dir: string;
+let cluster: EmbeddedCluster;
+let stack: AppStack | undefined;
+
+beforeAll(async () => {
+  // A Postgres of this test's own, since the test stops it.
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-ctrl-c-"));
+  fs.chmodSync(dir, 0o755);
+  cluster = await startEmbeddedPostgres({ dir, persistent: false });
+  const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
+  await admin.unsafe("CREATE DATABASE ctrl_c");
+  await admin.end();
+  await migrate(cluster.url("ctrl_c"));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await cluster?.stop().catch(() => {});
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+type Line = { level: number; msg: string };
+
+describe("Ctrl-C", () => {
+  it("stops the web, the worker and Postgres together without an error or warning line", async () => {
+    stack = await startStack({ databaseUrl: cluster.url("ctrl_c"), webs: 1, workers: 1 });
+    const output = stack.output;
+    const json = () => output.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Line);
+    await waitFor(async () => (json().some((l) => l.msg === "worker ready") ? true : undefined), 30_000, "the worker to be ready");
+    // A metrics push and a pg-boss poll or two, so every pool has open connections.
+    await new Promise((r) => setTimeout(r, 2500));
+    const from = output.length;
+
+    // The worker's exit code is not this test's matter: at this moment a pg connection pg-boss no
+    // longer listens to can still raise an unhandled 'error' and end the worker with 1 (pg-boss's
+    // connection handling, not its logging).
+    const [webExit] = await Promise.all([
+      stopProcess(stack.webs[0]!.child, "SIGINT", 20_000),
+      stopProcess(stack.workers[0]!, "SIGINT", 20_000),
+      cluster.stop(),
+    ]);
+    expect(webExit).toBe(0);
+
+    const lines = output
+      .slice(from)
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Line);
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(["web stopped", "worker stopping: finishing the batch in hand"]));
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+  });
+});

@@ -1,0 +1,115 @@
+import net from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/db/client";
+import { markStopping } from "@/db/log";
+import { useTestDatabase } from "@/db/testing/database";
+import { captureLogLines } from "@/db/testing/log-lines";
+import { waitFor } from "@/db/testing/processes";
+import { createBoss } from "./boss";
+import { startMetricsPush } from "./worker-metrics";
+
+// What the logs say while the database goes away: errors at error level only when something is
+// wrong, expected shutdown noise at info, and every line a few hundred bytes without the driver's
+// internals (a pg client's secret key, a query's parameters).
+
+const db = useTestDatabase();
+const capture = captureLogLines();
+
+afterAll(() => capture.stop());
+
+/** A loopback port nothing listens on: connecting there is refused at once. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const linesAbout = (text: string) => capture.lines().filter((l) => l.msg.includes(text));
+
+describe("logs while the database goes away", () => {
+  it("pg-boss connections Postgres terminates (57P01) are logged at info, compactly, without the pg client", async () => {
+    const boss = createBoss("web");
+    await boss.start();
+    try {
+      const from = capture.raw.length;
+      // What Postgres does to every connection when it shuts down (Ctrl-C stops it with the app).
+      const terminated = await db.sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'flash-sale-web-boss'`;
+      expect(terminated.length).toBeGreaterThan(0);
+      await waitFor(async () => (capture.raw.slice(from).some((l) => l.includes("pg-boss")) ? true : undefined), 10_000, "pg-boss to report the closed connections");
+      await new Promise((r) => setTimeout(r, 500));
+      const bossLines = capture.raw.slice(from).filter((l) => l.includes("pg-boss"));
+      for (const raw of bossLines) {
+        const line = JSON.parse(raw) as { level: number; err?: { code?: string; stack?: string } };
+        expect(line.level, raw).toBeLessThanOrEqual(30);
+        expect(line.err?.code, raw).toBe("57P01");
+        expect(line.err?.stack, raw).toBeUndefined();
+        expect(raw.length).toBeLessThan(600);
+        for (const internal of ["processID", "secretKey", "client"]) expect(raw).not.toContain(internal);
+      }
+    } finally {
+      await boss.stop({ graceful: false, timeout: 1000 }).catch(() => {});
+    }
+  });
+
+  it("a pg-boss error that is not a shutdown stays an error, in a few hundred bytes", async () => {
+    const boss = createBoss("web");
+    // As pg-pool reports an idle client that died: the client, with its secret key, rides on the error.
+    const dropped = Object.assign(new Error("Connection terminated unexpectedly"), {
+      client: { processID: 4242, secretKey: 987654321, connectionParameters: { host: "127.0.0.1" }, buffer: "x".repeat(3000) },
+    });
+    const from = capture.raw.length;
+    boss.emit("error", dropped);
+    const [raw] = capture.raw.slice(from);
+    const line = JSON.parse(raw!) as { level: number; msg: string; err: { message: string; stack?: string } };
+    expect(line).toMatchObject({ level: 50, msg: "pg-boss error", err: { message: "Connection terminated unexpectedly" } });
+    expect(raw!.length).toBeLessThan(1500);
+    for (const internal of ["processID", "secretKey", "4242", "987654321"]) expect(raw).not.toContain(internal);
+  });
+
+  it("a worker's metrics push to an unreachable database is a short warning; the row's removal at stop is info", async () => {
+    await closeDb();
+    const live = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = `postgres://nobody@127.0.0.1:${await closedPort()}/nothing`;
+    try {
+      const stopPush = startMetricsPush();
+      const [pushLine] = await waitFor(async () => {
+        const found = linesAbout("could not push worker metrics");
+        return found.length > 0 ? found : undefined;
+      }, 10_000, "the push to fail");
+      const pushRaw = capture.raw.find((l) => l.includes("could not push worker metrics"))!;
+      // The metrics JSON (the insert's parameter) is ~100 KB: none of it reaches the line.
+      expect(pushRaw.length).toBeLessThan(1500);
+      expect(pushRaw).not.toContain("process_cpu");
+      expect(pushLine!.level).toBe(40);
+      expect(pushLine!.err?.cause?.code).toBe("ECONNREFUSED");
+
+      // As the worker does on SIGINT/SIGTERM: from now on, connections that fail are the stop's doing.
+      markStopping();
+      await stopPush();
+      const removal = linesAbout("could not remove worker metrics");
+      expect(removal).toHaveLength(1);
+      expect(removal[0]!.level).toBe(30);
+    } finally {
+      await closeDb();
+      process.env.DATABASE_URL = live;
+    }
+  });
+
+  // After the test above, which marks this process as stopping (it stays so).
+  it("once the process is stopping, a connection that fails is info; any other error is still an error", async () => {
+    const boss = createBoss("web");
+    markStopping();
+    const from = capture.raw.length;
+    boss.emit("error", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
+    boss.emit("error", new Error("Connection terminated unexpectedly"));
+    boss.emit("error", new TypeError("Cannot read properties of undefined (reading 'id')"));
+    const lines = capture.raw.slice(from).map((l) => JSON.parse(l) as { level: number; err: { message: string } });
+    expect(lines.map((l) => [l.level, l.err.message])).toEqual([
+      [30, "connect ECONNREFUSED 127.0.0.1:5432"],
+      [30, "Connection terminated unexpectedly"],
+      [50, "Cannot read properties of undefined (reading 'id')"],
+    ]);
+  });
+});
