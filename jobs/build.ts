@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -36,4 +36,52 @@ export function buildWebApp(root: string = process.cwd(), env: Record<string, st
     env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" },
   });
   if (result.status !== 0) throw new Error(`next build failed (exit ${result.status ?? result.signal})`);
+}
+
+/**
+ * `next build` (or, when `script` is given, that node script with the argument `build`) as a child
+ * process in a process group of its own, with its output shown; `signal` stops it, the workers it
+ * started included (SIGTERM, then SIGKILL after 5 s), and the promise then rejects with the signal's
+ * reason. The event loop stays free meanwhile, so `npm start` can answer a signal during a long build.
+ */
+export function runBuild(root: string, { env = {}, signal, script }: { env?: Record<string, string>; signal?: AbortSignal; script?: string } = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const entry = script ? path.resolve(root, script) : path.join(root, "node_modules", "next", "dist", "bin", "next");
+    const child = spawn(process.execPath, [entry, "build"], {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" },
+      // Its own group: a stop reaches every process of the build, and Ctrl-C only through this one.
+      detached: true,
+    });
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+        // already gone
+      }
+    };
+    let forceTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      killGroup("SIGTERM");
+      forceTimer = setTimeout(() => killGroup("SIGKILL"), 5000);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    child.once("error", (err) => {
+      signal?.removeEventListener("abort", onAbort);
+      reject(err);
+    });
+    child.once("exit", (code, sig) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (forceTimer) clearTimeout(forceTimer);
+      if (signal?.aborted) {
+        // What the build left running in its group goes with it.
+        killGroup("SIGKILL");
+        return reject(signal.reason);
+      }
+      if (code === 0) resolve();
+      else reject(new Error(`next build failed (exit ${code ?? sig})`));
+    });
+  });
 }

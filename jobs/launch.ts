@@ -27,6 +27,15 @@ export function spawnWorker({ env, stdio = "inherit", nodeArgs = [] }: LaunchOpt
   });
 }
 
+/**
+ * `npm start`'s supervisor (jobs/start.ts), run from the app's directory. As for the workers, tsx is a
+ * loader inside this node process, so a signal sent to the child reaches the supervisor itself;
+ * `detached` makes it the leader of a process group of its own, as a shell makes a job.
+ */
+export function spawnSupervisor({ env, stdio = "inherit", nodeArgs = [], detached = false }: LaunchOptions & { detached?: boolean }): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(root, "jobs", "start.ts")], { cwd: root, env, stdio, detached });
+}
+
 /** Sends `signal`, and SIGKILL if the process has not exited after `timeoutMs`. Resolves on exit. */
 export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<number | null> {
   return new Promise((resolve) => {

@@ -1,23 +1,118 @@
 import "./start-role";
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
+import pino from "pino";
 import postgres from "postgres";
 import { closeDb } from "@/db/client";
 import { config } from "@/db/config";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
-import { log } from "@/db/log";
+import { log, redactSecrets } from "@/db/log";
 import { migrate } from "@/db/migrate";
 import { clearRuntimeDatabaseUrl, writeRuntimeDatabaseUrl } from "@/db/runtime";
 import { persistentSecret, readablePassword } from "@/db/secrets";
 import { seedDemoSale } from "@/db/seed";
-import { buildWebApp, isBuildStale } from "./build";
+import { isBuildStale, runBuild } from "./build";
 import { spawnWeb, spawnWorker, stopProcess } from "./launch";
+import { assertCanListen, localUrl, nextRestartDelay, redactDatabaseUrl, StartupError, waitForWeb } from "./supervise";
 
 // `npm start`: the whole app in one command. Database (embedded unless DATABASE_URL is set),
-// migrations, demo data, a production build when needed, then the web server and WORKERS workers.
+// migrations, a production build when needed, the web server and WORKERS workers, then the demo sale.
+// SIGINT, SIGTERM and SIGHUP stop it at any moment, during startup too: what has been started so far
+// (web and workers, a build, the embedded Postgres) is stopped, in that order, and it exits 0.
 
 const root = process.cwd();
 const DATABASE_NAME = "flash_sale";
+const WEB_READY_TIMEOUT_MS = 120_000;
+const POSTGRES_RESTART_ATTEMPTS = 5;
+
+const stopping = new AbortController();
+const state = {
+  isStopping: false,
+  /** The web server answered once: from now on it is restarted when it dies, like the workers. */
+  isWebReady: false,
+  /** The banner was printed: web and workers run. */
+  isRunning: false,
+  cluster: undefined as EmbeddedCluster | undefined,
+  children: new Set<ChildProcess>(),
+  /** Restarts waiting for their delay. */
+  timers: new Set<NodeJS.Timeout>(),
+  /** Steps a stop ends by aborting (the build, a Postgres start): awaited before Postgres stops. */
+  steps: new Set<Promise<unknown>>(),
+};
+
+// A closed terminal turns every write into an error (EIO, EPIPE); losing the output then must not stop
+// the supervisor from stopping its processes.
+process.stdout.on("error", () => {});
+process.stderr.on("error", () => {});
+(log as unknown as Record<symbol, NodeJS.EventEmitter | undefined>)[pino.symbols.streamSym]?.on("error", () => {});
+
+/** A step that a stop aborts: tracked, so the stop waits for it to wind down. */
+function track<T>(step: Promise<T>): Promise<T> {
+  state.steps.add(step);
+  step.then(
+    () => state.steps.delete(step),
+    () => state.steps.delete(step),
+  );
+  return step;
+}
+
+/** Between startup steps: nothing more starts once a stop began. */
+function checkpoint(): void {
+  stopping.signal.throwIfAborted();
+}
+
+function later(ms: number, run: () => void): void {
+  const timer = setTimeout(() => {
+    state.timers.delete(timer);
+    if (!state.isStopping) run();
+  }, ms);
+  state.timers.add(timer);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => later(ms, resolve));
+
+let stopped: Promise<never> | undefined;
+
+/** Stops web and workers (SIGTERM, 15 s each), any build or Postgres start in progress, then the embedded Postgres; exits. */
+function stopEverything(exitCode: number): Promise<never> {
+  stopped ??= (async () => {
+    state.isStopping = true;
+    stopping.abort(new Error("stopping"));
+    for (const timer of state.timers) clearTimeout(timer);
+    await Promise.all([...state.children].map((child) => stopProcess(child, "SIGTERM", 15_000)));
+    await Promise.allSettled([...state.steps]);
+    if (state.cluster) {
+      clearRuntimeDatabaseUrl();
+      await state.cluster.stop().catch((err: unknown) => log.error({ err }, "stopping the embedded Postgres"));
+      log.info("embedded Postgres stopped; data kept");
+    }
+    process.exit(exitCode);
+  })();
+  return stopped;
+}
+
+/** A failure that ends the supervisor: logged (fatal) and said on stderr, then everything stops, exit 1. */
+function fail(err: unknown, context = "could not start"): void {
+  if (state.isStopping) {
+    // Connections cut by the stop itself.
+    log.debug({ err }, "error while stopping");
+    return;
+  }
+  log.fatal({ err }, context);
+  // Also in plain words for the person at the terminal (the log line above carries the same message).
+  process.stderr.write(`\n  npm start: ${context}: ${redactSecrets(err instanceof Error ? err.message : String(err))}\n\n`);
+  void stopEverything(1);
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (state.isStopping) return void log.info({ signal }, "already stopping");
+    log.info({ signal }, state.isRunning ? "stopping web and workers" : "stopping during startup");
+    void stopEverything(0);
+  });
+}
+process.on("uncaughtException", (err) => fail(err, "unexpected error"));
+process.on("unhandledRejection", (err) => fail(err, "unexpected error"));
 
 async function ensureDatabase(cluster: EmbeddedCluster): Promise<string> {
   const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
@@ -30,31 +125,112 @@ async function ensureDatabase(cluster: EmbeddedCluster): Promise<string> {
   return cluster.url(DATABASE_NAME);
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+/** Starts the embedded Postgres (on `port`, else on the port it had last time while that is free). */
+function startPostgres(dataDir: string, port?: number): Promise<EmbeddedCluster> {
+  return track(
+    startEmbeddedPostgres({ dir: dataDir, persistent: true, rememberPort: true, port, signal: stopping.signal }).then((cluster) => {
+      state.cluster = cluster;
+      watchPostgres(dataDir, cluster);
+      return cluster;
+    }),
+  );
+}
+
+let postgresRestartDelay = 0;
+
+/**
+ * A Postgres that dies under the app is started again on the same port, so web and workers (which
+ * answer 503 meanwhile) reconnect by themselves; a restart that keeps failing stops everything (exit 1).
+ */
+function watchPostgres(dataDir: string, cluster: EmbeddedCluster): void {
+  const startedAt = Date.now();
+  void cluster.exited.then(async ({ code, signal }) => {
+    // Ctrl-C reaches Postgres together with this process: let the stop that goes with it arrive first.
+    await sleep(200);
+    if (state.isStopping || state.cluster !== cluster) return;
+    let delay = (postgresRestartDelay = nextRestartDelay(postgresRestartDelay, Date.now() - startedAt));
+    log.error(
+      { code, signal, port: cluster.port, restartInSeconds: delay / 1000 },
+      `embedded Postgres exited unexpectedly; restarting it on port ${cluster.port} in ${delay / 1000} s (web and workers answer 503 until it is back)`,
+    );
+    for (let attempt = 1; attempt <= POSTGRES_RESTART_ATTEMPTS; attempt++) {
+      await sleep(delay);
+      if (state.isStopping) return;
+      try {
+        await startPostgres(dataDir, cluster.port);
+        log.info({ port: cluster.port }, "embedded Postgres restarted on the same port; web and workers reconnect by themselves");
+        return;
+      } catch (err) {
+        if (state.isStopping) return;
+        log.error({ err, attempt }, "could not restart the embedded Postgres");
+        delay = postgresRestartDelay = nextRestartDelay(delay, 0);
+      }
+    }
+    fail(new StartupError(`The embedded Postgres died and could not be started again on port ${cluster.port} (${POSTGRES_RESTART_ATTEMPTS} attempts); see the errors above.`), "stopping");
+  });
+}
+
+/** Runs `start` now and again whenever the process dies, after a delay that doubles while it keeps dying. */
+function supervise(label: string, start: () => ChildProcess, { restartBeforeReady = true } = {}): ChildProcess {
+  let delay = 0;
+  const run = (): ChildProcess => {
+    const child = start();
+    const startedAt = Date.now();
+    state.children.add(child);
+    log.info({ process: label, childPid: child.pid }, "process started");
+    child.once("exit", (code, signal) => {
+      state.children.delete(child);
+      if (state.isStopping) return;
+      // A web server that never answered is a startup failure (waitForWeb), not something to retry.
+      if (!restartBeforeReady && !state.isWebReady) return;
+      delay = nextRestartDelay(delay, Date.now() - startedAt);
+      // Orders a dead worker held are redelivered once their jobs expire.
+      log.error({ process: label, childPid: child.pid, code, signal, restartInSeconds: delay / 1000 }, `process exited; restarting it in ${delay / 1000} s`);
+      later(delay, run);
+    });
+    return child;
+  };
+  return run();
 }
 
 async function main(): Promise<void> {
   const cfg = config();
   const host = process.env.HOST ?? "127.0.0.1";
-  let cluster: EmbeddedCluster | undefined;
+  if (cfg.WORKERS === 0) {
+    log.warn({ WORKERS: 0 }, "WORKERS=0: this npm start runs no worker, so orders stay pending until a worker runs against the same database (npm run worker)");
+  }
+  // Before anything slow: a port in use or a wrong HOST is told now, not after the build.
+  await assertCanListen(cfg.PORT, host);
+  checkpoint();
+
   let url = cfg.DATABASE_URL;
   if (!url) {
     log.info({ dir: path.join(cfg.DATA_DIR, "pg") }, "starting embedded Postgres");
-    cluster = await startEmbeddedPostgres({ dir: cfg.DATA_DIR, persistent: true });
+    const cluster = await startPostgres(cfg.DATA_DIR);
+    if (cluster.previousPort) {
+      log.warn(
+        { port: cluster.port, previousPort: cluster.previousPort },
+        `embedded Postgres: port ${cluster.previousPort}, which it had last time, is taken, so it listens on ${cluster.port} now; restart any \`npm run worker\` started by hand`,
+      );
+    } else {
+      log.info({ port: cluster.port }, "embedded Postgres ready");
+    }
     url = await ensureDatabase(cluster);
+    checkpoint();
     writeRuntimeDatabaseUrl(url);
   }
   process.env.DATABASE_URL = url;
 
+  log.info("applying migrations");
   await migrate(url);
-  const demo = await seedDemoSale();
-  await closeDb();
-  if (demo) log.info({ saleId: demo.id, startsAt: demo.startsAt }, "seeded the demo sale");
+  checkpoint();
 
-  if (isBuildStale(root)) {
-    log.info("building the web app (next build)");
-    buildWebApp(root);
+  // FLASH_BUILD_SCRIPT (the tests' own stand-in for `next build`) is run whether the build is stale or not.
+  const buildScript = process.env.FLASH_BUILD_SCRIPT;
+  if (buildScript || isBuildStale(root)) {
+    log.info(buildScript ? { script: buildScript } : {}, "building the web app (next build)");
+    await track(runBuild(root, { signal: stopping.signal, script: buildScript }));
+    checkpoint();
   }
 
   const sessionSecret = cfg.SESSION_SECRET ?? persistentSecret(cfg.DATA_DIR, "session-secret");
@@ -67,31 +243,27 @@ async function main(): Promise<void> {
     ADMIN_PASSWORD: adminPassword,
     LOG_LEVEL: cfg.LOG_LEVEL,
   };
+  const web = supervise("web", () => spawnWeb({ port: cfg.PORT, host, env }), { restartBeforeReady: false });
+  for (let i = 0; i < cfg.WORKERS; i++) supervise(`worker-${i + 1}`, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" } }));
+  const baseUrl = localUrl(host, cfg.PORT);
+  await waitForWeb(`${baseUrl}/api/health`, web, { port: cfg.PORT, host, timeoutMs: WEB_READY_TIMEOUT_MS, signal: stopping.signal });
+  state.isWebReady = true;
+  checkpoint();
 
-  const children = new Set<ChildProcess>();
-  let isStopping = false;
-
-  const launch = (label: string, start: () => ChildProcess) => {
-    const child = start();
-    children.add(child);
-    child.on("exit", (code, signal) => {
-      children.delete(child);
-      if (isStopping) return;
-      // A process that dies is replaced; orders a worker held are redelivered once their jobs expire.
-      log.error({ process: label, code, signal }, "process exited; restarting it in 1 s");
-      setTimeout(() => !isStopping && launch(label, start), 1000);
-    });
-  };
-
-  launch("web", () => spawnWeb({ port: cfg.PORT, host, env }));
-  for (let i = 0; i < cfg.WORKERS; i++) launch(`worker-${i + 1}`, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" } }));
+  // Seeded once the app answers, so the demo sale opens a minute after the banner, however long the build took.
+  const demo = await seedDemoSale();
+  await closeDb();
+  checkpoint();
+  if (demo) log.info({ saleId: demo.id, startsAt: demo.startsAt }, "seeded the demo sale");
+  state.isRunning = true;
 
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  const cluster = state.cluster;
   const lines = [
     "",
     `  Flash sale is running at http://${shownHost}:${cfg.PORT}`,
-    `  Admin: http://${shownHost}:${cfg.PORT}/admin  password: ${adminPassword}`,
-    `  Database: ${cluster ? "embedded Postgres in " + path.join(cfg.DATA_DIR, "pg") : redact(url)}`,
+    `  Admin: http://${shownHost}:${cfg.PORT}/admin  password: ${cfg.ADMIN_PASSWORD ? "(from env)" : adminPassword}`,
+    `  Database: ${cluster ? `embedded Postgres in ${path.join(cfg.DATA_DIR, "pg")}, port ${cluster.port}` : redactDatabaseUrl(url)}`,
     `  Settings: PORT=${cfg.PORT} WORKERS=${cfg.WORKERS} DATA_DIR=${cfg.DATA_DIR} LOG_LEVEL=${cfg.LOG_LEVEL}` +
       ` ORDER_BACKLOG_MAX=${cfg.ORDER_BACKLOG_MAX ?? "auto"} ADMIN_PASSWORD=${cfg.ADMIN_PASSWORD ? "(from env)" : "(generated)"}` +
       ` SESSION_SECRET=${cfg.SESSION_SECRET ? "(from env)" : "(generated)"}`,
@@ -99,29 +271,10 @@ async function main(): Promise<void> {
       ` RATE_LIMIT_SHOPPER_BURST=${cfg.RATE_LIMIT_SHOPPER_BURST} RATE_LIMIT_IP_PER_SECOND=${cfg.RATE_LIMIT_IP_PER_SECOND}` +
       ` RATE_LIMIT_IP_BURST=${cfg.RATE_LIMIT_IP_BURST} RATE_LIMIT_LOGIN_PER_MINUTE=${cfg.RATE_LIMIT_LOGIN_PER_MINUTE}` +
       ` TRUST_PROXY=${cfg.TRUST_PROXY ? 1 : 0} METRICS_TOKEN=${cfg.METRICS_TOKEN ? "(from env)" : "(unset: /api/metrics is open)"}`,
-    "  Press Ctrl-C to stop.",
+    `  Press Ctrl-C to stop (or send SIGTERM or SIGHUP to pid ${process.pid}).`,
     "",
   ];
   process.stdout.write(lines.join("\n") + "\n");
-
-  const shutdown = async (signal: string) => {
-    if (isStopping) return;
-    isStopping = true;
-    log.info({ signal }, "stopping web and workers");
-    const exits = [...children].map((child) => stopProcess(child, "SIGTERM", 15_000));
-    await Promise.all(exits);
-    if (cluster) {
-      clearRuntimeDatabaseUrl();
-      await cluster.stop();
-      log.info("embedded Postgres stopped; data kept");
-    }
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-main().catch((err) => {
-  log.fatal({ err }, "could not start");
-  process.exit(1);
-});
+main().catch((err: unknown) => fail(err));
