@@ -65,20 +65,23 @@ describe("the logger", () => {
     expect(lines[3]).toMatchObject({ target: { url: "postgres://app:[redacted]@db.internal:5432/flash" }, note: "conninfo host=db password=[redacted] user=app" });
   });
 
-  it("writes a warning or error that Postgres shutting down explains (57P01, 57P02, 57P03) at info; fatal stays fatal", () => {
+  it("writes an error about Postgres closing a connection in order (57P01, 57P03) as a warning while the process runs; a crash (57P02) stays an error, fatal stays fatal", () => {
     const adminShutdown = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
     const startingUp = Object.assign(new Error("the database system is starting up"), { code: "57P03" });
+    const crash = Object.assign(new Error("terminating connection because of crash of another server process"), { code: "57P02" });
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
     const { lines } = captured(() => {
       log.error({ err: adminShutdown }, "pg-boss error");
       log.warn({ err: new DrizzleQueryError("delete from worker_metrics", [], adminShutdown) }, "could not remove worker metrics");
+      log.error({ err: crash }, "allocation failed");
       log.fatal({ err: startingUp }, "worker failed to start");
       // While the process is not stopping, a refused connection is a real outage.
       log.warn({ err: refused }, "could not push worker metrics");
     });
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
-      [30, "pg-boss error"],
-      [30, "could not remove worker metrics"],
+      [40, "pg-boss error"],
+      [40, "could not remove worker metrics"],
+      [50, "allocation failed"],
       [60, "worker failed to start"],
       [40, "could not push worker metrics"],
     ]);

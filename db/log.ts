@@ -1,11 +1,13 @@
 import pino from "pino";
+import { CONNECTION_CLIENT_CODES, SHUTDOWN_SQLSTATES } from "./pg-errors";
 
 // JSON lines on stdout; INFO by default. Cookies and credentials never reach a log line: fields named
 // like them are censored, a URL's password and a `password=` pair are masked in every string, and an
 // error is logged compactly (type, message, code, a few stack frames at error level), never with the
 // properties a driver hangs on it: a pg client and its secret key, a query's parameters, the `input`
-// of a URL that did not parse. A warning or error whose failure an orderly shutdown explains (see
-// isShutdownError) is written at info: Ctrl-C stops Postgres together with the app, and that is no fault.
+// of a URL that did not parse. A warning or error whose failure a shutdown explains is written more
+// quietly (see shutdownLevel): at info once this process is stopping (Ctrl-C stops Postgres together
+// with the app, and that is no fault), at warn when Postgres closes a connection in order meanwhile.
 
 // Long enough for a configuration error naming several variables; a query text is cut here.
 const MAX_MESSAGE = 1000;
@@ -95,11 +97,8 @@ export function markStopping(): void {
   holder.__flashSaleStopping = true;
 }
 
-// Postgres closing connections because it is shutting down (admin or crash) or cannot take them yet.
-const SHUTDOWN_SQLSTATES = new Set(["57P01", "57P02", "57P03"]);
-// A connection refused, reset or closed (Node's, postgres.js's and pg's codes; SQLSTATE class 08).
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"]);
-// pg reports a connection that ended under it without a code.
+// A connection refused, reset or closed (Node's, postgres.js's and pg's codes; SQLSTATE class 08), or
+// closed by Postgres as it shuts down; pg reports a connection that ended under it without a code.
 const CONNECTION_MESSAGES = /connection terminated|connection ended|terminating connection/i;
 
 function someInChain(err: unknown, test: (e: { code?: unknown; message?: unknown }) => boolean, depth = 0): boolean {
@@ -108,25 +107,35 @@ function someInChain(err: unknown, test: (e: { code?: unknown; message?: unknown
   return test(e) || (e.cause !== undefined && e.cause !== err && someInChain(e.cause, test, depth + 1));
 }
 
-const isPostgresShutdown = (e: { code?: unknown }) => typeof e.code === "string" && SHUTDOWN_SQLSTATES.has(e.code);
+// 57P02 (another server process crashed) is never ordinary: it stays an error.
+const isOrderlyClose = (e: { code?: unknown }) => e.code === "57P01" || e.code === "57P03";
 const isConnectionFailure = (e: { code?: unknown; message?: unknown }) =>
-  isPostgresShutdown(e) ||
-  (typeof e.code === "string" && (CONNECTION_CODES.has(e.code) || e.code.startsWith("08"))) ||
+  (typeof e.code === "string" && (SHUTDOWN_SQLSTATES.has(e.code) || CONNECTION_CLIENT_CODES.has(e.code) || e.code.startsWith("08"))) ||
   (typeof e.message === "string" && CONNECTION_MESSAGES.test(e.message));
 
 /**
- * Whether `err` is the expected result of an orderly shutdown: Postgres closing connections as it
- * shuts down (57P01, 57P02, 57P03), or, once this process is stopping, any connection that fails.
+ * How loudly a warning or error about `err` is logged, when a shutdown explains it. Once this process
+ * is stopping (markStopping), any failed connection is expected: info (Ctrl-C stops Postgres together
+ * with the app). While it runs, Postgres closing a connection in order (57P01: a stop, a failover,
+ * `pg_terminate_backend`; 57P03: not accepting connections yet) is worth seeing but is no fault of the
+ * app, which reconnects: warn. Anything else (a crash, 57P02, included): undefined, as logged.
  */
-export function isShutdownError(err: unknown): boolean {
-  return someInChain(err, holder.__flashSaleStopping === true ? isConnectionFailure : isPostgresShutdown);
+export function shutdownLevel(err: unknown): "info" | "warn" | undefined {
+  if (holder.__flashSaleStopping === true && someInChain(err, isConnectionFailure)) return "info";
+  return someInChain(err, isOrderlyClose) ? "warn" : undefined;
 }
 
-/** Whether the fields of a log call carry an error that shutting down explains. */
-function isShutdownFailure(first: unknown): boolean {
-  if (first instanceof Error) return isShutdownError(first);
-  if (first === null || typeof first !== "object") return false;
-  return Object.entries(first).some(([key, value]) => ERROR_KEYS.has(key) && isShutdownError(value));
+/** Whether `err` is a failed connection that this process's own stop explains. */
+export function isShutdownError(err: unknown): boolean {
+  return shutdownLevel(err) === "info";
+}
+
+/** The level shutting down gives a log call's fields, when they carry an error it explains. */
+function shutdownLevelOf(first: unknown): "info" | "warn" | undefined {
+  if (first instanceof Error) return shutdownLevel(first);
+  if (first === null || typeof first !== "object") return undefined;
+  const levels = Object.entries(first).filter(([key]) => ERROR_KEYS.has(key)).map(([, value]) => shutdownLevel(value));
+  return levels.includes("info") ? "info" : levels.includes("warn") ? "warn" : undefined;
 }
 
 /** LOG_LEVEL when pino knows it; anything else logs at info, and config() names LOG_LEVEL as invalid. */
@@ -145,7 +154,8 @@ export const log = pino({
     logMethod(args, method, level) {
       const [first, ...rest] = args as unknown[];
       // Warnings and errors only: a fatal line says why a process could not start, whatever the cause.
-      if ((level === 40 || level === 50) && isShutdownFailure(first)) return (this.info as (...a: unknown[]) => void).apply(this, args);
+      const quieter = level === 40 || level === 50 ? shutdownLevelOf(first) : undefined;
+      if (quieter && pino.levels.values[quieter]! < level) return (this[quieter] as (...a: unknown[]) => void).apply(this, args);
       const withStack = level >= 50;
       const tail = rest.map((a) => (typeof a === "string" ? redactSecrets(a) : a));
       let head: unknown = first;

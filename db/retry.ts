@@ -1,9 +1,10 @@
 import { log } from "./log";
+import { CONNECTION_CLIENT_CODES, CONNECTION_SQLSTATES, SHUTDOWN_SQLSTATES, TX_CONFLICT_SQLSTATES } from "./pg-errors";
 
-// SQLSTATEs worth another try: serialization failure, deadlock, and the server shutting down or
-// refusing connections for a moment. postgres.js names its own connection failures.
-const transientSqlStates = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"]);
-const transientClientCodes = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "EPIPE"]);
+// Worth another try: serialization failure, deadlock, and the server shutting down or refusing
+// connections for a moment. postgres.js names its own connection failures.
+const transientSqlStates = new Set([...TX_CONFLICT_SQLSTATES, ...SHUTDOWN_SQLSTATES, ...CONNECTION_SQLSTATES]);
+const transientClientCodes = CONNECTION_CLIENT_CODES;
 
 /** True for failures that say nothing about the request itself: the same work may succeed if repeated. */
 export function isTransientDbError(err: unknown): boolean {
@@ -25,7 +26,7 @@ export function errorCode(err: unknown): string | undefined {
 export function isTxConflict(err: unknown): boolean {
   if (!err || typeof err !== "object") return false;
   const { code, cause } = err as { code?: unknown; cause?: unknown };
-  if (code === "40001" || code === "40P01") return true;
+  if (typeof code === "string" && TX_CONFLICT_SQLSTATES.has(code)) return true;
   return cause !== undefined && cause !== err && isTxConflict(cause);
 }
 

@@ -1,6 +1,6 @@
 import { PgBoss } from "pg-boss";
 import { databaseUrl } from "@/db/config";
-import { isShutdownError, log } from "@/db/log";
+import { log } from "@/db/log";
 
 type Role = "web" | "worker" | "admin";
 
@@ -26,12 +26,9 @@ export function createBoss(role: Role): PgBoss {
     // the table every fetch works over, where the queue's policy says an hour.
     maintenanceIntervalSeconds: 300,
   });
-  // Logged compactly by db/log.ts (never the pg client an error carries). A connection closed by a
-  // shutdown, this process's or Postgres's (Ctrl-C stops both at once), is expected: info, not error.
-  boss.on("error", (err: unknown) => {
-    if (isShutdownError(err)) log.info({ err }, "pg-boss connection closed by shutdown");
-    else log.error({ err }, "pg-boss error");
-  });
+  // Logged compactly by db/log.ts (never the pg client an error carries), and more quietly when a
+  // shutdown explains it (db/log.ts shutdownLevel): Ctrl-C stops Postgres and the app at once.
+  boss.on("error", (err: unknown) => log.error({ err }, "pg-boss error"));
   boss.on("warning", (warning: unknown) => log.warn({ warning }, "pg-boss warning"));
   return boss;
 }

@@ -29,12 +29,13 @@ async function closedPort(): Promise<number> {
 const linesAbout = (text: string) => capture.lines().filter((l) => l.msg.includes(text));
 
 describe("logs while the database goes away", () => {
-  it("pg-boss connections Postgres terminates (57P01) are logged at info, compactly, without the pg client", async () => {
+  it("pg-boss connections Postgres terminates (57P01) while the app runs are a warning, compact, without the pg client", async () => {
     const boss = createBoss("web");
     await boss.start();
     try {
       const from = capture.raw.length;
-      // What Postgres does to every connection when it shuts down (Ctrl-C stops it with the app).
+      // What Postgres does to every connection when it shuts down, fails over or an operator terminates
+      // it: worth seeing while the app runs (it reconnects), no fault of its own, so not an error.
       const terminated = await db.sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'flash-sale-web-boss'`;
       expect(terminated.length).toBeGreaterThan(0);
       await waitFor(async () => (capture.raw.slice(from).some((l) => l.includes("pg-boss")) ? true : undefined), 10_000, "pg-boss to report the closed connections");
@@ -42,7 +43,7 @@ describe("logs while the database goes away", () => {
       const bossLines = capture.raw.slice(from).filter((l) => l.includes("pg-boss"));
       for (const raw of bossLines) {
         const line = JSON.parse(raw) as { level: number; err?: { code?: string; stack?: string } };
-        expect(line.level, raw).toBeLessThanOrEqual(30);
+        expect(line.level, raw).toBe(40);
         expect(line.err?.code, raw).toBe("57P01");
         expect(line.err?.stack, raw).toBeUndefined();
         expect(raw.length).toBeLessThan(600);

@@ -1,6 +1,6 @@
 import "./worker-role";
 import { closeDb } from "@/db/client";
-import { isShutdownError, log, markStopping } from "@/db/log";
+import { isShutdownError, log, markStopping, shutdownLevel } from "@/db/log";
 import { migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
 import type { PgBoss } from "pg-boss";
@@ -15,7 +15,7 @@ import { startMetricsPush } from "./worker-metrics";
 async function main(): Promise<void> {
   const running: { boss?: PgBoss; stopMetricsPush?: () => Promise<void>; stopSweep?: () => Promise<void> } = {};
   let isStopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0) => {
     if (isStopping) return;
     isStopping = true;
     // From here, connections that fail (Postgres may be stopping at the same moment) are logged at info.
@@ -29,20 +29,22 @@ async function main(): Promise<void> {
     await running.stopMetricsPush?.();
     await closeDb();
     log.info("worker stopped");
-    process.exit(0);
+    process.exit(exitCode);
   };
   // Installed first, so a signal that arrives while the worker is still starting is a clean stop too.
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGHUP", () => void stop("SIGHUP"));
   // pg-boss's LISTEN connection can emit Postgres's "terminating connection" after pg-boss stopped
-  // listening to it, and an 'error' event nobody listens to is thrown. When Ctrl-C stops Postgres with
-  // the worker that is expected; otherwise the database went away under the worker, which stops, for
-  // `npm start` to start a fresh one. Anything else is a fault: logged, exit 1, as Node would.
+  // listening to it, and an 'error' event nobody listens to is thrown. While the worker stops (Ctrl-C
+  // stops Postgres with it) that is expected. Otherwise the database closed the worker's connection
+  // under it: it stops and exits 1, for `npm start` or a service manager to start a fresh one. Anything
+  // else is a fault: logged, exit 1, as Node would.
   process.on("uncaughtException", (err) => {
-    if (isShutdownError(err)) {
-      if (isStopping) return;
-      log.warn({ err }, "the database closed the worker's connection; stopping");
-      void stop("database connection closed");
+    if (isStopping && isShutdownError(err)) return void log.info({ err }, "a connection closed while the worker stops");
+    if (shutdownLevel(err)) {
+      log.error({ err }, "the database closed the worker's connection; stopping, to be started again");
+      void stop("database connection closed", 1);
       return;
     }
     log.fatal({ err }, "worker failed");
