@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { webBoss } from "@/jobs/boss";
+import { BOSS_SCHEMA, webBoss } from "@/jobs/boss";
 import { deadLetterQueues, PLACE_ORDER_DEAD } from "@/jobs/queues";
 import { getDb } from "./client";
 import { AppError } from "./errors";
@@ -63,7 +63,7 @@ export async function listDeadLetters({ saleId, limit = 100 }: { saleId?: string
   const [rows, total] = await Promise.all([
     getDb().execute<Row>(sql`
       SELECT id, name, data, source_name, source_retry_count, source_output, source_created_on, created_on
-      FROM pgboss.job
+      FROM ${sql.identifier(BOSS_SCHEMA)}.job
       WHERE name = ANY(${sql.param(queueNames)}::text[]) AND state < 'active' ${bySale}
       ORDER BY created_on DESC, id
       LIMIT ${limit}`),
@@ -77,7 +77,7 @@ export async function countDeadLetters({ saleId }: { saleId?: string } = {}): Pr
   const bySale = saleId ? sql`AND data->>'saleId' = ${saleId}` : sql``;
   const [row] = await getDb().execute<{ n: number }>(sql`
     SELECT count(*)::int AS n FROM (
-      SELECT 1 FROM pgboss.job WHERE name = ANY(${sql.param(queueNames)}::text[]) AND state < 'active' ${bySale} LIMIT ${COUNT_CAP}
+      SELECT 1 FROM ${sql.identifier(BOSS_SCHEMA)}.job WHERE name = ANY(${sql.param(queueNames)}::text[]) AND state < 'active' ${bySale} LIMIT ${COUNT_CAP}
     ) AS waiting`);
   return Number(row?.n ?? 0);
 }
@@ -114,7 +114,7 @@ export async function discardDeadLetter({ id }: { id: string }): Promise<{ faile
   const deadLetterQueue = await findDeadLetterQueue(id);
   return getDb().transaction(async (tx) => {
     const [job] = await tx.execute<{ order_id: string | null }>(sql`
-      DELETE FROM pgboss.job WHERE name = ${deadLetterQueue} AND id = ${id} AND state < 'active'
+      DELETE FROM ${sql.identifier(BOSS_SCHEMA)}.job WHERE name = ${deadLetterQueue} AND id = ${id} AND state < 'active'
       RETURNING data->>'orderId' AS order_id`);
     if (!job) throw new AppError("dead_letter_not_found", "This dead letter was retried or discarded meanwhile.");
     if (deadLetterQueue !== PLACE_ORDER_DEAD || !job.order_id || !isUuid(job.order_id)) return { failedOrderId: null };

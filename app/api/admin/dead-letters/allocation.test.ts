@@ -7,6 +7,7 @@ import { freshDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { stopWebBoss, webBoss } from "@/jobs/boss";
+import { SWEEP_LOCK } from "@/db/lost-orders";
 import { requeueLostOrders } from "@/jobs/lost-orders";
 import { PLACE_ORDER, PLACE_ORDER_DEAD } from "@/jobs/queues";
 import * as shopperSession from "@/app/api/session/route";
@@ -102,6 +103,17 @@ describe("an order whose job is gone", () => {
     await db.sql`DELETE FROM pgboss.job WHERE name = ${PLACE_ORDER} AND data->>'orderId' = ANY(${[c, d]})`;
     // c has waited ten minutes; d was accepted moments ago, so its missing job is not yet a concern.
     await db.sql`UPDATE orders SET created_at = now() - interval '10 minutes' WHERE id = ${c}`;
+    // One worker looks at a time: while another holds the sweep's lock, a pass does nothing.
+    const other = await db.sql.reserve();
+    try {
+      await other`BEGIN`;
+      await other`SELECT pg_advisory_xact_lock(${SWEEP_LOCK})`;
+      expect(await requeueLostOrders(boss)).toBe(0);
+      expect(await jobsOf(c)).toEqual([]);
+    } finally {
+      await other`ROLLBACK`;
+      other.release();
+    }
     expect(await requeueLostOrders(boss)).toBe(1);
     expect(await jobsOf(c)).toEqual([`${PLACE_ORDER}:created`]);
     expect(await jobsOf(d)).toEqual([]);
