@@ -28,13 +28,19 @@ export function isBuildStale(root: string = process.cwd(), { distDir = ".next", 
   return newest > builtAt;
 }
 
-/** `next build`, in the foreground, with its output shown. */
+/** The command line of `next build` (or of `script`, given the argument `build`), run with its output shown. */
+function buildCommand(root: string, env: Record<string, string>, script?: string) {
+  const entry = script ? path.resolve(root, script) : path.join(root, "node_modules", "next", "dist", "bin", "next");
+  return { args: [entry, "build"], options: { cwd: root, stdio: "inherit" as const, env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" } } };
+}
+
+/**
+ * `next build` in the foreground, in this process's group, so Ctrl-C reaches it: for the browser
+ * tests' setup and the benchmark, which stop with it. `npm start` uses runBuild, below.
+ */
 export function buildWebApp(root: string = process.cwd(), env: Record<string, string> = {}): void {
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
+  const { args, options } = buildCommand(root, env);
+  const result = spawnSync(process.execPath, args, options);
   if (result.status !== 0) throw new Error(`next build failed (exit ${result.status ?? result.signal})`);
 }
 
@@ -47,14 +53,9 @@ export function buildWebApp(root: string = process.cwd(), env: Record<string, st
 export function runBuild(root: string, { env = {}, signal, script }: { env?: Record<string, string>; signal?: AbortSignal; script?: string } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const entry = script ? path.resolve(root, script) : path.join(root, "node_modules", "next", "dist", "bin", "next");
-    const child = spawn(process.execPath, [entry, "build"], {
-      cwd: root,
-      stdio: "inherit",
-      env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" },
-      // Its own group: a stop reaches every process of the build, and Ctrl-C only through this one.
-      detached: true,
-    });
+    const { args, options } = buildCommand(root, env, script);
+    // Its own group: a stop reaches every process of the build, and Ctrl-C only through this one.
+    const child = spawn(process.execPath, args, { ...options, detached: true });
     const killGroup = (sig: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, sig);

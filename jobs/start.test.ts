@@ -155,6 +155,18 @@ describe("npm start: stopping at any stage", () => {
   }, 120_000);
 });
 
+describe("npm start: SIGHUP reaches every process", () => {
+  it("web and worker each stop in order on the terminal's SIGHUP (their 'stopped' lines), not killed by it", async () => {
+    const run = await start(tempDir());
+    await run.waitForBanner();
+    process.kill(-run.pid, "SIGHUP");
+    expect(await run.exitWithin(30_000)).toEqual({ code: 0, signal: null });
+    const said = run.logs().map((line) => String(line.msg));
+    expect(said).toContain("web stopped");
+    expect(said).toContain("worker stopped");
+  }, 120_000);
+});
+
 describe("npm start: problems told plainly", () => {
   it("a second npm start on the same DATA_DIR, and a Postgres left running there, are named with what to do", async () => {
     const dataDir = tempDir();
@@ -362,9 +374,28 @@ describe("npm start: the embedded Postgres", () => {
     await waitFor(async () => ((await request(`http://127.0.0.1:${run.port}/api/health`).catch(() => undefined))?.status === 200 ? true : undefined), 30_000, "the web to answer 200 again");
     expect(readUrl(dataDir)).toBe(url);
     expect(run.output.join("\n")).toContain("embedded Postgres restarted on the same port");
+    // The workers are back too (reconnected, or restarted by the supervisor): a Buy now is allocated.
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const [sale] = await sql`
+      INSERT INTO sales (name, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
+      VALUES ('After the crash', 900, 900, 5, 5, now() - interval '1 second', now() + interval '1 hour') RETURNING id`;
+    await sql.end();
+    const web = `http://127.0.0.1:${run.port}`;
+    const cookie = await signIn(web, "after-crash@example.com");
+    const bought = await buyOver(web, sale!.id as string, cookie);
+    expect(bought.status).toBe(202);
+    const status = await waitFor(
+      async () => {
+        const res = await request(`${web}/api/orders/${bought.json.order.id}`, { cookie });
+        return res.json?.order?.status === "pending" ? undefined : (res.json?.order?.status as string);
+      },
+      60_000,
+      "the order to be allocated after Postgres came back",
+    );
+    expect(status).toBe("completed");
     await stopAndExpectClean(run);
     expect(isAlive(pg2)).toBe(false);
-  }, 150_000);
+  }, 180_000);
 });
 
 describe("npm start: the banner and the demo sale", () => {

@@ -81,12 +81,19 @@ function stopEverything(exitCode: number): Promise<never> {
     for (const timer of state.timers) clearTimeout(timer);
     await Promise.all([...state.children].map((child) => stopProcess(child, "SIGTERM", 15_000)));
     await Promise.allSettled([...state.steps]);
+    let code = exitCode;
     if (state.cluster) {
       clearRuntimeDatabaseUrl();
-      await state.cluster.stop().catch((err: unknown) => log.error({ err }, "stopping the embedded Postgres"));
-      log.info("embedded Postgres stopped; data kept");
+      try {
+        await state.cluster.stop();
+        log.info("embedded Postgres stopped; data kept");
+      } catch (err) {
+        // Not a clean stop: a copy of DATA_DIR taken now would not be a backup.
+        log.error({ err }, "the embedded Postgres did not stop cleanly and may still be running");
+        code = 1;
+      }
     }
-    process.exit(exitCode);
+    process.exit(code);
   })();
   return stopped;
 }
@@ -228,7 +235,8 @@ async function main(): Promise<void> {
   // FLASH_BUILD_SCRIPT (the tests' own stand-in for `next build`) is run whether the build is stale or not.
   const buildScript = process.env.FLASH_BUILD_SCRIPT;
   if (buildScript || isBuildStale(root)) {
-    log.info(buildScript ? { script: buildScript } : {}, "building the web app (next build)");
+    if (buildScript) log.warn({ script: buildScript }, "FLASH_BUILD_SCRIPT is set: running it instead of next build (a test's stand-in)");
+    else log.info("building the web app (next build)");
     await track(runBuild(root, { signal: stopping.signal, script: buildScript }));
     checkpoint();
   }
