@@ -27,7 +27,8 @@ export type Admission = { saleId: string; userId: string; idempotencyKey: string
 export type Admitted = { row: OrderRow; position: number; xid: bigint } | null;
 
 // Two statements in flight (ADMISSION_TX_MAX) let one fill while the other commits; more only add
-// lock contention. Sized from config() on the first Buy, not at import, so a test's settings apply.
+// lock contention. Sized from config() on the first Buy rather than at import, so that importing this
+// module reads no setting (config() reads the environment once, on its first call in the process).
 let admitter: ((item: Admission) => Promise<Admitted>) | undefined;
 
 /** Admits one Buy in the next group statement: its order and job exist together, or neither. A

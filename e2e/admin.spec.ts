@@ -76,6 +76,9 @@ test("End now asks first, then ends the sale: the page, the open edit form and t
   await page.getByText("Edit this sale").click();
   const ends = page.getByLabel("Ends", { exact: true });
   const endsBefore = await ends.inputValue();
+  // Edits typed before End now: a later end (which End now must override) and a description (kept).
+  await ends.fill(endsBefore.replace(/T(\d\d)/, (_, h: string) => `T${String((Number(h) + 1) % 24).padStart(2, "0")}`));
+  await page.getByLabel("Description", { exact: true }).fill("Ended early: the supplier ran short.");
   const endNow = page.getByRole("button", { name: "End now" });
 
   await endNow.click();
@@ -98,12 +101,13 @@ test("End now asks first, then ends the sale: the page, the open edit form and t
   expect(endsNow).not.toBe(endsBefore);
   await expect(ends).toHaveValue(endsNow);
 
-  // Another edit afterwards leaves the end where End now put it.
+  // Saving afterwards keeps the description typed before, and leaves the end where End now put it.
   await page.getByLabel("Name", { exact: true }).fill(`${sale.name} (ended early)`);
   await page.getByRole("button", { name: "Save changes" }).click();
   await expect(page.getByText("Saved.")).toBeVisible();
-  const [row] = await db<{ name: string; ends_at: Date }[]>`SELECT name, ends_at FROM sales WHERE id = ${sale.id}`;
+  const [row] = await db<{ name: string; description: string; ends_at: Date }[]>`SELECT name, description, ends_at FROM sales WHERE id = ${sale.id}`;
   expect(row!.name).toBe(`${sale.name} (ended early)`);
+  expect(row!.description).toBe("Ended early: the supplier ran short.");
   expect(row!.ends_at.getTime()).toBe(ended!.ends_at.getTime());
 
   await page.goto(`/sales/${sale.id}`);

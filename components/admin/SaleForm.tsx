@@ -45,10 +45,10 @@ function cents(value: string): number | null {
   return Math.abs(c - Math.round(c)) < 1e-6 ? Math.round(c) : c;
 }
 
-/** `typed` moved onto a new baseline: each field still equal to the old baseline takes the new one's value. */
+/** `typed` moved onto a new baseline: a field the admin changed keeps their value unless the sale changed it too. */
 function rebase(typed: Values, base: Values, next: Values): Values {
   const result = { ...next };
-  for (const key of Object.keys(next) as (keyof Values)[]) if (typed[key] !== base[key]) result[key] = typed[key];
+  for (const key of Object.keys(next) as (keyof Values)[]) if (typed[key] !== base[key] && next[key] === base[key]) result[key] = typed[key];
   return result;
 }
 
@@ -66,8 +66,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const [initial, setInitial] = useState(() => initialValues(sale));
   const [values, setValues] = useState(initial);
   const [saved, setSaved] = useState(false);
-  // The page's sale is refreshed after End now and after a save. When it changes, every field the admin
-  // has not touched shows the sale as it is now; a field they have edited keeps their edit.
+  // The page's sale is refreshed after End now and after a save. When it changes, every field shows the
+  // sale as it is now, except one only the admin has changed, which keeps their edit. A time the admin
+  // had typed before End now is dropped, so a later save cannot quietly reopen the sale.
   const [seenSale, setSeenSale] = useState(sale);
   if (sale !== seenSale) {
     setSeenSale(sale);
