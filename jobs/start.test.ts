@@ -81,6 +81,34 @@ function portOf(url: string): number {
   return Number(new URL(url).port);
 }
 
+/** A live sale of five units, made straight in the database at `url`; its id. */
+async function liveSale(url: string, name: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [sale] = await sql`
+      INSERT INTO sales (name, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
+      VALUES (${name}, 900, 900, 5, 5, now() - interval '1 second', now() + interval '1 hour') RETURNING id`;
+    return sale!.id as string;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** A shopper signs in at `web` and buys in `saleId`; resolves with the order's final status once a worker allocated it. */
+async function buyUntilFinal(web: string, saleId: string, email: string, what: string): Promise<string> {
+  const cookie = await signIn(web, email);
+  const bought = await buyOver(web, saleId, cookie);
+  expect(bought.status).toBe(202);
+  return waitFor(
+    async () => {
+      const res = await request(`${web}/api/orders/${bought.json.order.id}`, { cookie });
+      return res.json?.order?.status === "pending" ? undefined : (res.json?.order?.status as string);
+    },
+    60_000,
+    what,
+  );
+}
+
 function readUrl(dataDir: string): string {
   return fs.readFileSync(path.join(dataDir, "database-url"), "utf8").trim();
 }
@@ -316,11 +344,7 @@ describe("npm start: the embedded Postgres", () => {
     handWorker.stderr!.on("data", (chunk: Buffer) => workerOutput.push(chunk.toString()));
     try {
       await waitFor(async () => (workerOutput.join("").includes("worker ready") ? true : undefined), 30_000, "the hand-started worker");
-      const sql = postgres(url, { max: 1, onnotice: () => {} });
-      const [sale] = await sql`
-        INSERT INTO sales (name, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
-        VALUES ('Restart', 900, 900, 5, 5, now() - interval '1 second', now() + interval '1 hour') RETURNING id`;
-      await sql.end();
+      const saleId = await liveSale(url, "Restart");
       await stopAndExpectClean(first);
 
       const second = await start(dataDir, { WORKERS: "0" });
@@ -328,19 +352,7 @@ describe("npm start: the embedded Postgres", () => {
       expect(portOf(readUrl(dataDir))).toBe(portOf(url));
       expect(readUrl(dataDir)).toBe(url);
       // The only worker is the one started by hand: the order completes only if it reconnected.
-      const web = `http://127.0.0.1:${second.port}`;
-      const cookie = await signIn(web, "restart@example.com");
-      const bought = await buyOver(web, sale!.id as string, cookie);
-      expect(bought.status).toBe(202);
-      const status = await waitFor(
-        async () => {
-          const res = await request(`${web}/api/orders/${bought.json.order.id}`, { cookie });
-          return res.json?.order?.status === "pending" ? undefined : (res.json?.order?.status as string);
-        },
-        45_000,
-        "the order to be allocated by the hand-started worker",
-      );
-      expect(status).toBe("completed");
+      expect(await buyUntilFinal(`http://127.0.0.1:${second.port}`, saleId, "restart@example.com", "the order to be allocated by the hand-started worker")).toBe("completed");
       await stopAndExpectClean(second);
 
       // Its port taken while it was down: a new one, told in the log.
@@ -375,24 +387,8 @@ describe("npm start: the embedded Postgres", () => {
     expect(readUrl(dataDir)).toBe(url);
     expect(run.output.join("\n")).toContain("embedded Postgres restarted on the same port");
     // The workers are back too (reconnected, or restarted by the supervisor): a Buy now is allocated.
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
-    const [sale] = await sql`
-      INSERT INTO sales (name, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
-      VALUES ('After the crash', 900, 900, 5, 5, now() - interval '1 second', now() + interval '1 hour') RETURNING id`;
-    await sql.end();
-    const web = `http://127.0.0.1:${run.port}`;
-    const cookie = await signIn(web, "after-crash@example.com");
-    const bought = await buyOver(web, sale!.id as string, cookie);
-    expect(bought.status).toBe(202);
-    const status = await waitFor(
-      async () => {
-        const res = await request(`${web}/api/orders/${bought.json.order.id}`, { cookie });
-        return res.json?.order?.status === "pending" ? undefined : (res.json?.order?.status as string);
-      },
-      60_000,
-      "the order to be allocated after Postgres came back",
-    );
-    expect(status).toBe("completed");
+    const saleId = await liveSale(url, "After the crash");
+    expect(await buyUntilFinal(`http://127.0.0.1:${run.port}`, saleId, "after-crash@example.com", "the order to be allocated after Postgres came back")).toBe("completed");
     await stopAndExpectClean(run);
     expect(isAlive(pg2)).toBe(false);
   }, 180_000);
