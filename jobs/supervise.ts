@@ -1,5 +1,6 @@
-import net from "node:net";
 import type { ChildProcess } from "node:child_process";
+import { listenError } from "@/db/embedded";
+import { isRunning } from "./launch";
 
 // Pieces of the `npm start` supervisor (jobs/start.ts): the checks and waits around the web process,
 // the restart backoff, and what the banner may show of a database URL.
@@ -27,30 +28,23 @@ export function localUrl(host: string, port: number): string {
 }
 
 /** Fails with a StartupError naming PORT or HOST when the web server could not listen on them. */
-export function assertCanListen(port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once("error", (err: NodeJS.ErrnoException) => {
-      const code = err.code ?? "error";
-      if (code === "EADDRINUSE") {
-        return reject(
-          new StartupError(
-            `PORT ${port} is already in use on HOST ${host}: another program (perhaps another \`npm start\`) listens there. ` +
-              `Stop it, or choose another port (e.g. PORT=${port === 65535 ? 3000 : port + 1} npm start).`,
-          ),
-        );
-      }
-      if (code === "EACCES") {
-        return reject(new StartupError(`PORT ${port} needs privileges this user does not have (EACCES): choose a port above 1023 (and put a proxy in front for 80 or 443).`));
-      }
-      if (["EADDRNOTAVAIL", "ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "EINVAL"].includes(code)) {
-        return reject(new StartupError(`HOST ${host} is not an address of this machine (${code}): use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).`));
-      }
-      reject(new StartupError(`The web server cannot listen on HOST ${host}, PORT ${port} (${code}: ${err.message}): check both.`));
-    });
-    server.listen(port, host, () => server.close(() => resolve()));
-  });
+export async function assertCanListen(port: number, host: string): Promise<void> {
+  const err = await listenError(port, host);
+  if (!err) return;
+  const code = err.code ?? "error";
+  if (code === "EADDRINUSE") {
+    throw new StartupError(
+      `PORT ${port} is already in use on HOST ${host}: another program (perhaps another \`npm start\`) listens there. ` +
+        `Stop it, or choose another port (e.g. PORT=${port === 65535 ? 3000 : port + 1} npm start).`,
+    );
+  }
+  if (code === "EACCES") {
+    throw new StartupError(`PORT ${port} needs privileges this user does not have (EACCES): choose a port above 1023 (and put a proxy in front for 80 or 443).`);
+  }
+  if (["EADDRNOTAVAIL", "ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "EINVAL"].includes(code)) {
+    throw new StartupError(`HOST ${host} is not an address of this machine (${code}): use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).`);
+  }
+  throw new StartupError(`The web server cannot listen on HOST ${host}, PORT ${port} (${code}: ${err.message}): check both.`);
 }
 
 /**
@@ -59,7 +53,7 @@ export function assertCanListen(port: number, host: string): Promise<void> {
  */
 export async function waitForWeb(url: string, child: ChildProcess, { port, host, timeoutMs, signal }: { port: number; host: string; timeoutMs: number; signal: AbortSignal }): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let exit: string | undefined = child.exitCode !== null || child.signalCode !== null ? String(child.exitCode ?? child.signalCode) : undefined;
+  let exit: string | undefined = isRunning(child) ? undefined : String(child.exitCode ?? child.signalCode);
   child.once("exit", (code, sig) => (exit = String(code ?? sig)));
   for (;;) {
     signal.throwIfAborted();
