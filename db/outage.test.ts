@@ -1,14 +1,12 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type AppStack } from "./testing/app-stack";
 import { saleCounts } from "./testing/counts";
+import { ownCluster } from "./testing/own-cluster";
 import { pool, waitFor } from "./testing/processes";
 import { buyOver, fromClient, request, signIn } from "./testing/remote";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "./embedded";
-import { migrate } from "./migrate";
 
 // The database goes away in the middle of a storm and comes back on the same address. While it is
 // down, Buy and /api/health answer 503 at once (JSON, Retry-After, no stack); afterwards both recover
@@ -30,14 +28,7 @@ let sql: postgres.Sql;
 let stack: AppStack;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-outage-"));
-  fs.chmodSync(dir, 0o755);
-  cluster = await startEmbeddedPostgres({ dir, persistent: true });
-  const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
-  await admin.unsafe("CREATE DATABASE outage");
-  await admin.end();
-  url = cluster.url("outage");
-  await migrate(url);
+  ({ dir, cluster, url } = await ownCluster("outage", "outage", { persistent: true }));
   sql = postgres(url, { max: 2, onnotice: () => {} });
   stack = await startStack({ databaseUrl: url, webs: 1, workers: 1 });
 });

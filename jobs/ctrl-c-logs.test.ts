@@ -1,10 +1,7 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
-import { migrate } from "@/db/migrate";
+import type { EmbeddedCluster } from "@/db/embedded";
+import { ownCluster } from "@/db/testing/own-cluster";
 import { startStack, type AppStack } from "@/db/testing/app-stack";
 import { stopProcess, waitFor } from "@/db/testing/processes";
 
@@ -18,13 +15,7 @@ let stack: AppStack | undefined;
 
 beforeAll(async () => {
   // A Postgres of this test's own, since the test stops it.
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-ctrl-c-"));
-  fs.chmodSync(dir, 0o755);
-  cluster = await startEmbeddedPostgres({ dir, persistent: false });
-  const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
-  await admin.unsafe("CREATE DATABASE ctrl_c");
-  await admin.end();
-  await migrate(cluster.url("ctrl_c"));
+  ({ dir, cluster } = await ownCluster("ctrl-c", "ctrl_c"));
 });
 
 afterAll(async () => {
