@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeDb } from "@/db/client";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
 import { signInAdmin } from "@/db/testing/admin";
 import { saleCounts } from "@/db/testing/counts";
-import { freshDatabase } from "@/db/testing/database";
+import { useTestDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
-import { stopWebBoss, webBoss } from "@/jobs/boss";
+import { webBoss } from "@/jobs/boss";
 import { SWEEP_LOCK } from "@/db/lost-orders";
 import { requeueLostOrders } from "@/jobs/lost-orders";
 import { PLACE_ORDER, PLACE_ORDER_DEAD } from "@/jobs/queues";
@@ -21,7 +20,7 @@ import * as deadLetterRetry from "./[id]/retry/route";
 // it back and it is filled; Discard fails it, and the shopper is told. And an order whose job is
 // gone altogether (pg-boss deleted it) is found by the workers' sweep and given a new one.
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const db = useTestDatabase();
 let admin: string;
 let saleId: string;
 const shoppers: Record<string, { cookie: string; orderId: string }> = {};
@@ -34,7 +33,6 @@ const orderAsShopperSees = async (who: string) => {
 };
 
 beforeAll(async () => {
-  db = await freshDatabase();
   admin = await signInAdmin();
   const sale = await createSale({ name: "Dead letters", priceCents: 1000, originalPriceCents: 2000, stock: 4, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) });
   saleId = sale.id;
@@ -45,12 +43,6 @@ beforeAll(async () => {
     expect(res.status).toBe(202);
     shoppers[who] = { cookie, orderId: res.json.order.id };
   }
-});
-
-afterAll(async () => {
-  await stopWebBoss();
-  await closeDb();
-  await db.drop();
 });
 
 describe("an allocation that fails for good", () => {
