@@ -10,6 +10,7 @@ import { drain, floorLoad, naivePath, naiveStorm, openLoopSideBySide, storm } fr
 import { writeResults } from "./report";
 import { cpuMs, machineBusyMs, postgresCpu, postgresDelta } from "./cpu";
 import { rssMiB, startStack } from "./stack";
+import { addHistograms, countOf, histogramDelta, quantileMs, readWebHistograms, type Histogram } from "./web-metrics";
 
 // `npm run bench [-- --quick] [--flag value …]`: the flash-sale storm beside the floor, the ceiling of
 // durable writes, the naive baseline and the allocation engine, all in one run on this machine.
@@ -185,6 +186,8 @@ async function main() {
     await rewarm();
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
     await sql`SELECT pg_stat_reset_shared('io')`;
+    let openHandler: Histogram | undefined;
+    let openStatement: Histogram | undefined;
     const open = await openLoopSideBySide({
       pool,
       sql,
@@ -193,7 +196,17 @@ async function main() {
       count,
       slices: settings.openSlices,
       drainTimeoutMs: 120_000,
-      timed: (side, run) => timed(`open loop ${side}`, run),
+      // Around each Buy slice, the web's own histograms: where in the web a Buy's time goes.
+      timed: (side, run) =>
+        timed(`open loop ${side}`, async () => {
+          if (side !== "admission") return run();
+          const before = await readWebHistograms(stack.origin);
+          const result = await run();
+          const after = await readWebHistograms(stack.origin);
+          openHandler = addHistograms(openHandler, histogramDelta(before.order_admission_seconds, after.order_admission_seconds));
+          openStatement = addHistograms(openStatement, histogramDelta(before.order_admission_group_seconds, after.order_admission_group_seconds));
+          return result;
+        }),
     });
     const openFloor = open.floor;
     // The floor writes nothing: these are the Buys' (and their allocation's) durable commits.
@@ -233,7 +246,7 @@ async function main() {
       baseline: { ...summarize(naive.load.latency), reqPerS: Math.round(naive.load.reqPerS), requests: naive.load.requests, answers: naive.load.answers, oversold: naive.oversold, audit: naive.audit },
       ceiling,
       engine: { oursPerS: ours.perS, baselinePerS: base.perS, ours, baseline: base, baselineConnections: settings.baselineEngineConnections },
-      openLoop: { rate, ...openSummary, reqPerS: Math.round(open.load.reqPerS), answers: open.load.answers, finalP50Ms: open.toFinal.p50Ms, finalP95Ms: open.toFinal.p95Ms, finalP99Ms: open.toFinal.p99Ms, accepted: open.accepted, final: open.final, walFsyncs: openWal.fsyncs, walFsyncMs: openWal.fsyncMs, floor: { ...floorOpen, reqPerS: Math.round(openFloor.reqPerS), answers: openFloor.answers } },
+      openLoop: { rate, ...openSummary, reqPerS: Math.round(open.load.reqPerS), answers: open.load.answers, finalP50Ms: open.toFinal.p50Ms, finalP95Ms: open.toFinal.p95Ms, finalP99Ms: open.toFinal.p99Ms, accepted: open.accepted, final: open.final, walFsyncs: openWal.fsyncs, walFsyncMs: openWal.fsyncMs, floor: { ...floorOpen, reqPerS: Math.round(openFloor.reqPerS), answers: openFloor.answers }, web: webView(openHandler!, openStatement!) },
       correct: { ...s.correct, otherPhases },
       memory,
       cpu,
@@ -287,6 +300,22 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * A Buy as the web saw it, from its own histograms (interpolated within their buckets): the route
+ * handler's time, and the group admission statement's from send to answer (one per group of Buys).
+ */
+function webView(handler: Histogram, statement: Histogram) {
+  const ms = (h: Histogram, q: number) => Math.round(quantileMs(h, q) * 100) / 100;
+  return {
+    handlerP50Ms: ms(handler, 0.5),
+    handlerP95Ms: ms(handler, 0.95),
+    handlerCount: countOf(handler),
+    statementP50Ms: ms(statement, 0.5),
+    statementP95Ms: ms(statement, 0.95),
+    statements: countOf(statement),
+  };
+}
 
 /** The app's tuning variables set for this run (the web and worker inherit them), as a command prefix. */
 function tuning(): string {

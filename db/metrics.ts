@@ -29,13 +29,14 @@ function create() {
     latency: new Histogram({
       name: "order_admission_seconds",
       help: "Time to answer a Buy, whatever the answer.",
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      // Fine between 1 and 30 ms, where Buys are answered: a p95 read from these is within a bucket's width.
+      buckets: [0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
     groupSeconds: new Histogram({
       name: "order_admission_group_seconds",
       help: "Time of one group admission statement (the orders, their jobs and their places in line), from send to answer.",
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      buckets: [0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
     groupSize: new Histogram({
