@@ -196,17 +196,17 @@ async function main() {
       count,
       slices: settings.openSlices,
       drainTimeoutMs: 120_000,
-      // Around each Buy slice, the web's own histograms: where in the web a Buy's time goes.
-      timed: (side, run) =>
-        timed(`open loop ${side}`, async () => {
-          if (side !== "admission") return run();
-          const before = await readWebHistograms(stack.origin);
-          const result = await run();
-          const after = await readWebHistograms(stack.origin);
-          openHandler = addHistograms(openHandler, histogramDelta(before.order_admission_seconds, after.order_admission_seconds));
-          openStatement = addHistograms(openStatement, histogramDelta(before.order_admission_group_seconds, after.order_admission_group_seconds));
-          return result;
-        }),
+      // Around each Buy slice (outside its CPU count), the web's own histograms: where in the web a
+      // Buy's time goes.
+      timed: async (side, run) => {
+        if (side !== "admission") return timed(`open loop ${side}`, run);
+        const before = await readWebHistograms(stack.origin);
+        const result = await timed(`open loop ${side}`, run);
+        const after = await readWebHistograms(stack.origin);
+        openHandler = addHistograms(openHandler, histogramDelta(before.order_admission_seconds, after.order_admission_seconds));
+        openStatement = addHistograms(openStatement, histogramDelta(before.order_admission_group_seconds, after.order_admission_group_seconds));
+        return result;
+      },
     });
     const openFloor = open.floor;
     // The floor writes nothing: these are the Buys' (and their allocation's) durable commits.
