@@ -19,6 +19,8 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    // The web's garbage collections on the output (node's --trace-gc), for a diagnostic run.
+    "trace-gc": { type: "boolean", default: false },
     stock: { type: "string" },
     shoppers: { type: "string" },
     requests: { type: "string" },
@@ -81,7 +83,7 @@ async function main() {
   const pgSettings = flags.pg!;
   const tuningPrefix = tuning();
   for (const setting of pgSettings) if (!/^[a-z_.]+=[\w.-]+$/.test(setting)) throw new Error(`--pg takes name=value, not ${setting}`);
-  const stack = await startStack({ port: settings.port, workers: settings.workers, profileDir, pgSettings, log });
+  const stack = await startStack({ port: settings.port, workers: settings.workers, profileDir, traceGc: flags["trace-gc"], pgSettings, log });
   const sql = postgres(stack.url, { max: 4, onnotice: () => {} });
   const pool = newPool(stack.origin, settings.concurrency);
   const worker = stack.workers[0];

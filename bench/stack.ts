@@ -26,7 +26,7 @@ export type Stack = {
   stop: () => Promise<void>;
 };
 
-export type StackOptions = { port: number; workers: number; profileDir?: string; pgSettings?: string[]; env?: Record<string, string>; log: (line: string) => void };
+export type StackOptions = { port: number; workers: number; profileDir?: string; traceGc?: boolean; pgSettings?: string[]; env?: Record<string, string>; log: (line: string) => void };
 
 /** Fails unless `port` on 127.0.0.1 is free: the bench must measure its own server, not a neighbour's. */
 async function assertPortFree(port: number): Promise<void> {
@@ -83,7 +83,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...options.env,
   };
   const stdio: ["ignore", "inherit", "inherit"] = ["ignore", "inherit", "inherit"];
-  const web = spawnWeb({ port: options.port, env, stdio, nodeArgs });
+  // `--trace-gc`: the web's garbage collections, one line each on its output (the web's only: its
+  // event loop is the one every request waits for).
+  const web = spawnWeb({ port: options.port, env, stdio, nodeArgs: options.traceGc ? [...nodeArgs, "--trace-gc"] : nodeArgs });
   const workers = Array.from({ length: options.workers }, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" }, stdio, nodeArgs }));
   const origin = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
