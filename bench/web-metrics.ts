@@ -13,7 +13,9 @@ export type WebHistograms = Record<Name, Histogram>;
 
 /** The web's Buy histograms now, summed over its series with `role="web"`. */
 export async function readWebHistograms(origin: string): Promise<WebHistograms> {
-  const res = await fetch(`${origin}/api/metrics`);
+  // The web inherits this process's environment: a METRICS_TOKEN set here guards its /api/metrics.
+  const token = process.env.METRICS_TOKEN;
+  const res = await fetch(`${origin}/api/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   if (!res.ok) throw new Error(`GET /api/metrics answered ${res.status}`);
   return parseHistograms(await res.text());
 }
