@@ -4,6 +4,7 @@ import { createLiveSale, createShoppers } from "./data";
 import { closedLoop, newPool } from "./load";
 import { drain, floorPath } from "./phases";
 import { rssMiB, startStack } from "./stack";
+import { metricsText } from "./web-metrics";
 
 // `npm run bench:memory [-- --rounds 6 --requests 10000 --port 3307]`: whether memory levels off or
 // keeps growing under repeated load. Each round sends `requests` floor requests and as many Buys
@@ -21,7 +22,7 @@ if (!(rounds > 0 && requests > 0)) throw new Error("--rounds and --requests must
 const mib = (bytes: number) => Math.round(bytes / 1048576);
 
 async function heap(origin: string): Promise<{ heapUsedMiB: number; heapTotalMiB: number }> {
-  const text = await (await fetch(`${origin}/api/metrics`)).text();
+  const text = await metricsText(origin);
   const value = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "m"))?.[1] ?? 0);
   return { heapUsedMiB: mib(value("nodejs_heap_size_used_bytes")), heapTotalMiB: mib(value("nodejs_heap_size_total_bytes")) };
 }

@@ -59,11 +59,9 @@ export function markdown(r: Figures, charts: { latency: string; storm: string })
     `- Storm answers: ${answersLine(r.admission.answers)}.`,
     `- Time until the last order was final: ${fmt(r.admission.timeToLastFinalMs)} ms after the first click; the worker(s) settled ${fmt(r.admission.allocatedPerS)} orders/s while it lasted.`,
     `- Open loop: 202 → final p50 ${fmt(r.openLoop.finalP50Ms, 1)} ms, p95 ${fmt(r.openLoop.finalP95Ms, 1)} ms (${fmt(r.openLoop.accepted)} accepted, ${fmt(r.openLoop.final)} final). Answers: ${answersLine(r.openLoop.answers)}.`,
-    ...(r.openLoop.web
-      ? [
+    ...[
           `- Open loop, a Buy as the web saw it (its /api/metrics histograms, interpolated within their buckets): the route handler p50 ${fmt(r.openLoop.web.handlerP50Ms, 1)} ms, p95 ${fmt(r.openLoop.web.handlerP95Ms, 1)} ms (${fmt(r.openLoop.web.handlerCount)} Buys); within it the group admission statement, send to answer, p50 ${fmt(r.openLoop.web.statementP50Ms, 1)} ms, p95 ${fmt(r.openLoop.web.statementP95Ms, 1)} ms (${fmt(r.openLoop.web.statements)} statements). The rest of the admission figures above is spent outside the handler: Next.js, HTTP, waiting for the web's event loop, and the load generator.`,
-        ]
-      : []),
+        ],
     ...(r.openLoop.walFsyncs ? [`- Open loop: WAL flushed to disk ${fmt(r.openLoop.walFsyncs)} times (each commit waits for one; the floor writes nothing), ${fmt(r.openLoop.walFsyncMs / r.openLoop.walFsyncs, 2)} ms each on average, ${fmt(r.openLoop.walFsyncMs / 1000, 1)} s in all.`] : []),
     `- Naive baseline answers: ${answersLine(r.baseline.answers)}; oversold ${r.baseline.oversold}.`,
     `- Ceiling of durable writes: ${fmt(r.ceiling.commitsPerS)} single-row INSERT commits/s (${r.ceiling.connections} connections).`,

@@ -10,7 +10,7 @@ import { drain, floorLoad, naivePath, naiveStorm, openLoopSideBySide, storm } fr
 import { writeResults } from "./report";
 import { cpuMs, machineBusyMs, postgresCpu, postgresDelta } from "./cpu";
 import { rssMiB, startStack } from "./stack";
-import { addHistograms, countOf, histogramDelta, quantileMs, readWebHistograms, type Histogram } from "./web-metrics";
+import { countOf, histogramDelta, quantileMs, readWebHistograms, type Histogram } from "./web-metrics";
 
 // `npm run bench [-- --quick] [--flag value …]`: the flash-sale storm beside the floor, the ceiling of
 // durable writes, the naive baseline and the allocation engine, all in one run on this machine.
@@ -188,8 +188,9 @@ async function main() {
     await rewarm();
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
     await sql`SELECT pg_stat_reset_shared('io')`;
-    let openHandler: Histogram | undefined;
-    let openStatement: Histogram | undefined;
+    // The web's own histograms before and after (only Buys record into them, so the floor's slices
+    // add nothing), read outside every slice's CPU count.
+    const webBefore = await readWebHistograms(stack.origin);
     const open = await openLoopSideBySide({
       pool,
       sql,
@@ -198,18 +199,9 @@ async function main() {
       count,
       slices: settings.openSlices,
       drainTimeoutMs: 120_000,
-      // Around each Buy slice (outside its CPU count), the web's own histograms: where in the web a
-      // Buy's time goes.
-      timed: async (side, run) => {
-        if (side !== "admission") return timed(`open loop ${side}`, run);
-        const before = await readWebHistograms(stack.origin);
-        const result = await timed(`open loop ${side}`, run);
-        const after = await readWebHistograms(stack.origin);
-        openHandler = addHistograms(openHandler, histogramDelta(before.order_admission_seconds, after.order_admission_seconds));
-        openStatement = addHistograms(openStatement, histogramDelta(before.order_admission_group_seconds, after.order_admission_group_seconds));
-        return result;
-      },
+      timed: (side, run) => timed(`open loop ${side}`, run),
     });
+    const webAfter = await readWebHistograms(stack.origin);
     const openFloor = open.floor;
     // The floor writes nothing: these are the Buys' (and their allocation's) durable commits.
     const openWal = await walFlushes({ sql });
@@ -248,7 +240,7 @@ async function main() {
       baseline: { ...summarize(naive.load.latency), reqPerS: Math.round(naive.load.reqPerS), requests: naive.load.requests, answers: naive.load.answers, oversold: naive.oversold, audit: naive.audit },
       ceiling,
       engine: { oursPerS: ours.perS, baselinePerS: base.perS, ours, baseline: base, baselineConnections: settings.baselineEngineConnections },
-      openLoop: { rate, ...openSummary, reqPerS: Math.round(open.load.reqPerS), answers: open.load.answers, finalP50Ms: open.toFinal.p50Ms, finalP95Ms: open.toFinal.p95Ms, finalP99Ms: open.toFinal.p99Ms, accepted: open.accepted, final: open.final, walFsyncs: openWal.fsyncs, walFsyncMs: openWal.fsyncMs, floor: { ...floorOpen, reqPerS: Math.round(openFloor.reqPerS), answers: openFloor.answers }, web: webView(openHandler!, openStatement!) },
+      openLoop: { rate, ...openSummary, reqPerS: Math.round(open.load.reqPerS), answers: open.load.answers, finalP50Ms: open.toFinal.p50Ms, finalP95Ms: open.toFinal.p95Ms, finalP99Ms: open.toFinal.p99Ms, accepted: open.accepted, final: open.final, walFsyncs: openWal.fsyncs, walFsyncMs: openWal.fsyncMs, floor: { ...floorOpen, reqPerS: Math.round(openFloor.reqPerS), answers: openFloor.answers }, web: webView(histogramDelta(webBefore.order_admission_seconds, webAfter.order_admission_seconds), histogramDelta(webBefore.order_admission_group_seconds, webAfter.order_admission_group_seconds)) },
       correct: { ...s.correct, otherPhases },
       memory,
       cpu,

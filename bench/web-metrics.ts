@@ -11,13 +11,17 @@ const HISTOGRAMS = ["order_admission_seconds", "order_admission_group_seconds"] 
 type Name = (typeof HISTOGRAMS)[number];
 export type WebHistograms = Record<Name, Histogram>;
 
-/** The web's Buy histograms now, summed over its series with `role="web"`. */
-export async function readWebHistograms(origin: string): Promise<WebHistograms> {
-  // The web inherits this process's environment: a METRICS_TOKEN set here guards its /api/metrics.
+/** The web's /api/metrics text. The web inherits this process's environment: a METRICS_TOKEN set here guards it. */
+export async function metricsText(origin: string): Promise<string> {
   const token = process.env.METRICS_TOKEN;
   const res = await fetch(`${origin}/api/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   if (!res.ok) throw new Error(`GET /api/metrics answered ${res.status}`);
-  return parseHistograms(await res.text());
+  return res.text();
+}
+
+/** The web's Buy histograms now, summed over its series with `role="web"`. */
+export async function readWebHistograms(origin: string): Promise<WebHistograms> {
+  return parseHistograms(await metricsText(origin));
 }
 
 export function parseHistograms(text: string): WebHistograms {
@@ -44,10 +48,6 @@ export function parseHistograms(text: string): WebHistograms {
 export function histogramDelta(before: Histogram, after: Histogram): Histogram {
   if (before.bounds.join() !== after.bounds.join()) throw new Error("the histogram's buckets changed between readings");
   return { bounds: after.bounds, cumulative: after.cumulative.map((count, i) => count - before.cumulative[i]!) };
-}
-
-export function addHistograms(a: Histogram | undefined, b: Histogram): Histogram {
-  return a ? { bounds: b.bounds, cumulative: b.cumulative.map((count, i) => count + a.cumulative[i]!) } : b;
 }
 
 /**
