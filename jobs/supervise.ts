@@ -11,10 +11,10 @@ export class StartupError extends Error {
 }
 
 /** First restart after 1 s; each death soon after the last restart doubles it, up to 30 s. */
-export const FIRST_RESTART_MS = 1000;
-export const MAX_RESTART_MS = 30_000;
+const FIRST_RESTART_MS = 1000;
+const MAX_RESTART_MS = 30_000;
 /** A process that ran this long before dying counts as healthy: its restart waits 1 s again. */
-export const HEALTHY_RUN_MS = 60_000;
+const HEALTHY_RUN_MS = 60_000;
 
 export function nextRestartDelay(previousMs: number, ranMs: number): number {
   if (previousMs === 0 || ranMs >= HEALTHY_RUN_MS) return FIRST_RESTART_MS;
