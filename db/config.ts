@@ -9,7 +9,7 @@ const DATABASE_URL_HELP =
  * it with the WHATWG URL parser and percent-decode the user name and password. A password with an
  * unencoded '#', say, is not a URL's password but the start of its fragment.
  */
-export function isValidDatabaseUrl(value: string): boolean {
+function isValidDatabaseUrl(value: string): boolean {
   try {
     const url = new URL(value);
     decodeURIComponent(url.username);

@@ -102,7 +102,7 @@ export async function retryDeadLetter({ id }: { id: string }): Promise<{ queue: 
 }
 
 /** Why an order failed when the admin gave up on its allocation: its dead letter was discarded. */
-export const ALLOCATION_FAILED = "allocation_failed";
+const ALLOCATION_FAILED = "allocation_failed";
 
 /**
  * Deletes the dead letter for good. An allocation's dead letter holds an order that is still in line,

@@ -125,11 +125,6 @@ export function shutdownLevel(err: unknown): "info" | "warn" | undefined {
   return someInChain(err, isOrderlyClose) ? "warn" : undefined;
 }
 
-/** Whether `err` is a failed connection that this process's own stop explains. */
-export function isShutdownError(err: unknown): boolean {
-  return shutdownLevel(err) === "info";
-}
-
 /** The level shutting down gives a log call's fields, when they carry an error it explains. */
 function shutdownLevelOf(first: unknown): "info" | "warn" | undefined {
   if (first instanceof Error) return shutdownLevel(first);

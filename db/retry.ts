@@ -4,13 +4,12 @@ import { CONNECTION_CLIENT_CODES, CONNECTION_SQLSTATES, SHUTDOWN_SQLSTATES, TX_C
 // Worth another try: serialization failure, deadlock, and the server shutting down or refusing
 // connections for a moment. postgres.js names its own connection failures.
 const transientSqlStates = new Set([...TX_CONFLICT_SQLSTATES, ...SHUTDOWN_SQLSTATES, ...CONNECTION_SQLSTATES]);
-const transientClientCodes = CONNECTION_CLIENT_CODES;
 
 /** True for failures that say nothing about the request itself: the same work may succeed if repeated. */
 export function isTransientDbError(err: unknown): boolean {
   if (!err || typeof err !== "object") return false;
   const { code, cause } = err as { code?: unknown; cause?: unknown };
-  if (typeof code === "string" && (transientSqlStates.has(code) || transientClientCodes.has(code))) return true;
+  if (typeof code === "string" && (transientSqlStates.has(code) || CONNECTION_CLIENT_CODES.has(code))) return true;
   return cause !== undefined && cause !== err && isTransientDbError(cause);
 }
 

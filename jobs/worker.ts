@@ -1,6 +1,6 @@
 import "./worker-role";
 import { closeDb } from "@/db/client";
-import { isShutdownError, log, markStopping, shutdownLevel } from "@/db/log";
+import { log, markStopping, shutdownLevel } from "@/db/log";
 import { migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
 import type { PgBoss } from "pg-boss";
@@ -41,9 +41,10 @@ async function main(): Promise<void> {
   // under it: it stops and exits 1, for `npm start` or a service manager to start a fresh one. Anything
   // else is a fault: logged, exit 1, as Node would.
   process.on("uncaughtException", (err) => {
-    if (isStopping && isShutdownError(err)) return void log.info({ err }, "a connection closed while the worker stops");
-    if (shutdownLevel(err)) {
-      log.error({ err }, "the database closed the worker's connection; stopping, to be started again");
+    const level = shutdownLevel(err);
+    if (level === "info") return void log.info({ err }, "a connection closed while the worker stops");
+    if (level === "warn") {
+      log.warn({ err }, "the database closed the worker's connection; stopping, to be started again");
       void stop("database connection closed", 1);
       return;
     }
