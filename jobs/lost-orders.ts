@@ -7,8 +7,8 @@ import { lostOrdersRequeued } from "./worker-metrics";
 // The safety net under "no accepted order is lost" (db/lost-orders.ts): about once a minute a worker
 // looks for orders in line for five minutes or more without a job, and queues a new job for each. Five
 // minutes is far past any order's normal wait (milliseconds) and its retries (about a minute), so an
-// order whose job is merely slow is never touched. One worker looks at a time (an advisory lock); a
-// job queued twice anyway is harmless: allocation is idempotent, and the second finds the order final.
+// order whose job is merely slow is never touched. One worker looks at a time (an advisory lock, held
+// for the look, not for the queuing after it); a job queued twice anyway is harmless: allocation is idempotent, and the second finds the order final.
 
 const EVERY_MS = 60_000;
 const OLDER_THAN_SECONDS = 300;
