@@ -3,10 +3,10 @@ import { z } from "zod";
 import { applyOrderStatusChange, StatusChangeRefused } from "@/db/admin-orders";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
-import { ORDER_STATUS, type OrderStatusJob } from "./queues";
+import { ADMIN_STATUSES, ORDER_STATUS, type OrderStatusJob } from "./queues";
 import { statusChanges } from "./worker-metrics";
 
-const payload: z.ZodType<OrderStatusJob> = z.object({ orderId: z.uuid(), status: z.enum(["shipped", "cancelled"]), saleId: z.uuid().nullable() });
+const payload: z.ZodType<OrderStatusJob> = z.object({ orderId: z.uuid(), status: z.enum(ADMIN_STATUSES), saleId: z.uuid().nullable() });
 
 export const name = ORDER_STATUS;
 

@@ -2,10 +2,11 @@ import { z } from "zod";
 import { requestOrderStatusChange } from "@/db/admin-orders";
 import { AppError } from "@/db/errors";
 import { isUuid } from "@/db/ids";
+import { ADMIN_STATUSES } from "@/jobs/queues";
 import { adminRoute } from "@/app/_lib/admin-session";
 import { describeIssues, otherMethods, readJsonObject } from "@/app/_lib/http";
 
-const bodySchema = z.object({ status: z.enum(["shipped", "cancelled"], { error: 'must be "shipped" or "cancelled"' }) }).strict();
+const bodySchema = z.object({ status: z.enum(ADMIN_STATUSES, { error: 'must be "shipped" or "cancelled"' }) }).strict();
 
 /**
  * Change an order's status through the queue: 202 once the job is durable. The worker applies it;
