@@ -3,14 +3,13 @@ import { createSale } from "@/db/sales";
 import { signInAdmin } from "@/db/testing/admin";
 import { saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
-import { call, cookieFrom } from "@/db/testing/http";
+import { call } from "@/db/testing/http";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
+import { buy, signInShoppers } from "@/db/testing/shoppers";
 import { webBoss } from "@/jobs/boss";
 import { SWEEP_LOCK } from "@/db/lost-orders";
 import { requeueLostOrders } from "@/jobs/lost-orders";
 import { PLACE_ORDER, PLACE_ORDER_DEAD } from "@/jobs/queues";
-import * as shopperSession from "@/app/api/session/route";
-import * as buy from "@/app/api/sales/[id]/orders/route";
 import * as orderRoute from "@/app/api/orders/[id]/route";
 import * as deadLetter from "./[id]/route";
 import * as deadLetterRetry from "./[id]/retry/route";
@@ -37,9 +36,10 @@ beforeAll(async () => {
   const sale = await createSale({ name: "Dead letters", priceCents: 1000, originalPriceCents: 2000, stock: 4, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) });
   saleId = sale.id;
   // No worker yet: every order waits in line with its job.
-  for (const who of ["a", "b", "c", "d"]) {
-    const cookie = cookieFrom((await call(shopperSession.POST, "/api/session", { method: "POST", body: { email: `${who}@dead-letters.example` } })).res);
-    const res = await call(buy.POST, `/api/sales/${saleId}/orders`, { method: "POST", params: { id: saleId }, cookie });
+  const cookies = await signInShoppers(4, "dead-letters");
+  for (const [i, who] of ["a", "b", "c", "d"].entries()) {
+    const cookie = cookies[i]!;
+    const res = await buy(saleId, cookie);
     expect(res.status).toBe(202);
     shoppers[who] = { cookie, orderId: res.json.order.id };
   }
