@@ -43,7 +43,7 @@ describe("request log at debug", () => {
     for (const [method, path, status] of asked) {
       expect((await request(`${base}${path}?from=test`, { method })).status, `${method} ${path}`).toBe(status);
     }
-    const lines = await waitFor(async () => {
+    await waitFor(async () => {
       const found = requestLines().filter((line) => asked.some(([, path]) => line.path === path));
       return found.length >= asked.length ? found : undefined;
     }, 10_000, "a request line for each request");
