@@ -1,5 +1,5 @@
 import pino from "pino";
-import { CONNECTION_CLIENT_CODES, SHUTDOWN_SQLSTATES } from "./pg-errors";
+import { CONNECTION_CLIENT_CODES, findInCauseChain, SHUTDOWN_SQLSTATES } from "./pg-errors";
 
 // JSON lines on stdout; INFO by default. Cookies and credentials never reach a log line: fields named
 // like them are censored, a URL's password and a `password=` pair are masked in every string, and an
@@ -101,12 +101,6 @@ export function markStopping(): void {
 // closed by Postgres as it shuts down; pg reports a connection that ended under it without a code.
 const CONNECTION_MESSAGES = /connection terminated|connection ended|terminating connection/i;
 
-function someInChain(err: unknown, test: (e: { code?: unknown; message?: unknown }) => boolean, depth = 0): boolean {
-  if (!err || typeof err !== "object" || depth > MAX_DEPTH) return false;
-  const e = err as { code?: unknown; message?: unknown; cause?: unknown };
-  return test(e) || (e.cause !== undefined && e.cause !== err && someInChain(e.cause, test, depth + 1));
-}
-
 // 57P02 (another server process crashed) is never ordinary: it stays an error.
 const isOrderlyClose = (e: { code?: unknown }) => e.code === "57P01" || e.code === "57P03";
 const isConnectionFailure = (e: { code?: unknown; message?: unknown }) =>
@@ -121,8 +115,8 @@ const isConnectionFailure = (e: { code?: unknown; message?: unknown }) =>
  * app, which reconnects: warn. Anything else (a crash, 57P02, included): undefined, as logged.
  */
 export function shutdownLevel(err: unknown): "info" | "warn" | undefined {
-  if (holder.__flashSaleStopping === true && someInChain(err, isConnectionFailure)) return "info";
-  return someInChain(err, isOrderlyClose) ? "warn" : undefined;
+  if (holder.__flashSaleStopping === true && findInCauseChain(err, isConnectionFailure) !== undefined) return "info";
+  return findInCauseChain(err, isOrderlyClose) ? "warn" : undefined;
 }
 
 /** The level shutting down gives a log call's fields, when they carry an error it explains. */

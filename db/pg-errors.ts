@@ -13,3 +13,24 @@ export const CONNECTION_SQLSTATES = new Set(["08000", "08001", "08003", "08006"]
 
 /** A connection refused, reset or closed: Node's and postgres.js's own codes. */
 export const CONNECTION_CLIENT_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "EPIPE"]);
+
+/** The fields of an error (or a plain object pg-boss emits as one) the checks above read. */
+export type ErrorLike = { code?: unknown; message?: unknown; cause?: unknown };
+
+// Drizzle wraps the driver's error once and pg-boss may wrap that again; a chain deeper than this is
+// not one the app made, and a chain that loops back on itself (a.cause = b, b.cause = a) ends here too.
+const MAX_CAUSE_DEPTH = 8;
+
+/** The first error in `err`'s chain of causes, `err` itself first, that `test` accepts. */
+export function findInCauseChain<T extends ErrorLike>(err: unknown, test: (e: ErrorLike) => e is T): T | undefined;
+export function findInCauseChain(err: unknown, test: (e: ErrorLike) => boolean): ErrorLike | undefined;
+export function findInCauseChain(err: unknown, test: (e: ErrorLike) => boolean): ErrorLike | undefined {
+  let current = err;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
+    if (!current || typeof current !== "object") return undefined;
+    const e = current as ErrorLike;
+    if (test(e)) return e;
+    current = e.cause;
+  }
+  return undefined;
+}

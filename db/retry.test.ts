@@ -81,4 +81,22 @@ describe("withTransientRetry", () => {
     ).rejects.toThrow();
     expect(attempts).toBe(1);
   });
+
+  it("gives up at once on an error whose causes loop back on themselves", async () => {
+    // Such a chain is no database error; walking it must end (it once overflowed the stack) and the
+    // caller gets the error itself, after a single attempt.
+    const outer = new Error("outer");
+    const inner = new Error("inner", { cause: outer });
+    outer.cause = inner;
+    let attempts = 0;
+    await expect(
+      withTransientRetry("probe", async () => {
+        attempts++;
+        throw outer;
+      }),
+    ).rejects.toBe(outer);
+    expect(attempts).toBe(1);
+    expect(errorCode(outer)).toBeUndefined();
+    expect(isTxConflict(outer)).toBe(false);
+  });
 });

@@ -1,32 +1,25 @@
 import { log } from "./log";
-import { CONNECTION_CLIENT_CODES, CONNECTION_SQLSTATES, SHUTDOWN_SQLSTATES, TX_CONFLICT_SQLSTATES } from "./pg-errors";
+import { CONNECTION_CLIENT_CODES, CONNECTION_SQLSTATES, type ErrorLike, findInCauseChain, SHUTDOWN_SQLSTATES, TX_CONFLICT_SQLSTATES } from "./pg-errors";
 
 // Worth another try: serialization failure, deadlock, and the server shutting down or refusing
 // connections for a moment. postgres.js names its own connection failures.
 const transientSqlStates = new Set([...TX_CONFLICT_SQLSTATES, ...SHUTDOWN_SQLSTATES, ...CONNECTION_SQLSTATES]);
 
+const hasCode = (e: ErrorLike): e is ErrorLike & { code: string } => typeof e.code === "string";
+
 /** True for failures that say nothing about the request itself: the same work may succeed if repeated. */
 export function isTransientDbError(err: unknown): boolean {
-  if (!err || typeof err !== "object") return false;
-  const { code, cause } = err as { code?: unknown; cause?: unknown };
-  if (typeof code === "string" && (transientSqlStates.has(code) || CONNECTION_CLIENT_CODES.has(code))) return true;
-  return cause !== undefined && cause !== err && isTransientDbError(cause);
+  return findInCauseChain(err, (e) => hasCode(e) && (transientSqlStates.has(e.code) || CONNECTION_CLIENT_CODES.has(e.code))) !== undefined;
 }
 
 /** The SQLSTATE or client error code of a database error, looking through drizzle's wrapper. */
 export function errorCode(err: unknown): string | undefined {
-  if (!err || typeof err !== "object") return undefined;
-  const { code, cause } = err as { code?: unknown; cause?: unknown };
-  if (typeof code === "string") return code;
-  return cause !== undefined && cause !== err ? errorCode(cause) : undefined;
+  return findInCauseChain(err, hasCode)?.code;
 }
 
 /** A deadlock or serialization failure: the transaction lost a race and may simply run again. */
 export function isTxConflict(err: unknown): boolean {
-  if (!err || typeof err !== "object") return false;
-  const { code, cause } = err as { code?: unknown; cause?: unknown };
-  if (typeof code === "string" && TX_CONFLICT_SQLSTATES.has(code)) return true;
-  return cause !== undefined && cause !== err && isTxConflict(cause);
+  return findInCauseChain(err, (e) => hasCode(e) && TX_CONFLICT_SQLSTATES.has(e.code)) !== undefined;
 }
 
 /**
