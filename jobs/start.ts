@@ -13,7 +13,8 @@ import { persistentSecret, readablePassword } from "@/db/secrets";
 import { seedDemoSale } from "@/db/seed";
 import { isBuildStale, runBuild } from "./build";
 import { spawnWeb, spawnWorker, stopProcess } from "./launch";
-import { assertCanListen, localUrl, nextRestartDelay, redactDatabaseUrl, StartupError, waitForWeb } from "./supervise";
+import { assertCanListen, nextRestartDelay, redactDatabaseUrl, StartupError, waitForWeb } from "./supervise";
+import { localUrl, shownUrl } from "./urls";
 
 // `npm start`: the whole app in one command. Database (embedded unless DATABASE_URL is set),
 // migrations, a production build when needed, the web server and WORKERS workers, then the demo sale.
@@ -265,12 +266,12 @@ async function main(): Promise<void> {
   if (demo) log.info({ saleId: demo.id, startsAt: demo.startsAt }, "seeded the demo sale");
   state.isRunning = true;
 
-  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  const shown = shownUrl(host, cfg.PORT);
   const cluster = state.cluster;
   const lines = [
     "",
-    `  Flash sale is running at http://${shownHost}:${cfg.PORT}`,
-    `  Admin: http://${shownHost}:${cfg.PORT}/admin  password: ${cfg.ADMIN_PASSWORD ? "(from env)" : adminPassword}`,
+    `  Flash sale is running at ${shown}`,
+    `  Admin: ${shown}/admin  password: ${cfg.ADMIN_PASSWORD ? "(from env)" : adminPassword}`,
     `  Database: ${cluster ? `embedded Postgres in ${path.join(cfg.DATA_DIR, "pg")}, port ${cluster.port}` : redactDatabaseUrl(url)}`,
     `  Settings: PORT=${cfg.PORT} WORKERS=${cfg.WORKERS} DATA_DIR=${cfg.DATA_DIR} LOG_LEVEL=${cfg.LOG_LEVEL}` +
       ` ORDER_BACKLOG_MAX=${cfg.ORDER_BACKLOG_MAX ?? "auto"} ADMIN_PASSWORD=${cfg.ADMIN_PASSWORD ? "(from env)" : "(generated)"}` +

@@ -21,12 +21,6 @@ export function nextRestartDelay(previousMs: number, ranMs: number): number {
   return Math.min(previousMs * 2, MAX_RESTART_MS);
 }
 
-/** The URL this machine reaches the web server at, for a server listening on `host`. */
-export function localUrl(host: string, port: number): string {
-  const h = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
-  return `http://${h.includes(":") ? `[${h}]` : h}:${port}`;
-}
-
 /** Fails with a StartupError naming PORT or HOST when the web server could not listen on them. */
 export async function assertCanListen(port: number, host: string): Promise<void> {
   const err = await listenError(port, host);

@@ -10,6 +10,7 @@ import { log, markStopping } from "@/db/log";
 import { flushRejectionSummary } from "@/db/metrics";
 import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
 import { stopWebBoss } from "./boss";
+import { shownUrl } from "./urls";
 
 // The web process: the production Next.js app behind our own node:http server. `next start` exits
 // 143 on SIGTERM and leaves the app's database pool to die with it; here a SIGTERM stops accepting
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     server.once("error", reject);
     server.listen(port, hostname, resolve);
   });
-  log.info({ url: `http://${hostname}:${port}` }, "web ready");
+  log.info({ url: shownUrl(hostname, port) }, "web ready");
 
   const stop = async (signal: string) => {
     if (isStopping) return;
