@@ -82,6 +82,8 @@ export async function countDeadLetters({ saleId }: { saleId?: string } = {}): Pr
   return Number(row?.n ?? 0);
 }
 
+const notFound = () => new AppError("dead_letter_not_found", "There is no dead letter with this id; it may have been retried or discarded already.");
+
 async function findDeadLetterQueue(id: string): Promise<string> {
   if (isUuid(id)) {
     const boss = await webBoss();
@@ -90,7 +92,7 @@ async function findDeadLetterQueue(id: string): Promise<string> {
       if (job) return queue;
     }
   }
-  throw new AppError("dead_letter_not_found", "There is no dead letter with this id; it may have been retried or discarded already.");
+  throw notFound();
 }
 
 /** Sends the job back to the queue it failed on, with its retries renewed. */
@@ -111,13 +113,14 @@ const ALLOCATION_FAILED = "allocation_failed";
  * `remaining` is unchanged. Answers whether an order was failed.
  */
 export async function discardDeadLetter({ id }: { id: string }): Promise<{ failedOrderId: string | null }> {
-  const deadLetterQueue = await findDeadLetterQueue(id);
+  if (!isUuid(id)) throw notFound();
   return getDb().transaction(async (tx) => {
-    const [job] = await tx.execute<{ order_id: string | null }>(sql`
-      DELETE FROM ${sql.identifier(BOSS_SCHEMA)}.job WHERE name = ${deadLetterQueue} AND id = ${id} AND state < 'active'
-      RETURNING data->>'orderId' AS order_id`);
-    if (!job) throw new AppError("dead_letter_not_found", "This dead letter was retried or discarded meanwhile.");
-    if (deadLetterQueue !== PLACE_ORDER_DEAD || !job.order_id || !isUuid(job.order_id)) return { failedOrderId: null };
+    // One statement finds and deletes it, whichever dead-letter queue holds it.
+    const [job] = await tx.execute<{ queue: string; order_id: string | null }>(sql`
+      DELETE FROM ${sql.identifier(BOSS_SCHEMA)}.job WHERE name = ANY(${sql.param(queueNames)}::text[]) AND id = ${id} AND state < 'active'
+      RETURNING name AS queue, data->>'orderId' AS order_id`);
+    if (!job) throw notFound();
+    if (job.queue !== PLACE_ORDER_DEAD || !job.order_id || !isUuid(job.order_id)) return { failedOrderId: null };
     const [order] = await tx.execute<{ id: string }>(sql`
       UPDATE orders SET status = 'failed', failure_reason = ${ALLOCATION_FAILED}, updated_at = now()
       WHERE id = ${job.order_id} AND status = 'pending'

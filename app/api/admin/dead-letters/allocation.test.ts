@@ -79,6 +79,13 @@ describe("an allocation that fails for good", () => {
     // The sale's live counters moved with it.
     const [counted] = await db.sql`SELECT coalesce(sum(n), 0)::int AS n FROM sale_status_counts WHERE sale_id = ${saleId} AND status = 'failed'`;
     expect(counted!.n).toBe(1);
+    // A second Discard (another tab, a double click) is told it is gone, and nothing moves; so is an id that is no id.
+    for (const id of [forA, "not-a-dead-letter"]) {
+      const again = await call(deadLetter.DELETE, `/api/admin/dead-letters/${id}`, { method: "DELETE", params: { id }, cookie: admin });
+      expect(again.status).toBe(404);
+      expect(again.json.error.code).toBe("dead_letter_not_found");
+    }
+    expect(await saleCounts(db.sql, saleId)).toMatchObject({ stock: 4, remaining: 4, pending: 3 });
 
     const forB = await deadLetterOf(shoppers.b!.orderId);
     const retried = await call(deadLetterRetry.POST, `/api/admin/dead-letters/${forB}/retry`, { method: "POST", params: { id: forB }, cookie: admin });
