@@ -1,11 +1,10 @@
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import postgres from "postgres";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
 import { migrate } from "@/db/migrate";
+import { makePostgresTempDir } from "@/db/testing/temp-dir";
 import { buildWebApp, isBuildStale } from "@/jobs/build";
 import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "@/jobs/launch";
 import { treeRss } from "@/jobs/process-tree";
@@ -44,8 +43,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     options.log("building the web app with the bench routes (next build)");
     buildWebApp(root, benchEnv);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-bench-"));
-  fs.chmodSync(dir, 0o755);
+  const dir = makePostgresTempDir("flash-sale-bench-");
   // Statement statistics only when profiling: the extension costs a little on every statement.
   // WAL flush timing for the report (pg_stat_io): every Buy waits for one.
   const flags = [

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { commandLine, processStat } from "@/jobs/process-tree";
 
 // What is checked before the embedded Postgres starts, so that a known problem is told in words an
 // operator can act on instead of "exited during start" or a raw spawn error.
@@ -112,18 +113,23 @@ function readProc(pid: number, file: string): string | undefined {
   }
 }
 
+/** The process id on the first line of `pgDir`/postmaster.pid, while that file exists and names one. */
+export function readPostmasterPid(pgDir: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(pgDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The Postgres already running on `pgDir` (its postmaster.pid names a live process), with an error
  * saying who runs it and what to do; undefined when none does (a stale file is Postgres's to handle).
  */
 export function runningPostmaster(pgDir: string): { pid: number; error: EmbeddedPostgresError } | undefined {
-  let pid: number;
-  try {
-    pid = Number(fs.readFileSync(path.join(pgDir, "postmaster.pid"), "utf8").split("\n")[0]);
-  } catch {
-    return undefined;
-  }
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  const pid = readPostmasterPid(pgDir);
+  if (pid === undefined || !isAlive(pid)) return undefined;
   const dataDir = path.dirname(pgDir);
   const command = readProc(pid, "comm")?.trim();
   if (command !== undefined && command !== "postgres") {
@@ -136,8 +142,8 @@ export function runningPostmaster(pgDir: string): { pid: number; error: Embedded
       ),
     };
   }
-  const ppid = Number(readProc(pid, "stat")?.split(") ")[1]?.split(" ")[1]);
-  const parent = ppid > 1 ? readProc(ppid, "cmdline")?.split("\0").join(" ").trim() : undefined;
+  const ppid = processStat(pid)?.ppid;
+  const parent = ppid !== undefined && ppid > 1 ? commandLine(ppid) : undefined;
   if (parent && /jobs[/\\]start(\.ts)?\b/.test(parent)) {
     return {
       pid,

@@ -1,10 +1,9 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { FullConfig } from "@playwright/test";
 import postgres from "postgres";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { migrate } from "../db/migrate";
+import { makePostgresTempDir } from "../db/testing/temp-dir";
 import { buildWebApp, isBuildStale } from "../jobs/build";
 import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "../jobs/launch";
 
@@ -18,8 +17,7 @@ export const E2E_ADMIN_PASSWORD = "e2e-admin-password";
 export default async function globalSetup(config: FullConfig) {
   const baseURL = config.projects[0]!.use.baseURL!;
   const port = Number(new URL(baseURL).port);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-e2e-"));
-  fs.chmodSync(dir, 0o755);
+  const dir = makePostgresTempDir("flash-sale-e2e-");
   const cluster = await startEmbeddedPostgres({ dir, persistent: false });
   const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
   await admin.unsafe("CREATE DATABASE e2e");

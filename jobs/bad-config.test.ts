@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { portNear } from "@/db/testing/app-stack";
 import { useTestDatabase } from "@/db/testing/database";
+import { jsonLines } from "@/db/testing/json-lines";
 import { spawnWeb, spawnWorker, stopProcess } from "./launch";
 
 // A worker or a web process started on its own (not through `npm start`, which checks the settings
@@ -40,11 +41,7 @@ const env = (extra: Record<string, string>) => ({ ...process.env, DATABASE_URL: 
 
 /** The fatal line's error message: the process said what is wrong as a log line, not a raw stack. */
 function fatalMessage(output: string): string {
-  const fatal = output
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as { level: number; err?: { message?: string } })
-    .find((line) => line.level === 60);
+  const fatal = jsonLines(output.split("\n")).find((line) => line.level === 60);
   return fatal?.err?.message ?? "";
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedCluster } from "@/db/embedded";
 import { ownCluster } from "@/db/testing/own-cluster";
 import { startStack, type AppStack } from "@/db/testing/app-stack";
+import { jsonLines } from "@/db/testing/json-lines";
 import { stopProcess, waitFor } from "@/db/testing/processes";
 
 // Ctrl-C in `npm start` sends SIGINT to the whole process group: Postgres shuts down (fast, 57P01
@@ -24,14 +25,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-type Line = { level: number; msg: string };
-
 describe("Ctrl-C", () => {
   it("stops the web, the worker and Postgres together without an error or warning line", async () => {
     stack = await startStack({ databaseUrl: cluster.url("ctrl_c"), webs: 1, workers: 1 });
     const output = stack.output;
-    const json = () => output.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Line);
-    await waitFor(async () => (json().some((l) => l.msg === "worker ready") ? true : undefined), 30_000, "the worker to be ready");
+    await waitFor(async () => (jsonLines(output).some((l) => l.msg === "worker ready") ? true : undefined), 30_000, "the worker to be ready");
     // A metrics push and a pg-boss poll or two, so every pool has open connections.
     await new Promise((r) => setTimeout(r, 2500));
     const from = output.length;
@@ -46,10 +44,7 @@ describe("Ctrl-C", () => {
     expect(webExit).toBe(0);
     expect(workerExit).toBe(0);
 
-    const lines = output
-      .slice(from)
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as Line);
+    const lines = jsonLines(output.slice(from));
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(["web stopped", "worker stopping: finishing the batch in hand"]));
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
   });

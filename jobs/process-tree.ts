@@ -1,19 +1,46 @@
 import fs from "node:fs";
 
-// What a process and the processes it started use, read from /proc (Linux): the memory the soak test
-// and the benchmark report, the CPU time the benchmark counts per request.
+// What a process and the processes it started are and use, read from /proc (Linux): the memory the
+// soak test and the benchmark report, the CPU time the benchmark counts per request, the parent and
+// command line the embedded Postgres's checks name, the state and start time the tests' clean-up needs.
+// The one place /proc/<pid>/stat is parsed.
 
 /** One clock tick of /proc's CPU times: USER_HZ is 100 on Linux. */
 export const TICK_MS = 10;
 
-/** A process's parent, its own CPU time (utime + stime) and that of the children it has reaped, in ms. */
-export function processStat(pid: number): { ppid: number; ownMs: number; reapedMs: number } | undefined {
+export type ProcessStat = {
+  /** R running, S sleeping, Z zombie (exited, not yet reaped by its parent), … */
+  state: string;
+  ppid: number;
+  /** Its process group. */
+  pgrp: number;
+  /** Its own CPU time (utime + stime), in ms. */
+  ownMs: number;
+  /** CPU time of the children it has reaped, in ms. */
+  reapedMs: number;
+  /** When it started, in clock ticks since boot: with the id, it names one process, not a reused id. */
+  startTicks: number;
+};
+
+/** What /proc/<pid>/stat says of a process; undefined once it has exited. */
+export function processStat(pid: number): ProcessStat | undefined {
   try {
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ").map(Number);
-    return { ppid: f[1]!, ownMs: (f[11]! + f[12]!) * TICK_MS, reapedMs: (f[13]! + f[14]!) * TICK_MS };
+    // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, pgrp, …
+    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = text.slice(text.lastIndexOf(") ") + 2).split(" ");
+    const n = (i: number) => Number(f[i]);
+    return { state: f[0]!, ppid: n(1), pgrp: n(2), ownMs: (n(11) + n(12)) * TICK_MS, reapedMs: (n(13) + n(14)) * TICK_MS, startTicks: n(19) };
   } catch {
     return undefined; // the process exited while we looked
+  }
+}
+
+/** A process's command line, its arguments joined by spaces; undefined once it has exited. */
+export function commandLine(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type AppStack } from "@/db/testing/app-stack";
 import { useTestDatabase } from "@/db/testing/database";
+import { jsonLines, type LogLine } from "@/db/testing/json-lines";
 import { waitFor } from "@/db/testing/processes";
 import { request } from "@/db/testing/remote";
 
@@ -21,13 +22,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-type RequestLine = { msg: string; method: string; path: string; status: number };
+type RequestLine = LogLine & { method: string; path: string; status: number };
 
-const requestLines = () =>
-  stack.output
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as RequestLine)
-    .filter((line) => line.msg === "request");
+const requestLines = () => jsonLines(stack.output).filter((line) => line.msg === "request") as RequestLine[];
 
 describe("request log at debug", () => {
   it("writes one line per request: pages, the API, and the answers the server gives itself", async () => {

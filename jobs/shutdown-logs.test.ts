@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
 import { markStopping } from "@/db/log";
 import { useTestDatabase } from "@/db/testing/database";
+import { parseLogLine } from "@/db/testing/json-lines";
 import { captureLogLines } from "@/db/testing/log-lines";
 import { waitFor } from "@/db/testing/processes";
 import { createBoss } from "./boss";
@@ -42,7 +43,7 @@ describe("logs while the database goes away", () => {
       await new Promise((r) => setTimeout(r, 500));
       const bossLines = capture.raw.slice(from).filter((l) => l.includes("pg-boss"));
       for (const raw of bossLines) {
-        const line = JSON.parse(raw) as { level: number; err?: { code?: string; stack?: string } };
+        const line = parseLogLine(raw);
         expect(line.level, raw).toBe(40);
         expect(line.err?.code, raw).toBe("57P01");
         expect(line.err?.stack, raw).toBeUndefined();
@@ -63,7 +64,7 @@ describe("logs while the database goes away", () => {
     const from = capture.raw.length;
     boss.emit("error", dropped);
     const [raw] = capture.raw.slice(from);
-    const line = JSON.parse(raw!) as { level: number; msg: string; err: { message: string; stack?: string } };
+    const line = parseLogLine(raw!);
     expect(line).toMatchObject({ level: 50, msg: "pg-boss error", err: { message: "Connection terminated unexpectedly" } });
     expect(raw!.length).toBeLessThan(1500);
     for (const internal of ["processID", "secretKey", "4242", "987654321"]) expect(raw).not.toContain(internal);
@@ -106,8 +107,8 @@ describe("logs while the database goes away", () => {
     boss.emit("error", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
     boss.emit("error", new Error("Connection terminated unexpectedly"));
     boss.emit("error", new TypeError("Cannot read properties of undefined (reading 'id')"));
-    const lines = capture.raw.slice(from).map((l) => JSON.parse(l) as { level: number; err: { message: string } });
-    expect(lines.map((l) => [l.level, l.err.message])).toEqual([
+    const lines = capture.raw.slice(from).map(parseLogLine);
+    expect(lines.map((l) => [l.level, l.err?.message])).toEqual([
       [30, "connect ECONNREFUSED 127.0.0.1:5432"],
       [30, "Connection terminated unexpectedly"],
       [50, "Cannot read properties of undefined (reading 'id')"],

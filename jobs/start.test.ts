@@ -7,11 +7,12 @@ import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "@/db/embedded";
 import { closedToPostgresUser } from "@/db/embedded-checks";
+import { parseLogLine } from "@/db/testing/json-lines";
 import { waitFor } from "@/db/testing/processes";
 import { buyOver, request, signIn } from "@/db/testing/remote";
 import { cleanUpSupervisors, isAlive, postmasterPid, removeAfterTest, shellEnv, startSupervisor, tempDir, type SupervisorRun } from "@/db/testing/supervisor";
 import { spawnWorker, stopProcess } from "./launch";
-import { processTree } from "./process-tree";
+import { commandLine, processTree } from "./process-tree";
 
 // `npm start` as an operator meets it: the supervisor (jobs/start.ts) spawned as npm runs it, on a
 // DATA_DIR and a free PORT of the test's own, stopped by signals at every stage. No test runs
@@ -67,14 +68,6 @@ function listen(port: number): Promise<net.Server> {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve(server));
   });
-}
-
-function commandLine(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    return "";
-  }
 }
 
 function portOf(url: string): number {
@@ -304,7 +297,7 @@ describe("npm start: problems told plainly", () => {
   it("a process that keeps dying is restarted after 1 s, then 2 s, then 4 s", async () => {
     const run = await start(tempDir());
     await run.waitForBanner();
-    const worker = () => processTree(run.pid).find((pid) => pid !== run.pid && /jobs\/worker\.ts/.test(commandLine(pid)));
+    const worker = () => processTree(run.pid).find((pid) => pid !== run.pid && /jobs\/worker\.ts/.test(commandLine(pid) ?? ""));
     const gaps: number[] = [];
     for (let i = 0; i < 3; i++) {
       const old = await waitFor(async () => worker(), 10_000, "a worker");
@@ -381,7 +374,7 @@ describe("npm start: the embedded Postgres", () => {
     const pg = postmasterPid(dataDir)!;
     process.kill(pg, "SIGKILL");
     const died = await run.waitForLine((line) => line.includes("embedded Postgres exited unexpectedly"), 20_000, "the supervisor to notice");
-    expect(JSON.parse(died)).toMatchObject({ level: 50, signal: "SIGKILL", port: portOf(url) });
+    expect(parseLogLine(died)).toMatchObject({ level: 50, signal: "SIGKILL", port: portOf(url) });
     const pg2 = await waitFor(async () => { const pid = postmasterPid(dataDir); return pid && pid !== pg && isAlive(pid) ? pid : undefined; }, 60_000, "Postgres to be started again");
     await waitFor(async () => ((await request(`http://127.0.0.1:${run.port}/api/health`).catch(() => undefined))?.status === 200 ? true : undefined), 30_000, "the web to answer 200 again");
     expect(readUrl(dataDir)).toBe(url);

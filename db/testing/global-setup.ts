@@ -1,8 +1,7 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../embedded";
+import { makePostgresTempDir } from "./temp-dir";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -12,8 +11,7 @@ declare module "vitest" {
 
 /** Starts one throwaway Postgres for the whole run; it and its files are gone afterwards. */
 export default async function setup(project: TestProject) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-test-pg-"));
-  fs.chmodSync(dir, 0o755);
+  const dir = makePostgresTempDir("flash-sale-test-pg-");
   const cluster = await startEmbeddedPostgres({ dir, persistent: false });
   project.provide("pgAdminUrl", cluster.url("postgres"));
   return async () => {

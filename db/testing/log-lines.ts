@@ -1,12 +1,9 @@
 import pino from "pino";
 import { vi } from "vitest";
 import { log } from "../log";
+import { parseLogLine, type LogLine } from "./json-lines";
 
-export type LogLine = {
-  level: number;
-  msg: string;
-  err?: { type?: string; message: string; code?: string; stack?: string; cause?: { message: string; code?: string } };
-} & Record<string, unknown>;
+export type { LogLine } from "./json-lines";
 
 /**
  * Keeps every line this process's logger writes, at debug and above, until `stop()`: `raw` as written
@@ -20,7 +17,7 @@ export function captureLogLines(): { raw: string[]; lines: () => LogLine[]; stop
   log.level = "debug";
   return {
     raw,
-    lines: () => raw.map((l) => JSON.parse(l) as LogLine),
+    lines: () => raw.map(parseLogLine),
     stop: () => {
       log.level = level;
       write.mockRestore();

@@ -1,15 +1,15 @@
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
+import { readPostmasterPid } from "@/db/embedded-checks";
 import { spawnSupervisor } from "@/jobs/launch";
-import { processTree } from "@/jobs/process-tree";
+import { processStat, processTree } from "@/jobs/process-tree";
+import { jsonLines, type LogLine } from "./json-lines";
+import { makePostgresTempDir } from "./temp-dir";
 
 // `npm start`'s supervisor as a test runs it: its own process group (as a shell's job), every line it
 // and its processes print kept, and every process of its tree noted, so that whatever it leaves
 // running (an orphaned Postgres, a web server) is found and stopped by id afterwards.
-
-export type LogLine = { level?: number; msg?: string; role?: string; [key: string]: unknown };
 
 export type SupervisorRun = {
   child: ChildProcess;
@@ -22,8 +22,8 @@ export type SupervisorRun = {
   output: string[];
   /** The JSON log lines among them. */
   logs: () => LogLine[];
-  /** Every process seen in its process tree while it ran: id → start time. */
-  pids: Map<number, string | undefined>;
+  /** Every process seen in its process tree while it ran: id → start time (ticks since boot). */
+  pids: Map<number, number | undefined>;
   /** Resolves with the first line `match` accepts; rejects after `timeoutMs` or when the supervisor exits first. */
   waitForLine: (match: (line: string) => boolean, timeoutMs: number, what: string) => Promise<string>;
   /** The banner ("Flash sale is running at …" and the lines under it), once printed. */
@@ -35,10 +35,9 @@ export type SupervisorRun = {
 const runs: SupervisorRun[] = [];
 const tempDirs: string[] = [];
 
-/** A temporary directory the `postgres` system user can enter (mkdtemp makes them 0700). */
+/** A temporary directory the `postgres` system user can enter, removed after the test. */
 export function tempDir(prefix = "flash-sale-start-"): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  fs.chmodSync(dir, 0o755);
+  const dir = makePostgresTempDir(prefix);
   tempDirs.push(dir);
   return dir;
 }
@@ -62,26 +61,17 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-/** Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, …]; undefined once it is gone. */
-function statFields(pid: number): string[] | undefined {
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  } catch {
-    return undefined;
-  }
-}
-
 /** When the process started (clock ticks since boot): with the id, it names one process, not a reused id. */
-function startTime(pid: number): string | undefined {
-  return statFields(pid)?.[19];
+function startTime(pid: number): number | undefined {
+  return processStat(pid)?.startTicks;
 }
 
 /** Processes whose process group is `pgid` and that started no earlier than `since` (ticks). */
 function groupMembers(pgid: number, since: number): number[] {
   return fs.readdirSync("/proc").flatMap((entry) => {
     if (!/^\d+$/.test(entry)) return [];
-    const fields = statFields(Number(entry));
-    return fields && Number(fields[2]) === pgid && Number(fields[19]) >= since ? [Number(entry)] : [];
+    const stat = processStat(Number(entry));
+    return stat && stat.pgrp === pgid && stat.startTicks >= since ? [Number(entry)] : [];
   });
 }
 
@@ -92,17 +82,12 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-  return statFields(pid)?.[0] !== "Z";
+  return processStat(pid)?.state !== "Z";
 }
 
 /** The process id in DATA_DIR/pg/postmaster.pid, while that file exists. */
 export function postmasterPid(dataDir: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
-    return pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+  return readPostmasterPid(path.join(dataDir, "pg"));
 }
 
 /** Starts the supervisor on `dataDir` and `port`; `env` is added to a shell's environment (undefined removes a variable). */
@@ -126,8 +111,8 @@ export function startSupervisor({ dataDir, port, env = {} }: { dataDir: string; 
       for (const listener of listeners) listener();
     });
   }
-  const pids = new Map<number, string | undefined>([[child.pid!, startTime(child.pid!)]]);
-  const since = Number(pids.get(child.pid!) ?? 0);
+  const pids = new Map<number, number | undefined>([[child.pid!, startTime(child.pid!)]]);
+  const since = pids.get(child.pid!) ?? 0;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   let hasExited = false;
   void exited.then(() => {
@@ -148,15 +133,8 @@ export function startSupervisor({ dataDir, port, env = {} }: { dataDir: string; 
     since,
     output,
     pids,
-    logs: () =>
-      output.flatMap((line) => {
-        if (!line.startsWith("{")) return [];
-        try {
-          return [JSON.parse(line) as LogLine];
-        } catch {
-          return [];
-        }
-      }),
+    // What its processes print besides log lines is mixed in, and such a line may start with "{" without being JSON.
+    logs: () => jsonLines(output, { skipUnparsable: true }),
     waitForLine: (match, timeoutMs, what) =>
       new Promise((resolve, reject) => {
         const check = () => {
@@ -206,7 +184,7 @@ export async function cleanUpSupervisors(): Promise<void> {
       for (let i = 0; i < 100 && isAlive(postmaster); i++) await new Promise((r) => setTimeout(r, 100));
     }
     // Only a process that is still the one seen (same id, same start time): ids are reused.
-    for (const [pid, started] of [...run.pids].reverse()) if (started && startTime(pid) === started) kill(pid);
+    for (const [pid, started] of [...run.pids].reverse()) if (started !== undefined && startTime(pid) === started) kill(pid);
     for (const pid of groupMembers(run.pid, run.since)) kill(pid);
     run.child.stdout?.destroy();
     run.child.stderr?.destroy();
