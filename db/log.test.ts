@@ -65,6 +65,16 @@ describe("the logger", () => {
     expect(lines[3]).toMatchObject({ target: { url: "postgres://app:[redacted]@db.internal:5432/flash" }, note: "conninfo host=db password=[redacted] user=app" });
   });
 
+  it("masks a password however its key is spelt: PGPASSWORD=, a URL's sslpassword parameter, db_password=", () => {
+    const { raw, lines } = captured(() => {
+      log.error("could not parse postgres://app@db/flash?sslmode=verify-full&sslpassword=s3cret-pw&password=s3cret-pw");
+      log.warn("env: PGPASSWORD=s3cret-pw PGUSER=app db_password='s3cret-pw' Pwd=s3cret-pw");
+    });
+    for (const line of raw) expect(line).not.toContain("s3cret-pw");
+    expect(lines[0]!.msg).toBe("could not parse postgres://app@db/flash?sslmode=verify-full&sslpassword=[redacted]&password=[redacted]");
+    expect(lines[1]!.msg).toBe("env: PGPASSWORD=[redacted] PGUSER=app db_password=[redacted] Pwd=[redacted]");
+  });
+
   it("writes an error about Postgres closing a connection in order (57P01, 57P03) as a warning while the process runs; a crash (57P02) stays an error, fatal stays fatal", () => {
     const adminShutdown = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
     const startingUp = Object.assign(new Error("the database system is starting up"), { code: "57P03" });

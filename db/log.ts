@@ -19,9 +19,10 @@ const ERROR_KEYS = new Set(["err", "error", "cause"]);
 const MAX_DEPTH = 3;
 
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*):\S*@/gi;
-const PASSWORD_PAIR = /\b(password|passwd|pwd)(\s*=\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi;
+// Any key ending in one of these: PGPASSWORD=, sslpassword= (a URL parameter), db_password=.
+const PASSWORD_PAIR = /\b(\w*(?:password|passwd|pwd))(\s*=\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi;
 
-/** The text with the password of every URL (scheme://user:password@…) and of `password=…` masked. */
+/** The text with the password of every URL (scheme://user:password@…) and of `password=…` (`PGPASSWORD=…`, …) masked. */
 export function redactSecrets(text: string): string {
   return text.replace(URL_PASSWORD, "$1:[redacted]@").replace(PASSWORD_PAIR, "$1$2[redacted]");
 }
