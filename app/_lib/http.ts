@@ -105,14 +105,17 @@ export async function readJsonObject(req: Request, { allowEmpty = false }: { all
     if (allowEmpty) return {};
     throw new AppError("invalid_request", "The request needs a JSON object body.");
   }
-  const type = req.headers.get("content-type") ?? "";
-  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw new AppError("invalid_request", "Send the body as application/json (Content-Type: application/json).");
-  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
+    // A JSON object is read whatever the Content-Type says (`fetch` with a string body sends text/plain,
+    // `curl -d` a form type); the header only explains a body that does not parse: a form post is told
+    // to send JSON, not that its JSON is broken.
+    const type = req.headers.get("content-type") ?? "";
+    if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+      throw new AppError("invalid_request", "Send the body as a JSON object (Content-Type: application/json).");
+    }
     throw new AppError("invalid_json", "The request body is not valid JSON.");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

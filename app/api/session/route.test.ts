@@ -31,6 +31,16 @@ describe("/api/session", () => {
     expect(n).toBe(1);
   });
 
+  it("reads a JSON body sent as text/plain (fetch with a string body); a form post is told to send JSON", async () => {
+    const res = await signIn(JSON.stringify({ email: "plain@example.com" }), { "content-type": "text/plain;charset=UTF-8" });
+    expect(res.status).toBe(200);
+    expect(res.json.user.email).toBe("plain@example.com");
+    const form = await signIn("email=form%40example.com", { "content-type": "application/x-www-form-urlencoded" });
+    expect(form.status).toBe(400);
+    expect(form.json.error).toEqual({ code: "invalid_request", message: expect.stringContaining("JSON object") });
+    expect(await db.sql`SELECT count(*)::int AS n FROM users WHERE email = 'form@example.com'`).toEqual([{ n: 0 }]);
+  });
+
   it("marks the cookie Secure behind HTTPS", async () => {
     const res = await signIn({ email: "secure@example.com" }, { "x-forwarded-proto": "https" });
     expect(res.headers.get("set-cookie")).toMatch(/Secure/);

@@ -68,6 +68,15 @@ describe("POST /api/sales/:id/orders", () => {
     expect(res.json.order).toMatchObject({ saleId: id, status: "pending" });
   });
 
+  it("accepts a JSON object whatever its Content-Type says, as fetch with a string body and curl -d send it", async () => {
+    for (const type of ["text/plain;charset=UTF-8", "application/x-www-form-urlencoded"]) {
+      const { id } = await sale();
+      const res = await buy(id, { body: "{}", headers: { "content-type": type } });
+      expect(res.status, type).toBe(202);
+      expect(res.json.order).toMatchObject({ saleId: id, status: "pending" });
+    }
+  });
+
   it("counts the orders ahead in the line", async () => {
     const { id } = await sale();
     const others = [];
@@ -88,6 +97,7 @@ describe("POST /api/sales/:id/orders", () => {
     { name: "a body that is not JSON", status: 400, code: "invalid_request", setup: async () => ({ saleId: (await sale()).id, options: { body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } } }) },
     { name: "a malformed Idempotency-Key", status: 400, code: "invalid_request", setup: async () => ({ saleId: (await sale()).id, options: { headers: { "idempotency-key": "x".repeat(201) } } }) },
     { name: "no session", status: 401, code: "unauthenticated", setup: async () => ({ saleId: (await sale()).id, options: { cookie: "" } }) },
+    { name: "no session, with a malformed Idempotency-Key", status: 401, code: "unauthenticated", setup: async () => ({ saleId: (await sale()).id, options: { cookie: "", headers: { "idempotency-key": " " } } }) },
     { name: "a forged session cookie", status: 401, code: "unauthenticated", setup: async () => ({ saleId: (await sale()).id, options: { cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) } }) },
     {
       name: "a validly signed session for a shopper this database does not have",

@@ -17,11 +17,12 @@ export const POST = route(
     const stopTimer = webMetrics().latency.startTimer();
     try {
       await readJsonObject(req, { allowEmpty: true });
+      const userId = requireShopper(req);
+      // The key is the shopper's: checked once the session is, so a visitor without one is told that first.
       const idempotencyKey = req.headers.get("idempotency-key");
       if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new AppError("invalid_request", "Idempotency-Key must be 1 to 200 printable ASCII characters.");
       }
-      const userId = requireShopper(req);
       const { id: saleId } = await ctx.params;
 
       const { order, isNew, isReplay } = await placeOrder({ saleId, userId, idempotencyKey, checkRateLimits: () => limitOrderAttempt(req, userId) });
