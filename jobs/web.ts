@@ -96,7 +96,9 @@ async function main(): Promise<void> {
     res.once("close", () => inFlight--);
     handle(req, res).catch((err: unknown) => {
       log.error({ err }, "request failed outside the app");
-      if (!res.headersSent) res.writeHead(500).end();
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" }).end(errorBody("internal_error", "Something went wrong on our side. Please try again."));
+      }
     });
   });
   server.keepAliveTimeout = 5000;
