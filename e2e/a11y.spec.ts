@@ -67,7 +67,8 @@ test("every step can be done from the keyboard, with a visible focus ring", asyn
 });
 
 test("the Buy area keeps its size as the button changes state", async ({ page, createSale }) => {
-  const sale = await createSale({ startsInMs: 4000, stock: 3 });
+  // Far enough ahead that the page shows the countdown even on a loaded machine (sign-in, load, hydration).
+  const sale = await createSale({ startsInMs: 10_000, stock: 3 });
   await signInByApi(page, "steady");
   await page.goto(`/sales/${sale.id}`);
   const panel = page.getByRole("region", { name: "Buy" });
@@ -75,7 +76,7 @@ test("the Buy area keeps its size as the button changes state", async ({ page, c
   const box = async () => ({ button: await buyButton(page).boundingBox(), panel: await panel.boundingBox() });
   const before = await box();
 
-  await expect(buyButton(page)).toHaveText(/Buy now/, { timeout: 10_000 });
+  await expect(buyButton(page)).toHaveText(/Buy now/, { timeout: 15_000 });
   expect(await box()).toEqual(before);
 
   const release = await holdBuys(page, sale.id);
