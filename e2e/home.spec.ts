@@ -5,7 +5,7 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   const live = await createSale({ name: `Trail Runner Sneakers ${tag}`, stock: 10, priceCents: 3000, originalPriceCents: 12000 });
   await db`UPDATE sales SET remaining = 4 WHERE id = ${live.id}`;
   const upcoming = await createSale({ name: `Field Camera ${tag}`, startsInMs: 3600_000 });
-  const opening = await createSale({ name: `Chrono Watch ${tag}`, startsInMs: 5000 });
+  const opening = await createSale({ name: `Chrono Watch ${tag}`, startsInMs: 9000 });
   const soldOut = await createSale({ name: `Canvas Backpack ${tag}` });
   await db`UPDATE sales SET remaining = 0 WHERE id = ${soldOut.id}`;
   const ended = await createSale({ name: `Pocket Phone ${tag}`, startsInMs: -7200_000, durationMs: 3600_000 });
@@ -25,7 +25,7 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   await page.screenshot({ path: testInfo.outputPath("home.png"), fullPage: false });
 
   // At its opening second it moves to Live, without a reload.
-  await expect(card("live", opening.name)).toBeVisible({ timeout: 10_000 });
+  await expect(card("live", opening.name)).toBeVisible({ timeout: 15_000 });
   await expect(card("scheduled", opening.name)).toHaveCount(0);
 
   await card("live", live.name).click();
