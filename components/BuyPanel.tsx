@@ -7,14 +7,14 @@ import type { Sale, SaleState } from "@/db/sales";
 import { api, ApiError } from "./api";
 import { formatDuration } from "./clock";
 import { formatPrice } from "./format";
-import { errorMessage, isRetryable } from "./messages";
+import { claimedAheadMessage, errorMessage, isRetryable } from "./messages";
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
 import { RetryCountdown } from "./RetryCountdown";
 import { useSession, useSignOut } from "./session";
 import { SignInForm } from "./SignInForm";
 import { useBuy } from "./useBuy";
 
-const isFinal = (err: unknown) => err instanceof ApiError && (err.code === "sold_out" || err.code === "sale_ended");
+const isCode = (err: unknown, code: string) => err instanceof ApiError && err.code === code;
 
 /**
  * Everything between a shopper and their order: sign in, wait for the opening second, Buy, ride out a
@@ -29,13 +29,21 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     queryFn: async () => (await api<{ orders: Order[] }>(`/api/orders?saleId=${sale.id}`)).orders[0] ?? null,
     enabled: isSignedIn,
   });
-  const { buy, start, wait } = useBuy(sale.id, session.data?.id);
+  const { buy, start, wait, retryCode } = useBuy(sale.id, session.data?.id);
   // A 401 sends the shopper back to the sign-in form; once signed in again it is no longer news.
-  const isExpired = buy.error instanceof ApiError && buy.error.code === "unauthenticated";
+  const isExpired = isCode(buy.error, "unauthenticated");
+  // A 410 is judged against the sale as fetched after it (useBuy waits for that): with units still on
+  // the stock bar it came from the admission gate (every unit left is held by an order in line), and
+  // one may come back, so the shopper keeps the Buy button rather than a closed panel.
+  const isClaimedAhead = isCode(buy.error, "sold_out") && state === "live";
   const buyError = isExpired ? null : buy.error;
   // Only a signed-in shopper's order is shown (and polled): after a sign-out the panel offers sign-in.
   const orderId = isSignedIn ? (buy.data?.order.id ?? myOrder.data?.id) : undefined;
-  const order = useOrder(orderId, isSignedIn ? (buy.data?.order ?? myOrder.data ?? undefined) : undefined).data;
+  const orderQuery = useOrder(orderId, isSignedIn ? (buy.data?.order ?? myOrder.data ?? undefined) : undefined);
+  const order = orderQuery.data;
+  // The store stopped showing us this order (signed out in another tab, another account): polling has
+  // stopped, so say so rather than leave a spinning "You're in line" card.
+  const lostOrder = orderId !== undefined && orderQuery.error instanceof ApiError && orderQuery.error.status < 500 ? orderQuery.error : null;
   const panel = useRef<HTMLDivElement>(null);
   const hasActed = useRef(false);
   const press = () => {
@@ -46,12 +54,23 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
   let announcement = "";
   let body: ReactNode;
   let kind = "buy";
-  if (order) {
+  if (lostOrder) {
+    announcement = errorMessage(lostOrder);
+    kind = "lost";
+    body =
+      lostOrder.status === 401 ? (
+        <SignInForm prompt="Your sign-in has expired. Sign in with your email again to see your order" />
+      ) : (
+        <p data-testid="order-error" className="rounded-xl border border-red-300 bg-red-50 p-4 text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          {errorMessage(lostOrder)}
+        </p>
+      );
+  } else if (order) {
     announcement = orderAnnouncement(order);
     body = <OrderCard order={order} />;
     kind = "order";
-  } else if (state === "sold_out" || state === "ended" || isFinal(buy.error)) {
-    const isEnded = state === "ended" || (buy.error instanceof ApiError && buy.error.code === "sale_ended");
+  } else if (state === "sold_out" || state === "ended" || isCode(buy.error, "sale_ended") || (isCode(buy.error, "sold_out") && !isClaimedAhead)) {
+    const isEnded = state === "ended" || isCode(buy.error, "sale_ended");
     announcement = isEnded ? "This sale has ended." : "Sold out.";
     kind = "closed";
     body = <Closed title={isEnded ? "This sale has ended" : "Sold out"} detail={isEnded ? "No more orders are being taken." : "Every unit has been claimed. Better luck at the next drop!"} />;
@@ -67,7 +86,10 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     let label = `Buy now · ${formatPrice(sale.priceCents)}`;
     if (state === "scheduled") label = now === undefined ? "Opens soon" : `Opens in ${formatDuration(Date.parse(sale.startsAt) - now)}`;
     if (buy.isPending) label = wait ? "Waiting to retry…" : "Placing…";
-    if (buy.isPending) announcement = wait ? `${errorMessage(new ApiError(0, wait.code, ""))} Trying again automatically.` : "Placing your order.";
+    // Once the store has asked us to wait, the announcement stays on that answer through every attempt
+    // and countdown second; it changes when the answer does.
+    if (buy.isPending) announcement = retryCode ? `${errorMessage(new ApiError(0, retryCode, ""))} Trying again automatically.` : "Placing your order.";
+    else if (isClaimedAhead) announcement = claimedAheadMessage;
     else if (buyError) announcement = errorMessage(buyError);
     else if (isLive) announcement = "The sale is open. You can buy now.";
     body = (
@@ -88,8 +110,8 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
             </p>
           ) : buyError ? (
             <p data-testid="buy-error" className="text-red-700 dark:text-red-400">
-              {errorMessage(buyError)}{" "}
-              {isRetryable(buyError) && (
+              {isClaimedAhead ? claimedAheadMessage : errorMessage(buyError)}{" "}
+              {(isRetryable(buyError) || isClaimedAhead) && (
                 <button type="button" onClick={press} className="font-semibold underline underline-offset-2">
                   Try again
                 </button>

@@ -25,11 +25,15 @@ export function useOrder(orderId: string | undefined, initial?: Order) {
   });
 }
 
-/** What a status means to the shopper, in one short sentence for screen readers. */
+/**
+ * What a status means to the shopper, in one short sentence for screen readers. It changes with the
+ * status only: the place in line moves on every poll, and a live region would read each move out (the
+ * card shows it to anyone who looks).
+ */
 export function orderAnnouncement(order: Order): string {
   switch (order.status) {
     case "pending":
-      return order.position ? `Order placed. ${order.position} ahead of you in line.` : "Order placed. You're next in line.";
+      return "Order placed. You're in line; we'll tell you when it's confirmed.";
     case "completed":
       return `Confirmed. Order number ${orderNumber(order.id)}.`;
     case "shipped":

@@ -11,15 +11,24 @@ import { LocalTime } from "./LocalTime";
 import { ProductImage } from "./ProductImage";
 import { StockBar } from "./StockBar";
 
+// Like the home page's refresh, slow enough that a sold-out page open in many tabs costs next to nothing.
+const SOLD_OUT_POLL_MS = 10_000;
+
 /** The sale page: product, prices, live stock and the Buy panel, all on the server's clock. */
 export function SaleView({ initialSale }: { initialSale: Sale }) {
   const startsAt = Date.parse(initialSale.startsAt);
   // Ticks exactly on the opening second while the sale is still to come.
   const now = useServerNow(startsAt);
-  // The stock bar moves every 1.5 s while the sale is live; before it, a slow check for edits; after it, nothing.
+  // The stock bar moves every 1.5 s while the sale is live; before it, a slow check for edits; sold out
+  // before its end, a slow check for units that come back (a cancelled order, more stock), so the Buy
+  // button returns without a reload; once it has ended, nothing.
   const pollEvery = (data: Sale | undefined) => {
-    const current = stateAt(data ?? initialSale, now);
-    return current === "live" ? 1500 : current === "scheduled" ? 15_000 : false;
+    const current = data ?? initialSale;
+    const state = stateAt(current, now);
+    if (state === "live") return 1500;
+    if (state === "scheduled") return 15_000;
+    if (state === "sold_out" && Date.now() < Date.parse(current.endsAt)) return SOLD_OUT_POLL_MS;
+    return false;
   };
   const sale = useQuery({
     queryKey: ["sale", initialSale.id],

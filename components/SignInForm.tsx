@@ -3,6 +3,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { ApiError } from "./api";
 import { errorMessage } from "./messages";
+import { RetryCountdown } from "./RetryCountdown";
 import { useSignIn } from "./session";
 
 /** Inline sign-in by email: no page change, the view it sits in carries on once signed in. */
@@ -11,10 +12,18 @@ export function SignInForm({ prompt = "Sign in with your email to buy" }: { prom
   const signIn = useSignIn();
   const inputId = useId();
   const errorId = useId();
+  // Too many sign-ins from here: when the store said to come back (browser clock, from Retry-After).
+  const [retryWait, setRetryWait] = useState<{ until: number; seconds: number; isOver: boolean } | null>(null);
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    signIn.mutate(email.trim());
+    setRetryWait(null);
+    signIn.mutate(email.trim(), {
+      onError: (err) => {
+        const seconds = err instanceof ApiError ? err.retryAfterSeconds : undefined;
+        if (seconds !== undefined) setRetryWait({ until: Date.now() + seconds * 1000, seconds, isOver: false });
+      },
+    });
   };
 
   return (
@@ -49,6 +58,16 @@ export function SignInForm({ prompt = "Sign in with your email to buy" }: { prom
           {signIn.error instanceof ApiError && signIn.error.code === "invalid_request"
             ? "That doesn't look like an email address. Try one like you@example.com."
             : errorMessage(signIn.error)}
+          {retryWait !== null && (
+            <>
+              {" "}
+              {/* Read out once as a whole wait; the seconds ticking by are for the eyes only. */}
+              <span className="sr-only">Try again in {retryWait.seconds} seconds.</span>
+              <span aria-hidden data-testid="sign-in-wait">
+                {retryWait.isOver ? "You can try again now." : <>Try again in <RetryCountdown until={retryWait.until} onDone={() => setRetryWait({ ...retryWait, isOver: true })} />.</>}
+              </span>
+            </>
+          )}
         </p>
       )}
     </form>

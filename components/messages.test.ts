@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "./api";
 import { errorMessage, failureMessage, isRetryable } from "./messages";
 
-// Every error code of the contract's order, session and order-status endpoints.
+// Every error code of the contract's order, session and order-status endpoints, and the 503 every route
+// answers while the database restarts.
 const contractCodes = [
   "invalid_json",
   "invalid_request",
@@ -15,6 +16,7 @@ const contractCodes = [
   "payload_too_large",
   "rate_limited",
   "busy",
+  "unavailable",
   "internal_error",
 ];
 
@@ -37,6 +39,12 @@ describe("messages", () => {
     expect(failureMessage("sale_ended")).toMatch(/sale ended/);
     expect(failureMessage("allocation_failed")).toMatch(/couldn.t process your order/);
     expect(failureMessage(null)).toMatch(/couldn't fill/);
+  });
+
+  it("explains a database restart in plain words, not the server's text", () => {
+    const text = errorMessage(new ApiError(503, "unavailable", "The service is briefly unavailable. Please try again in a moment."));
+    expect(text).toMatch(/briefly unavailable/);
+    expect(text).not.toMatch(/service/);
   });
 
   it("offers Try again for network failures and server errors, not for final answers", () => {

@@ -14,6 +14,7 @@ const byCode: Record<string, string> = {
   payload_too_large: "That request was too large for the store to accept. Reload the page and try again.",
   rate_limited: "You're trying a little too fast.",
   busy: "So many shoppers right now that the store is catching up.",
+  unavailable: "The store is briefly unavailable and will be back in a moment.",
   internal_error: "Something went wrong on our side. Please try again.",
 };
 
@@ -22,6 +23,12 @@ export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) return byCode[err.code] ?? err.message;
   return "Something went wrong. Please try again.";
 }
+
+/**
+ * A 410 while the stock bar still shows units: every unit left is held by an order in line ahead, and
+ * one may yet come back (an order that fails, a cancellation), so the shopper can try again.
+ */
+export const claimedAheadMessage = "Every unit left is held for shoppers ahead of you in line. If one comes back, you can still get it.";
 
 /** Failure reasons of an order, in plain words. */
 const failureReasons: Record<string, string> = {

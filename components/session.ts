@@ -27,6 +27,8 @@ export function useSignIn() {
       queryClient.setQueryData(["session"], user);
       void queryClient.invalidateQueries({ queryKey: ["my-order"] });
       void queryClient.invalidateQueries({ queryKey: ["orders"] });
+      // An order the store stopped showing (a sign-out in another tab) is asked for again with the new cookie.
+      void queryClient.invalidateQueries({ queryKey: ["order"] });
     },
   });
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
 
@@ -14,39 +14,87 @@ const MAX_ATTEMPTS = 30;
 /** How long to wait before asking again by ourselves, or undefined when a repeat cannot help. */
 function automaticRetryDelay(err: unknown): number | undefined {
   if (!(err instanceof ApiError)) return undefined;
+  // Any 503 that says when to come back (busy, the database restarting, …) is a wait, not an answer.
+  if (err.status === 503 && err.retryAfterSeconds !== undefined) return err.retryAfterSeconds * 1000;
   if (err.code === "busy" || err.code === "rate_limited") return (err.retryAfterSeconds ?? 1) * 1000;
   // Our clock said open a moment before the server's did: try again just after.
   if (err.code === "sale_not_started") return 500;
   return undefined;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A fresh v4 UUID. `crypto.randomUUID` exists only in a secure context (HTTPS or localhost); a page
+ * served over plain HTTP to another machine (`HOST=0.0.0.0`) builds one from `getRandomValues`.
+ */
+export function newIdempotencyKey(source: Pick<Crypto, "getRandomValues"> & { randomUUID?: () => string } = crypto): string {
+  if (typeof source.randomUUID === "function") return source.randomUUID();
+  const bytes = source.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The loop was called off (sign-out, another shopper, page left): nothing more is sent or shown. */
+class Cancelled extends Error {
+  constructor() {
+    super("Buy cancelled");
+    this.name = "Cancelled";
+  }
+}
+
+/** Waits `ms`, or rejects with Cancelled as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Cancelled());
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
 /**
  * Buy in one sale, as the signed-in shopper `userId`. One Idempotency-Key per page: every retry,
  * automatic (429/503 after Retry-After) or by hand (network failure), resends the same key, so it can
- * never make a second order. A Buy belongs to the shopper who pressed it: once another signs in on
- * the same page, its answer is forgotten.
+ * never make a second order. A Buy belongs to the shopper who pressed it: when that shopper signs out,
+ * another signs in on the same page, or the page goes away, its automatic retries stop and its answer
+ * is forgotten.
  */
 export function useBuy(saleId: string, userId: string | undefined) {
   const queryClient = useQueryClient();
-  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const [idempotencyKey] = useState(() => newIdempotencyKey());
   const [wait, setWait] = useState<RetryWait | null>(null);
+  // The answer that started the automatic retries, kept while they run: what the page announces, so a
+  // screen reader hears "busy" once rather than "busy", "placing", "busy"… on every attempt.
+  const [retryCode, setRetryCode] = useState<string | null>(null);
   // A double click lands twice before React re-renders the button disabled: this ref is the real guard.
   const inFlight = useRef(false);
+  // Each press gets a generation and an AbortController; cancelling moves the generation on, so a
+  // loop that wakes up (or an answer that arrives) for an older one sends and shows nothing.
+  const generation = useRef(0);
+  const controller = useRef<AbortController | null>(null);
+  const isCurrent = (gen: number) => gen === generation.current;
 
-  const placeWithRetries = async () => {
+  const placeWithRetries = async (gen: number, signal: AbortSignal) => {
     for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) throw new Cancelled();
       try {
         return await api<{ order: Order; statusUrl: string }>(`/api/sales/${saleId}/orders`, {
           method: "POST",
           headers: { "idempotency-key": idempotencyKey },
         });
       } catch (err) {
+        if (!isCurrent(gen)) throw new Cancelled();
         const delay = automaticRetryDelay(err);
         if (delay === undefined || attempt >= MAX_ATTEMPTS || !(err instanceof ApiError)) throw err;
         setWait({ code: err.code, until: Date.now() + delay });
-        await sleep(delay);
+        setRetryCode(err.code);
+        await sleep(delay, signal);
         setWait(null);
       }
     }
@@ -57,40 +105,72 @@ export function useBuy(saleId: string, userId: string | undefined) {
     // Sent at once even when the browser says it is offline: a failure shows our own message and a Try
     // again, where TanStack Query's default would hold the request and leave "Placing…" on screen.
     networkMode: "always",
-    mutationFn: async () => {
+    mutationFn: async ({ gen, signal }: { gen: number; signal: AbortSignal }) => {
       try {
-        return await placeWithRetries();
+        return await placeWithRetries(gen, signal);
       } finally {
-        inFlight.current = false;
+        // retryCode stays until the next press: it is read only while pending, and clearing it here
+        // would flash "Placing your order." between the last attempt and its answer.
+        if (isCurrent(gen)) {
+          inFlight.current = false;
+          setWait(null);
+        }
       }
     },
-    onSuccess: ({ order }) => {
+    onSuccess: ({ order }, { gen }) => {
+      if (!isCurrent(gen)) return;
       queryClient.setQueryData(["order", order.id], order);
       queryClient.setQueryData(["my-order", saleId], order);
       void queryClient.invalidateQueries({ queryKey: ["orders"] });
     },
-    onError: (err) => {
+    onError: async (err, { gen }) => {
+      if (!isCurrent(gen)) return;
       if (err instanceof ApiError && err.code === "unauthenticated") queryClient.setQueryData(["session"], null);
-      // The sale's stock or state moved under us: show the fresh one.
+      // The sale's stock or state moved under us: fetch the fresh one before the answer is shown, so
+      // the panel judges a 410 against the stock as it is now (units may still be left, or come back).
       if (err instanceof ApiError && (err.code === "sold_out" || err.code === "sale_ended")) {
-        void queryClient.invalidateQueries({ queryKey: ["sale", saleId] });
+        await queryClient.invalidateQueries({ queryKey: ["sale", saleId] });
       }
     },
   });
 
-  const buyer = useRef<string | undefined>(undefined);
   const { reset } = buy;
+  const cancel = useCallback(() => {
+    generation.current++;
+    controller.current?.abort();
+    controller.current = null;
+    inFlight.current = false;
+    setWait(null);
+    setRetryCode(null);
+  }, []);
+  // Leaving the page stops the retries.
+  useEffect(() => cancel, [cancel]);
+
+  const buyer = useRef<string | undefined>(undefined);
   useEffect(() => {
-    if (userId === undefined || buyer.current === undefined || userId === buyer.current) return;
+    if (buyer.current === undefined || userId === buyer.current) return;
+    if (inFlight.current) {
+      // The shopper who pressed Buy signed out (or another signed in) while it was still being placed:
+      // its retries would go out with someone else's cookie, or none. Stop them and forget the press.
+      buyer.current = undefined;
+      cancel();
+      reset();
+      return;
+    }
+    // A finished answer stays on screen through a sign-out (a 401 keeps its message), until someone signs in.
+    if (userId === undefined) return;
     buyer.current = undefined;
     reset();
-  }, [userId, reset]);
+  }, [userId, reset, cancel]);
 
   const start = () => {
     if (inFlight.current) return;
     inFlight.current = true;
     buyer.current = userId;
-    buy.mutate();
+    setRetryCode(null);
+    const next = new AbortController();
+    controller.current = next;
+    buy.mutate({ gen: ++generation.current, signal: next.signal });
   };
-  return { buy, start, wait };
+  return { buy, start, wait, retryCode };
 }

@@ -1,7 +1,7 @@
 import { expect, test } from "./fixtures";
 import { buyButton, ordersInSale, saleRow, signInByApi } from "./shopper";
 
-test("a sale that sells out while open says so, hides Buy, and stops polling", async ({ page, createSale, db }, testInfo) => {
+test("a sale that sells out while open says so, hides Buy, and stops its 1.5 s polling", async ({ page, createSale, db }, testInfo) => {
   const sale = await createSale({ stock: 3 });
   await signInByApi(page, "late");
   await page.goto(`/sales/${sale.id}`);
@@ -14,7 +14,8 @@ test("a sale that sells out while open says so, hides Buy, and stops polling", a
   await expect(page.getByTestId("announcer")).toHaveText("Sold out.");
   await page.screenshot({ path: testInfo.outputPath("sold-out.png"), fullPage: true });
 
-  // Nothing left to watch: the stock bar stops asking.
+  // Nothing to watch second by second: the stock bar stops its 1.5 s polling (a check every 10 s is left,
+  // for units that come back: e2e/buy-resilience.spec.ts).
   let polls = 0;
   page.on("request", (req) => {
     if (new URL(req.url()).pathname === `/api/sales/${sale.id}`) polls++;
