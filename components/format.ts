@@ -13,6 +13,8 @@ export function orderNumber(orderId: string): string {
   return orderId.slice(0, 8).toUpperCase();
 }
 
-export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+/** A date and time with its zone named ("Nov 29, 2026, 9:05 AM EST"): the browser's zone, unless `timeZone` says otherwise. */
+export function formatTime(iso: string, timeZone?: string): string {
+  // dateStyle/timeStyle cannot be combined with timeZoneName, hence the fields one by one.
+  return new Date(iso).toLocaleString("en-US", { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone, timeZoneName: "short" });
 }

@@ -6,6 +6,7 @@ import type { DeadLetter } from "@/db/dead-letters";
 import { PLACE_ORDER_DEAD } from "@/jobs/queues";
 import { adminApi, Time } from "./api";
 import { RowActions } from "./RowActions";
+import { StaleNote } from "./StaleNote";
 
 /** Every queue's dead letters, newest first, refreshed every two seconds, each with Retry and Discard. */
 export function DeadLetters({ saleId }: { saleId?: string }) {
@@ -20,11 +21,14 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
   const retry = useMutation({ mutationFn: (id: string) => adminApi(`/api/admin/dead-letters/${id}/retry`, { method: "POST" }), onSettled: refresh });
   const discard = useMutation({ mutationFn: (id: string) => adminApi(`/api/admin/dead-letters/${id}`, { method: "DELETE" }), onSettled: refresh });
 
-  if (list.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
-  if (list.error) return <p role="alert" className="text-sm text-red-600">{list.error.message}</p>;
+  // A failed refresh keeps the list on screen (and any confirmation open in it), with a note saying so.
+  if (list.data === undefined) {
+    return list.error ? <p role="alert" className="text-sm text-red-600">{list.error.message}</p> : <p className="text-sm text-zinc-500">Loading…</p>;
+  }
   const { deadLetters, total } = list.data;
   return (
     <div className="space-y-3">
+      <StaleNote query={list} what="the list as of" />
       <p className="text-sm">
         {saleId ? (
           <>

@@ -10,6 +10,8 @@ import { formatPrice } from "@/components/format";
 import { ActivityChart } from "./ActivityChart";
 import { adminApi, formatDuration, Time } from "./api";
 import { SellThrough, StateBadge } from "./SalesList";
+import { StaleNote } from "./StaleNote";
+import { useConfirmFocus } from "./useConfirmFocus";
 
 const statusOrder = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
 const number = (n: number) => n.toLocaleString("en-US");
@@ -27,6 +29,8 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
     placeholderData: (previous) => previous,
   });
   const [isConfirming, setIsConfirming] = useState(false);
+  // The question replaces End now: focus moves to "Yes…" and, after Keep, back to End now.
+  const { confirmRef, triggerRef } = useConfirmFocus(isConfirming ? "end" : null);
   const endNow = useMutation({
     mutationFn: () => adminApi<{ sale: AdminSale }>(`/api/admin/sales/${initialSale.id}/end`, { method: "POST" }),
     onSuccess: () => {
@@ -57,8 +61,8 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
         </div>
         {!isOver &&
           (isConfirming ? (
-            <div className="flex gap-2">
-              <button type="button" onClick={() => endNow.mutate()} disabled={endNow.isPending} className="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white">
+            <div className="flex gap-2" onKeyDown={(e) => e.key === "Escape" && setIsConfirming(false)}>
+              <button ref={confirmRef} type="button" onClick={() => endNow.mutate()} disabled={endNow.isPending} className="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white">
                 Yes, end the sale now
               </button>
               <button type="button" onClick={() => setIsConfirming(false)} className="rounded-md border border-zinc-300 px-3 py-2 text-sm dark:border-zinc-700">
@@ -66,13 +70,14 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
               </button>
             </div>
           ) : (
-            <button type="button" onClick={() => setIsConfirming(true)} className="rounded-md border border-red-600 px-3 py-2 text-sm font-semibold text-red-600">
+            <button ref={triggerRef("end")} type="button" onClick={() => setIsConfirming(true)} className="rounded-md border border-red-600 px-3 py-2 text-sm font-semibold text-red-600">
               End now
             </button>
           ))}
       </div>
       {endNow.error && <p role="alert" className="text-sm text-red-600">{endNow.error.message}</p>}
       {stats.error && !data && <p role="alert" className="text-sm text-red-600">Could not load the live numbers: {stats.error.message}</p>}
+      <StaleNote query={stats} />
 
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Stat label="Remaining" testId="stat-remaining" value={number(sale.remaining)} note={`of ${number(sale.stock)} · ${number(sale.sold)} sold`}>

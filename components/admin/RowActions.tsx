@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useConfirmFocus } from "./useConfirmFocus";
 
 /** One button of a row. With `confirm`, the first click asks (that label, or Keep) before anything is sent. */
 export type RowAction = { label: string; onClick: () => void; disabled?: boolean; isDanger?: boolean; confirm?: string };
@@ -9,13 +10,18 @@ const plain = "rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700";
 const danger = "rounded border border-red-400 px-2 py-0.5 text-red-600";
 const dangerSolid = "rounded bg-red-600 px-2 py-0.5 font-semibold text-white";
 
-/** The buttons at the end of an admin table's row: Retry/Discard, Ship/Cancel. What cannot be undone asks first. */
+/**
+ * The buttons at the end of an admin table's row: Retry/Discard, Ship/Cancel. What cannot be undone asks
+ * first; the question takes the buttons' place, so keyboard focus goes with it (Escape is Keep).
+ */
 export function RowActions({ actions }: { actions: RowAction[] }) {
   const [asking, setAsking] = useState<RowAction | null>(null);
+  const { confirmRef, triggerRef } = useConfirmFocus(asking?.label ?? null);
   if (asking) {
     return (
-      <span className="flex gap-2">
+      <span className="flex gap-2" onKeyDown={(e) => e.key === "Escape" && setAsking(null)}>
         <button
+          ref={confirmRef}
           type="button"
           onClick={() => {
             setAsking(null);
@@ -37,6 +43,7 @@ export function RowActions({ actions }: { actions: RowAction[] }) {
       {actions.map((action) => (
         <button
           key={action.label}
+          ref={triggerRef(action.label)}
           type="button"
           onClick={action.confirm ? () => setAsking(action) : action.onClick}
           disabled={action.disabled}

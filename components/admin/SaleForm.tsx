@@ -2,9 +2,10 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
-import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, toLocalInput, useIsClient } from "./api";
+import { useIsClient } from "@/components/LocalTime";
+import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, toLocalInput } from "./api";
 
 type Values = { name: string; description: string; price: string; originalPrice: string; stock: string; startsAt: string; endsAt: string };
 
@@ -52,6 +53,34 @@ function rebase(typed: Values, base: Values, next: Values): Values {
   return result;
 }
 
+/**
+ * What the admin typed into a form whose save met an expired session (401). adminApi then reloads to the
+ * sign-in, which comes back to this page; the form picks the draft up again (`base`: what the sale held
+ * when it was typed, so an edit keeps only the admin's changes). Per tab, gone once picked up or saved.
+ */
+type Draft = { typed: Values; base: Values };
+
+const draftKey = (sale: AdminSale | undefined) => `flash-sale:admin-sale-draft:${sale?.id ?? "new"}`;
+
+function readDraft(key: string): Draft | null {
+  if (typeof window === "undefined") return null;
+  try {
+    const draft = JSON.parse(window.sessionStorage.getItem(key) ?? "null") as Draft | null;
+    return draft && typeof draft.typed?.name === "string" && typeof draft.base?.name === "string" ? draft : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeDraft(key: string, draft: Draft | null): void {
+  try {
+    if (draft) window.sessionStorage.setItem(key, JSON.stringify(draft));
+    else window.sessionStorage.removeItem(key);
+  } catch {
+    // Storage full or refused (private mode): the save still goes ahead, only the draft is not kept.
+  }
+}
+
 function whole(value: string): number | null {
   const n = Number(value);
   return value.trim() === "" || !Number.isFinite(n) ? null : n;
@@ -64,8 +93,18 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const queryClient = useQueryClient();
   // What the sale holds as far as this form knows: changes are what differs from it.
   const [initial, setInitial] = useState(() => initialValues(sale));
-  const [values, setValues] = useState(initial);
+  // Read in the browser only; the server and the hydrating render show "Loading the form…" either way.
+  const [restored] = useState(() => readDraft(draftKey(sale)));
+  const [values, setValues] = useState(() => (restored ? (sale ? rebase(restored.typed, restored.base, initial) : restored.typed) : initial));
   const [saved, setSaved] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const key = draftKey(sale);
+  useEffect(() => {
+    if (!restored || !isClient) return;
+    writeDraft(key, null);
+    // The edit form sits in a closed <details>: open it, or the restored edit would go unseen.
+    formRef.current?.closest("details")?.setAttribute("open", "");
+  }, [restored, isClient, key]);
   // The page's sale is refreshed after End now and after a save. When it changes, every field shows the
   // sale as it is now, except one only the admin has changed, which keeps their edit. A time the admin
   // had typed before End now is dropped, so a later save cannot quietly reopen the sale.
@@ -79,6 +118,8 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
 
   const save = useMutation({
     mutationFn: async () => {
+      // Kept until the answer: a 401 reloads to the sign-in, and the typing must survive it.
+      writeDraft(key, { typed: values, base: initial });
       if (!sale) {
         const body = {
           name: values.name,
@@ -100,7 +141,11 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
       if (values.endsAt !== initial.endsAt) changes.endsAt = fromLocalInput(values.endsAt);
       return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(changes) });
     },
+    onError: (error) => {
+      if (!(error instanceof AdminApiError && error.status === 401)) writeDraft(key, null);
+    },
     onSuccess: ({ sale: result }) => {
+      writeDraft(key, null);
       void queryClient.invalidateQueries({ queryKey: ["admin"] });
       if (!sale) {
         router.push(`/admin/sales/${result.id}`);
@@ -129,7 +174,12 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const otherError = save.error && Object.keys(fields).length === 0 ? save.error.message : fields.body;
 
   return (
-    <form onSubmit={onSubmit} noValidate className="grid max-w-2xl gap-4 sm:grid-cols-2" aria-label={sale ? "Edit sale" : "New sale"}>
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="grid max-w-2xl gap-4 sm:grid-cols-2" aria-label={sale ? "Edit sale" : "New sale"}>
+      {restored && !saved && (
+        <p data-testid="draft-restored" className="rounded-md bg-sky-100 px-3 py-2 text-sm text-sky-900 sm:col-span-2 dark:bg-sky-900/40 dark:text-sky-100">
+          Your session had expired, so this was not saved. What you typed is back: check it and save again.
+        </p>
+      )}
       <Field id="name" label="Name" error={fields.name} wide>
         <input id="name" value={values.name} onChange={set("name")} className={inputClass} aria-invalid={!!fields.name} aria-describedby="name-error" />
       </Field>

@@ -5,6 +5,7 @@ import Link from "next/link";
 import type { AdminSale } from "@/db/admin-sales";
 import { formatPrice } from "@/components/format";
 import { adminApi, Time } from "./api";
+import { StaleNote } from "./StaleNote";
 
 export const stateStyle: Record<AdminSale["state"], string> = {
   scheduled: "bg-sky-100 text-sky-900 dark:bg-sky-900/40 dark:text-sky-200",
@@ -36,7 +37,15 @@ export function SalesList({ initialSales }: { initialSales: AdminSale[] }) {
     initialData: initialSales,
     refetchInterval: 5000,
   });
-  if (sales.data.length === 0) return <p>No sales yet. Create the first one.</p>;
+  return (
+    <div className="space-y-3">
+      <StaleNote query={sales} what="the list as of" />
+      {sales.data.length === 0 ? <p>No sales yet. Create the first one.</p> : <SalesTable sales={sales.data} />}
+    </div>
+  );
+}
+
+function SalesTable({ sales }: { sales: AdminSale[] }) {
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-left text-sm">
@@ -52,7 +61,7 @@ export function SalesList({ initialSales }: { initialSales: AdminSale[] }) {
           </tr>
         </thead>
         <tbody>
-          {sales.data.map((sale) => (
+          {sales.map((sale) => (
             <tr key={sale.id} data-testid="admin-sale-row" className="border-b border-zinc-100 dark:border-zinc-900">
               <td className="py-2 pr-3">
                 <Link href={`/admin/sales/${sale.id}`} className="font-medium hover:underline">

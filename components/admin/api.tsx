@@ -1,6 +1,6 @@
 "use client";
 
-import { useSyncExternalStore } from "react";
+import { LocalTime } from "@/components/LocalTime";
 import { ApiError } from "@/components/QueryProvider";
 
 /** An admin API error that may name the fields at fault (`error.details.fields`). */
@@ -53,13 +53,6 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-const subscribeNever = () => () => {};
-
-/** False while the server renders and the page hydrates, true after: for values only the browser knows (its time zone). */
-export function useIsClient(): boolean {
-  return useSyncExternalStore(subscribeNever, () => true, () => false);
-}
-
 /** An ISO time as a datetime-local input's value, in the browser's time zone. */
 export function toLocalInput(iso: string): string {
   const d = new Date(iso);
@@ -74,10 +67,9 @@ export function fromLocalInput(value: string): string {
 }
 
 /**
- * A time in the browser's zone, the zone named. The server knows no browser's zone: it renders UTC
- * (named as such), and the browser replaces it once hydrated, so every time on a page is in one zone.
+ * A time in the browser's zone, the zone named, to the second (the shared `LocalTime`: UTC, named, from the
+ * server, the browser's zone once hydrated, so every time on a page is in one zone).
  */
 export function Time({ iso }: { iso: string }) {
-  const isClient = useIsClient();
-  return <time dateTime={iso}>{formatTime(iso, isClient ? undefined : "UTC")}</time>;
+  return <LocalTime iso={iso} format={formatTime} />;
 }

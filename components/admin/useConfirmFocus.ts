@@ -1,0 +1,31 @@
+"use client";
+
+import { useEffect, useRef } from "react";
+
+/**
+ * Keeps keyboard focus with a confirmation that takes its button's place ("End now" → "Yes…" / "Keep"):
+ * when it opens, focus moves to its confirm button; when it closes, back to the button that opened it,
+ * unless focus has gone somewhere else meanwhile. `asking` names the open confirmation (null: none);
+ * `confirmRef` goes on the confirm button and `triggerRef(key)` on the button that opens `key`'s.
+ */
+export function useConfirmFocus<K>(asking: K | null) {
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const triggers = useRef(new Map<K, HTMLButtonElement>());
+  const wasAsking = useRef<K | null>(null);
+  useEffect(() => {
+    const closed = wasAsking.current;
+    wasAsking.current = asking;
+    if (asking !== null) {
+      confirmRef.current?.focus();
+      return;
+    }
+    // The confirmation's buttons are gone, so focus fell to <body>: hand it back to its opener.
+    const isFocusLost = document.activeElement === null || document.activeElement === document.body;
+    if (closed !== null && isFocusLost) triggers.current.get(closed)?.focus();
+  }, [asking]);
+  const triggerRef = (key: K) => (el: HTMLButtonElement | null) => {
+    if (el) triggers.current.set(key, el);
+    else triggers.current.delete(key);
+  };
+  return { confirmRef, triggerRef };
+}

@@ -1,0 +1,166 @@
+import { request as playwrightRequest, type Page, type Route } from "@playwright/test";
+import { expect, shopperEmail, test } from "./fixtures";
+
+// The admin's pages when things go wrong around them: a keyboard user at a confirmation, refreshes that
+// fail while the database restarts, a session that expires with a form half typed.
+
+async function signIn(page: Page) {
+  await page.getByLabel("Password", { exact: true }).fill(process.env.E2E_ADMIN_PASSWORD!);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** What the web answers while Postgres restarts (DESIGN.md's error shape). */
+const unavailable = (route: Route) =>
+  route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "unavailable", message: "The database is not answering right now." } }) });
+
+const staleNote = (page: Page) => page.getByText(/Can't reach the server — showing .* \d\d:\d\d:\d\d\./);
+
+test.describe("keyboard focus at a confirmation", () => {
+  test("End now and Cancel move focus to their Yes, and Keep (or Escape) brings it back to the button", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 5 });
+    const shopper = await playwrightRequest.newContext({ baseURL });
+    expect((await shopper.post("/api/session", { data: { email: shopperEmail("focus") } })).status()).toBe(200);
+    expect((await shopper.post(`/api/sales/${sale.id}/orders`)).status()).toBe(202);
+    await shopper.dispose();
+    await expect.poll(async () => (await db`SELECT status FROM orders WHERE sale_id = ${sale.id}`)[0]?.status).toBe("completed");
+
+    await page.goto(`/admin/sales/${sale.id}`);
+    await signIn(page);
+    await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
+
+    const endNow = page.getByRole("button", { name: "End now" });
+    await endNow.focus();
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("button", { name: "Yes, end the sale now" })).toBeFocused();
+    await page.keyboard.press("Tab");
+    await expect(page.getByRole("button", { name: "Keep it running" })).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(endNow).toBeFocused();
+
+    const row = page.locator('[data-testid="order-row"][data-status="completed"]');
+    const cancel = row.getByRole("button", { name: "Cancel" });
+    await cancel.focus();
+    await page.keyboard.press("Enter");
+    await expect(row.getByRole("button", { name: "Yes, cancel the order" })).toBeFocused();
+    await page.keyboard.press("Tab");
+    await expect(row.getByRole("button", { name: "Keep" })).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(cancel).toBeFocused();
+    // Escape answers Keep too.
+    await page.keyboard.press("Enter");
+    await expect(row.getByRole("button", { name: "Yes, cancel the order" })).toBeFocused();
+    await page.keyboard.press("Escape");
+    await expect(cancel).toBeFocused();
+    // Nothing was sent: the order is still completed.
+    expect((await db`SELECT status FROM orders WHERE sale_id = ${sale.id}`)[0]!.status).toBe("completed");
+  });
+});
+
+test.describe("refreshes that fail", () => {
+  test("the live numbers stay on screen with a note saying how old they are, gone once refreshes work again", async ({ page, createSale }) => {
+    const sale = await createSale({ stock: 12 });
+    await page.goto(`/admin/sales/${sale.id}`);
+    await signIn(page);
+    await expect(page.getByTestId("count-completed")).toHaveText("0");
+    await expect(page.getByTestId("stat-remaining")).toHaveText("12");
+    await expect(staleNote(page)).toHaveCount(0);
+
+    const stats = `**/api/admin/sales/${sale.id}/stats`;
+    await page.route(stats, unavailable);
+    await expect(staleNote(page)).toBeVisible();
+    await expect(page.getByTestId("stat-remaining")).toHaveText("12");
+    await expect(page.getByTestId("count-completed")).toHaveText("0");
+
+    await page.unroute(stats);
+    await expect(staleNote(page)).toHaveCount(0);
+    await expect(page.getByTestId("count-completed")).toHaveText("0");
+  });
+
+  test("the sales list keeps its rows with a note while its refreshes fail", async ({ page, createSale }) => {
+    const sale = await createSale();
+    await page.goto("/admin");
+    await signIn(page);
+    const row = page.getByTestId("admin-sale-row").filter({ hasText: sale.name });
+    await expect(row).toBeVisible();
+
+    const list = (url: URL) => url.pathname === "/api/admin/sales";
+    await page.route(list, unavailable);
+    await expect(staleNote(page)).toBeVisible();
+    await expect(row).toBeVisible();
+
+    await page.unroute(list);
+    await expect(staleNote(page)).toHaveCount(0);
+    await expect(row).toBeVisible();
+  });
+
+  test("the dead letters stay listed with a note while refreshes fail, instead of giving way to the error", async ({ page, createSale }) => {
+    const sale = await createSale();
+    await page.goto(`/admin/dead-letters?saleId=${sale.id}`);
+    await signIn(page);
+    await expect(page.getByTestId("dead-letter-total")).toHaveText("0");
+
+    const list = (url: URL) => url.pathname === "/api/admin/dead-letters";
+    await page.route(list, unavailable);
+    await expect(staleNote(page)).toBeVisible();
+    // Past the query's retries (1 + 2 + 4 s), when the old page swapped the list for the error.
+    await expect(page.getByText("The database is not answering right now.", { exact: true })).toHaveCount(0);
+    await expect(page.getByTestId("dead-letter-total")).toHaveText("0");
+
+    await page.unroute(list);
+    await expect(staleNote(page)).toHaveCount(0);
+    await expect(page.getByTestId("dead-letter-total")).toHaveText("0");
+  });
+});
+
+test.describe("a session that expires while the admin types", () => {
+  test("Create with the admin signed out keeps what was typed through the sign-in, and then creates the sale", async ({ page, context }) => {
+    await page.goto("/admin/sales/new");
+    await signIn(page);
+    await expect(page).toHaveURL(/\/admin\/sales\/new$/);
+
+    const name = `Draft kept ${Date.now().toString(36)}`;
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByLabel("Description", { exact: true }).fill("Typed before the session ran out.");
+    await page.getByLabel("Price ($)", { exact: true }).fill("12.50");
+    await page.getByLabel("Original price ($)", { exact: true }).fill("20");
+    await page.getByLabel("Stock (units)", { exact: true }).fill("7");
+
+    await context.clearCookies();
+    await page.getByRole("button", { name: "Create sale" }).click();
+    await expect(page).toHaveURL(/\/admin\/login\?next=/);
+    await signIn(page);
+    await expect(page).toHaveURL(/\/admin\/sales\/new$/);
+
+    await expect(page.getByLabel("Name", { exact: true })).toHaveValue(name);
+    await expect(page.getByLabel("Description", { exact: true })).toHaveValue("Typed before the session ran out.");
+    await expect(page.getByLabel("Price ($)", { exact: true })).toHaveValue("12.50");
+    await expect(page.getByLabel("Stock (units)", { exact: true })).toHaveValue("7");
+    await expect(page.getByTestId("draft-restored")).toBeVisible();
+
+    await page.getByRole("button", { name: "Create sale" }).click();
+    await expect(page).toHaveURL(/\/admin\/sales\/[0-9a-f-]{36}$/);
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+    await expect(page.getByTestId("stat-remaining")).toHaveText("7");
+  });
+
+  test("Save changes with the admin signed out keeps the edit through the sign-in", async ({ page, context, createSale, db }) => {
+    const sale = await createSale({ startsInMs: 3600_000, stock: 30 });
+    await page.goto(`/admin/sales/${sale.id}`);
+    await signIn(page);
+    await page.getByText("Edit this sale").click();
+    await page.getByLabel("Stock (units)", { exact: true }).fill("45");
+
+    await context.clearCookies();
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page).toHaveURL(/\/admin\/login\?next=/);
+    await signIn(page);
+    await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
+
+    const stock = page.getByLabel("Stock (units)", { exact: true });
+    await expect(stock).toBeVisible();
+    await expect(stock).toHaveValue("45");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByText("Saved.")).toBeVisible();
+    await expect.poll(async () => (await db`SELECT stock FROM sales WHERE id = ${sale.id}`)[0]!.stock).toBe(45);
+  });
+});
