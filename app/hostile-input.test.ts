@@ -65,7 +65,10 @@ const cases: Case[] = [
   ...signInCases,
   { name: "sign-in with a raw NUL byte", method: "POST", path: () => "/api/session", options: () => ({ body: bytes(`{"email": "a`, [0], `@example.com"}`), headers: json }), status: 400, code: "invalid_json" },
   { name: "sign-in with invalid UTF-8", method: "POST", path: () => "/api/session", options: () => ({ body: bytes(`{"email": "`, [0xff, 0xfe, 0xc3], `@example.com"}`), headers: json }), status: 400, code: "invalid_json" },
-  { name: "sign-in as text/plain", method: "POST", path: () => "/api/session", options: () => ({ body: `{"email": "a@example.com"}`, headers: { "content-type": "text/plain" } }), status: 400, code: "invalid_request" },
+  { name: "sign-in as a form post", method: "POST", path: () => "/api/session", options: () => ({ body: "email=a%40example.com", headers: { "content-type": "application/x-www-form-urlencoded" } }), status: 400, code: "invalid_request" },
+  // A JSON object is read whatever its Content-Type, so a cross-site text/plain post (no preflight) is
+  // refused by the cross-site check: nobody can sign a visitor in from another site.
+  { name: "sign-in as text/plain from another site", method: "POST", path: () => "/api/session", options: () => ({ body: `{"email": "a@example.com"}`, headers: { "content-type": "text/plain", origin: "https://elsewhere.example", "sec-fetch-site": "cross-site" } }), status: 403, code: "forbidden" },
   { name: "sign-in with 16 KiB + 1 bytes", method: "POST", path: () => "/api/session", options: () => ({ body: oversized, headers: json }), status: 413, code: "payload_too_large" },
   { name: "sign-in with 16 KiB + 1 bytes, chunked, no Content-Length", method: "POST", path: () => "/api/session", options: () => ({ body: streamOf(oversized), headers: json }), status: 413, code: "payload_too_large" },
   { name: "buy with invalid JSON", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ body: `{"quantity": `, headers: json, cookie: shopper }), status: 400, code: "invalid_json" },
