@@ -76,6 +76,34 @@ test.describe("refreshes that fail", () => {
     await expect(page.getByTestId("count-completed")).toHaveText("0");
   });
 
+  test("the orders table keeps its rows with a note while its refreshes fail", async ({ page, createSale, baseURL }) => {
+    const sale = await createSale({ stock: 5 });
+    const shopper = await playwrightRequest.newContext({ baseURL });
+    expect((await shopper.post("/api/session", { data: { email: shopperEmail("stale-orders") } })).status()).toBe(200);
+    expect((await shopper.post(`/api/sales/${sale.id}/orders`)).status()).toBe(202);
+    await shopper.dispose();
+    await page.goto(`/admin/sales/${sale.id}`);
+    await signIn(page);
+    const rows = page.getByTestId("order-row");
+    await expect(rows).toHaveCount(1);
+
+    const orders = (url: URL) => url.pathname === `/api/admin/sales/${sale.id}/orders`;
+    let failed = 0;
+    await page.route(orders, (route) => (failed++, unavailable(route)));
+    await expect(staleNote(page)).toBeVisible();
+    await expect(staleNote(page)).toContainText("the orders as of");
+    // Past the query's three retries and into the next refresh: by then the old table had put the raw
+    // error above its rows.
+    await expect.poll(() => failed, { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
+    await expect(page.getByRole("alert").filter({ hasText: "The database is not answering right now." })).toHaveCount(0);
+    await expect(staleNote(page)).toBeVisible();
+    await expect(rows).toHaveCount(1);
+
+    await page.unroute(orders);
+    await expect(staleNote(page)).toHaveCount(0);
+    await expect(rows).toHaveCount(1);
+  });
+
   test("the sales list keeps its rows with a note while its refreshes fail", async ({ page, createSale }) => {
     const sale = await createSale();
     await page.goto("/admin");
@@ -100,9 +128,12 @@ test.describe("refreshes that fail", () => {
     await expect(page.getByTestId("dead-letter-total")).toHaveText("0");
 
     const list = (url: URL) => url.pathname === "/api/admin/dead-letters";
-    await page.route(list, unavailable);
+    let failed = 0;
+    await page.route(list, (route) => (failed++, unavailable(route)));
     await expect(staleNote(page)).toBeVisible();
-    // Past the query's retries (1 + 2 + 4 s), when the old page swapped the list for the error.
+    // Past the query's three retries and into the next refresh, when the old page had swapped the list
+    // for the error.
+    await expect.poll(() => failed, { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
     await expect(page.getByText("The database is not answering right now.", { exact: true })).toHaveCount(0);
     await expect(page.getByTestId("dead-letter-total")).toHaveText("0");
 

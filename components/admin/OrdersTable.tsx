@@ -6,6 +6,7 @@ import type { OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
 import { adminApi, Time } from "./api";
 import { RowActions } from "./RowActions";
+import { StaleNote } from "./StaleNote";
 
 const statuses = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
 const PAGE_SIZE = 20;
@@ -84,7 +85,13 @@ export function OrdersTable({ saleId }: { saleId: string }) {
         </form>
       </div>
 
-      {page.error && <p role="alert" className="text-sm text-red-600">{page.error.message}</p>}
+      {/* Rows of this page on screen: a failing refresh keeps them, with a note saying since when. The
+          rows of other filters shown while this page loads are no answer to it, so its error is told. */}
+      {page.isPlaceholderData || !page.data ? (
+        page.error && <p role="alert" className="text-sm text-red-600">Could not load the orders: {page.error.message}</p>
+      ) : (
+        <StaleNote query={page} what="the orders as of" />
+      )}
       {change.error && <p role="alert" className="text-sm text-red-600">{change.error.message}</p>}
       {change.data && (
         <p role="status" className="text-sm text-emerald-700">
