@@ -29,7 +29,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     queryFn: async () => (await api<{ orders: Order[] }>(`/api/orders?saleId=${sale.id}`)).orders[0] ?? null,
     enabled: isSignedIn,
   });
-  const { buy, start, wait, retryCode } = useBuy(sale.id, session.data?.id);
+  const { buy, start, wait, retryError } = useBuy(sale.id, session.data?.id);
   // A 401 sends the shopper back to the sign-in form; once signed in again it is no longer news.
   const isExpired = isCode(buy.error, "unauthenticated");
   // A 410 is judged against the sale as fetched after it (useBuy waits for that): with units still on
@@ -88,7 +88,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     if (buy.isPending) label = wait ? "Waiting to retry…" : "Placing…";
     // Once the store has asked us to wait, the announcement stays on that answer through every attempt
     // and countdown second; it changes when the answer does.
-    if (buy.isPending) announcement = retryCode ? `${errorMessage(new ApiError(0, retryCode, ""))} Trying again automatically.` : "Placing your order.";
+    if (buy.isPending) announcement = retryError ? `${errorMessage(retryError)} Trying again automatically.` : "Placing your order.";
     else if (isClaimedAhead) announcement = claimedAheadMessage;
     else if (buyError) announcement = errorMessage(buyError);
     else if (isLive) announcement = "The sale is open. You can buy now.";
@@ -106,7 +106,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
         <div id="buy-note" className="min-h-10 text-sm">
           {wait ? (
             <p data-testid="retry-note" className="text-amber-900 dark:text-amber-200">
-              {errorMessage(new ApiError(0, wait.code, ""))} Trying again in <RetryCountdown until={wait.until} /> — you don&apos;t need to do anything.
+              {errorMessage(wait.error)} Trying again in <RetryCountdown until={wait.until} /> — you don&apos;t need to do anything.
             </p>
           ) : buyError ? (
             <p data-testid="buy-error" className="text-red-700 dark:text-red-400">

@@ -27,7 +27,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
     const state = stateAt(current, now);
     if (state === "live") return 1500;
     if (state === "scheduled") return 15_000;
-    if (state === "sold_out" && Date.now() < Date.parse(current.endsAt)) return SOLD_OUT_POLL_MS;
+    if (state === "sold_out" && (now ?? Date.now()) < Date.parse(current.endsAt)) return SOLD_OUT_POLL_MS;
     return false;
   };
   const sale = useQuery({

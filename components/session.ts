@@ -37,6 +37,17 @@ export function useSignOut() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: () => api<void>("/api/session", { method: "DELETE" }),
+    // Signed out on screen at once, before the request answers: whatever runs for this shopper (a Buy
+    // waiting to retry) stops now, not after a round trip in which it could still go out.
+    onMutate: () => {
+      const previous = queryClient.getQueryData(["session"]);
+      queryClient.setQueryData(["session"], null);
+      return { previous };
+    },
+    onError: (_err, _vars, context) => {
+      // Still signed in (the cookie is still there): show it again.
+      if (context?.previous !== undefined) queryClient.setQueryData(["session"], context.previous);
+    },
     onSuccess: () => {
       queryClient.setQueryData(["session"], null);
       queryClient.removeQueries({ queryKey: ["my-order"] });

@@ -6,10 +6,13 @@ import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
 
 /** The store asked us to come back later: which answer, and until when (browser clock, a relative wait). */
-export type RetryWait = { code: string; until: number };
+/** The answer that asked us to wait (its code and the server's own message), and until when. */
+export type RetryWait = { error: ApiError; until: number };
 
 // Enough automatic attempts to ride out a rush; past that the shopper decides.
 const MAX_ATTEMPTS = 30;
+// How long a refused Buy waits for the fresh sale before its answer is shown.
+const FRESH_SALE_WAIT_MS = 1500;
 
 /** How long to wait before asking again by ourselves, or undefined when a repeat cannot help. */
 function automaticRetryDelay(err: unknown): number | undefined {
@@ -71,7 +74,7 @@ export function useBuy(saleId: string, userId: string | undefined) {
   const [wait, setWait] = useState<RetryWait | null>(null);
   // The answer that started the automatic retries, kept while they run: what the page announces, so a
   // screen reader hears "busy" once rather than "busy", "placing", "busy"… on every attempt.
-  const [retryCode, setRetryCode] = useState<string | null>(null);
+  const [retryError, setRetryError] = useState<ApiError | null>(null);
   // A double click lands twice before React re-renders the button disabled: this ref is the real guard.
   const inFlight = useRef(false);
   // Each press gets a generation and an AbortController; cancelling moves the generation on, so a
@@ -92,8 +95,8 @@ export function useBuy(saleId: string, userId: string | undefined) {
         if (!isCurrent(gen)) throw new Cancelled();
         const delay = automaticRetryDelay(err);
         if (delay === undefined || attempt >= MAX_ATTEMPTS || !(err instanceof ApiError)) throw err;
-        setWait({ code: err.code, until: Date.now() + delay });
-        setRetryCode(err.code);
+        setWait({ error: err, until: Date.now() + delay });
+        setRetryError(err);
         await sleep(delay, signal);
         setWait(null);
       }
@@ -109,7 +112,7 @@ export function useBuy(saleId: string, userId: string | undefined) {
       try {
         return await placeWithRetries(gen, signal);
       } finally {
-        // retryCode stays until the next press: it is read only while pending, and clearing it here
+        // retryError stays until the next press: it is read only while pending, and clearing it here
         // would flash "Placing your order." between the last attempt and its answer.
         if (isCurrent(gen)) {
           inFlight.current = false;
@@ -128,8 +131,10 @@ export function useBuy(saleId: string, userId: string | undefined) {
       if (err instanceof ApiError && err.code === "unauthenticated") queryClient.setQueryData(["session"], null);
       // The sale's stock or state moved under us: fetch the fresh one before the answer is shown, so
       // the panel judges a 410 against the stock as it is now (units may still be left, or come back).
+      // At most a moment's wait: a store struggling to answer (its retries take seconds) must not keep
+      // "Placing…" on screen; the panel then judges by the sale it has.
       if (err instanceof ApiError && (err.code === "sold_out" || err.code === "sale_ended")) {
-        await queryClient.invalidateQueries({ queryKey: ["sale", saleId] });
+        await Promise.race([queryClient.invalidateQueries({ queryKey: ["sale", saleId] }), new Promise((resolve) => setTimeout(resolve, FRESH_SALE_WAIT_MS))]);
       }
     },
   });
@@ -141,7 +146,7 @@ export function useBuy(saleId: string, userId: string | undefined) {
     controller.current = null;
     inFlight.current = false;
     setWait(null);
-    setRetryCode(null);
+    setRetryError(null);
   }, []);
   // Leaving the page stops the retries.
   useEffect(() => cancel, [cancel]);
@@ -167,10 +172,10 @@ export function useBuy(saleId: string, userId: string | undefined) {
     if (inFlight.current) return;
     inFlight.current = true;
     buyer.current = userId;
-    setRetryCode(null);
+    setRetryError(null);
     const next = new AbortController();
     controller.current = next;
     buy.mutate({ gen: ++generation.current, signal: next.signal });
   };
-  return { buy, start, wait, retryCode };
+  return { buy, start, wait, retryError };
 }
