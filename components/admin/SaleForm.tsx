@@ -118,8 +118,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
 
   const save = useMutation({
     mutationFn: async () => {
-      // Kept until the answer: a 401 reloads to the sign-in, and the typing must survive it.
-      writeDraft(key, { typed: values, base: initial });
+      // Only a 401 keeps the typing, just before the page goes to the sign-in: a draft written on every
+      // save would come back after a reload mid-save with "not saved", and invite a second sale.
+      const keepDraft = { beforeSignIn: () => writeDraft(key, { typed: values, base: initial }) };
       if (!sale) {
         const body = {
           name: values.name,
@@ -130,7 +131,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
           startsAt: fromLocalInput(values.startsAt),
           endsAt: fromLocalInput(values.endsAt),
         };
-        return adminApi<{ sale: AdminSale }>("/api/admin/sales", { method: "POST", body: JSON.stringify(body) });
+        return adminApi<{ sale: AdminSale }>("/api/admin/sales", { method: "POST", body: JSON.stringify(body) }, keepDraft);
       }
       // Only what the admin changed: a time not touched keeps its seconds.
       const changes: Record<string, unknown> = {};
@@ -139,13 +140,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
       if (values.stock !== initial.stock) changes.stock = whole(values.stock);
       if (values.startsAt !== initial.startsAt) changes.startsAt = fromLocalInput(values.startsAt);
       if (values.endsAt !== initial.endsAt) changes.endsAt = fromLocalInput(values.endsAt);
-      return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(changes) });
-    },
-    onError: (error) => {
-      if (!(error instanceof AdminApiError && error.status === 401)) writeDraft(key, null);
+      return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(changes) }, keepDraft);
     },
     onSuccess: ({ sale: result }) => {
-      writeDraft(key, null);
       void queryClient.invalidateQueries({ queryKey: ["admin"] });
       if (!sale) {
         router.push(`/admin/sales/${result.id}`);

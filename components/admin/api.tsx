@@ -17,12 +17,19 @@ export class AdminApiError extends ApiError {
 
 /**
  * fetch for the admin API: JSON in and out, errors as AdminApiError with their field messages. A 401
- * means the admin session ran out, so the page goes to the sign-in and comes back afterwards; except
- * for the sign-in itself (`isSignIn`), where a 401 is a wrong password to show on the form.
+ * means the admin session ran out, so the page goes to the sign-in and comes back afterwards (after
+ * `beforeSignIn`); except for the sign-in itself (`isSignIn`), where a 401 is a wrong password to show
+ * on the form.
  */
-export async function adminApi<T>(url: string, init: RequestInit = {}, { isSignIn = false }: { isSignIn?: boolean } = {}): Promise<T> {
+export async function adminApi<T>(
+  url: string,
+  init: RequestInit = {},
+  { isSignIn = false, beforeSignIn }: { isSignIn?: boolean; beforeSignIn?: () => void } = {},
+): Promise<T> {
   const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init.headers } });
   if (res.status === 401 && !isSignIn) {
+    // What the caller must keep through the sign-in (a form's typing), kept before the page goes.
+    beforeSignIn?.();
     const here = window.location.pathname + window.location.search;
     // A full page load on purpose: nothing of the expired session's client state should survive.
     window.location.assign(new URL(`/admin/login?next=${encodeURIComponent(here)}`, window.location.origin).href);
