@@ -56,6 +56,62 @@ test.describe("keyboard focus at a confirmation", () => {
   });
 });
 
+/** One shopper of its own places an order in the sale (through the API, as a browser would). */
+async function placeOrder(baseURL: string | undefined, saleId: string, tag: string) {
+  const shopper = await playwrightRequest.newContext({ baseURL });
+  expect((await shopper.post("/api/session", { data: { email: shopperEmail(tag) } })).status()).toBe(200);
+  expect((await shopper.post(`/api/sales/${saleId}/orders`)).status()).toBe(202);
+  await shopper.dispose();
+}
+
+test.describe("the orders table under the pointer", () => {
+  test("rows hold their places while the pointer is in the table; a newer order waits behind a button", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 5 });
+    await placeOrder(baseURL, sale.id, "held-first");
+    await page.goto(`/admin/sales/${sale.id}`);
+    await signIn(page);
+    const rows = page.getByTestId("order-row");
+    await expect(rows).toHaveCount(1);
+    const first = await rows.first().getAttribute("data-order-id");
+
+    await page.getByTestId("orders-table").hover();
+    await placeOrder(baseURL, sale.id, "held-second");
+    const showNewer = page.getByTestId("show-newer");
+    await expect(showNewer).toHaveText("Show 1 newer order");
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toHaveAttribute("data-order-id", first!);
+    // Its status still follows the worker (pending, then completed), in place.
+    await expect.poll(async () => (await db`SELECT count(*)::int AS n FROM orders WHERE sale_id = ${sale.id} AND status = 'completed'`)[0]!.n).toBe(2);
+    await expect(rows.first()).toHaveAttribute("data-status", "completed");
+
+    await page.mouse.move(0, 0);
+    await expect(rows).toHaveCount(2);
+    await expect(rows.nth(1)).toHaveAttribute("data-order-id", first!);
+    await expect(showNewer).toHaveCount(0);
+  });
+
+  test("Ship marks its row as sent, with no second button to press, until the worker has shipped it", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 5 });
+    await placeOrder(baseURL, sale.id, "ship-once");
+    await expect.poll(async () => (await db`SELECT status FROM orders WHERE sale_id = ${sale.id}`)[0]?.status).toBe("completed");
+    await page.goto(`/admin/sales/${sale.id}`);
+    await signIn(page);
+    // The change's request takes 3 s to reach the server, so the row's state before the worker acts can be seen.
+    await page.route("**/api/admin/orders/*/status", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await route.continue();
+    });
+    const row = page.locator('[data-testid="order-row"][data-status="completed"]');
+    await row.getByRole("button", { name: "Ship" }).click();
+    await expect(row.getByTestId("change-sent")).toHaveText("→ shipped: sent, applying…");
+    await expect(row.getByRole("button")).toHaveCount(0);
+    // The pointer stays where it clicked: the row still turns shipped in place.
+    await expect(page.locator('[data-testid="order-row"][data-status="shipped"]')).toHaveCount(1);
+    await expect(page.getByRole("button", { name: "Cancel" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Ship" })).toHaveCount(0);
+  });
+});
+
 test.describe("refreshes that fail", () => {
   test("the live numbers stay on screen with a note saying how old they are, gone once refreshes work again", async ({ page, createSale }) => {
     const sale = await createSale({ stock: 12 });

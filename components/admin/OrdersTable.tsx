@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import type { OrderPage } from "@/db/admin-order-list";
+import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
 import { adminApi, Time } from "./api";
 import { RowActions } from "./RowActions";
@@ -10,6 +10,9 @@ import { StaleNote } from "./StaleNote";
 
 const statuses = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
 const PAGE_SIZE = 20;
+const REFRESH_MS = 2000;
+// A change the worker has not applied by then (it went to the dead letters) gives the row its buttons back.
+const SENT_SHOWN_MS = 30_000;
 
 type Cursor = { before?: number; after?: number };
 type Sent = { orderId: string; status: AdminStatus; jobId: string };
@@ -28,6 +31,23 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   const [search, setSearch] = useState("");
   const [cursor, setCursor] = useState<Cursor>({});
   const change = useStatusChange();
+  // The rows hold their places while the pointer or keyboard focus is in the table: newest first, a new
+  // order would otherwise slide every row down under the cursor just as the admin clicks Ship. Their
+  // statuses still refresh (each row is drawn from the latest page); newer orders wait behind a button
+  // until the admin leaves or asks for them.
+  const [heldIds, setHeldIds] = useState<string[] | null>(null);
+  // Rows whose change is sent but not yet applied by the worker: no second button to press meanwhile.
+  const [sent, setSent] = useState<Record<string, AdminStatus>>({});
+  const forget = (orderId: string) =>
+    setSent((all) => {
+      const { [orderId]: _done, ...rest } = all;
+      return rest;
+    });
+  const send = (orderId: string, next: AdminStatus) => {
+    setSent((all) => ({ ...all, [orderId]: next }));
+    change.mutate({ orderId, status: next }, { onError: () => forget(orderId) });
+    setTimeout(() => forget(orderId), SENT_SHOWN_MS);
+  };
 
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (status) params.set("status", status);
@@ -37,7 +57,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   const page = useQuery({
     queryKey: ["admin", "orders", saleId, params.toString()],
     queryFn: () => adminApi<OrderPage>(`/api/admin/sales/${saleId}/orders?${params}`),
-    refetchInterval: 2000,
+    refetchInterval: REFRESH_MS,
     placeholderData: (previous) => previous,
   });
 
@@ -46,7 +66,14 @@ export function OrdersTable({ saleId }: { saleId: string }) {
     setSearch(searchText.trim());
     setCursor({});
   };
-  const orders = page.data?.orders ?? [];
+  const fresh = page.data?.orders ?? [];
+  const freshById = new Map(fresh.map((order) => [order.id, order]));
+  // A held row shows its latest state; one that has left the page (cancelled under a "completed" filter,
+  // say) goes, as the admin's own action would have it.
+  const orders = heldIds ? heldIds.flatMap((id) => freshById.get(id) ?? []) : fresh;
+  const newer = heldIds ? fresh.length - orders.length : 0;
+  const idsOf = (list: AdminOrder[]) => list.map((order) => order.id);
+  const hold = () => setHeldIds((held) => held ?? (page.data ? idsOf(fresh) : null));
 
   return (
     <div className="space-y-3">
@@ -99,7 +126,23 @@ export function OrdersTable({ saleId }: { saleId: string }) {
         </p>
       )}
 
-      <div className="overflow-x-auto">
+      <div
+        className="overflow-x-auto"
+        onPointerEnter={hold}
+        onPointerLeave={() => setHeldIds(null)}
+        onFocus={hold}
+        onBlur={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget)) setHeldIds(null);
+        }}
+      >
+        {/* Always one line high, so the button coming and going moves no row. */}
+        <div className="h-6 text-xs">
+          {newer > 0 && (
+            <button type="button" onClick={() => setHeldIds(idsOf(fresh))} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700" data-testid="show-newer">
+              Show {newer} newer {newer === 1 ? "order" : "orders"}
+            </button>
+          )}
+        </div>
         <table className="w-full text-left text-sm" data-testid="orders-table">
           <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
             <tr>
@@ -127,20 +170,25 @@ export function OrdersTable({ saleId }: { saleId: string }) {
                   <Time iso={order.createdAt} />
                 </td>
                 <td className="py-1.5">
-                  {order.status === "completed" && (
-                    <RowActions
-                      actions={[
-                        { label: "Ship", onClick: () => change.mutate({ orderId: order.id, status: "shipped" }) },
-                        { label: "Cancel", onClick: () => change.mutate({ orderId: order.id, status: "cancelled" }), isDanger: true, confirm: "Yes, cancel the order" },
-                      ]}
-                    />
-                  )}
+                  {order.status === "completed" &&
+                    (sent[order.id] ? (
+                      <span data-testid="change-sent" className="text-zinc-500">
+                        → {sent[order.id]}: sent, applying…
+                      </span>
+                    ) : (
+                      <RowActions
+                        actions={[
+                          { label: "Ship", onClick: () => send(order.id, "shipped") },
+                          { label: "Cancel", onClick: () => send(order.id, "cancelled"), isDanger: true, confirm: "Yes, cancel the order" },
+                        ]}
+                      />
+                    ))}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
-        {orders.length === 0 && !page.isPending && <p className="py-3 text-sm text-zinc-500">No orders match.</p>}
+        {orders.length === 0 && newer === 0 && !page.isPending && <p className="py-3 text-sm text-zinc-500">No orders match.</p>}
       </div>
 
       <div className="flex gap-2 text-sm">
