@@ -21,7 +21,8 @@ test("a sale that sells out while open says so, hides Buy, and stops its 1.5 s p
     if (new URL(req.url()).pathname === `/api/sales/${sale.id}`) polls++;
   });
   await page.waitForTimeout(4000);
-  expect(polls).toBe(0);
+  // At 1.5 s that would be two or three; the 10 s check may fall inside the window once.
+  expect(polls).toBeLessThanOrEqual(1);
 });
 
 test("a sale that has ended says so, and a sale ending while open closes on the second", async ({ page, createSale }) => {
