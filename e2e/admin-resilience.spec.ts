@@ -1,13 +1,9 @@
-import { request as playwrightRequest, type Page, type Route } from "@playwright/test";
-import { expect, shopperEmail, test } from "./fixtures";
+import type { Page, Route } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { buyAsAnotherShopper, signInAsAdmin } from "./shopper";
 
 // The admin's pages when things go wrong around them: a keyboard user at a confirmation, refreshes that
 // fail while the database restarts, a session that expires with a form half typed.
-
-async function signIn(page: Page) {
-  await page.getByLabel("Password", { exact: true }).fill(process.env.E2E_ADMIN_PASSWORD!);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
 
 /** What the web answers while Postgres restarts (DESIGN.md's error shape). */
 const unavailable = (route: Route) =>
@@ -18,14 +14,11 @@ const staleNote = (page: Page) => page.getByText(/Can't reach the server — sho
 test.describe("keyboard focus at a confirmation", () => {
   test("End now and Cancel move focus to their Yes, and Keep (or Escape) brings it back to the button", async ({ page, createSale, baseURL, db }) => {
     const sale = await createSale({ stock: 5 });
-    const shopper = await playwrightRequest.newContext({ baseURL });
-    expect((await shopper.post("/api/session", { data: { email: shopperEmail("focus") } })).status()).toBe(200);
-    expect((await shopper.post(`/api/sales/${sale.id}/orders`)).status()).toBe(202);
-    await shopper.dispose();
+    await placeOrder(baseURL, sale.id, "focus");
     await expect.poll(async () => (await db`SELECT status FROM orders WHERE sale_id = ${sale.id}`)[0]?.status).toBe("completed");
 
     await page.goto(`/admin/sales/${sale.id}`);
-    await signIn(page);
+    await signInAsAdmin(page);
     await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
 
     const endNow = page.getByRole("button", { name: "End now" });
@@ -56,12 +49,9 @@ test.describe("keyboard focus at a confirmation", () => {
   });
 });
 
-/** One shopper of its own places an order in the sale (through the API, as a browser would). */
+/** One shopper of its own places an order in the sale. */
 async function placeOrder(baseURL: string | undefined, saleId: string, tag: string) {
-  const shopper = await playwrightRequest.newContext({ baseURL });
-  expect((await shopper.post("/api/session", { data: { email: shopperEmail(tag) } })).status()).toBe(200);
-  expect((await shopper.post(`/api/sales/${saleId}/orders`)).status()).toBe(202);
-  await shopper.dispose();
+  expect(await buyAsAnotherShopper(baseURL, saleId, tag)).toBe(202);
 }
 
 test.describe("the orders table under the pointer", () => {
@@ -69,7 +59,7 @@ test.describe("the orders table under the pointer", () => {
     const sale = await createSale({ stock: 5 });
     await placeOrder(baseURL, sale.id, "held-first");
     await page.goto(`/admin/sales/${sale.id}`);
-    await signIn(page);
+    await signInAsAdmin(page);
     const rows = page.getByTestId("order-row");
     await expect(rows).toHaveCount(1);
     const first = await rows.first().getAttribute("data-order-id");
@@ -95,7 +85,7 @@ test.describe("the orders table under the pointer", () => {
     await placeOrder(baseURL, sale.id, "ship-once");
     await expect.poll(async () => (await db`SELECT status FROM orders WHERE sale_id = ${sale.id}`)[0]?.status).toBe("completed");
     await page.goto(`/admin/sales/${sale.id}`);
-    await signIn(page);
+    await signInAsAdmin(page);
     // The change's request takes 3 s to reach the server, so the row's state before the worker acts can be seen.
     await page.route("**/api/admin/orders/*/status", async (route) => {
       await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -116,7 +106,7 @@ test.describe("refreshes that fail", () => {
   test("the live numbers stay on screen with a note saying how old they are, gone once refreshes work again", async ({ page, createSale }) => {
     const sale = await createSale({ stock: 12 });
     await page.goto(`/admin/sales/${sale.id}`);
-    await signIn(page);
+    await signInAsAdmin(page);
     await expect(page.getByTestId("count-completed")).toHaveText("0");
     await expect(page.getByTestId("stat-remaining")).toHaveText("12");
     await expect(staleNote(page)).toHaveCount(0);
@@ -134,12 +124,9 @@ test.describe("refreshes that fail", () => {
 
   test("the orders table keeps its rows with a note while its refreshes fail", async ({ page, createSale, baseURL }) => {
     const sale = await createSale({ stock: 5 });
-    const shopper = await playwrightRequest.newContext({ baseURL });
-    expect((await shopper.post("/api/session", { data: { email: shopperEmail("stale-orders") } })).status()).toBe(200);
-    expect((await shopper.post(`/api/sales/${sale.id}/orders`)).status()).toBe(202);
-    await shopper.dispose();
+    await placeOrder(baseURL, sale.id, "stale-orders");
     await page.goto(`/admin/sales/${sale.id}`);
-    await signIn(page);
+    await signInAsAdmin(page);
     const rows = page.getByTestId("order-row");
     await expect(rows).toHaveCount(1);
 
@@ -163,7 +150,7 @@ test.describe("refreshes that fail", () => {
   test("the sales list keeps its rows with a note while its refreshes fail", async ({ page, createSale }) => {
     const sale = await createSale();
     await page.goto("/admin");
-    await signIn(page);
+    await signInAsAdmin(page);
     const row = page.getByTestId("admin-sale-row").filter({ hasText: sale.name });
     await expect(row).toBeVisible();
 
@@ -180,7 +167,7 @@ test.describe("refreshes that fail", () => {
   test("the dead letters stay listed with a note while refreshes fail, instead of giving way to the error", async ({ page, createSale }) => {
     const sale = await createSale();
     await page.goto(`/admin/dead-letters?saleId=${sale.id}`);
-    await signIn(page);
+    await signInAsAdmin(page);
     await expect(page.getByTestId("dead-letter-total")).toHaveText("0");
 
     const list = (url: URL) => url.pathname === "/api/admin/dead-letters";
@@ -202,7 +189,7 @@ test.describe("refreshes that fail", () => {
 test.describe("a session that expires while the admin types", () => {
   test("Create with the admin signed out keeps what was typed through the sign-in, and then creates the sale", async ({ page, context }) => {
     await page.goto("/admin/sales/new");
-    await signIn(page);
+    await signInAsAdmin(page);
     await expect(page).toHaveURL(/\/admin\/sales\/new$/);
 
     const name = `Draft kept ${Date.now().toString(36)}`;
@@ -215,7 +202,7 @@ test.describe("a session that expires while the admin types", () => {
     await context.clearCookies();
     await page.getByRole("button", { name: "Create sale" }).click();
     await expect(page).toHaveURL(/\/admin\/login\?next=/);
-    await signIn(page);
+    await signInAsAdmin(page);
     await expect(page).toHaveURL(/\/admin\/sales\/new$/);
 
     await expect(page.getByLabel("Name", { exact: true })).toHaveValue(name);
@@ -233,14 +220,14 @@ test.describe("a session that expires while the admin types", () => {
   test("Save changes with the admin signed out keeps the edit through the sign-in", async ({ page, context, createSale, db }) => {
     const sale = await createSale({ startsInMs: 3600_000, stock: 30 });
     await page.goto(`/admin/sales/${sale.id}`);
-    await signIn(page);
+    await signInAsAdmin(page);
     await page.getByText("Edit this sale").click();
     await page.getByLabel("Stock (units)", { exact: true }).fill("45");
 
     await context.clearCookies();
     await page.getByRole("button", { name: "Save changes" }).click();
     await expect(page).toHaveURL(/\/admin\/login\?next=/);
-    await signIn(page);
+    await signInAsAdmin(page);
     await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
 
     const stock = page.getByLabel("Stock (units)", { exact: true });

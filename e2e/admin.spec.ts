@@ -1,25 +1,13 @@
-import { request as playwrightRequest, type Page } from "@playwright/test";
-import { expect, shopperEmail, test } from "./fixtures";
+import { expect, test } from "./fixtures";
+import { buyAsAnotherShopper, signInAsAdmin } from "./shopper";
 
 // The operator's afternoon: sign in, create a sale, watch it sell out live, cancel an order, and
 // deal with a change that could not be applied. Screenshots of the dashboard are kept as artifacts.
 
-async function signIn(page: Page) {
-  await page.getByLabel("Password", { exact: true }).fill(process.env.E2E_ADMIN_PASSWORD!);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
 /** `count` shoppers, each with their own session, press Buy through the API. */
 async function shoppersBuy(baseURL: string, saleId: string, count: number): Promise<number[]> {
   const statuses: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const shopper = await playwrightRequest.newContext({ baseURL });
-    const session = await shopper.post("/api/session", { data: { email: shopperEmail(`admin-e2e-${i}`) } });
-    expect(session.status()).toBe(200);
-    const order = await shopper.post(`/api/sales/${saleId}/orders`);
-    statuses.push(order.status());
-    await shopper.dispose();
-  }
+  for (let i = 0; i < count; i++) statuses.push(await buyAsAnotherShopper(baseURL, saleId, `admin-e2e-${i}`));
   return statuses;
 }
 
@@ -44,7 +32,7 @@ test("a wrong password is told on the form; the right one then opens the page th
   await expect(page.getByRole("alert").filter({ hasText: "password" })).toBeVisible();
   expect(page.url()).toBe(signInUrl);
 
-  await signIn(page);
+  await signInAsAdmin(page);
   await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
   // Signed in, the sign-in page sends the admin straight on; never back to itself.
   await page.goto("/admin/login?next=/admin/dead-letters");
@@ -56,7 +44,7 @@ test("a wrong password is told on the form; the right one then opens the page th
 test("an edit saved, then changed back and saved again, ends with the value last saved", async ({ page, createSale, db }) => {
   const sale = await createSale({ startsInMs: 3600_000, stock: 40 });
   await page.goto(`/admin/sales/${sale.id}`);
-  await signIn(page);
+  await signInAsAdmin(page);
   await page.getByText("Edit this sale").click();
   const stock = page.getByLabel("Stock (units)");
   const save = page.getByRole("button", { name: "Save changes" });
@@ -72,7 +60,7 @@ test("an edit saved, then changed back and saved again, ends with the value last
 test("End now asks first, then ends the sale: the page, the open edit form and the shopper's page all show it", async ({ page, createSale, db }) => {
   const sale = await createSale({ startsInMs: -60_000, durationMs: 3600_000 });
   await page.goto(`/admin/sales/${sale.id}`);
-  await signIn(page);
+  await signInAsAdmin(page);
   await page.getByText("Edit this sale").click();
   const ends = page.getByLabel("Ends", { exact: true });
   const endsBefore = await ends.inputValue();
@@ -121,7 +109,7 @@ test.describe("an admin in another time zone", () => {
   test("sees every time of a loaded page in their own zone, named, and the form says which zone it reads", async ({ page, createSale }) => {
     const sale = await createSale();
     await page.goto(`/admin/sales/${sale.id}`);
-    await signIn(page);
+    await signInAsAdmin(page);
     await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
     // A full load: the server renders UTC, the browser must replace it with its own zone.
     await page.reload();
@@ -137,7 +125,7 @@ test("the admin creates a sale, watches it sell out, cancels an order, and disca
   test.setTimeout(120_000);
   await page.goto("/admin/sales/new");
   await expect(page).toHaveURL(/\/admin\/login/);
-  await signIn(page);
+  await signInAsAdmin(page);
   await expect(page).toHaveURL(/\/admin\/sales\/new$/);
 
   // A first try with mistakes: the server's messages show beside the fields.

@@ -1,4 +1,4 @@
-import type { Page } from "@playwright/test";
+import { request as playwrightRequest, type Page } from "@playwright/test";
 import type postgres from "postgres";
 import { expect, shopperEmail } from "./fixtures";
 
@@ -15,6 +15,23 @@ export async function signInInline(page: Page, tag: string): Promise<string> {
   await page.getByLabel(/sign in with your email/i).fill(email);
   await page.getByRole("button", { name: "Sign in" }).click();
   return email;
+}
+
+/** A shopper of their own (`tag`) signs in and presses Buy through the API, as another browser would: the Buy's HTTP status. */
+export async function buyAsAnotherShopper(baseURL: string | undefined, saleId: string, tag: string): Promise<number> {
+  const shopper = await playwrightRequest.newContext({ baseURL });
+  try {
+    expect((await shopper.post("/api/session", { data: { email: shopperEmail(tag) } })).status()).toBe(200);
+    return (await shopper.post(`/api/sales/${saleId}/orders`)).status();
+  } finally {
+    await shopper.dispose();
+  }
+}
+
+/** Signs the admin in on the sign-in page the browser was sent to. */
+export async function signInAsAdmin(page: Page): Promise<void> {
+  await page.getByLabel("Password", { exact: true }).fill(process.env.E2E_ADMIN_PASSWORD!);
+  await page.getByRole("button", { name: "Sign in" }).click();
 }
 
 export function buyButton(page: Page) {
