@@ -2,7 +2,7 @@ import { desc, eq, sql } from "drizzle-orm";
 import { getDb } from "./client";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
-import { createSale, toSale, type NewSale, type Sale } from "./sales";
+import { createSale, forgetCachedSale, toSale, type NewSale, type Sale } from "./sales";
 import { sales, type SaleRow } from "./schema";
 
 /** A sale as the admin sees it: the shopper's view plus how many units are sold. */
@@ -40,7 +40,7 @@ export type SaleChanges = Partial<Pick<NewSale, "name" | "description" | "stock"
  */
 export async function updateSale({ id, changes, now = new Date() }: { id: string; changes: SaleChanges; now?: Date }): Promise<AdminSale> {
   if (!isUuid(id)) throw new AppError("sale_not_found", "There is no sale with this id.");
-  return getDb().transaction(async (tx) => {
+  const sale = await getDb().transaction(async (tx) => {
     const [current] = await tx.select().from(sales).where(eq(sales.id, id)).for("update");
     if (!current) throw new AppError("sale_not_found", "There is no sale with this id.");
 
@@ -48,9 +48,16 @@ export async function updateSale({ id, changes, now = new Date() }: { id: string
     const endsAt = changes.endsAt ?? current.endsAt;
     if (endsAt <= startsAt) throw fieldError({ endsAt: "must be after the start" });
 
+    // Once open, a sale has orders that were accepted against its stock: its start cannot move back
+    // into the future, which would make it "not started" again and let its stock be lowered under them.
+    const hasStarted = current.startsAt <= now;
+    if (hasStarted && startsAt > now) {
+      const problem = "cannot move to a later time once the sale has started";
+      throw new AppError("conflict", `startsAt: ${problem}.`, { details: { fields: { startsAt: problem } } });
+    }
+
     let stockDelta = 0;
     if (changes.stock !== undefined && changes.stock !== current.stock) {
-      const hasStarted = current.startsAt <= now;
       if (hasStarted && changes.stock < current.stock) {
         throw new AppError("conflict", `stock: can only go up once the sale has started (it is ${current.stock}).`, {
           details: { fields: { stock: `can only go up once the sale has started (it is ${current.stock})` } },
@@ -77,6 +84,8 @@ export async function updateSale({ id, changes, now = new Date() }: { id: string
       .returning();
     return toAdminSale(row!);
   });
+  forgetCachedSale(id);
+  return sale;
 }
 
 /**
@@ -94,5 +103,6 @@ export async function endSaleNow({ id }: { id: string }): Promise<AdminSale> {
     .where(eq(sales.id, id))
     .returning();
   if (!row) throw new AppError("sale_not_found", "There is no sale with this id.");
+  forgetCachedSale(id);
   return toAdminSale(row);
 }

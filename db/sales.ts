@@ -83,6 +83,13 @@ export async function createSale(input: NewSale): Promise<SaleRow> {
 const CACHE_MS = 1000;
 const cache = new Map<string, { at: number; row: Promise<SaleRow | undefined> }>();
 
+/** Drops this process's cached copy of a sale, once an admin's edit or End now has committed: the
+ * process that served the admin applies the change to its next Buy. Other web processes see it
+ * within the cache's second. */
+export function forgetCachedSale(id: string): void {
+  cache.delete(id);
+}
+
 export function getSaleCached({ id }: { id: string }, now: number = Date.now()): Promise<SaleRow | undefined> {
   if (!isUuid(id)) return Promise.resolve(undefined);
   const hit = cache.get(id);

@@ -130,6 +130,23 @@ describe("PATCH /api/admin/sales/:id", () => {
     expect(await saleRow(id)).toMatchObject({ stock: 10, remaining: 10, name: "Seeded" });
   });
 
+  it("refuses to move a started sale's start later (409, field startsAt), so its stock cannot then be lowered under its orders", async () => {
+    const { id } = await seedSale({ stock: 10 });
+    const before = await saleRow(id);
+    const res = await patch(id, { startsAt: new Date(Date.now() + hour).toISOString(), endsAt: new Date(Date.now() + 2 * hour).toISOString() });
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe("conflict");
+    expect(res.json.error.details.fields.startsAt).toMatch(/cannot move to a later time/);
+    expect(await saleRow(id)).toMatchObject({ starts_at: before.starts_at, ends_at: before.ends_at });
+    expect((await patch(id, { stock: 3 })).status).toBe(409);
+    // An earlier start, or a later end, is still an edit like any other.
+    const earlier = new Date(Date.now() - 2 * hour).toISOString();
+    const later = new Date(Date.now() + 3 * hour).toISOString();
+    const ok = await patch(id, { startsAt: earlier, endsAt: later });
+    expect(ok.status).toBe(200);
+    expect(ok.json.sale).toMatchObject({ startsAt: earlier, endsAt: later, state: "live" });
+  });
+
   it("lowers the stock of a sale that has not started", async () => {
     const { id } = await seedSale({ stock: 10, startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) });
     const res = await patch(id, { stock: 4 });
@@ -165,15 +182,19 @@ describe("PATCH /api/admin/sales/:id", () => {
 });
 
 describe("POST /api/admin/sales/:id/end", () => {
-  it("ends a live sale now: shoppers then get 409 sale_ended", async () => {
+  it("ends a live sale now: shoppers then get 409 sale_ended, at once on the web process that ended it", async () => {
     const { id } = await seedSale();
+    const shopperIn = async (email: string) => cookieFrom((await call(shopperSession.POST, "/api/session", { method: "POST", body: { email } })).res);
+    // A Buy just before the end: this process now holds the sale, live, in its one-second cache.
+    const early = await call(buy.POST, `/api/sales/${id}/orders`, { method: "POST", params: { id }, cookie: await shopperIn("early@example.com") });
+    expect(early.status).toBe(202);
+
     const res = await call(saleEnd.POST, `/api/admin/sales/${id}/end`, { method: "POST", params: { id }, cookie });
     expect(res.status).toBe(200);
     expect(res.json.sale.state).toBe("ended");
     expect(new Date(res.json.sale.endsAt).getTime()).toBeLessThanOrEqual(Date.now());
 
-    const shopper = cookieFrom((await call(shopperSession.POST, "/api/session", { method: "POST", body: { email: "late@example.com" } })).res);
-    const order = await call(buy.POST, `/api/sales/${id}/orders`, { method: "POST", params: { id }, cookie: shopper });
+    const order = await call(buy.POST, `/api/sales/${id}/orders`, { method: "POST", params: { id }, cookie: await shopperIn("late@example.com") });
     expect(order.status).toBe(409);
     expect(order.json.error.code).toBe("sale_ended");
   });
