@@ -83,7 +83,9 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
         const mine = await shopperOrderInSale({ saleId: sale.id, userId: input.userId });
         if (mine) return { order: toOrder({ ...mine.row, position: mine.position }), isNew: false, isReplay: false };
       } else if (key || isGate) {
-        const existing = await findExistingOrder(getDb(), { userId: input.userId, saleId: isGate ? sale.id : undefined, idempotencyKey: key });
+        // With a key the same read also finds the shopper's order in this sale: a repeat click from a
+        // new page view (a new key) gets that order rather than the error.
+        const existing = await findExistingOrder(getDb(), { userId: input.userId, saleId: sale.id, idempotencyKey: key });
         if (existing) return { ...existing, isNew: false };
       }
     }
@@ -149,8 +151,9 @@ async function findExistingOrder(
     .select({ order: orders, position: positionInLine })
     .from(orders)
     .where(and(eq(orders.userId, userId), or(sameKey, sameSale)))
-    // The order this key placed wins over the shopper's order in this sale.
-    .orderBy(sameKey ? desc(sameKey) : desc(orders.seq))
+    // The order this key placed wins over the shopper's order in this sale (whose key may be NULL:
+    // `key = $1` is then NULL, which DESC would sort first).
+    .orderBy(sameKey ? sql`${sameKey} DESC NULLS LAST` : desc(orders.seq))
     .limit(1);
   if (!row) return undefined;
   const isReplay = idempotencyKey !== null && row.order.idempotencyKey === idempotencyKey;

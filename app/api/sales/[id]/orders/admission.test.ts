@@ -118,16 +118,36 @@ describe("Idempotency-Key", () => {
     expect(await counts(a.id)).toMatchObject({ orders: 1, jobs: 1 });
     expect(await counts(b.id)).toMatchObject({ orders: 0, jobs: 0 });
 
-    // Once the sale is sold out, the retry still gets its order; a Buy without the key is told sold out.
+    // Once the sale is sold out, the retry still gets its order, and so does a repeat click from a new
+    // page view (a new key); a Buy without any key is told sold out (that path reads nothing).
     await db.sql`UPDATE sales SET remaining = 0 WHERE id = ${a.id}`;
     await sleep(1100);
     expect((await buy(a.id, cookie, { headers: key })).json.order.id).toBe(first.json.order.id);
+    const newPageView = await buy(a.id, cookie, { headers: { "idempotency-key": `page-${Date.now()}` } });
+    expect(newPageView.status).toBe(200);
+    expect(newPageView.json.order.id).toBe(first.json.order.id);
     expect((await buy(a.id, cookie)).status).toBe(410);
 
     // Keys belong to a shopper: someone else's identical key is a new order of their own.
     const other = await buy(b.id, await shopper(), { headers: key });
     expect(other.status).toBe(202);
     expect(other.json.order.id).not.toBe(first.json.order.id);
+  });
+
+  it("replays the key's order even where the shopper also has an order without a key in the URL's sale", async () => {
+    const [a, b] = [await sale(), await sale()];
+    const cookie = await shopper();
+    const key = { "idempotency-key": `first-${Date.now()}` };
+    const first = await buy(a.id, cookie, { headers: key });
+    expect(first.status).toBe(202);
+    const inB = await buy(b.id, cookie);
+    expect(inB.status).toBe(202);
+
+    const retry = await buy(b.id, cookie, { headers: key });
+    expect(retry.status).toBe(202);
+    expect(retry.json.order.id).toBe(first.json.order.id);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(await counts(b.id)).toMatchObject({ orders: 1, jobs: 1 });
   });
 
   it("makes one order from many concurrent retries", async () => {
