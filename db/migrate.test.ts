@@ -1,0 +1,26 @@
+import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import postgres from "postgres";
+import { expect, inject, it } from "vitest";
+import { migrate, migrationsFolder } from "./migrate";
+
+it("brings one empty database up to date from two processes starting at once", async () => {
+  const adminUrl = inject("pgAdminUrl");
+  const name = `migrate_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const results = await Promise.allSettled([migrate(url), migrate(url)]);
+    expect(results.map((r) => (r.status === "rejected" ? String(r.reason) : r.status))).toEqual(["fulfilled", "fulfilled"]);
+    const applied = await sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`;
+    expect(applied[0]!.n).toBe(readdirSync(migrationsFolder).filter((f) => f.endsWith(".sql")).length);
+    const [tables] = await sql`SELECT to_regclass('public.orders') IS NOT NULL AS orders, to_regclass('pgboss.job') IS NOT NULL AS jobs`;
+    expect(tables).toEqual({ orders: true, jobs: true });
+  } finally {
+    await sql.end({ timeout: 5 });
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+});
