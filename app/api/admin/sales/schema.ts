@@ -4,8 +4,11 @@ import type { AppError } from "@/db/errors";
 
 // The rules for a sale an admin creates or edits; each problem is reported against its field.
 
-const name = z.string().trim().min(1, "is required").max(200, "must be at most 200 characters");
-const description = z.string().trim().max(2000, "must be at most 2,000 characters");
+// Postgres cannot store a NUL character in text: refused here, named, rather than failing the insert.
+export const hasNoNul = (value: string) => !value.includes("\0");
+const NUL_MESSAGE = "must not contain a NUL character";
+const name = z.string().trim().min(1, "is required").max(200, "must be at most 200 characters").refine(hasNoNul, NUL_MESSAGE);
+const description = z.string().trim().max(2000, "must be at most 2,000 characters").refine(hasNoNul, NUL_MESSAGE);
 const stock = z.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1,000,000");
 const cents = z.number({ error: "must be a whole number of cents" }).int("must be a whole number of cents").positive("must be more than 0").max(100_000_000, "must be at most $1,000,000");
 const time = z.iso

@@ -4,13 +4,14 @@ import { AppError } from "@/db/errors";
 import { getSale } from "@/db/sales";
 import { orderStatus } from "@/db/schema";
 import { adminRoute } from "@/app/_lib/admin-session";
+import { hasNoNul } from "@/app/api/admin/sales/schema";
 import { otherMethods, readQuery } from "@/app/_lib/http";
 
 const cursor = z.coerce.number().int().positive();
 const querySchema = z
   .object({
     status: z.enum(orderStatus.enumValues).optional(),
-    q: z.string().max(254).optional(),
+    q: z.string().max(254).refine(hasNoNul, "must not contain a NUL character").optional(),
     before: cursor.optional(),
     after: cursor.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
