@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { config } from "@/db/config";
@@ -32,8 +32,10 @@ export function isAdminPassword(given: string): boolean {
   return timingSafeEqual(digest(given), digest(adminPassword()));
 }
 
+// Keyed with the session secret: the cookie travels in clear, and a plain hash of the password in it
+// would let whoever copied one cookie test password guesses offline.
 function passwordTag(): string {
-  return digest(`admin-session:${adminPassword()}`).subarray(0, 12).toString("base64url");
+  return createHmac("sha256", sessionSecret()).update(`admin-session:${adminPassword()}`, "utf8").digest().subarray(0, 12).toString("base64url");
 }
 
 function isAdminToken(token: string | undefined): boolean {

@@ -1,3 +1,4 @@
+import { isIPv6 } from "node:net";
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { config } from "@/db/config";
 import { detached } from "@/db/detached";
@@ -80,18 +81,46 @@ export function clientIp(req: Request): string | undefined {
   return req.headers.get(CLIENT_IP_HEADER) ?? undefined;
 }
 
+/**
+ * What a client's limits are counted under: its IPv4 address, or the /64 network of its IPv6 address
+ * (one subscriber's network; a single machine can take any address in it, so counting per address
+ * would let it through as thousands of clients). An IPv4-mapped IPv6 address counts as its IPv4 one.
+ */
+export function networkKey(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  const address = ip.split("%")[0]!; // a zone index (fe80::1%eth0) names the interface, not the host
+  if (!isIPv6(address)) return ip;
+  const [head = "", tail] = address.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  // A trailing dotted IPv4 part fills two groups; it sits in the last 32 bits, past the /64, either way.
+  const groupsOf = (parts: string[]) => parts.reduce((n, part) => n + (part.includes(".") ? 2 : 1), 0);
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - groupsOf(left) - groupsOf(right)).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => parseInt(group, 16).toString(16))
+    .join(":")}::/64`;
+}
+
+/** The key of the client's network (networkKey) for the limits, or undefined as for clientIp. */
+export function clientNetwork(req: Request): string | undefined {
+  const ip = clientIp(req);
+  return ip === undefined ? undefined : networkKey(ip);
+}
+
 /** Set by the web server on every request, overwriting whatever a client sent. */
 export const CLIENT_IP_HEADER = "x-flash-client-ip";
 
 /** The Buy limits: per shopper and per client address. */
 export async function limitOrderAttempt(req: Request, userId: string): Promise<void> {
   await take(limiters().orderShopper, userId, "You are pressing Buy too fast. Wait a moment and try again.");
-  const ip = clientIp(req);
-  if (ip) await take(limiters().orderIp, ip, "Too many orders from your network. Wait a moment and try again.");
+  const network = clientNetwork(req);
+  if (network) await take(limiters().orderIp, network, "Too many orders from your network. Wait a moment and try again.");
 }
 
 /** Shopper sign-in attempts, per client address. */
 export async function limitShopperLogin(req: Request): Promise<void> {
-  const ip = clientIp(req);
-  if (ip) await take(limiters().shopperLogin, ip, "Too many sign-in attempts. Wait a minute and try again.");
+  const network = clientNetwork(req);
+  if (network) await take(limiters().shopperLogin, network, "Too many sign-in attempts. Wait a minute and try again.");
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
 import { freshDatabase } from "@/db/testing/database";
@@ -90,5 +91,40 @@ describe("admin sign-in", () => {
     const res = await call(session.DELETE, "/api/admin/session", { method: "DELETE" });
     expect(res.status).toBe(204);
     expect(res.headers.get("set-cookie")).toMatch(/^flash_admin=;.*Max-Age=0/);
+  });
+
+  it("gives whoever copies an admin cookie no hash of the password to test guesses against offline", async () => {
+    const cookie = cookieFrom((await signIn(adminPassword())).res);
+    const plainHash = (guess: string) => createHash("sha256").update(`admin-session:${guess}`).digest().subarray(0, 12).toString("base64url");
+    expect(cookie).not.toContain(plainHash(adminPassword()));
+  });
+
+  it("counts addresses of one IPv6 /64 network as one client", async () => {
+    const address = (i: number) => ({ [CLIENT_IP_HEADER]: `2001:db8:77:1::${(i + 1).toString(16)}` });
+    for (let i = 0; i < 10; i++) expect((await signIn("wrong-password", address(i))).status).toBe(401);
+    expect((await signIn(adminPassword(), address(10))).status).toBe(429);
+    expect((await signIn(adminPassword(), { [CLIENT_IP_HEADER]: "2001:db8:77:2::1" })).status).toBe(200);
+  });
+
+  // Last in the file: it spends the process's overall budget.
+  it("keeps the admin's own network signing in while guesses from many addresses spend the overall budget", async () => {
+    const admin = { [CLIENT_IP_HEADER]: "198.51.100.20" };
+    expect((await signIn(adminPassword(), admin)).status).toBe(200);
+    // Ten wrong passwords from each of up to fifteen addresses: the overall budget (100) runs out.
+    let lockedOut: Awaited<ReturnType<typeof signIn>> | undefined;
+    for (let a = 1; a <= 15 && !lockedOut; a++) {
+      const from = { [CLIENT_IP_HEADER]: `192.0.2.${a}` };
+      for (let i = 0; i < 10 && !lockedOut; i++) {
+        const res = await signIn("wrong-password", from);
+        if (res.status === 429) lockedOut = res;
+        else expect(res.status).toBe(401);
+      }
+    }
+    expect(lockedOut?.json.error.code).toBe("rate_limited");
+    // A network the admin never signed in from is locked out too; the admin's own is not.
+    expect((await signIn(adminPassword(), { [CLIENT_IP_HEADER]: "192.0.2.200" })).status).toBe(429);
+    const res = await signIn(adminPassword(), admin);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("set-cookie")).toMatch(/^flash_admin=/);
   });
 });

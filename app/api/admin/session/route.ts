@@ -3,7 +3,7 @@ import { AppError } from "@/db/errors";
 import { log } from "@/db/log";
 import { adminCookie, assertSameOrigin, clearedAdminCookie, isAdmin, isAdminPassword } from "@/app/_lib/admin-session";
 import { describeIssues, otherMethods, readJsonObject, route } from "@/app/_lib/http";
-import { clientKey, forgiveLoginAttempt, spendLoginAttempt } from "@/app/_lib/login-limiter";
+import { clientKey, forgiveLoginAttempt, spendLoginAttempt, type LoginAttempt } from "@/app/_lib/login-limiter";
 
 const signInSchema = z.object({ password: z.string().min(1, "is required").max(200) }).strict();
 
@@ -13,8 +13,9 @@ export const POST = route(async (req: Request) => {
   const parsed = signInSchema.safeParse(await readJsonObject(req));
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   const client = clientKey(req);
+  let attempt: LoginAttempt;
   try {
-    await spendLoginAttempt(client);
+    attempt = await spendLoginAttempt(client);
   } catch (err) {
     log.warn({ client }, "admin sign-in refused: too many attempts");
     throw err;
@@ -23,7 +24,7 @@ export const POST = route(async (req: Request) => {
     log.warn({ client }, "admin sign-in with a wrong password");
     throw new AppError("unauthenticated", "That password is not right.");
   }
-  await forgiveLoginAttempt(client);
+  await forgiveLoginAttempt(attempt);
   log.info({ client }, "admin signed in");
   return Response.json({ admin: true }, { headers: { "set-cookie": adminCookie(req), "cache-control": "no-store" } });
 });
