@@ -15,6 +15,19 @@ describe("GET /api/health", () => {
     expect(res.json).toEqual({ status: "ok" });
   });
 
+  it("answers 503 when the database answers but has no order queue", async () => {
+    const [queue] = await db.sql`SELECT * FROM pgboss.queue WHERE name = 'place-order'`;
+    await db.sql`DELETE FROM pgboss.queue WHERE name = 'place-order'`;
+    try {
+      const res = await call(health.GET, "/api/health");
+      expect(res.status).toBe(503);
+      expect(res.json).toEqual({ error: { code: "unavailable", message: expect.any(String) } });
+    } finally {
+      await db.sql`INSERT INTO pgboss.queue ${db.sql(queue!)}`;
+    }
+    expect((await call(health.GET, "/api/health")).status).toBe(200);
+  });
+
   it("answers 503 within two seconds when the database accepts connections but never answers", async () => {
     // A socket that takes the connection and says nothing: the worst case for a health check.
     const silent = net.createServer(() => {});

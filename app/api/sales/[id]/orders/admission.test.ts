@@ -94,6 +94,28 @@ describe("rate limits", () => {
     const [row] = await db.sql`SELECT count(*)::int AS n FROM users WHERE email LIKE 'login-3-%'`;
     expect(row!.n).toBe(0);
   });
+  it("come after the sale checks and the sold-out fast path: a shopper pressing Buy on a closed sale is told why, never 429", async () => {
+    const soldOut = await sale();
+    await db.sql`UPDATE sales SET remaining = 0 WHERE id = ${soldOut.id}`;
+    const ended = await createSale({ name: "Ended", priceCents: 1000, originalPriceCents: 2000, stock: 10, startsAt: new Date(Date.now() - 2 * hour), endsAt: new Date(Date.now() - hour) });
+    const notStarted = await createSale({ name: "Later", priceCents: 1000, originalPriceCents: 2000, stock: 10, startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) });
+    const cookie = await shopper();
+    const expected: [string, number, string][] = [
+      [soldOut.id, 410, "sold_out"],
+      [ended.id, 409, "sale_ended"],
+      [notStarted.id, 409, "sale_not_started"],
+      ["00000000-0000-4000-8000-0000000000aa", 404, "sale_not_found"],
+    ];
+    // Twenty presses each, past the shopper's 15 (5 a second plus a burst of 10).
+    for (const [saleId, status, code] of expected) {
+      for (let i = 0; i < 20; i++) {
+        const res = await buy(saleId, cookie);
+        expect([res.status, res.json.error?.code]).toEqual([status, code]);
+      }
+    }
+    // None of those spent the shopper's budget: a Buy on a live sale goes through.
+    expect((await buy((await sale()).id, cookie)).status).toBe(202);
+  });
 });
 
 describe("Idempotency-Key", () => {
