@@ -36,6 +36,18 @@ async function shoppersBuy(saleId: string, count: number, tag: string): Promise<
   return answers.filter((status) => status === 202).length;
 }
 
+type Point = { accepted: number; completed: number; failed: number };
+
+/** The rates the live view must show: per second over the ten complete seconds before the current one. */
+function ratesFromSeries(series: Point[]) {
+  const recent = series.slice(-11, -1);
+  const sum = (f: (p: Point) => number) => recent.reduce((n, p) => n + f(p), 0);
+  return { accepted: sum((p) => p.accepted) / 10, processed: sum((p) => p.completed + p.failed) / 10, rateWindowSeconds: 10 };
+}
+
+/** Waits into the next whole second, so that what happened so far lies in complete seconds. */
+const nextSecond = () => new Promise((r) => setTimeout(r, 1050 - (Date.now() % 1000)));
+
 /** The truth the counters must agree with: a full count of the sale's orders. */
 async function countedByStatus(saleId: string) {
   const rows = await db.sql`SELECT status, count(*)::int AS n FROM orders WHERE sale_id = ${saleId} GROUP BY status`;
@@ -60,6 +72,7 @@ describe("GET /api/admin/sales/:id/stats", () => {
     expect(await shoppersBuy(sale.id, 300, "line")).toBe(300);
 
     // No worker yet: every accepted order waits in line.
+    await nextSecond();
     const waiting = await view(sale.id);
     expect(waiting.status).toBe(200);
     expect(waiting.json.counts).toEqual({ pending: 300, completed: 0, failed: 0, shipped: 0, cancelled: 0 });
@@ -70,6 +83,9 @@ describe("GET /api/admin/sales/:id/stats", () => {
     expect(accepted).toBe(300);
     expect(waiting.json.series).toHaveLength(waiting.json.windowSeconds);
     expect(waiting.json.sellOut).toEqual({ soldOutAt: null, secondsToSellOut: null, etaSeconds: null });
+    expect(waiting.json.rates).toEqual(ratesFromSeries(waiting.json.series));
+    expect(waiting.json.rates).toMatchObject({ accepted: expect.any(Number), processed: 0 });
+    expect(waiting.json.rates.accepted).toBeGreaterThan(0);
 
     worker = startWorker(db.url);
     const done = await waitFor(async () => {
@@ -86,6 +102,10 @@ describe("GET /api/admin/sales/:id/stats", () => {
     expect(done.json.sellOut.secondsToSellOut).toBeGreaterThanOrEqual(5);
     expect(done.json.sellOut.secondsToSellOut).toBeLessThan(120);
     expect(done.json.deadLetters).toBe(0);
+    await nextSecond();
+    const after = await view(sale.id);
+    expect(after.json.rates).toEqual(ratesFromSeries(after.json.series));
+    expect(after.json.rates.processed).toBeGreaterThan(0);
   }, 90_000);
 
   it("keeps its counters equal to a full count while many shoppers buy at once across connections", async () => {
