@@ -50,10 +50,14 @@ describe("access", () => {
     expect((await request(`${base}/api/orders/${orderId}`)).status).toBe(401);
     const bobsList = await request(`${base}/api/orders?saleId=${saleId}`, { cookie: bob });
     expect(bobsList.json).toEqual({ orders: [] });
-    // A user id in the body is never trusted: Bob's Buy with Alice's id makes Bob's order.
-    const bobBuys = await request(`${base}/api/sales/${saleId}/orders`, { method: "POST", cookie: bob, body: { userId: "alice" } });
+    // A user id in the body is never trusted: Bob's Buy with Alice's real id makes Bob's order.
+    const aliceId = (await request(`${base}/api/session`, { cookie: alice })).json.user.id as string;
+    const bobBuys = await request(`${base}/api/sales/${saleId}/orders`, { method: "POST", cookie: bob, body: { userId: aliceId, user_id: aliceId } });
     expect(bobBuys.status).toBe(202);
     expect(bobBuys.json.order.id).not.toBe(orderId);
+    expect((await request(`${base}/api/orders?saleId=${saleId}`, { cookie: bob })).json.orders.map((o: { id: string }) => o.id)).toEqual([bobBuys.json.order.id]);
+    const [owner] = await db.sql`SELECT u.email FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = ${bobBuys.json.order.id}`;
+    expect(owner!.email).toBe("bob-access@example.com");
   });
 
   it("refuses a cross-site POST that carries the shopper's cookie, and changes nothing", async () => {
