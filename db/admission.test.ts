@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ACCEPTABLE_WAIT_SECONDS, admissionCap, backlogStatus, DEFAULT_DRAIN_PER_SECOND, isVisible, parsePgSnapshot } from "./admission";
+import { randomUUID } from "node:crypto";
+import { ACCEPTABLE_WAIT_SECONDS, admissionCap, backlogStatus, DEFAULT_DRAIN_PER_SECOND, isVisible, parsePgSnapshot, reserveAdmission } from "./admission";
+import { admitBatch } from "./group-admission";
 import { allocateOrders } from "./allocation";
 import { placeOrder } from "./orders";
 import { createSale } from "./sales";
@@ -83,6 +85,26 @@ describe("the admission gate at a sale's tail", () => {
       (err: { code?: string }) => err.code,
     )));
     expect(later).toEqual(Array(10).fill("admitted"));
+  });
+
+  it("does not count an admission twice when a fresh count lands between its commit and its answer", async () => {
+    const hour = 3600_000;
+    // Two units, so a cap of two pending: one shopper in line leaves room for one more.
+    const sale = await createSale({ name: "Between", priceCents: 500, originalPriceCents: 500, stock: 2, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const a = await upsertUserByEmail({ email: "between-a@example.com" });
+    // A's admission: reserved, then committed, but its answer not yet handled by this process.
+    const reservedA = await reserveAdmission({ saleId: sale.id, remaining: 2 });
+    const [admittedA] = await admitBatch([{ id: randomUUID(), saleId: sale.id, userId: a.id, idempotencyKey: null }]);
+    expect(admittedA).not.toBeNull();
+    // B comes once the count is stale: the fresh count sees A pending, while A is still in flight.
+    await sleep(300);
+    const reservingB = reserveAdmission({ saleId: sale.id, remaining: 2 }).then(
+      (r) => (r.settle(null), "admitted"),
+      (err: { code?: string }) => err.code,
+    );
+    await sleep(50);
+    reservedA.settle(admittedA!.xid);
+    expect(await reservingB).toBe("admitted");
   });
 });
 

@@ -40,6 +40,8 @@ type State = {
   refreshing?: Promise<Snapshot>;
   lastDrain?: number;
   inFlight: Map<string, number>;
+  // Reservations not yet settled: each promise resolves when its reservation settles.
+  open: Set<Promise<void>>;
   // Admissions committed that the last count did not see: transaction ids by sale.
   unseen: Map<string, bigint[]>;
 };
@@ -59,7 +61,7 @@ export function isVisible(xid: bigint, snapshot: PgSnapshot): boolean {
 
 const holder = globalThis as unknown as { __flashSaleAdmission?: State };
 function state(): State {
-  holder.__flashSaleAdmission ??= { inFlight: new Map(), unseen: new Map() };
+  holder.__flashSaleAdmission ??= { inFlight: new Map(), open: new Set(), unseen: new Map() };
   return holder.__flashSaleAdmission;
 }
 
@@ -98,6 +100,11 @@ function refresh(): Promise<Snapshot> {
       // Its age counts from when it was asked for: the count describes no later moment than that.
       const at = Date.now();
       const [{ bySale, remainingBySale, pg }, drainPerSecond] = await Promise.all([countPendingWithStock(), reportedDrainRate()]);
+      // An admission still in flight when the count comes back may have committed before the count's
+      // snapshot: counted there as pending and here in flight, twice, and at a sale's tail the gate
+      // would refuse a shopper a unit was left for. So the count is published once those settle
+      // (one admission round trip, usually; a second at most, then it errs on refusing as before).
+      if (s.open.size > 0) await settledOrTimeout([...s.open], SETTLE_WAIT_MS);
       let total = 0;
       for (const n of bySale.values()) total += n;
       const snapshot: Snapshot = { at, total, bySale, remainingBySale, pg, drainPerSecond };
@@ -114,6 +121,17 @@ function refresh(): Promise<Snapshot> {
     }
   })();
   return s.refreshing;
+}
+
+const SETTLE_WAIT_MS = 1000;
+
+function settledOrTimeout(settling: Promise<void>[], ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([Promise.all(settling), timeout]).finally(() => clearTimeout(timer));
 }
 
 async function currentSnapshot(): Promise<Snapshot> {
@@ -188,11 +206,16 @@ export async function reserveAdmission({ saleId, remaining }: { saleId: string; 
   }
   bump(s.inFlight, saleId, 1);
   let isSettled = false;
+  let markSettled!: () => void;
+  const settled = new Promise<void>((resolve) => (markSettled = resolve));
+  s.open.add(settled);
   return {
     settle(committedXid) {
       if (isSettled) return;
       isSettled = true;
       bump(s.inFlight, saleId, -1);
+      s.open.delete(settled);
+      markSettled();
       // Counted from now on until a count sees it (one may already have).
       if (committedXid === null || (s.snapshot && isVisible(committedXid, s.snapshot.pg))) return;
       const xids = s.unseen.get(saleId);
