@@ -105,7 +105,7 @@ describe("access", () => {
     expect(tlsCookie).toMatch(/; Secure/);
   });
 
-  it("sends security headers on pages, API answers and errors", async () => {
+  it("sends security headers on pages, API answers and errors, its own server's included", async () => {
     for (const path of ["/", `/sales/${saleId}`, "/api/sales", "/api/nothing-here", `/api/sales/${saleId}/orders`]) {
       const res = await request(base + path, { method: path.endsWith("/orders") ? "POST" : "GET" });
       const csp = res.headers.get("content-security-policy") ?? "";
@@ -116,6 +116,15 @@ describe("access", () => {
       expect(res.headers.get("referrer-policy"), path).toBe("strict-origin-when-cross-origin");
       expect(res.headers.get("x-frame-options"), path).toBe("DENY");
       expect(res.headers.get("x-powered-by"), path).toBeNull();
+    }
+    // The answers the web server gives itself, before Next.js: a path whose escapes do not decode.
+    for (const path of ["/sales/%E0%A4%A", "/api/sales/%E0%A4%A"]) {
+      const res = await request(base + path);
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get("content-security-policy") ?? "", path).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("content-security-policy") ?? "", path).toContain("default-src 'none'");
+      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(res.headers.get("x-frame-options"), path).toBe("DENY");
     }
   });
 

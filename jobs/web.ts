@@ -29,6 +29,16 @@ function isDecodablePath(url = "/"): boolean {
   }
 }
 
+// The security headers of the answers this server gives itself (next.config.ts sets Next's): a fixed
+// page or JSON body that loads nothing, so the policy can forbid everything but its inline style.
+const OWN_ANSWER_HEADERS = {
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "strict-origin-when-cross-origin",
+  "cache-control": "no-store",
+};
+
 /** The contract's error body, for the answers this server gives before Next.js (or Node's parser) would. */
 const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } });
 
@@ -36,11 +46,11 @@ const errorBody = (code: string, message: string) => JSON.stringify({ error: { c
 function answerMalformedPath(req: http.IncomingMessage, res: http.ServerResponse): void {
   const message = "The URL's path is not validly percent-encoded.";
   if (req.url?.startsWith("/api/")) {
-    res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" }).end(errorBody("invalid_request", message));
+    res.writeHead(400, { ...OWN_ANSWER_HEADERS, "content-type": "application/json" }).end(errorBody("invalid_request", message));
     return;
   }
   const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not a valid address · Flash sale</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>This address is not valid</h1><p>${message} Check the link, or go back to the sales.</p><p><a href="/">See the sales</a></p></body></html>`;
-  res.writeHead(400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(page);
+  res.writeHead(400, { ...OWN_ANSWER_HEADERS, "content-type": "text/html; charset=utf-8" }).end(page);
 }
 
 /**
@@ -57,7 +67,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
         ? [408, "request_timeout", "The request did not arrive in time."]
         : [400, "invalid_request", "The request is not valid HTTP."];
   const body = errorBody(code, message);
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`);
+  const headers = Object.entries({ ...OWN_ANSWER_HEADERS, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close" });
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join("")}\r\n${body}`);
 }
 
 /**
@@ -97,7 +108,7 @@ async function main(): Promise<void> {
     handle(req, res).catch((err: unknown) => {
       log.error({ err }, "request failed outside the app");
       if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" }).end(errorBody("internal_error", "Something went wrong on our side. Please try again."));
+        res.writeHead(500, { ...OWN_ANSWER_HEADERS, "content-type": "application/json" }).end(errorBody("internal_error", "Something went wrong on our side. Please try again."));
       }
     });
   });
