@@ -17,6 +17,11 @@ import { shownUrl } from "./urls";
 // connections, lets every request in flight finish, closes pg-boss and the pool, and exits 0.
 
 const DRAIN_TIMEOUT_MS = 10_000;
+// After SIGTERM the listener stays open until no connection has arrived for ACCEPT_QUIET_MS (at most
+// ACCEPT_GRACE_MS): close() would reset the connections the kernel already queued for it, whose
+// requests were sent and would never be answered. A connection refused once it is closed is plain.
+const ACCEPT_QUIET_MS = 100;
+const ACCEPT_GRACE_MS = 1000;
 
 /** Whether the path's percent-escapes decode: Next.js answers one that does not with a plain-text 500. */
 function isDecodablePath(url = "/"): boolean {
@@ -95,6 +100,7 @@ async function main(): Promise<void> {
 
   let isStopping = false;
   let inFlight = 0;
+  let lastConnectionAt = 0;
   const server = http.createServer((req, res) => {
     const isMalformed = !isDecodablePath(req.url);
     if (log.isLevelEnabled("debug")) logRequestWhenDone(req, res, isMalformed);
@@ -114,6 +120,7 @@ async function main(): Promise<void> {
   });
   server.keepAliveTimeout = 5000;
   server.on("clientError", answerClientError);
+  server.on("connection", () => (lastConnectionAt = Date.now()));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, hostname, resolve);
@@ -127,6 +134,11 @@ async function main(): Promise<void> {
     // From here, connections that fail (Postgres may be stopping at the same moment) are logged at info.
     markStopping();
     log.info({ signal, inFlight }, "web stopping: finishing the requests in flight");
+    const graceEnds = Date.now() + ACCEPT_GRACE_MS;
+    lastConnectionAt = Math.max(lastConnectionAt, Date.now());
+    for (let now = Date.now(); now < graceEnds && now - lastConnectionAt < ACCEPT_QUIET_MS; now = Date.now()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(ACCEPT_QUIET_MS - (now - lastConnectionAt), graceEnds - now)));
+    }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), DRAIN_TIMEOUT_MS).unref());
