@@ -1,4 +1,6 @@
-// First, before Next.js and any request: the scope for timers that outlive a request.
+// First: a stop signal while the modules load is remembered, not fatal (taken over below).
+import { takeEarlySignal } from "./early-signals";
+// Then, before Next.js and any request: the scope for timers that outlive a request.
 import "@/db/detached";
 import http from "node:http";
 import type { Duplex } from "node:stream";
@@ -156,6 +158,8 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGHUP", () => void stop("SIGHUP"));
+  const early = takeEarlySignal();
+  if (early) void stop(early);
 }
 
 main().catch((err) => {

@@ -1,4 +1,5 @@
 import "./worker-role";
+import { takeEarlySignal } from "./early-signals";
 import { closeDb } from "@/db/client";
 import { log, markStopping, shutdownLevel } from "@/db/log";
 import { migrate } from "@/db/migrate";
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGHUP", () => void stop("SIGHUP"));
+  const early = takeEarlySignal();
+  if (early) void stop(early);
   // pg-boss's LISTEN connection can emit Postgres's "terminating connection" after pg-boss stopped
   // listening to it, and an 'error' event nobody listens to is thrown. While the worker stops (Ctrl-C
   // stops Postgres with it) that is expected. Otherwise the database closed the worker's connection
