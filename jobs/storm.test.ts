@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
 import { jobsForSale, saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
+import { dropStatementsOfDeadClients, heldJobs, holdSaleRow, redelivered, stillPending, tcpPortsOf, waitForBackendsGone, waitingAllocations } from "@/db/testing/held-work";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 
@@ -108,6 +109,9 @@ describe("the storm", () => {
   it("loses nothing and sells nothing twice when a worker is SIGKILLed mid-drain", async () => {
     const { sale, answers } = await storm("crash");
     expectAdmissions(answers);
+    // Set before the workers connect: the killed worker's allocation, left waiting on the lock below,
+    // is rolled back by Postgres once its client is gone instead of committing when the lock goes.
+    await dropStatementsOfDeadClients(db.sql);
 
     // Small batches make the drain long enough to kill a worker in the middle of it.
     const env = { WORKER_BATCH_SIZE: "10" };
@@ -117,13 +121,39 @@ describe("the storm", () => {
       const c = await counts(sale.id);
       return c.completed + c.sold_out >= 100 ? true : undefined;
     }, 60_000, "the drain to be under way");
-    await stopProcess(victim, "SIGKILL");
-    const settledAtKill = await counts(sale.id);
-    expect(settledAtKill.pending).toBeGreaterThan(0);
+
+    // The test takes the sale row's lock, the last one an allocation needs: every batch now stops half
+    // done, its orders locked and pending, its jobs active. Once the victim's own allocation is seen
+    // waiting on it, the victim is SIGKILLed holding that batch; whether it held one is no longer luck.
+    const lock = await holdSaleRow(db.url, sale.id);
+    let held: { jobId: string; orderId: string }[];
+    let killedAt: number;
+    try {
+      const waiting = await waitFor(async () => {
+        const w = await waitingAllocations(db.sql, lock.pid, tcpPortsOf(victim.pid!));
+        return w.length > 0 ? w : undefined;
+      }, 10_000, "the victim's allocation to wait on the sale row", 20);
+      const victimPorts = tcpPortsOf(victim.pid!);
+      await stopProcess(victim, "SIGKILL");
+      killedAt = performance.now();
+      held = await heldJobs(db.sql, sale.id, waiting);
+      // Postgres ends the dead worker's sessions (and their statements) before the lock is let go.
+      await waitForBackendsGone(db.sql, victimPorts);
+    } finally {
+      await lock.release();
+    }
+    expect(held.length, "orders held by the victim's unfinished batch at the kill").toBeGreaterThan(0);
+    expect(await stillPending(db.sql, held.map((h) => h.orderId)), "the victim's orders, still pending once the lock is released").toBe(held.length);
     workers.push(startWorker(db.url, env));
 
     // Jobs the dead worker held come back after they expire (15 s) and the next supervision pass.
     await drained(sale.id, 90_000);
+    const finalMs = performance.now() - killedAt;
     await expectFinal(sale.id);
+    // Each job the victim held was handed out again (retry_count ≥ 1) and completed.
+    const jobIds = held.map((h) => h.jobId);
+    await waitFor(async () => ((await redelivered(db.sql, jobIds)).completed === jobIds.length ? true : undefined), 10_000, "the victim's jobs to complete");
+    expect(await redelivered(db.sql, jobIds)).toEqual({ completed: jobIds.length, redelivered: jobIds.length });
+    console.log(`crash: the victim held ${held.length} pending orders at the kill; every order final ${Math.round(finalMs)} ms after it`);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
 import { jobsForSale, saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
+import { dropStatementsOfDeadClients, heldJobs, holdSaleRow, redelivered, stillPending, tcpPortsOf, waitForBackendsGone, waitingAllocations } from "@/db/testing/held-work";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 import { createBoss } from "./boss";
@@ -43,6 +44,9 @@ describe("worker faults", () => {
       endsAt: new Date(Date.now() + 3600_000),
     });
     const cookies = await signInShoppers(SHOPPERS, "wfault");
+    // Set before the workers connect: a killed worker's allocation, left waiting on the test's lock, is
+    // rolled back by Postgres once its client is gone instead of committing when the lock goes.
+    await dropStatementsOfDeadClients(db.sql);
     workers.push(startWorker(db.url, WORKER_ENV), startWorker(db.url, WORKER_ENV));
 
     // Shoppers buy in small waves until every kill is done, so the workers always have a line to drain.
@@ -68,27 +72,41 @@ describe("worker faults", () => {
       await boss.send(PLACE_ORDER, { orderId: "00000000-0000-4000-8000-00000000dead", saleId: sale.id, note: "poison-missing" }, { retryLimit: 2, retryDelay: 1, retryBackoff: false }),
     ];
 
-    // Each kill waits until a live worker has just fetched a batch (active jobs started in the last
-    // half second; a dead worker's jobs stay active until they expire, so they do not count), then
-    // SIGKILLs every worker, so the one holding that batch dies in the middle of it.
+    // Each kill takes the sale row's lock, the last one an allocation needs, so every batch stops half
+    // done (its orders locked and pending, its jobs active); waits until a live worker's allocation is
+    // seen waiting on it; SIGKILLs every worker; and lets the lock go once Postgres has ended the dead
+    // workers' sessions and rolled their allocations back. Held at each kill: the pending orders, with
+    // their jobs active, that the killed workers' allocations had locked.
     const heldAtKill: number[] = [];
+    const heldJobIds: string[] = [];
+    // Per kill, how many of the orders held at it were still pending once the lock was released.
+    const pendingAfterRelease: number[] = [];
     for (let kill = 0; kill < KILLS; kill++) {
       await new Promise((r) => setTimeout(r, 800));
-      let held = 0;
-      for (const deadline = Date.now() + 10_000; held === 0 && Date.now() < deadline; ) {
-        const [fresh] = await db.sql`
-          SELECT count(*)::int AS n FROM pgboss.job
-          WHERE name = ${PLACE_ORDER} AND state = 'active' AND started_on > now() - interval '500 milliseconds'`;
-        held = fresh!.n as number;
-        if (held === 0) await new Promise((r) => setTimeout(r, 5));
+      const lock = await holdSaleRow(db.url, sale.id);
+      let held: { jobId: string; orderId: string }[] = [];
+      try {
+        const waiting = await waitFor(async () => {
+          const w = await waitingAllocations(db.sql, lock.pid, workers.flatMap((w) => tcpPortsOf(w.pid!)));
+          return w.length > 0 ? w : undefined;
+        }, 15_000, `a worker's allocation to wait on the sale row (kill ${kill + 1})`, 20);
+        const ports = workers.flatMap((w) => tcpPortsOf(w.pid!));
+        await Promise.all(workers.splice(0).map((w) => stopProcess(w, "SIGKILL")));
+        held = await heldJobs(db.sql, sale.id, waiting);
+        heldAtKill.push(held.length);
+        heldJobIds.push(...held.map((h) => h.jobId));
+        await waitForBackendsGone(db.sql, ports);
+      } finally {
+        await lock.release();
       }
-      heldAtKill.push(held);
-      await Promise.all(workers.splice(0).map((w) => stopProcess(w, "SIGKILL")));
+      pendingAfterRelease.push(await stillPending(db.sql, held.map((h) => h.orderId)));
       workers.push(startWorker(db.url, WORKER_ENV), startWorker(db.url, WORKER_ENV));
     }
     killsDone = true;
     await admissions;
-    expect(heldAtKill.every((n) => n > 0), `batches in hand at each kill: ${heldAtKill.join(", ")}`).toBe(true);
+    expect(heldAtKill.every((n) => n > 0), `pending orders held at each kill: ${heldAtKill.join(", ")}`).toBe(true);
+    // The dead workers' allocations changed nothing: their orders wait for their jobs to come back.
+    expect(pendingAfterRelease, "of those, still pending once the lock was released").toEqual(heldAtKill);
 
     // A dead worker's jobs come back once they expire (15 s); the missing order's job runs out of
     // retries and joins the malformed one in the dead-letter queue.
@@ -98,12 +116,15 @@ describe("worker faults", () => {
       return row!.n === 2 ? true : undefined;
     }, 90_000, "both poison jobs in the dead-letter queue");
     await boss.stop({ graceful: false });
+    // Every job a killed worker held was handed out again (retry_count ≥ 1) and completed.
+    await waitFor(async () => ((await redelivered(db.sql, heldJobIds)).completed === heldJobIds.length ? true : undefined), 10_000, "the killed workers' jobs to complete");
+    expect(await redelivered(db.sql, heldJobIds)).toEqual({ completed: heldJobIds.length, redelivered: heldJobIds.length });
 
     // Late shoppers meet the sold-out fast path once the workers have sold the last unit.
     expect(answers.filter((a) => a.status !== 202 && a.status !== 410)).toEqual([]);
     const accepted = answers.filter((a) => a.status === 202);
     const sold = Math.min(STOCK, accepted.length);
-    console.log(`worker faults: ${KILLS} kills with ${heldAtKill.join(", ")} jobs in fresh batches; ${accepted.length} orders accepted, ${sold} sold`);
+    console.log(`worker faults: ${KILLS} kills with ${heldAtKill.join(", ")} pending orders held by the killed workers; ${accepted.length} orders accepted, ${sold} sold`);
     const counts = await saleCounts(db.sql, sale.id);
     expect(counts).toMatchObject({ completed: sold, sold_out: accepted.length - sold, pending: 0, orders: accepted.length, shoppers: accepted.length, remaining: STOCK - sold });
     expect(await jobsForSale(db.sql, sale.id)).toBe(accepted.length);
