@@ -1,26 +1,15 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { buyButton, orderStatus, signInByApi } from "./shopper";
+import { buyButton, orderStatus, signInByApi, watchFor } from "./shopper";
 
-/**
- * Watches, inside the page, for the moment Buy becomes enabled and returns it on the page's clock minus
- * `skewMs` (the page's clock is the server's plus the skew a test gave it). Call before the opening.
- */
+/** Records, inside the page, the moment Buy becomes enabled (see watchFor); the returned function waits for it. */
 async function watchEnabled(page: Page, skewMs = 0): Promise<() => Promise<number>> {
-  await page.evaluate(() => {
-    const w = window as unknown as { enabledAt?: number };
-    const check = () => {
-      const button = [...document.querySelectorAll("button")].find((b) => /buy now/i.test(b.textContent ?? ""));
-      if (button && !button.disabled && w.enabledAt === undefined) w.enabledAt = Date.now();
-    };
-    new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-    check();
-  });
+  const enabledAt = await watchFor(page, { selector: "button", text: /buy now/i, enabled: true }, skewMs);
   return async () => {
     await expect(buyButton(page)).toBeEnabled({ timeout: 20_000 });
-    const at = await page.evaluate(() => (window as unknown as { enabledAt?: number }).enabledAt);
+    const at = await enabledAt();
     expect(at).toBeDefined();
-    return at! - skewMs;
+    return at!;
   };
 }
 

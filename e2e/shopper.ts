@@ -38,6 +38,38 @@ export function buyButton(page: Page) {
   return page.getByRole("button", { name: /buy now|opens|placing|waiting to retry/i });
 }
 
+/** Something a shopper would see: an element matching `selector` whose text matches `text` (and, with `enabled`, not disabled). */
+export type Sight = { selector: string; text: RegExp; enabled?: boolean };
+
+/**
+ * Records, inside the page, the first moment `sight` is on screen: a MutationObserver sees a state that
+ * lasts a single frame, which polling from the test could miss or see late. Call before the moment. The
+ * returned function gives it on the page's clock minus `skewMs` (the page's clock is the server's plus
+ * the skew a test gave it), or undefined if it has not been seen.
+ */
+export async function watchFor(page: Page, sight: Sight, skewMs = 0): Promise<() => Promise<number | undefined>> {
+  const key = `${sight.selector} ${sight.text} ${sight.enabled ?? false}`;
+  await page.evaluate(
+    ({ key, selector, source, flags, enabled }) => {
+      const w = window as unknown as { seenAt?: Record<string, number> };
+      const seenAt = (w.seenAt ??= {});
+      const text = new RegExp(source, flags);
+      const check = () => {
+        if (seenAt[key] !== undefined) return;
+        const shown = [...document.querySelectorAll(selector)].some((el) => text.test(el.textContent ?? "") && !(enabled && (el as HTMLButtonElement).disabled));
+        if (shown) seenAt[key] = Date.now();
+      };
+      new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      check();
+    },
+    { key, selector: sight.selector, source: sight.text.source, flags: sight.text.flags, enabled: sight.enabled ?? false },
+  );
+  return async () => {
+    const at = await page.evaluate((key) => (window as unknown as { seenAt?: Record<string, number> }).seenAt?.[key], key);
+    return at === undefined ? undefined : at - skewMs;
+  };
+}
+
 /** Holds the page's Buy POSTs for a sale until the returned `release` is called, so the in-flight
  * state ("Placing…") can be seen and measured. */
 export async function holdBuys(page: Page, saleId: string): Promise<() => void> {
