@@ -120,7 +120,7 @@ describe("worker faults", () => {
     await waitFor(async () => ((await redelivered(db.sql, heldJobIds)).completed === heldJobIds.length ? true : undefined), 10_000, "the killed workers' jobs to complete");
     expect(await redelivered(db.sql, heldJobIds)).toEqual({ completed: heldJobIds.length, redelivered: heldJobIds.length });
 
-    // Late shoppers meet the sold-out fast path once the workers have sold the last unit.
+    // Late shoppers may meet the sold-out fast path, if the workers sold the last unit before they came.
     expect(answers.filter((a) => a.status !== 202 && a.status !== 410)).toEqual([]);
     const accepted = answers.filter((a) => a.status === 202);
     const sold = Math.min(STOCK, accepted.length);
