@@ -3,7 +3,7 @@ import { getDb } from "./client";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
 import { createSale, forgetCachedSale, toSale, type NewSale, type Sale } from "./sales";
-import { sales, type SaleRow } from "./schema";
+import { orders, sales, type SaleRow } from "./schema";
 
 /** A sale as the admin sees it: the shopper's view plus how many units are sold. */
 export type AdminSale = Sale & { sold: number; createdAt: string };
@@ -48,12 +48,16 @@ export async function updateSale({ id, changes, now = new Date() }: { id: string
     const endsAt = changes.endsAt ?? current.endsAt;
     if (endsAt <= startsAt) throw fieldError({ endsAt: "must be after the start" });
 
-    // Once open, a sale has orders that were accepted against its stock: its start cannot move back
-    // into the future, which would make it "not started" again and let its stock be lowered under them.
+    // A sale that has taken orders cannot move its start back into the future: it would be "not
+    // started" again, and its stock could be lowered under orders already accepted. One that never
+    // took any (ended before it opened, or nobody came) can be rescheduled.
     const hasStarted = current.startsAt <= now;
     if (hasStarted && startsAt > now) {
-      const problem = "cannot move to a later time once the sale has started";
-      throw new AppError("conflict", `startsAt: ${problem}.`, { details: { fields: { startsAt: problem } } });
+      const [taken] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.saleId, id)).limit(1);
+      if (taken) {
+        const problem = "cannot move into the future once the sale has taken orders";
+        throw new AppError("conflict", `startsAt: ${problem}.`, { details: { fields: { startsAt: problem } } });
+      }
     }
 
     let stockDelta = 0;

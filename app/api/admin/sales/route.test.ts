@@ -130,13 +130,15 @@ describe("PATCH /api/admin/sales/:id", () => {
     expect(await saleRow(id)).toMatchObject({ stock: 10, remaining: 10, name: "Seeded" });
   });
 
-  it("refuses to move a started sale's start later (409, field startsAt), so its stock cannot then be lowered under its orders", async () => {
+  it("refuses to move the start of a sale that has taken orders into the future (409, field startsAt), so its stock cannot then be lowered under them", async () => {
     const { id } = await seedSale({ stock: 10 });
+    const shopper = cookieFrom((await call(shopperSession.POST, "/api/session", { method: "POST", body: { email: "first-in@example.com" } })).res);
+    expect((await call(buy.POST, `/api/sales/${id}/orders`, { method: "POST", params: { id }, cookie: shopper })).status).toBe(202);
     const before = await saleRow(id);
     const res = await patch(id, { startsAt: new Date(Date.now() + hour).toISOString(), endsAt: new Date(Date.now() + 2 * hour).toISOString() });
     expect(res.status).toBe(409);
     expect(res.json.error.code).toBe("conflict");
-    expect(res.json.error.details.fields.startsAt).toMatch(/cannot move to a later time/);
+    expect(res.json.error.details.fields.startsAt).toMatch(/cannot move into the future/);
     expect(await saleRow(id)).toMatchObject({ starts_at: before.starts_at, ends_at: before.ends_at });
     expect((await patch(id, { stock: 3 })).status).toBe(409);
     // An earlier start, or a later end, is still an edit like any other.
@@ -145,6 +147,18 @@ describe("PATCH /api/admin/sales/:id", () => {
     const ok = await patch(id, { startsAt: earlier, endsAt: later });
     expect(ok.status).toBe(200);
     expect(ok.json.sale).toMatchObject({ startsAt: earlier, endsAt: later, state: "live" });
+  });
+
+  it("reschedules a sale that never took an order: one ended before it opened, moved to tomorrow, with less stock", async () => {
+    const { id } = await seedSale({ stock: 10, startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) });
+    expect((await call(saleEnd.POST, `/api/admin/sales/${id}/end`, { method: "POST", params: { id }, cookie })).status).toBe(200);
+    const startsAt = new Date(Date.now() + 24 * hour).toISOString();
+    const endsAt = new Date(Date.now() + 25 * hour).toISOString();
+    const res = await patch(id, { startsAt, endsAt });
+    expect(res.status).toBe(200);
+    expect(res.json.sale).toMatchObject({ startsAt, endsAt, state: "scheduled" });
+    expect((await patch(id, { stock: 4 })).status).toBe(200);
+    expect(await saleRow(id)).toMatchObject({ stock: 4, remaining: 4 });
   });
 
   it("lowers the stock of a sale that has not started", async () => {
