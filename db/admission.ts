@@ -6,7 +6,9 @@ import { log } from "./log";
 import { orders, sales, workerMetrics } from "./schema";
 
 // The admission gate and the backlog bound. Both read one count of the pending orders, per sale,
-// never more than 250 ms old (over the partial index of pending orders) together with each open
+// asked for at most 250 ms before the Buy judged on it arrived (over the partial index of pending
+// orders; a Buy that finds it older waits for the next, which may wait up to SETTLE_WAIT_MS for this
+// process's admissions in flight, below), together with each open
 // sale's remaining stock, plus what this process admitted that the count could not see: its
 // admissions in flight, and those committed after the count's MVCC snapshot (each admission knows
 // its transaction id, the count returns its snapshot, so nothing is counted twice or missed). Check
@@ -99,12 +101,13 @@ function refresh(): Promise<Snapshot> {
     try {
       // Its age counts from when it was asked for: the count describes no later moment than that.
       const at = Date.now();
+      // An admission in flight when the count is asked for may commit before the count's snapshot:
+      // counted there as pending and here in flight, twice, and at a sale's tail the gate would refuse
+      // a shopper a unit was left for. So the count is published once those have settled (an admission
+      // round trip, usually; SETTLE_WAIT_MS at most, after which it errs on refusing, as before).
+      const inFlightAtAsk = [...s.open];
       const [{ bySale, remainingBySale, pg }, drainPerSecond] = await Promise.all([countPendingWithStock(), reportedDrainRate()]);
-      // An admission still in flight when the count comes back may have committed before the count's
-      // snapshot: counted there as pending and here in flight, twice, and at a sale's tail the gate
-      // would refuse a shopper a unit was left for. So the count is published once those settle
-      // (one admission round trip, usually; a second at most, then it errs on refusing as before).
-      if (s.open.size > 0) await settledOrTimeout([...s.open], SETTLE_WAIT_MS);
+      if (inFlightAtAsk.length > 0) await settledOrTimeout(inFlightAtAsk, SETTLE_WAIT_MS);
       let total = 0;
       for (const n of bySale.values()) total += n;
       const snapshot: Snapshot = { at, total, bySale, remainingBySale, pg, drainPerSecond };
@@ -123,7 +126,7 @@ function refresh(): Promise<Snapshot> {
   return s.refreshing;
 }
 
-const SETTLE_WAIT_MS = 1000;
+const SETTLE_WAIT_MS = 100;
 
 function settledOrTimeout(settling: Promise<void>[], ms: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
