@@ -87,20 +87,27 @@ export function clientIp(req: Request): string | undefined {
  * would let it through as thousands of clients). An IPv4-mapped IPv6 address counts as its IPv4 one.
  */
 export function networkKey(ip: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (mapped) return mapped[1]!;
   const address = ip.split("%")[0]!; // a zone index (fe80::1%eth0) names the interface, not the host
   if (!isIPv6(address)) return ip;
   const [head = "", tail] = address.split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  // A trailing dotted IPv4 part fills two groups; it sits in the last 32 bits, past the /64, either way.
-  const groupsOf = (parts: string[]) => parts.reduce((n, part) => n + (part.includes(".") ? 2 : 1), 0);
-  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - groupsOf(left) - groupsOf(right)).fill("0"), ...right];
-  return `${groups
+  // Sixteen-bit words; a trailing dotted IPv4 part is two of them.
+  const wordsOf = (part: string) =>
+    part === "" ? [] : part.split(":").flatMap((group) => (group.includes(".") ? dottedWords(group) : [parseInt(group, 16)]));
+  const left = wordsOf(head);
+  const right = tail === undefined ? [] : wordsOf(tail);
+  const words = [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
+    return [words[6]! >> 8, words[6]! & 0xff, words[7]! >> 8, words[7]! & 0xff].join(".");
+  }
+  return `${words
     .slice(0, 4)
-    .map((group) => parseInt(group, 16).toString(16))
+    .map((w) => w.toString(16))
     .join(":")}::/64`;
+}
+
+function dottedWords(dotted: string): number[] {
+  const [a = 0, b = 0, c = 0, d = 0] = dotted.split(".").map(Number);
+  return [(a << 8) | b, (c << 8) | d];
 }
 
 /** The key of the client's network (networkKey) for the limits, or undefined as for clientIp. */
