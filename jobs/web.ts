@@ -136,6 +136,8 @@ async function main(): Promise<void> {
     // From here, connections that fail (Postgres may be stopping at the same moment) are logged at info.
     markStopping();
     log.info({ signal, inFlight }, "web stopping: finishing the requests in flight");
+    // The drain's 10 s count from the signal, the accept grace included.
+    const drainEnds = Date.now() + DRAIN_TIMEOUT_MS;
     const graceEnds = Date.now() + ACCEPT_GRACE_MS;
     lastConnectionAt = Math.max(lastConnectionAt, Date.now());
     for (let now = Date.now(); now < graceEnds && now - lastConnectionAt < ACCEPT_QUIET_MS; now = Date.now()) {
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
     }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), DRAIN_TIMEOUT_MS).unref());
+    const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), drainEnds - Date.now()).unref());
     if ((await Promise.race([closed, timeout])) === "timeout") {
       log.warn({ inFlight }, "requests still open after the drain timeout; closing their connections");
       server.closeAllConnections();

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import postgres from "postgres";
+import { waitFor } from "./processes";
 
 // Killing a worker while it provably holds unfinished work. The test takes the lock a worker's
 // allocation needs last (the sale's row: db/allocation.ts locks the batch's orders, then the sale row
@@ -118,12 +119,12 @@ export async function heldJobs(sql: postgres.Sql, saleId: string, allocations: W
  * test's lock cannot let a dead worker's allocation commit.
  */
 export async function waitForBackendsGone(sql: postgres.Sql, ports: number[], timeoutMs = 5_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; ; ) {
-    const rows = await sql`SELECT pid FROM pg_stat_activity WHERE client_port = ANY(${ports}::int[]) AND client_addr IS NOT NULL`;
-    if (rows.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`backends ${rows.map((r) => r.pid).join(", ")} of a killed worker still there after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(
+    async () => ((await sql`SELECT pid FROM pg_stat_activity WHERE client_port = ANY(${ports}::int[]) AND client_addr IS NOT NULL`).length === 0 ? true : undefined),
+    timeoutMs,
+    "the killed worker's backends to end",
+    20,
+  );
 }
 
 /** How many of these orders are still pending. */
