@@ -1,14 +1,21 @@
 // Imported first by the worker and web entries. Loading their modules takes a second or two, and a
 // stop signal in that time would kill the process outright (exit by signal, not the clean exit 0
-// a supervisor or service manager expects). Until the entry installs its own handlers, a signal is
-// remembered instead, and the entry stops at once when it takes over.
+// a supervisor or service manager expects). Until the entry hands its stop to onStopSignal, a signal
+// is remembered instead, and the entry stops at once when it takes over.
 const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 let received: NodeJS.Signals | undefined;
 const remember = (signal: NodeJS.Signals) => void (received ??= signal);
 for (const signal of SIGNALS) process.on(signal, remember);
 
-/** Hands over to the entry's own handlers (installed just before): the signal that came meanwhile, if one did. */
+/** Removes the waiting handlers (the entry's own are installed just before): the signal that came meanwhile, if one did. */
 export function takeEarlySignal(): NodeJS.Signals | undefined {
   for (const signal of SIGNALS) process.off(signal, remember);
   return received;
+}
+
+/** The entry's stop for SIGTERM, SIGINT and SIGHUP from now on; called at once if one came while it loaded. */
+export function onStopSignal(stop: (signal: NodeJS.Signals) => void): void {
+  for (const signal of SIGNALS) process.on(signal, () => stop(signal));
+  const early = takeEarlySignal();
+  if (early) stop(early);
 }

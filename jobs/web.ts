@@ -1,5 +1,5 @@
 // First: a stop signal while the modules load is remembered, not fatal (taken over below).
-import { takeEarlySignal } from "./early-signals";
+import { onStopSignal } from "./early-signals";
 // Then, before Next.js and any request: the scope for timers that outlive a request.
 import "@/db/detached";
 import http from "node:http";
@@ -157,11 +157,7 @@ async function main(): Promise<void> {
     log.info("web stopped");
     process.exit(0);
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGHUP", () => void stop("SIGHUP"));
-  const early = takeEarlySignal();
-  if (early) void stop(early);
+  onStopSignal((signal) => void stop(signal));
 }
 
 main().catch((err) => {

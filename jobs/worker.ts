@@ -1,5 +1,5 @@
 import "./worker-role";
-import { takeEarlySignal } from "./early-signals";
+import { onStopSignal } from "./early-signals";
 import { closeDb } from "@/db/client";
 import { log, markStopping, shutdownLevel } from "@/db/log";
 import { migrate } from "@/db/migrate";
@@ -33,11 +33,7 @@ async function main(): Promise<void> {
     process.exit(exitCode);
   };
   // Installed first, so a signal that arrives while the worker is still starting is a clean stop too.
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGHUP", () => void stop("SIGHUP"));
-  const early = takeEarlySignal();
-  if (early) void stop(early);
+  onStopSignal((signal) => void stop(signal));
   // pg-boss's LISTEN connection can emit Postgres's "terminating connection" after pg-boss stopped
   // listening to it, and an 'error' event nobody listens to is thrown. While the worker stops (Ctrl-C
   // stops Postgres with it) that is expected. Otherwise the database closed the worker's connection
