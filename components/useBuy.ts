@@ -5,8 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
 
-/** The store asked us to come back later: which answer, and until when (browser clock, a relative wait). */
-/** The answer that asked us to wait (its code and the server's own message), and until when. */
+/** The answer that asked us to come back later (its code and the server's own message), and until when (browser clock: a relative wait). */
 export type RetryWait = { error: ApiError; until: number };
 
 // Enough automatic attempts to ride out a rush; past that the shopper decides.
