@@ -1,4 +1,4 @@
-import type { Page, Route } from "@playwright/test";
+import type { Locator, Page, Route } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { buyAsAnotherShopper, signInAsAdmin } from "./shopper";
 
@@ -21,24 +21,25 @@ test.describe("keyboard focus at a confirmation", () => {
     await signInAsAdmin(page);
     await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
 
-    const endNow = page.getByRole("button", { name: "End now" });
-    await endNow.focus();
-    await page.keyboard.press("Enter");
-    await expect(page.getByRole("button", { name: "Yes, end the sale now" })).toBeFocused();
-    await page.keyboard.press("Tab");
-    await expect(page.getByRole("button", { name: "Keep it running" })).toBeFocused();
-    await page.keyboard.press("Enter");
-    await expect(endNow).toBeFocused();
+    /** Opens the question from `opener` by keyboard, Tabs from Yes to Keep, presses it: focus is back on `opener`. */
+    const askAndKeep = async (opener: Locator, yes: Locator, keep: Locator) => {
+      await opener.focus();
+      await page.keyboard.press("Enter");
+      await expect(yes).toBeFocused();
+      await page.keyboard.press("Tab");
+      await expect(keep).toBeFocused();
+      await page.keyboard.press("Enter");
+      await expect(opener).toBeFocused();
+    };
+    await askAndKeep(
+      page.getByRole("button", { name: "End now" }),
+      page.getByRole("button", { name: "Yes, end the sale now" }),
+      page.getByRole("button", { name: "Keep it running" }),
+    );
 
     const row = page.locator('[data-testid="order-row"][data-status="completed"]');
     const cancel = row.getByRole("button", { name: "Cancel" });
-    await cancel.focus();
-    await page.keyboard.press("Enter");
-    await expect(row.getByRole("button", { name: "Yes, cancel the order" })).toBeFocused();
-    await page.keyboard.press("Tab");
-    await expect(row.getByRole("button", { name: "Keep" })).toBeFocused();
-    await page.keyboard.press("Enter");
-    await expect(cancel).toBeFocused();
+    await askAndKeep(cancel, row.getByRole("button", { name: "Yes, cancel the order" }), row.getByRole("button", { name: "Keep" }));
     // Escape answers Keep too.
     await page.keyboard.press("Enter");
     await expect(row.getByRole("button", { name: "Yes, cancel the order" })).toBeFocused();

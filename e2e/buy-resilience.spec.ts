@@ -35,6 +35,20 @@ function nextBuyWithin(page: Page, saleId: string, ms: number): Promise<string |
 }
 
 /** Records every text the Buy panel's live region takes from now on (consecutive repeats once). */
+/**
+ * A signed-in shopper on the sale's page whose Buy was answered 503 busy with `Retry-After: seconds`:
+ * the page shows its retry note (matching `note`) and waits. The Buy POSTs the page sends are watched.
+ */
+async function waitingToRetry(page: Page, saleId: string, shopper: string, seconds: number, note: RegExp) {
+  await signInByApi(page, shopper);
+  await page.goto(`/sales/${saleId}`);
+  const buys = watchBuys(page, saleId);
+  await failFirstBuys(page, saleId, 1, 503, "busy", seconds);
+  await buyButton(page).click();
+  await expect(page.getByTestId("retry-note")).toContainText(note);
+  return buys;
+}
+
 async function listenToAnnouncer(page: Page) {
   await page.evaluate(() => {
     const el = document.querySelector('[data-testid="announcer"]')!;
@@ -72,14 +86,8 @@ test("on a page served over plain HTTP (no crypto.randomUUID) the shopper signs 
 
 test("signing out while a busy Buy waits to retry sends nothing more, and the next shopper has no order", async ({ page, createSale, db }) => {
   const sale = await createSale({ stock: 3 });
-  await signInByApi(page, "leaves-mid-retry");
-  await page.goto(`/sales/${sale.id}`);
-  const buys = watchBuys(page, sale.id);
   // A wait long enough for the sign-out and the next sign-in to happen well inside it on a loaded machine.
-  await failFirstBuys(page, sale.id, 1, 503, "busy", 8);
-
-  await buyButton(page).click();
-  await expect(page.getByTestId("retry-note")).toContainText(/Trying again in [5-8]s/);
+  const buys = await waitingToRetry(page, sale.id, "leaves-mid-retry", 8, /Trying again in [5-8]s/);
   await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByLabel(/sign in with your email/i)).toBeVisible();
   await signInInline(page, "next-on-device");
@@ -97,18 +105,12 @@ test("signing out while a busy Buy waits to retry sends nothing more, and the ne
 
 test("a sign-out still on its way to the server already stops the waiting retry", async ({ page, createSale, db }) => {
   const sale = await createSale({ stock: 3 });
-  await signInByApi(page, "slow-sign-out");
-  await page.goto(`/sales/${sale.id}`);
-  const buys = watchBuys(page, sale.id);
-  await failFirstBuys(page, sale.id, 1, 503, "busy", 3);
   // The sign-out's request takes 8 s to reach the server: the retry falls due meanwhile.
   await page.route("**/api/session", async (route) => {
     if (route.request().method() === "DELETE") await new Promise((resolve) => setTimeout(resolve, 8000));
     await route.continue();
   });
-
-  await buyButton(page).click();
-  await expect(page.getByTestId("retry-note")).toContainText(/Trying again in [123]s/);
+  const buys = await waitingToRetry(page, sale.id, "slow-sign-out", 3, /Trying again in [123]s/);
   await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByLabel(/sign in with your email/i)).toBeVisible();
   expect(await nextBuyWithin(page, sale.id, 5_000)).toBeNull();
@@ -118,13 +120,7 @@ test("a sign-out still on its way to the server already stops the waiting retry"
 
 test("leaving the sale page while a busy Buy waits to retry sends nothing more", async ({ page, createSale, db }) => {
   const sale = await createSale({ stock: 3 });
-  await signInByApi(page, "navigates-away");
-  await page.goto(`/sales/${sale.id}`);
-  const buys = watchBuys(page, sale.id);
-  await failFirstBuys(page, sale.id, 1, 503, "busy", 8);
-
-  await buyButton(page).click();
-  await expect(page.getByTestId("retry-note")).toContainText(/Trying again in [5-8]s/);
+  const buys = await waitingToRetry(page, sale.id, "navigates-away", 8, /Trying again in [5-8]s/);
   await page.getByRole("link", { name: "Flash sale" }).click();
   await expect(page).toHaveURL(/\/$/);
 

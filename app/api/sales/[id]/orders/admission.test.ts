@@ -119,12 +119,18 @@ describe("rate limits", () => {
 });
 
 describe("Idempotency-Key", () => {
-  it("returns the first answer for a retry, whatever the body or sale, and never makes a second order", async () => {
+  /** Two live sales, and a shopper who bought in the first with a key. */
+  async function boughtWithKey(tag: string) {
     const [a, b] = [await sale(), await sale()];
     const cookie = await shopper();
-    const key = { "idempotency-key": `buy-${Date.now()}` };
+    const key = { "idempotency-key": `${tag}-${Date.now()}` };
     const first = await buy(a.id, cookie, { headers: key });
     expect(first.status).toBe(202);
+    return { a, b, cookie, key, first };
+  }
+
+  it("returns the first answer for a retry, whatever the body or sale, and never makes a second order", async () => {
+    const { a, b, cookie, key, first } = await boughtWithKey("buy");
 
     const retries = [
       await buy(a.id, cookie, { headers: key, body: { note: "a different body", items: [1, 2, 3] } }),
@@ -157,11 +163,7 @@ describe("Idempotency-Key", () => {
   });
 
   it("replays the key's order even where the shopper also has an order without a key in the URL's sale", async () => {
-    const [a, b] = [await sale(), await sale()];
-    const cookie = await shopper();
-    const key = { "idempotency-key": `first-${Date.now()}` };
-    const first = await buy(a.id, cookie, { headers: key });
-    expect(first.status).toBe(202);
+    const { b, cookie, key, first } = await boughtWithKey("first");
     const inB = await buy(b.id, cookie);
     expect(inB.status).toBe(202);
 
