@@ -16,9 +16,12 @@ export const GET = route(async (req: Request) => {
   return new Response(text, { headers: { "content-type": contentType, "cache-control": "no-store" } });
 });
 
+// The scheme's name is case-insensitive (RFC 9110, 11.1), and one or more spaces may follow it.
+const BEARER = /^bearer +([^ ]+) *$/i;
+
 function isBearer(header: string | null, token: string): boolean {
-  const given = Buffer.from(header ?? "");
-  const expected = Buffer.from(`Bearer ${token}`);
+  const given = Buffer.from(BEARER.exec(header ?? "")?.[1] ?? "");
+  const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 

@@ -93,10 +93,16 @@ describe("the backlog bound", () => {
   });
 
   it("shows in /api/metrics exactly what the storm did, and only to the holder of METRICS_TOKEN", async () => {
-    for (const authorization of [undefined, "Bearer not-the-token", METRICS_TOKEN]) {
+    const denials = [undefined, "Bearer not-the-token", METRICS_TOKEN, `Bearer${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN} x`, `Basic ${METRICS_TOKEN}`];
+    for (const authorization of denials) {
       const denied = await call(metricsRoute.GET, "/api/metrics", { headers: authorization ? { authorization } : {} });
-      expect(denied.status).toBe(401);
+      expect(denied.status, String(authorization)).toBe(401);
       expect(denied.json.error.code).toBe("unauthenticated");
+    }
+    // The scheme's name in any case, as HTTP has it.
+    for (const authorization of [`bearer ${METRICS_TOKEN}`, `BEARER  ${METRICS_TOKEN}`]) {
+      const res = await metricsRoute.GET(new Request("http://127.0.0.1/api/metrics", { headers: { authorization } }), { params: Promise.resolve({}) } as never);
+      expect(res.status, authorization).toBe(200);
     }
 
     const text = await scrape();
