@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { portNear } from "../db/testing/app-stack";
 import { spawnWeb, stopProcess, waitForHttp } from "../jobs/launch";
 import { expect, shopperEmail, test } from "./fixtures";
 import { buyButton, orderStatus, ordersInSale, watchBuys } from "./shopper";
@@ -9,7 +10,7 @@ test("a real 503 from the backlog bound shows the retry countdown, and ends Conf
   test.setTimeout(120_000);
   // A web process of our own on the e2e database whose backlog bound is 3 pending orders, so this
   // test can fill it without touching the shared server's configuration.
-  const port = (Number(process.env.E2E_PORT) || 3210) + 2;
+  const port = await portNear((Number(process.env.E2E_PORT) || 3210) + 2);
   const base = `http://127.0.0.1:${port}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-busy-"));
   const web = spawnWeb({

@@ -2,6 +2,7 @@ import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { portNear } from "../db/testing/app-stack";
 import { spawnWeb, waitForHttp } from "../jobs/launch";
 import { expect, shopperEmail, test } from "./fixtures";
 
@@ -42,7 +43,7 @@ function post(port: number, urlPath: string, options: { cookie?: string; json?: 
 test("SIGTERM during a storm answers every request in flight, loses no order, and exits 0", async ({ db, createSale }) => {
   test.setTimeout(120_000);
   // A second web process of our own on the e2e database, so stopping it leaves the shared one up.
-  const port = (Number(process.env.E2E_PORT) || 3210) + 1;
+  const port = await portNear((Number(process.env.E2E_PORT) || 3210) + 1);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-shutdown-"));
   const web = spawnWeb({
     port,
