@@ -61,10 +61,10 @@ export function getDb(): Db {
   return getPool().db;
 }
 
-export async function closeDb(): Promise<void> {
+export async function closeDb(timeoutSeconds = 5): Promise<void> {
   const pool = holder.__flashSalePool;
   const admission = holder.__flashSaleAdmissionSql;
   holder.__flashSalePool = undefined;
   holder.__flashSaleAdmissionSql = undefined;
-  await Promise.all([pool?.sql.end({ timeout: 5 }), admission?.end({ timeout: 5 })]);
+  await Promise.all([pool?.sql.end({ timeout: timeoutSeconds }), admission?.end({ timeout: timeoutSeconds })]);
 }

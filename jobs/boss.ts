@@ -48,10 +48,10 @@ export function webBoss(): Promise<PgBoss> {
   return holder.__flashSaleBoss;
 }
 
-export async function stopWebBoss(): Promise<void> {
+export async function stopWebBoss(timeoutMs = 5000): Promise<void> {
   const pending = holder.__flashSaleBoss;
   holder.__flashSaleBoss = undefined;
-  if (pending) await (await pending).stop({ graceful: true, timeout: 5000 }).catch(() => {});
+  if (pending) await (await pending).stop({ graceful: true, timeout: timeoutMs }).catch(() => {});
 }
 
 /** pg-boss's schema (its default), for the statements the app builds from pg-boss's own SQL. */

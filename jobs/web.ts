@@ -152,8 +152,9 @@ async function main(): Promise<void> {
     }
     await app.close().catch((err: unknown) => log.error({ err }, "closing Next.js"));
     flushRejectionSummary();
-    await stopWebBoss();
-    await closeDb();
+    // 2 s each after the 10 s drain: the web exits on its own inside the 15 s `npm start` gives it.
+    await stopWebBoss(2000);
+    await closeDb(2);
     log.info("web stopped");
     process.exit(0);
   };
