@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { SECURITY_HEADERS } from "./app/_lib/security-headers";
 
 // BENCH_ROUTES=1 (set by `npm run bench` at build and start) adds the benchmark's own route files,
 // named `route.bench.ts`, and builds into a separate directory, so the app's build never holds them.
@@ -22,13 +23,7 @@ const contentSecurityPolicy = [
 
 const securityHeaders = [
   { key: "Content-Security-Policy", value: contentSecurityPolicy },
-  { key: "X-Frame-Options", value: "DENY" },
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=()" },
-  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
-  // Browsers honour this only over HTTPS, where it keeps them from ever downgrading.
-  { key: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains" },
+  ...Object.entries(SECURITY_HEADERS).map(([key, value]) => ({ key, value })),
 ];
 
 const nextConfig: NextConfig = {

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SECURITY_HEADERS } from "@/app/_lib/security-headers";
 import { STACK_ADMIN_PASSWORD, startStack, type AppStack } from "@/db/testing/app-stack";
 import { useTestDatabase } from "@/db/testing/database";
 import { waitFor } from "@/db/testing/processes";
@@ -116,6 +117,7 @@ describe("access", () => {
       expect(res.headers.get("referrer-policy"), path).toBe("strict-origin-when-cross-origin");
       expect(res.headers.get("x-frame-options"), path).toBe("DENY");
       expect(res.headers.get("x-powered-by"), path).toBeNull();
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers.get(name), `${path} ${name}`).toBe(value);
     }
     // The answers the web server gives itself, before Next.js: a path whose escapes do not decode.
     for (const path of ["/sales/%E0%A4%A", "/api/sales/%E0%A4%A"]) {
@@ -123,8 +125,8 @@ describe("access", () => {
       expect(res.status, path).toBe(400);
       expect(res.headers.get("content-security-policy") ?? "", path).toContain("frame-ancestors 'none'");
       expect(res.headers.get("content-security-policy") ?? "", path).toContain("default-src 'none'");
-      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
-      expect(res.headers.get("x-frame-options"), path).toBe("DENY");
+      // The rest as on Next's answers.
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers.get(name), `${path} ${name}`).toBe(value);
     }
   });
 

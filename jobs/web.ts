@@ -11,6 +11,7 @@ import { markDraining } from "@/db/health";
 import { log, markStopping } from "@/db/log";
 import { flushRejectionSummary } from "@/db/metrics";
 import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
+import { SECURITY_HEADERS } from "@/app/_lib/security-headers";
 import { stopWebBoss } from "./boss";
 import { shownUrl } from "./urls";
 
@@ -40,9 +41,7 @@ function isDecodablePath(url = "/"): boolean {
 // page or JSON body that loads nothing, so the policy can forbid everything but its inline style.
 const OWN_ANSWER_HEADERS = {
   "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  "x-frame-options": "DENY",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "strict-origin-when-cross-origin",
+  ...SECURITY_HEADERS,
   "cache-control": "no-store",
 };
 
