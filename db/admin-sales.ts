@@ -1,4 +1,4 @@
-import { desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb } from "./client";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
@@ -70,6 +70,20 @@ export async function updateSale({ id, changes, now = new Date() }: { id: string
       const sold = current.stock - current.remaining;
       if (changes.stock < sold) {
         throw new AppError("conflict", `stock: ${sold} units are already sold.`, { details: { fields: { stock: `${sold} units are already sold` } } });
+      }
+      if (changes.stock < current.stock) {
+        // Nor below the orders accepted and waiting for a unit: each was promised one. A sale not yet
+        // started has none, unless it was rescheduled just as its first Buys came in (a Buy already
+        // past its sale check, or another web process's cached copy, for up to a second), which the
+        // rule above, reading orders before they committed, could not see.
+        const [{ n: waiting } = { n: 0 }] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(orders)
+          .where(and(eq(orders.saleId, id), eq(orders.status, "pending")));
+        if (changes.stock < sold + waiting) {
+          const problem = `${waiting} accepted orders are waiting for a unit (${sold} sold)`;
+          throw new AppError("conflict", `stock: ${problem}.`, { details: { fields: { stock: problem } } });
+        }
       }
       stockDelta = changes.stock - current.stock;
     }

@@ -149,6 +149,24 @@ describe("PATCH /api/admin/sales/:id", () => {
     expect(ok.json.sale).toMatchObject({ startsAt: earlier, endsAt: later, state: "live" });
   });
 
+  it("never lowers the stock under orders accepted as the sale was rescheduled (409, field stock)", async () => {
+    const { id } = await seedSale({ stock: 10 });
+    const res = await patch(id, { startsAt: new Date(Date.now() + hour).toISOString(), endsAt: new Date(Date.now() + 2 * hour).toISOString() });
+    expect(res.status).toBe(200);
+    // Three Buys another web process admitted from its cached copy of the sale, still open there for up to a second.
+    const shoppers = await db.sql<{ id: string }[]>`
+      INSERT INTO users (email) SELECT 'late-' || g || '-' || ${id} || '@example.com' FROM generate_series(1, 3) AS g RETURNING id`;
+    for (const shopper of shoppers) await db.sql`INSERT INTO orders (id, sale_id, user_id) VALUES (gen_random_uuid(), ${id}, ${shopper.id})`;
+    const refused = await patch(id, { stock: 2 });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.code).toBe("conflict");
+    expect(refused.json.error.details.fields.stock).toMatch(/3 accepted orders are waiting/);
+    expect(await saleRow(id)).toMatchObject({ stock: 10, remaining: 10 });
+    // Down to exactly what they need is an edit like any other.
+    expect((await patch(id, { stock: 3 })).status).toBe(200);
+    expect(await saleRow(id)).toMatchObject({ stock: 3, remaining: 3 });
+  });
+
   it("reschedules a sale that never took an order: one ended before it opened, moved to tomorrow, with less stock", async () => {
     const { id } = await seedSale({ stock: 10, startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) });
     expect((await call(saleEnd.POST, `/api/admin/sales/${id}/end`, { method: "POST", params: { id }, cookie })).status).toBe(200);
