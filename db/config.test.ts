@@ -74,6 +74,7 @@ describe("tuning variables", () => {
     ["PG_CONNECT_TIMEOUT", "-1"],
     ["ADMISSION_BATCH_MAX", "1.5"],
     ["WORKER_LINGER_MS", "-1"],
+    ["WORKER_LINGER_MS", "5001"],
     ["WORKER_CONCURRENCY", "1000"],
     ["WORKER_WAKE_MS", "soon"],
   ])("%s=%s stops config() with an error naming it", async (name, value) => {

@@ -55,7 +55,9 @@ const schema = z.object({
   ADMISSION_TX_MAX: int(1, 64).default(2),
   ADMISSION_BATCH_MAX: int(1, 10_000).default(500),
   WORKER_BATCH_SIZE: int(1, 10_000).default(1000),
-  WORKER_LINGER_MS: int(0, 60_000).default(50),
+  // A slot lingers inside pg-boss's handler, whose jobs expire (and go to another worker) after 15 s
+  // (jobs/queues.ts): the cap keeps a lingering batch far from that.
+  WORKER_LINGER_MS: int(0, 5_000).default(50),
   WORKER_CONCURRENCY: int(1, 64).default(2),
   WORKER_WAKE_MS: int(0, 60_000).default(20),
 });
