@@ -51,9 +51,21 @@ export function getPool(): Pool {
  * `npm run bench -- --quick --profile` that was one planning in nine executions of the open loop,
  * each costing about what an execution does. The setting is per connection, so it stays off the
  * main pool, whose admin searches want plans made for their actual parameters.
+ *
+ * And a statement waits at most ADMISSION_LOCK_TIMEOUT for a lock. A repeat click's INSERT waits on
+ * its existing order while another transaction changes that row (an allocation, for milliseconds), and
+ * the whole group with it: a transaction left open on an order (an operator's session) would otherwise
+ * hold every Buy of this process. The group is then retried Buy by Buy (db/batcher.ts), so only the
+ * Buy whose row is held gets 503 `unavailable`, and retries it.
  */
+export const ADMISSION_LOCK_TIMEOUT = "2s";
+
 export function getAdmissionSql(max: number): postgres.Sql {
-  holder.__flashSaleAdmissionSql ??= connect({ max, name: "flash-sale-admission", parameters: { plan_cache_mode: "force_generic_plan" } });
+  holder.__flashSaleAdmissionSql ??= connect({
+    max,
+    name: "flash-sale-admission",
+    parameters: { plan_cache_mode: "force_generic_plan", lock_timeout: ADMISSION_LOCK_TIMEOUT },
+  });
   return holder.__flashSaleAdmissionSql;
 }
 

@@ -8,6 +8,10 @@ export const TX_CONFLICT_SQLSTATES = new Set(["40001", "40P01"]);
  * 57P02 crash of another server process, 57P03 cannot connect now (starting up or shutting down). */
 export const SHUTDOWN_SQLSTATES = new Set(["57P01", "57P02", "57P03"]);
 
+/** 55P03 lock not available: a statement waited longer than its `lock_timeout` for a lock another
+ * transaction holds. Not the database failing, so not retried by db/retry.ts; a request answers 503. */
+export const LOCK_TIMEOUT_SQLSTATE = "55P03";
+
 /** Connection failures of SQLSTATE class 08 the app retries. */
 export const CONNECTION_SQLSTATES = new Set(["08000", "08001", "08003", "08006"]);
 

@@ -1,5 +1,5 @@
 import { log } from "./log";
-import { CONNECTION_CLIENT_CODES, CONNECTION_SQLSTATES, type ErrorLike, findInCauseChain, SHUTDOWN_SQLSTATES, TX_CONFLICT_SQLSTATES } from "./pg-errors";
+import { CONNECTION_CLIENT_CODES, CONNECTION_SQLSTATES, type ErrorLike, findInCauseChain, LOCK_TIMEOUT_SQLSTATE, SHUTDOWN_SQLSTATES, TX_CONFLICT_SQLSTATES } from "./pg-errors";
 
 // Worth another try: serialization failure, deadlock, and the server shutting down or refusing
 // connections for a moment. postgres.js names its own connection failures.
@@ -15,6 +15,11 @@ export function isTransientDbError(err: unknown): boolean {
 /** The SQLSTATE or client error code of a database error, looking through drizzle's wrapper. */
 export function errorCode(err: unknown): string | undefined {
   return findInCauseChain(err, hasCode)?.code;
+}
+
+/** A statement gave up waiting for a lock another transaction held (its `lock_timeout`). */
+export function isLockTimeout(err: unknown): boolean {
+  return findInCauseChain(err, (e) => hasCode(e) && e.code === LOCK_TIMEOUT_SQLSTATE) !== undefined;
 }
 
 /** A deadlock or serialization failure: the transaction lost a race and may simply run again. */

@@ -1,7 +1,7 @@
 import type { ZodType } from "zod";
 import { AppError } from "@/db/errors";
 import { log } from "@/db/log";
-import { errorCode, isTransientDbError } from "@/db/retry";
+import { errorCode, isLockTimeout, isTransientDbError } from "@/db/retry";
 import { refuseCrossSite } from "./origin";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -20,7 +20,7 @@ export function route<C>(handler: Handler<C>, hooks: { onError?: (err: AppError)
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: res.status }, "request");
       return res;
     } catch (err) {
-      const appError = err instanceof AppError ? err : isTransientDbError(err) ? unavailable(err, req) : internalError(err, req);
+      const appError = err instanceof AppError ? err : isTransientDbError(err) || isLockTimeout(err) ? unavailable(err, req) : internalError(err, req);
       hooks.onError?.(appError);
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: appError.status, code: appError.code }, "request");
       return appError.toResponse();

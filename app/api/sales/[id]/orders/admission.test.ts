@@ -118,6 +118,48 @@ describe("rate limits", () => {
   });
 });
 
+describe("a transaction left open on a shopper's order", () => {
+  it("holds only that shopper's repeat clicks, each for the admission's lock timeout, then 503; other shoppers get in meanwhile", async () => {
+    const [first, other] = [await sale(), await sale()];
+    const [held, bystander] = [await shopper(), await shopper()];
+    const placed = await buy(first.id, held);
+    expect(placed.status).toBe(202);
+    // Another session changes the held shopper's order and leaves its transaction open for 9 s.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let isLocked!: () => void;
+    const locked = new Promise<void>((resolve) => (isLocked = resolve));
+    const session = db.sql.begin(async (tx) => {
+      await tx`UPDATE orders SET updated_at = now() WHERE id = ${placed.json.order.id}`;
+      isLocked();
+      await released;
+    });
+    await locked;
+    const releaseAt = Date.now() + 9000;
+    const timer = setTimeout(release, 9000);
+    try {
+      // Two repeat clicks take both admission statements' places; a new shopper's Buy comes after them.
+      const repeats = [buy(first.id, held), sleep(50).then(() => buy(first.id, held))];
+      await sleep(200);
+      const newcomer = await buy(other.id, bystander);
+      expect(newcomer.status).toBe(202);
+      expect(Date.now()).toBeLessThan(releaseAt);
+      for (const repeat of await Promise.all(repeats)) {
+        expect([repeat.status, repeat.json.error?.code, repeat.headers.get("retry-after")]).toEqual([503, "unavailable", "2"]);
+      }
+    } finally {
+      clearTimeout(timer);
+      release();
+      await session;
+    }
+    // Once the transaction ends, the repeat click gets the shopper's order, and nothing was doubled.
+    const again = await buy(first.id, held);
+    expect([again.status, again.json.order.id]).toEqual([200, placed.json.order.id]);
+    expect(await counts(first.id)).toMatchObject({ orders: 1, jobs: 1 });
+    expect(await counts(other.id)).toMatchObject({ orders: 1, jobs: 1 });
+  });
+});
+
 describe("Idempotency-Key", () => {
   /** Two live sales, and a shopper who bought in the first with a key. */
   async function boughtWithKey(tag: string) {
