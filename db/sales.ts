@@ -78,8 +78,9 @@ export async function createSale(input: NewSale): Promise<SaleRow> {
 }
 
 // Sale metadata is read on every Buy; a per-process cache of at most one second keeps that read off
-// the database. Concurrent misses share one query. A second of staleness only delays the sold-out
-// fast path; allocation itself always reads the locked row.
+// the database. Concurrent misses share one query. A second of staleness delays the sold-out fast
+// path, Buy's return once units come back, and another web process's edit or End now (this process
+// forgets its copy at once); allocation itself always reads the locked row.
 const CACHE_MS = 1000;
 const cache = new Map<string, { at: number; row: Promise<SaleRow | undefined> }>();
 
@@ -97,6 +98,7 @@ export function getSaleCached({ id }: { id: string }, now: number = Date.now()):
   if (cache.size > 10_000) cache.clear();
   const row = getSale({ id });
   cache.set(id, { at: now, row });
-  row.catch(() => cache.delete(id));
+  // A failed read is asked again by the next Buy; an entry that replaced it meanwhile stays.
+  row.catch(() => cache.get(id)?.row === row && cache.delete(id));
   return row;
 }
