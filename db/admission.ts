@@ -11,7 +11,8 @@ import { orders, sales, workerMetrics } from "./schema";
 // process's admissions in flight, below), together with each open
 // sale's remaining stock, plus what this process admitted that the count could not see: its
 // admissions in flight, and those committed after the count's MVCC snapshot (each admission knows
-// its transaction id, the count returns its snapshot, so nothing is counted twice or missed). Check
+// its transaction id, the count returns its snapshot, so nothing is missed, and nothing counted twice
+// unless its answer comes more than SETTLE_WAIT_MS after the count, when it errs on refusing). Check
 // and reservation happen in one synchronous step, so one process never admits past a bound; other
 // web processes are seen within one refresh.
 //

@@ -4,8 +4,6 @@ import { config, databaseUrl } from "./config";
 import * as schema from "./schema";
 
 export type Db = PostgresJsDatabase<typeof schema>;
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-export type DbOrTx = Db | Tx;
 
 type Pool = { sql: postgres.Sql; db: Db };
 

@@ -13,7 +13,7 @@ import { arrayLiteral } from "./pg-array";
 import { isTxConflict, withTransientRetry } from "./retry";
 import type { OrderRow } from "./schema";
 
-// Group admission: Buys that arrive while a statement is in flight wait for the next one, and that
+// Group admission: Buys that arrive while ADMISSION_TX_MAX statements are in flight wait for the next one, and that
 // one admits them all in ONE statement, which Postgres commits atomically on its own: the multi-row
 // INSERT of the orders, the pg-boss job of each order actually inserted, and their places in line
 // (a NOTIFY then wakes an idle worker: wakeWorkers, below). One round trip and one commit for the group, where a
@@ -75,8 +75,9 @@ function admissionStatement(): Promise<string> {
       WITH inserted AS (
         INSERT INTO orders (id, sale_id, user_id, idempotency_key, seq) OVERRIDING SYSTEM VALUE
         -- Places in line (seq) in the group's arrival order, which allocation fills in; the rows are
-        -- then inserted in one lock order for every group, so two groups holding the same shoppers do
-        -- not deadlock. (A subquery with nextval() in its output is not merged into the outer query.)
+        -- then inserted in (sale, shopper) order in every group, so two groups holding the same shoppers
+        -- do not deadlock on that unique index (the Idempotency-Key index is not ordered so: a deadlock
+        -- there is retried). (A subquery with nextval() in its output is not merged into the outer query.)
         SELECT id, sale_id, user_id, idempotency_key, seq FROM (
           SELECT b.*, nextval('orders_seq_seq') AS seq
           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) WITH ORDINALITY AS b(id, sale_id, user_id, idempotency_key, arrival)
@@ -110,7 +111,8 @@ function admissionStatement(): Promise<string> {
 
 /**
  * One statement for the whole batch; answers in the batch's order. A deadlock or serialization
- * failure rolls the statement back whole, so it is simply run again: a shopper never sees it.
+ * failure rolls the statement back whole, so it is run again (up to four times; a group that keeps
+ * losing is then retried Buy by Buy, and a Buy that still does gets 503 `unavailable`).
  */
 export async function admitBatch(batch: (Admission & { id: string })[]): Promise<Admitted[]> {
   const text = await admissionStatement();

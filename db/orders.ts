@@ -1,6 +1,6 @@
 import { and, desc, eq, or, sql } from "drizzle-orm";
 import { reserveAdmission, type Reservation } from "./admission";
-import { getDb, type DbOrTx } from "./client";
+import { getDb } from "./client";
 import { admit, shopperOrderInSale } from "./group-admission";
 import { AppError } from "./errors";
 import { positionInLine } from "./line";
@@ -82,10 +82,10 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
         // The storm's common case: looked up together with the other shoppers turned away now.
         const mine = await shopperOrderInSale({ saleId: sale.id, userId: input.userId });
         if (mine) return { order: toOrder({ ...mine.row, position: mine.position }), isNew: false, isReplay: false };
-      } else if (key || isGate) {
+      } else if (key) {
         // With a key the same read also finds the shopper's order in this sale: a repeat click from a
         // new page view (a new key) gets that order rather than the error.
-        const existing = await findExistingOrder(getDb(), { userId: input.userId, saleId: sale.id, idempotencyKey: key });
+        const existing = await findExistingOrder({ userId: input.userId, saleId: sale.id, idempotencyKey: key });
         if (existing) return { ...existing, isNew: false };
       }
     }
@@ -131,7 +131,7 @@ async function insertOrderWithJob({
   }
   if (admitted) return { order: toOrder({ ...admitted.row, position: admitted.position }), isNew: true, isReplay: false, xid: admitted.xid };
   // The conflicting order is committed: ON CONFLICT waited for its transaction to end.
-  const existing = await findExistingOrder(getDb(), { userId, saleId, idempotencyKey });
+  const existing = await findExistingOrder({ userId, saleId, idempotencyKey });
   if (!existing) throw new Error("order conflict without an existing order");
   return { ...existing, isNew: false, xid: null };
 }
@@ -140,21 +140,25 @@ async function insertOrderWithJob({
  * The order this Idempotency-Key placed (a replay), else the shopper's order in `saleId` (a repeat
  * click). Both lookups are one read on a unique index.
  */
-async function findExistingOrder(
-  db: DbOrTx,
-  { userId, saleId, idempotencyKey }: { userId: string; saleId?: string; idempotencyKey: string | null },
-): Promise<{ order: Order; isReplay: boolean } | undefined> {
+async function findExistingOrder({
+  userId,
+  saleId,
+  idempotencyKey,
+}: {
+  userId: string;
+  saleId: string;
+  idempotencyKey: string | null;
+}): Promise<{ order: Order; isReplay: boolean } | undefined> {
   const sameKey = idempotencyKey === null ? undefined : eq(orders.idempotencyKey, idempotencyKey);
-  const sameSale = saleId === undefined ? undefined : eq(orders.saleId, saleId);
-  if (!sameKey && !sameSale) return undefined;
-  const [row] = await db
+  const sameSale = eq(orders.saleId, saleId);
+  const query = getDb()
     .select({ order: orders, position: positionInLine })
     .from(orders)
-    .where(and(eq(orders.userId, userId), or(sameKey, sameSale)))
-    // The order this key placed wins over the shopper's order in this sale (whose key may be NULL:
-    // `key = $1` is then NULL, which DESC would sort first).
-    .orderBy(sameKey ? sql`${sameKey} DESC NULLS LAST` : desc(orders.seq))
-    .limit(1);
+    .where(and(eq(orders.userId, userId), sameKey ? or(sameKey, sameSale) : sameSale));
+  // With a key, two rows may match: the order this key placed wins over the shopper's order in this
+  // sale (whose key may be NULL: `key = $1` is then NULL, which DESC would sort first). Without one,
+  // the shopper has at most one order in the sale.
+  const [row] = await (sameKey ? query.orderBy(sql`${sameKey} DESC NULLS LAST`) : query).limit(1);
   if (!row) return undefined;
   const isReplay = idempotencyKey !== null && row.order.idempotencyKey === idempotencyKey;
   return { order: toOrder({ ...row.order, position: row.position }), isReplay };

@@ -55,9 +55,9 @@ export const orders = pgTable(
   },
   (t) => [
     uniqueIndex("orders_sale_user_uq").on(t.saleId, t.userId),
-    // Only pending orders are in a line; the partial index keeps `position` a short range count.
     // An Idempotency-Key names one order per shopper, whatever sale or body a retry carries.
     uniqueIndex("orders_user_idempotency_uq").on(t.userId, t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
+    // Only pending orders are in a line; the partial index keeps `position` a short range count.
     index("orders_pending_line_idx").on(t.saleId, t.seq).where(sql`${t.status} = 'pending'`),
     index("orders_user_created_idx").on(t.userId, t.createdAt),
     // Counts by status, and the admin's order table: one status of one sale, newest first, a page at a time.

@@ -4,8 +4,8 @@ import { log } from "@/db/log";
 
 type Role = "web" | "worker" | "admin";
 
-// The web tier only sends jobs (inside its own Drizzle transactions), so its pg-boss keeps a tiny
-// pool and runs no maintenance; workers supervise (expire and retry jobs) and listen for NOTIFY.
+// The web tier only inserts jobs (allocation jobs inside the admission statement, from pg-boss's own
+// SQL; status changes with send()), so its pg-boss keeps a tiny pool and runs no maintenance; workers supervise (expire and retry jobs) and listen for NOTIFY.
 export function createBoss(role: Role): PgBoss {
   const isWorker = role === "worker";
   const boss = new PgBoss({

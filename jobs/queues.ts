@@ -10,9 +10,9 @@ export type PlaceOrderJob = { orderId: string; saleId: string };
 export const ORDER_STATUS = "order-status";
 export const ORDER_STATUS_DEAD = "order-status-dead";
 
-/** An admin's change of one order's status; `saleId` is known when the order was found at request time. */
 /** The statuses an admin can move a completed order to. */
 export const ADMIN_STATUSES = ["shipped", "cancelled"] as const;
+/** An admin's change of one order's status; `saleId` is known when the order was found at request time. */
 export type OrderStatusJob = { orderId: string; status: (typeof ADMIN_STATUSES)[number]; saleId: string | null };
 
 /** Every dead-letter queue, with the queue that feeds it: the admin's dead-letter page lists them all. */
