@@ -73,6 +73,9 @@ describe("GET /api/admin/sales/:id/orders", () => {
   it("finds orders by the shopper's email, exactly or by its start, in this sale only", async () => {
     const exact = await page(`q=${encodeURIComponent("Shopper-12@Orders.Example")}`);
     expect(exact.json.orders.map((o: { id: string }) => o.id)).toEqual([ids[12]]);
+    // An address still being typed, past its @.
+    const typing = await page(`q=${encodeURIComponent("shopper-12@orders.ex")}`);
+    expect(typing.json.orders.map((o: { id: string }) => o.id)).toEqual([ids[12]]);
     const prefix = await page(`q=shopper-1&limit=100`);
     expect(prefix.json.orders.map((o: { id: string }) => o.id).sort()).toEqual([1, ...Array.from({ length: 10 }, (_, i) => 10 + i)].map((i) => ids[i]).sort());
     const combined = await page(`q=shopper-1&status=completed`);
