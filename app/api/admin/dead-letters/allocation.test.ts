@@ -12,6 +12,7 @@ import { requeueLostOrders } from "@/jobs/lost-orders";
 import { PLACE_ORDER, PLACE_ORDER_DEAD } from "@/jobs/queues";
 import * as orderRoute from "@/app/api/orders/[id]/route";
 import * as deadLetter from "./[id]/route";
+import * as deadLetters from "./route";
 import * as deadLetterRetry from "./[id]/retry/route";
 
 // An accepted order reaches a final state whatever happens to its job. When its allocation fails
@@ -60,6 +61,11 @@ describe("an allocation that fails for good", () => {
     if (others.length > 0) await db.sql`UPDATE pgboss.job SET state = 'created', started_on = NULL WHERE id = ANY(${others.map((j) => j.id)})`;
 
     for (const id of ids) expect(await jobsOf(id)).toEqual([`${PLACE_ORDER}:failed`, `${PLACE_ORDER_DEAD}:created`]);
+    // The admin's list of them, filtered by this sale, however its id is spelled.
+    for (const id of [saleId, saleId.toUpperCase()]) {
+      const listed = await call(deadLetters.GET, `/api/admin/dead-letters?saleId=${id}`, { cookie: admin });
+      expect([listed.status, listed.json.total], id).toEqual([200, 2]);
+    }
     expect((await orderAsShopperSees("a")).status).toBe("pending");
     // Kept until the admin acts: pg-boss deletes a waiting job once its retention passes.
     const [kept] = await db.sql`SELECT min(keep_until) > now() + interval '5 years' AS ok FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD}`;

@@ -5,7 +5,7 @@ import { otherMethods, readQuery } from "@/app/_lib/http";
 
 export const dynamic = "force-dynamic";
 
-const querySchema = z.object({ saleId: z.uuid("must be a sale id").optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict();
+const querySchema = z.object({ saleId: z.uuid("must be a sale id").transform((id) => id.toLowerCase()).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict();
 
 /** Dead letters of every queue, newest first; ?saleId= keeps those about one sale. */
 export const GET = adminRoute(async (req: Request) => {
