@@ -20,11 +20,24 @@ export function fieldError(fields: Record<string, string>): AppError {
   return new AppError("invalid_request", message, { details: { fields } });
 }
 
-/** Every sale, newest start first: the admin looks at what is coming and what just ran. */
-export async function listAdminSales(): Promise<AdminSale[]> {
-  const rows = await getDb().select().from(sales).orderBy(desc(sales.startsAt), desc(sales.createdAt)).limit(500);
+export const SALES_PAGE = 100;
+
+/**
+ * A page of sales, newest start first (the admin looks at what is coming and what just ran), after the
+ * sale `before` when given (keyset: start, creation, id), and whether older ones follow.
+ */
+export async function listAdminSales({ before }: { before?: string } = {}): Promise<{ sales: AdminSale[]; hasOlder: boolean }> {
+  const after = before
+    ? sql`(${sales.startsAt}, ${sales.createdAt}, ${sales.id}) < (SELECT starts_at, created_at, id FROM sales WHERE id = ${before})`
+    : undefined;
+  const rows = await getDb()
+    .select()
+    .from(sales)
+    .where(after)
+    .orderBy(desc(sales.startsAt), desc(sales.createdAt), desc(sales.id))
+    .limit(SALES_PAGE + 1);
   const now = Date.now();
-  return rows.map((row) => toAdminSale(row, now));
+  return { sales: rows.slice(0, SALES_PAGE).map((row) => toAdminSale(row, now)), hasOlder: rows.length > SALES_PAGE };
 }
 
 export async function createAdminSale(input: NewSale): Promise<AdminSale> {

@@ -30,17 +30,36 @@ export function SellThrough({ sold, stock }: { sold: number; stock: number }) {
   );
 }
 
-export function SalesList({ initialSales }: { initialSales: AdminSale[] }) {
-  const sales = useQuery({
-    queryKey: ["admin", "sales"],
-    queryFn: async () => (await adminApi<{ sales: AdminSale[] }>("/api/admin/sales")).sales,
-    initialData: initialSales,
+type SalesPage = { sales: AdminSale[]; hasOlder: boolean };
+
+/** A page of sales (the newest, or those after `before`), refreshed every 5 s, with links between pages. */
+export function SalesList({ initialPage, before }: { initialPage: SalesPage; before?: string }) {
+  const page = useQuery({
+    queryKey: ["admin", "sales", before ?? "newest"],
+    queryFn: () => adminApi<SalesPage>(`/api/admin/sales${before ? `?before=${before}` : ""}`),
+    initialData: initialPage,
     refetchInterval: 5000,
   });
+  const { sales, hasOlder } = page.data;
+  const last = sales.at(-1);
   return (
     <div className="space-y-3">
-      <StaleNote query={sales} what="the list as of" />
-      {sales.data.length === 0 ? <p>No sales yet. Create the first one.</p> : <SalesTable sales={sales.data} />}
+      <StaleNote query={page} what="the list as of" />
+      {sales.length === 0 ? <p>{before ? "No older sales." : "No sales yet. Create the first one."}</p> : <SalesTable sales={sales} />}
+      {(before || hasOlder) && (
+        <nav aria-label="Pages of sales" className="flex gap-4 text-sm">
+          {before && (
+            <Link href="/admin" className="hover:underline">
+              ← Newest sales
+            </Link>
+          )}
+          {hasOlder && last && (
+            <Link href={`/admin?before=${last.id}`} className="hover:underline">
+              Older sales →
+            </Link>
+          )}
+        </nav>
+      )}
     </div>
   );
 }

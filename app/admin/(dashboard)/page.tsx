@@ -1,15 +1,19 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { listAdminSales } from "@/db/admin-sales";
+import { isUuid } from "@/db/ids";
 import { requireAdminPage } from "@/app/_lib/admin-session";
 import { SalesList } from "@/components/admin/SalesList";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sales · Admin · Flash sale" };
 
-export default async function AdminSalesPage() {
+export default async function AdminSalesPage({ searchParams }: { searchParams: Promise<{ before?: string | string[] }> }) {
   await requireAdminPage("/admin");
-  const sales = await listAdminSales();
+  // `?before=<sale id>`: the page of sales after that one (the list's "Older sales" link); anything else, the newest.
+  const { before: asked } = await searchParams;
+  const before = typeof asked === "string" && isUuid(asked) ? asked.toLowerCase() : undefined;
+  const page = await listAdminSales({ before });
   return (
     <div className="space-y-4">
       <div className="flex items-center justify-between">
@@ -18,7 +22,7 @@ export default async function AdminSalesPage() {
           New sale
         </Link>
       </div>
-      <SalesList initialSales={sales} />
+      <SalesList initialPage={page} before={before} />
     </div>
   );
 }

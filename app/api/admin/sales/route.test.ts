@@ -246,3 +246,38 @@ describe("POST /api/admin/sales/:id/end", () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe("GET /api/admin/sales", () => {
+  it("pages through every sale, newest start first, each once, ties in start time included", async () => {
+    // 620 more sales (more than any one answer used to hold), many starting at the same moment and
+    // created in one statement (the same created_at).
+    await db.sql`
+      INSERT INTO sales (name, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
+      SELECT 'Paged ' || g, 1000, 2000, 5, 5, date_trunc('hour', now()) + (g % 7) * interval '1 hour', now() + interval '2 days'
+      FROM generate_series(1, 620) AS g`;
+    const total = (await saleCount()) as number;
+    const seen: { id: string; startsAt: string }[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      // The cursor as the admin's browser might spell it.
+      const res = await call(sales.GET, `/api/admin/sales${before ? `?before=${before.toUpperCase()}` : ""}`, { cookie });
+      expect(res.status).toBe(200);
+      seen.push(...res.json.sales);
+      if (!res.json.hasOlder) break;
+      expect(res.json.sales).toHaveLength(100);
+      before = res.json.sales.at(-1).id;
+    }
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen.map((s) => s.id)).size).toBe(total);
+    const starts = seen.map((s) => Date.parse(s.startsAt));
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+  });
+
+  it.each([
+    ["a cursor that is not a sale id", "before=latest"],
+    ["an unknown parameter", "page=2"],
+  ])("answers 400 for %s", async (_what, query) => {
+    const res = await call(sales.GET, `/api/admin/sales?${query}`, { cookie });
+    expect([res.status, res.json.error.code]).toEqual([400, "invalid_request"]);
+  });
+});

@@ -1,12 +1,17 @@
+import { z } from "zod";
 import { createAdminSale, listAdminSales } from "@/db/admin-sales";
 import { adminRoute } from "@/app/_lib/admin-session";
-import { otherMethods, readJsonObject } from "@/app/_lib/http";
+import { otherMethods, readJsonObject, readQuery } from "@/app/_lib/http";
 import { createSaleSchema, invalidFields } from "./schema";
 
 export const dynamic = "force-dynamic";
 
-export const GET = adminRoute(async () => {
-  return Response.json({ sales: await listAdminSales() }, { headers: { "cache-control": "no-store" } });
+const listQuery = z.object({ before: z.uuid("must be a sale id").transform((id) => id.toLowerCase()).optional() }).strict();
+
+/** A page of sales, newest start first; `?before=<sale id>` the page after that sale. */
+export const GET = adminRoute(async (req: Request) => {
+  const page = await listAdminSales(readQuery(req, listQuery));
+  return Response.json(page, { headers: { "cache-control": "no-store" } });
 });
 
 /** Create a sale; every field problem is answered at once, each against its field. */
