@@ -20,7 +20,7 @@ export function fieldError(fields: Record<string, string>): AppError {
   return new AppError("invalid_request", message, { details: { fields } });
 }
 
-export const SALES_PAGE = 100;
+const SALES_PAGE = 100;
 
 /**
  * A page of sales, newest start first (the admin looks at what is coming and what just ran), after the

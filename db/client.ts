@@ -56,7 +56,7 @@ export function getPool(): Pool {
  * hold every Buy of this process. The group is then retried Buy by Buy (db/batcher.ts), so only the
  * Buy whose row is held gets 503 `unavailable`, and retries it.
  */
-export const ADMISSION_LOCK_TIMEOUT = "2s";
+const ADMISSION_LOCK_TIMEOUT = "2s";
 
 export function getAdmissionSql(max: number): postgres.Sql {
   holder.__flashSaleAdmissionSql ??= connect({

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
 import { jobsForSale, saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
-import { dropStatementsOfDeadClients, heldJobs, holdSaleRow, redelivered, stillPending, tcpPortsOf, waitForBackendsGone, waitingAllocations } from "@/db/testing/held-work";
+import { dropStatementsOfDeadClients, killMidBatch, redelivered, stillPending } from "@/db/testing/held-work";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 
@@ -125,23 +125,9 @@ describe("the storm", () => {
     // The test takes the sale row's lock, the last one an allocation needs: every batch now stops half
     // done, its orders locked and pending, its jobs active. Once the victim's own allocation is seen
     // waiting on it, the victim is SIGKILLed holding that batch; whether it held one is no longer luck.
-    const lock = await holdSaleRow(db.url, sale.id);
-    let held: { jobId: string; orderId: string }[];
-    let killedAt: number;
-    try {
-      const waiting = await waitFor(async () => {
-        const w = await waitingAllocations(db.sql, lock.pid, tcpPortsOf(victim.pid!));
-        return w.length > 0 ? w : undefined;
-      }, 10_000, "the victim's allocation to wait on the sale row", 20);
-      const victimPorts = tcpPortsOf(victim.pid!);
-      await stopProcess(victim, "SIGKILL");
-      killedAt = performance.now();
-      held = await heldJobs(db.sql, sale.id, waiting);
-      // Postgres ends the dead worker's sessions (and their statements) before the lock is let go.
-      await waitForBackendsGone(db.sql, victimPorts);
-    } finally {
-      await lock.release();
-    }
+    // Postgres ends the dead worker's sessions (and their statements) before the lock is let go.
+    const held = await killMidBatch(db.sql, db.url, sale.id, [victim], 10_000);
+    const killedAt = performance.now();
     expect(held.length, "orders held by the victim's unfinished batch at the kill").toBeGreaterThan(0);
     expect(await stillPending(db.sql, held.map((h) => h.orderId)), "the victim's orders, still pending once the lock is released").toBe(held.length);
     workers.push(startWorker(db.url, env));

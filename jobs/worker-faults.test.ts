@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
 import { jobsForSale, saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
-import { dropStatementsOfDeadClients, heldJobs, holdSaleRow, redelivered, stillPending, tcpPortsOf, waitForBackendsGone, waitingAllocations } from "@/db/testing/held-work";
+import { dropStatementsOfDeadClients, killMidBatch, redelivered, stillPending } from "@/db/testing/held-work";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 import { createBoss } from "./boss";
@@ -83,22 +83,9 @@ describe("worker faults", () => {
     const pendingAfterRelease: number[] = [];
     for (let kill = 0; kill < KILLS; kill++) {
       await new Promise((r) => setTimeout(r, 800));
-      const lock = await holdSaleRow(db.url, sale.id);
-      let held: { jobId: string; orderId: string }[] = [];
-      try {
-        const waiting = await waitFor(async () => {
-          const w = await waitingAllocations(db.sql, lock.pid, workers.flatMap((w) => tcpPortsOf(w.pid!)));
-          return w.length > 0 ? w : undefined;
-        }, 15_000, `a worker's allocation to wait on the sale row (kill ${kill + 1})`, 20);
-        const ports = workers.flatMap((w) => tcpPortsOf(w.pid!));
-        await Promise.all(workers.splice(0).map((w) => stopProcess(w, "SIGKILL")));
-        held = await heldJobs(db.sql, sale.id, waiting);
-        heldAtKill.push(held.length);
-        heldJobIds.push(...held.map((h) => h.jobId));
-        await waitForBackendsGone(db.sql, ports);
-      } finally {
-        await lock.release();
-      }
+      const held = await killMidBatch(db.sql, db.url, sale.id, workers.splice(0), 15_000);
+      heldAtKill.push(held.length);
+      heldJobIds.push(...held.map((h) => h.jobId));
       pendingAfterRelease.push(await stillPending(db.sql, held.map((h) => h.orderId)));
       workers.push(startWorker(db.url, WORKER_ENV), startWorker(db.url, WORKER_ENV));
     }

@@ -1,6 +1,7 @@
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import postgres from "postgres";
-import { waitFor } from "./processes";
+import { stopProcess, waitFor } from "./processes";
 
 // Killing a worker while it provably holds unfinished work. The test takes the lock a worker's
 // allocation needs last (the sale's row: db/allocation.ts locks the batch's orders, then the sale row
@@ -22,34 +23,80 @@ export async function dropStatementsOfDeadClients(sql: postgres.Sql): Promise<vo
 export type RowLock = { pid: number; release: () => Promise<void> };
 
 /**
- * Holds the sale's row FOR NO KEY UPDATE, the lock allocation takes on it, from a connection of the
- * test's own, until `release`. Admission's order inserts (KEY SHARE, their foreign key) are not held up.
+ * Runs `lock` in a transaction on a connection of the test's own and keeps that transaction open, its
+ * row locks held, until `release`. `lock` returns the rows it locked, each with `pid` (pg_backend_pid()).
  */
-export async function holdSaleRow(url: string, saleId: string): Promise<RowLock> {
+export async function holdRowLock(url: string, lock: (tx: postgres.TransactionSql) => Promise<postgres.Row[]>): Promise<RowLock> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   let locked!: (pid: number) => void;
   const holding = new Promise<number>((r) => (locked = r));
   const tx = sql.begin(async (tx) => {
-    const [row] = await tx`SELECT pg_backend_pid() AS pid FROM sales WHERE id = ${saleId} FOR NO KEY UPDATE`;
-    if (!row) throw new Error(`no sale ${saleId}`);
+    const [row] = await lock(tx);
+    if (!row) throw new Error("the lock's statement found no row");
     locked(row.pid as number);
     await released;
   });
   const pid = await Promise.race([holding, tx.then(() => Promise.reject(new Error("the lock's transaction ended early")))]);
+  let ended: Promise<void> | undefined;
   return {
     pid,
-    release: async () => {
-      release();
-      await tx;
-      await sql.end({ timeout: 5 });
-    },
+    // Once, however often it is called.
+    release: () =>
+      (ended ??= (async () => {
+        release();
+        await tx;
+        await sql.end({ timeout: 5 });
+      })()),
   };
 }
 
+/**
+ * Holds the sale's row FOR NO KEY UPDATE, the lock allocation takes on it, until `release`.
+ * Admission's order inserts (KEY SHARE, their foreign key) are not held up.
+ */
+function holdSaleRow(url: string, saleId: string): Promise<RowLock> {
+  return holdRowLock(url, (tx) => tx`SELECT pg_backend_pid() AS pid FROM sales WHERE id = ${saleId} FOR NO KEY UPDATE`);
+}
+
+/**
+ * Kills workers in the middle of a batch: holds the sale row until one of `victims`' allocations is
+ * seen waiting on it, SIGKILLs them all, and lets the lock go once Postgres has ended their sessions
+ * and rolled their allocations back. Returns the work they held: pending orders, locked by those
+ * allocations, whose jobs are active.
+ */
+export async function killMidBatch(
+  sql: postgres.Sql,
+  url: string,
+  saleId: string,
+  victims: ChildProcess[],
+  timeoutMs: number,
+): Promise<{ jobId: string; orderId: string }[]> {
+  const lock = await holdSaleRow(url, saleId);
+  try {
+    const portsOf = () => victims.flatMap((v) => tcpPortsOf(v.pid!));
+    const waiting = await waitFor(
+      async () => {
+        const w = await waitingAllocations(sql, lock.pid, portsOf());
+        return w.length > 0 ? w : undefined;
+      },
+      timeoutMs,
+      "a victim's allocation to wait on the sale row",
+      20,
+    );
+    const ports = portsOf();
+    await Promise.all(victims.map((v) => stopProcess(v, "SIGKILL")));
+    const held = await heldJobs(sql, saleId, waiting);
+    await waitForBackendsGone(sql, ports);
+    return held;
+  } finally {
+    await lock.release();
+  }
+}
+
 /** The local TCP ports of a live process's sockets (from /proc, Linux): `client_port` of its connections in pg_stat_activity. */
-export function tcpPortsOf(pid: number): number[] {
+function tcpPortsOf(pid: number): number[] {
   const inodes = new Set<string>();
   let fds: string[];
   try {
@@ -77,7 +124,7 @@ export function tcpPortsOf(pid: number): number[] {
 }
 
 /** An allocation statement stopped on the test's lock: its backend, and the transaction that locked its batch's orders. */
-export type WaitingAllocation = { pid: number; xid: string };
+type WaitingAllocation = { pid: number; xid: string };
 
 /**
  * The backends of some processes' connections (their client ports, `tcpPortsOf`) that wait, directly
@@ -85,7 +132,7 @@ export type WaitingAllocation = { pid: number; xid: string };
  * first allocation to reach the sale row waits for the test's transaction; the next ones queue for
  * the row behind it.) Only an allocation waits on the sale row.
  */
-export async function waitingAllocations(sql: postgres.Sql, lockPid: number, ports: number[]): Promise<WaitingAllocation[]> {
+async function waitingAllocations(sql: postgres.Sql, lockPid: number, ports: number[]): Promise<WaitingAllocation[]> {
   if (ports.length === 0) return [];
   const rows = await sql`
     WITH RECURSIVE behind(pid) AS (
@@ -103,7 +150,7 @@ export async function waitingAllocations(sql: postgres.Sql, lockPid: number, por
  * allocations' transactions (`xmax`, which a row lock sets and an abort leaves in place until the row
  * is locked or changed again): the unfinished work those allocations hold.
  */
-export async function heldJobs(sql: postgres.Sql, saleId: string, allocations: WaitingAllocation[]): Promise<{ jobId: string; orderId: string }[]> {
+async function heldJobs(sql: postgres.Sql, saleId: string, allocations: WaitingAllocation[]): Promise<{ jobId: string; orderId: string }[]> {
   if (allocations.length === 0) return [];
   const rows = await sql`
     SELECT j.id::text AS job_id, o.id::text AS order_id FROM orders o
@@ -118,7 +165,7 @@ export async function heldJobs(sql: postgres.Sql, saleId: string, allocations: W
  * left: Postgres has ended their sessions and rolled back what they were running, so releasing the
  * test's lock cannot let a dead worker's allocation commit.
  */
-export async function waitForBackendsGone(sql: postgres.Sql, ports: number[], timeoutMs = 5_000): Promise<void> {
+async function waitForBackendsGone(sql: postgres.Sql, ports: number[], timeoutMs = 5_000): Promise<void> {
   await waitFor(
     async () => ((await sql`SELECT pid FROM pg_stat_activity WHERE client_port = ANY(${ports}::int[]) AND client_addr IS NOT NULL`).length === 0 ? true : undefined),
     timeoutMs,

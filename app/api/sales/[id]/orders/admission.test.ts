@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
+import { holdRowLock } from "@/db/testing/held-work";
 import { call, cookieFrom } from "@/db/testing/http";
 import { pool } from "@/db/testing/processes";
 import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
@@ -125,18 +126,9 @@ describe("a transaction left open on a shopper's order", () => {
     const placed = await buy(first.id, held);
     expect(placed.status).toBe(202);
     // Another session changes the held shopper's order and leaves its transaction open for 9 s.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let isLocked!: () => void;
-    const locked = new Promise<void>((resolve) => (isLocked = resolve));
-    const session = db.sql.begin(async (tx) => {
-      await tx`UPDATE orders SET updated_at = now() WHERE id = ${placed.json.order.id}`;
-      isLocked();
-      await released;
-    });
-    await locked;
+    const session = await holdRowLock(db.url, (tx) => tx`UPDATE orders SET updated_at = now() WHERE id = ${placed.json.order.id} RETURNING pg_backend_pid() AS pid`);
     const releaseAt = Date.now() + 9000;
-    const timer = setTimeout(release, 9000);
+    const timer = setTimeout(() => void session.release(), 9000);
     try {
       // Two repeat clicks take both admission statements' places; a new shopper's Buy comes after them.
       const repeats = [buy(first.id, held), sleep(50).then(() => buy(first.id, held))];
@@ -149,8 +141,7 @@ describe("a transaction left open on a shopper's order", () => {
       }
     } finally {
       clearTimeout(timer);
-      release();
-      await session;
+      await session.release();
     }
     // Once the transaction ends, the repeat click gets the shopper's order, and nothing was doubled.
     const again = await buy(first.id, held);
