@@ -53,7 +53,10 @@ function internalError(err: unknown, req: Request): AppError {
 }
 
 function unavailable(err: unknown, req: Request): AppError {
-  log.warn({ code: errorCode(err), method: req.method, path: new URL(req.url).pathname }, "database unavailable");
+  // A lock wait cut short (another transaction holds a row this request needs) is not an outage:
+  // an operator reading the logs looks for the holder, not for a database that went away.
+  const line = isLockTimeout(err) ? "database lock wait timed out" : "database unavailable";
+  log.warn({ code: errorCode(err), method: req.method, path: new URL(req.url).pathname }, line);
   return new AppError("unavailable", "The service is briefly unavailable. Please try again in a moment.", { retryAfterSeconds: 2 });
 }
 

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { log } from "@/db/log";
 import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
 import { holdRowLock } from "@/db/testing/held-work";
@@ -129,6 +130,7 @@ describe("a transaction left open on a shopper's order", () => {
     const session = await holdRowLock(db.url, (tx) => tx`UPDATE orders SET updated_at = now() WHERE id = ${placed.json.order.id} RETURNING pg_backend_pid() AS pid`);
     const releaseAt = Date.now() + 9000;
     const timer = setTimeout(() => void session.release(), 9000);
+    const warn = vi.spyOn(log, "warn");
     try {
       // Two repeat clicks take both admission statements' places; a new shopper's Buy comes after them.
       const repeats = [buy(first.id, held), sleep(50).then(() => buy(first.id, held))];
@@ -139,7 +141,14 @@ describe("a transaction left open on a shopper's order", () => {
       for (const repeat of await Promise.all(repeats)) {
         expect([repeat.status, repeat.json.error?.code, repeat.headers.get("retry-after")]).toEqual([503, "unavailable", "2"]);
       }
+      // The operator's log names a lock wait, not an outage.
+      const lines = warn.mock.calls.filter(([, msg]) => typeof msg === "string" && msg.startsWith("database"));
+      expect(lines.map(([fields, msg]) => [(fields as { code?: string }).code, msg])).toEqual([
+        ["55P03", "database lock wait timed out"],
+        ["55P03", "database lock wait timed out"],
+      ]);
     } finally {
+      warn.mockRestore();
       clearTimeout(timer);
       await session.release();
     }
