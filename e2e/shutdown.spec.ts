@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { portNear } from "../db/testing/app-stack";
+import { holdRowLock } from "../db/testing/held-work";
 import { spawnWeb, waitForHttp } from "../jobs/launch";
 import { expect, shopperEmail, test } from "./fixtures";
 
@@ -11,7 +12,7 @@ import { expect, shopperEmail, test } from "./fixtures";
 type Answer = { status?: number; body?: string; cookie?: string; error?: string; sentAt?: number; answeredAt: number };
 
 /** One request on a connection of its own, so a refused connection is told apart from a lost answer. */
-function post(port: number, urlPath: string, options: { cookie?: string; json?: unknown } = {}): Promise<Answer> {
+function send(port: number, method: "GET" | "POST", urlPath: string, options: { cookie?: string; json?: unknown } = {}): Promise<Answer> {
   return new Promise((resolve) => {
     let sentAt: number | undefined;
     const body = options.json === undefined ? undefined : JSON.stringify(options.json);
@@ -20,7 +21,7 @@ function post(port: number, urlPath: string, options: { cookie?: string; json?: 
         host: "127.0.0.1",
         port,
         path: urlPath,
-        method: "POST",
+        method,
         agent: false,
         headers: { ...(body ? { "content-type": "application/json" } : {}), ...(options.cookie ? { cookie: options.cookie } : {}) },
       },
@@ -40,9 +41,10 @@ function post(port: number, urlPath: string, options: { cookie?: string; json?: 
   });
 }
 
-test("SIGTERM during a storm answers every request in flight, loses no order, and exits 0", async ({ db, createSale }) => {
-  test.setTimeout(120_000);
-  // A second web process of our own on the e2e database, so stopping it leaves the shared one up.
+const post = (port: number, urlPath: string, options: { cookie?: string; json?: unknown } = {}) => send(port, "POST", urlPath, options);
+
+/** A second web process of our own on the e2e database, so stopping it leaves the shared one up. */
+async function ownWeb() {
   const port = await portNear((Number(process.env.E2E_PORT) || 3210) + 1);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-shutdown-"));
   const web = spawnWeb({
@@ -61,8 +63,23 @@ test("SIGTERM during a storm answers every request in flight, loses no order, an
     stdio: ["ignore", "inherit", "inherit"],
   });
   const exited = new Promise<number | null>((resolve) => web.once("exit", (code) => resolve(code)));
+  const cleanUp = () => {
+    if (web.exitCode === null && web.signalCode === null) web.kill("SIGKILL");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
   try {
     await waitForHttp(`http://127.0.0.1:${port}/api/health`, 60_000);
+  } catch (err) {
+    cleanUp();
+    throw err;
+  }
+  return { port, web, exited, cleanUp };
+}
+
+test("SIGTERM during a storm answers every request in flight, loses no order, and exits 0", async ({ db, createSale }) => {
+  test.setTimeout(120_000);
+  const { port, web, exited, cleanUp } = await ownWeb();
+  try {
     const sale = await createSale({ stock: 1000 });
 
     const cookies: string[] = [];
@@ -110,7 +127,33 @@ test("SIGTERM during a storm answers every request in flight, loses no order, an
              (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${sale.id}) AS jobs`;
     expect(row).toEqual({ orders: accepted.length, answered: accepted.length, jobs: accepted.length });
   } finally {
-    if (web.exitCode === null && web.signalCode === null) web.kill("SIGKILL");
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    cleanUp();
+  }
+});
+
+test("SIGTERM with a request stuck on the database: its connection is closed after the 10 s drain, and the web exits 0 within the 15 s npm start gives it", async ({ db }) => {
+  test.setTimeout(90_000);
+  const { port, web, exited, cleanUp } = await ownWeb();
+  // An operator's migration holds the sales table: the list of sales waits on it, and so does every
+  // query of the web's pool that reads it.
+  const lock = await holdRowLock(process.env.E2E_DATABASE_URL!, (tx) => tx`LOCK TABLE sales IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
+  try {
+    const stuck = send(port, "GET", "/api/sales");
+    const waiting = async () => (await db`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'sales'::regclass AND NOT granted`)[0]!.n as number;
+    await expect.poll(waiting, { timeout: 10_000 }).toBeGreaterThan(0);
+    const sigtermAt = performance.now();
+    web.kill("SIGTERM");
+    const code = await exited;
+    const exitedAfterMs = performance.now() - sigtermAt;
+    expect(code).toBe(0);
+    // The request had the whole drain to finish; then its connection was closed, and the web's
+    // connections to Postgres (one of them still waiting on the table) were given 2 s.
+    expect(exitedAfterMs).toBeGreaterThan(9_500);
+    expect(exitedAfterMs).toBeLessThan(15_000);
+    const answer = await stuck;
+    expect([answer.status, answer.error]).toEqual([undefined, "ECONNRESET"]);
+  } finally {
+    await lock.release();
+    cleanUp();
   }
 });
