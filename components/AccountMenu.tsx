@@ -1,10 +1,12 @@
 "use client";
 
 import Link from "next/link";
-import { useSession, useSignOut } from "./session";
+import { useSession, useSessionSync, useSignOut } from "./session";
 
 /** The header's right side: the shopper's orders, and who is signed in. */
 export function AccountMenu() {
+  // The header is on every page: it keeps the tab on the shopper the cookie names.
+  useSessionSync();
   const session = useSession();
   const signOut = useSignOut();
   return (

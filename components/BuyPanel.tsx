@@ -7,10 +7,10 @@ import type { Sale, SaleState } from "@/db/sales";
 import { api, ApiError } from "./api";
 import { formatDuration } from "./clock";
 import { formatPrice } from "./format";
-import { claimedAheadMessage, errorMessage, isRetryable } from "./messages";
+import { claimedAheadMessage, errorMessage, expiredMessage, isRetryable } from "./messages";
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
 import { RetryCountdown } from "./RetryCountdown";
-import { useSession, useSignOut } from "./session";
+import { useSession, useSessionExpired, useSignOut } from "./session";
 import { SignInForm } from "./SignInForm";
 import { useBuy } from "./useBuy";
 
@@ -30,8 +30,10 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     enabled: isSignedIn,
   });
   const { buy, start, wait, retryError } = useBuy(sale.id, session.data?.id);
-  // A 401 sends the shopper back to the sign-in form; once signed in again it is no longer news.
-  const isExpired = isCode(buy.error, "unauthenticated");
+  // A 401 (to the Buy, or to any view's query: the order's polling after a sign-out in another tab)
+  // sends the shopper back to the sign-in form, saying why; once signed in again it is no longer news.
+  const isSessionExpired = useSessionExpired();
+  const isExpired = !isSignedIn && (isSessionExpired || isCode(buy.error, "unauthenticated"));
   // A 410 is judged against the sale as fetched after it (useBuy waits for that): with units still on
   // the stock bar it came from the admission gate (every unit left is held by an order in line), and
   // one may come back, so the shopper keeps the Buy button rather than a closed panel.
@@ -41,14 +43,18 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
   const orderId = isSignedIn ? (buy.data?.order.id ?? myOrder.data?.id) : undefined;
   const orderQuery = useOrder(orderId, isSignedIn ? (buy.data?.order ?? myOrder.data ?? undefined) : undefined);
   const order = orderQuery.data;
-  // The store stopped showing us this order (signed out in another tab, another account): polling has
-  // stopped, so say so rather than leave a spinning "You're in line" card.
-  const lostOrder = orderId !== undefined && orderQuery.error instanceof ApiError && orderQuery.error.status < 500 ? orderQuery.error : null;
+  // The store stopped showing us this order (a 404: it is another account's): polling has stopped, so
+  // say so rather than leave a spinning "You're in line" card. A 401 signs the tab out instead.
+  const lostOrder = orderId !== undefined && orderQuery.error instanceof ApiError && orderQuery.error.status < 500 && orderQuery.error.status !== 401 ? orderQuery.error : null;
   const panel = useRef<HTMLDivElement>(null);
   const hasActed = useRef(false);
   const press = () => {
     hasActed.current = true;
     start();
+  };
+  // Signing in, or "Not you?", replaces the control the shopper used too: keep focus in the panel.
+  const act = () => {
+    hasActed.current = true;
   };
 
   let announcement = "";
@@ -57,14 +63,11 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
   if (lostOrder) {
     announcement = errorMessage(lostOrder);
     kind = "lost";
-    body =
-      lostOrder.status === 401 ? (
-        <SignInForm prompt="Your sign-in has expired. Sign in with your email again to see your order" />
-      ) : (
-        <p data-testid="order-error" className="rounded-xl border border-red-300 bg-red-50 p-4 text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          {errorMessage(lostOrder)}
-        </p>
-      );
+    body = (
+      <p data-testid="order-error" className="rounded-xl border border-red-300 bg-red-50 p-4 text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+        {errorMessage(lostOrder)}
+      </p>
+    );
   } else if (order) {
     announcement = orderAnnouncement(order);
     body = <OrderCard order={order} />;
@@ -73,14 +76,23 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     const isEnded = state === "ended" || isCode(buy.error, "sale_ended");
     announcement = isEnded ? "This sale has ended." : "Sold out.";
     kind = "closed";
-    body = <Closed title={isEnded ? "This sale has ended" : "Sold out"} detail={isEnded ? "No more orders are being taken." : "Every unit has been claimed. Better luck at the next drop!"} />;
+    const title = isEnded ? "This sale has ended" : "Sold out";
+    // Signed out, the shopper may be one who bought here: their order is a sign-in away.
+    body = isSignedIn ? (
+      <Closed title={title} detail={isEnded ? "No more orders are being taken." : "Every unit has been claimed. Better luck at the next drop!"} />
+    ) : (
+      <div className="flex flex-col gap-3">
+        <Closed title={title} detail={isEnded ? "No more orders are being taken." : "Every unit has been claimed."} />
+        <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again to see your order here" : "Bought one? Sign in with your email to see your order"} onSignIn={act} />
+      </div>
+    );
   } else if (session.isPending || (isSignedIn && myOrder.isPending)) {
     kind = "loading";
     body = <div aria-hidden className="h-14 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   } else if (!isSignedIn) {
-    if (isExpired) announcement = errorMessage(buy.error);
+    if (isExpired) announcement = expiredMessage();
     kind = "sign-in";
-    body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in with your email again to buy" : undefined} />;
+    body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in with your email again to continue" : undefined} onSignIn={act} />;
   } else {
     const isLive = state === "live";
     let label = `Buy now · ${formatPrice(sale.priceCents)}`;
@@ -118,7 +130,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
               )}
             </p>
           ) : (
-            <SignedInAs email={session.data!.email} />
+            <SignedInAs email={session.data!.email} onSignOut={act} />
           )}
         </div>
       </div>
@@ -155,12 +167,20 @@ function Closed({ title, detail }: { title: string; detail: string }) {
   );
 }
 
-function SignedInAs({ email }: { email: string }) {
+function SignedInAs({ email, onSignOut }: { email: string; onSignOut: () => void }) {
   const signOut = useSignOut();
   return (
     <p className="text-zinc-600 dark:text-zinc-400">
-      Signed in as <span className="font-medium text-zinc-900 dark:text-zinc-100">{email}</span> ·{" "}
-      <button type="button" onClick={() => signOut.mutate()} className="underline underline-offset-2">
+      {/* An address with no place to break (a long one on a phone) wraps anywhere rather than widen the page. */}
+      Signed in as <span className="font-medium text-zinc-900 [overflow-wrap:anywhere] dark:text-zinc-100">{email}</span> ·{" "}
+      <button
+        type="button"
+        onClick={() => {
+          onSignOut();
+          signOut.mutate();
+        }}
+        className="underline underline-offset-2"
+      >
         Not you?
       </button>
     </p>

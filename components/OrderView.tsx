@@ -3,17 +3,18 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { Sale } from "@/db/sales";
-import { api } from "./api";
+import { api, ApiError } from "./api";
 import { formatPrice, formatTime } from "./format";
-import { errorMessage } from "./messages";
+import { errorMessage, expiredMessage } from "./messages";
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
 import { ProductImage } from "./ProductImage";
-import { useSession } from "./session";
+import { useSession, useSessionExpired } from "./session";
 import { SignInForm } from "./SignInForm";
 
 /** The order page: the live order card beside what was bought. */
 export function OrderView({ orderId }: { orderId: string }) {
   const session = useSession();
+  const isExpired = useSessionExpired();
   const order = useOrder(session.data ? orderId : undefined);
   const saleId = order.data?.saleId;
   const sale = useQuery({
@@ -26,8 +27,10 @@ export function OrderView({ orderId }: { orderId: string }) {
   if (session.isPending || (session.data && order.isPending)) {
     body = <div aria-hidden className="h-40 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   } else if (!session.data) {
-    body = <SignInForm prompt="Sign in with the email you ordered with to see this order" />;
-  } else if (order.isError) {
+    body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again with the email you ordered with to see this order" : "Sign in with the email you ordered with to see this order"} />;
+  } else if (order.isError && (!order.data || (order.error instanceof ApiError && order.error.status < 500))) {
+    // The store no longer shows the order (another account's), or never answered: a failed refresh of
+    // an order already on screen keeps its card (the polling goes on) with a note below it.
     body = (
       <p role="alert" data-testid="order-error" className="rounded-xl border border-red-300 bg-red-50 p-4 text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
         {errorMessage(order.error)}
@@ -49,6 +52,11 @@ export function OrderView({ orderId }: { orderId: string }) {
             </div>
           )}
           <OrderCard order={order.data} showLink={false} />
+          {order.isError && (
+            <p data-testid="order-stale" className="text-sm text-amber-900 dark:text-amber-200">
+              {errorMessage(order.error)} This is the order as we last saw it.
+            </p>
+          )}
         </div>
       </div>
     );
@@ -61,7 +69,7 @@ export function OrderView({ orderId }: { orderId: string }) {
       </h1>
       {body}
       <p role="status" aria-live="polite" className="sr-only">
-        {order.data ? orderAnnouncement(order.data) : ""}
+        {session.data && order.data ? orderAnnouncement(order.data) : isExpired ? expiredMessage() : ""}
       </p>
       <Link href="/orders" className="inline-block text-sm font-medium underline underline-offset-2">
         All your orders

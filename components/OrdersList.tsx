@@ -8,7 +8,7 @@ import { api } from "./api";
 import { formatPrice, formatTime, orderNumber } from "./format";
 import { errorMessage } from "./messages";
 import { ProductImage } from "./ProductImage";
-import { useSession } from "./session";
+import { useSession, useSessionExpired } from "./session";
 import { SignInForm } from "./SignInForm";
 
 const statusText: Record<Order["status"], { text: string; className: string }> = {
@@ -22,6 +22,7 @@ const statusText: Record<Order["status"], { text: string; className: string }> =
 /** The signed-in shopper's orders, newest first, each with its sale's name and picture. */
 export function OrdersList() {
   const session = useSession();
+  const isExpired = useSessionExpired();
   const orders = useQuery({
     queryKey: ["orders"],
     queryFn: async () => (await api<{ orders: Order[] }>("/api/orders")).orders,
@@ -33,7 +34,7 @@ export function OrdersList() {
   const sales = useQuery({ queryKey: ["sales"], queryFn: async () => (await api<{ sales: Sale[] }>("/api/sales")).sales });
 
   if (session.isPending) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
-  if (!session.data) return <SignInForm prompt="Sign in with your email to see your orders" />;
+  if (!session.data) return <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again with your email to see your orders" : "Sign in with your email to see your orders"} />;
   if (orders.isError) return <p role="alert" className="text-red-700 dark:text-red-400">{errorMessage(orders.error)}</p>;
   if (!orders.data) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   if (orders.data.length === 0) {

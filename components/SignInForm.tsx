@@ -6,18 +6,24 @@ import { errorMessage } from "./messages";
 import { RetryCountdown } from "./RetryCountdown";
 import { useSignIn } from "./session";
 
-/** Inline sign-in by email: no page change, the view it sits in carries on once signed in. */
-export function SignInForm({ prompt = "Sign in with your email to buy" }: { prompt?: string }) {
+/**
+ * Inline sign-in by email: no page change, the view it sits in carries on once signed in. `onSignIn`
+ * is told when the shopper sends the form (a view that replaces the form keeps their focus).
+ */
+export function SignInForm({ prompt = "Sign in with your email to buy", onSignIn }: { prompt?: string; onSignIn?: () => void }) {
   const [email, setEmail] = useState("");
   const signIn = useSignIn();
   const inputId = useId();
   const errorId = useId();
   // Too many sign-ins from here: when the store said to come back (browser clock, from Retry-After).
   const [retryWait, setRetryWait] = useState<{ until: number; seconds: number; isOver: boolean } | null>(null);
+  // Only an address the store refused is marked invalid; a throttled or failed sign-in is not the field's fault.
+  const isInvalid = signIn.error instanceof ApiError && signIn.error.code === "invalid_request";
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     setRetryWait(null);
+    onSignIn?.();
     signIn.mutate(email.trim(), {
       onError: (err) => {
         const seconds = err instanceof ApiError ? err.retryAfterSeconds : undefined;
@@ -40,7 +46,7 @@ export function SignInForm({ prompt = "Sign in with your email to buy" }: { prom
           required
           value={email}
           onChange={(e) => setEmail(e.target.value)}
-          aria-invalid={signIn.isError || undefined}
+          aria-invalid={isInvalid || undefined}
           aria-describedby={signIn.isError ? errorId : undefined}
           className="h-12 min-w-0 flex-1 rounded-lg border border-zinc-400 bg-white px-3 text-base dark:border-zinc-600 dark:bg-zinc-900"
           placeholder="you@example.com"
@@ -55,7 +61,7 @@ export function SignInForm({ prompt = "Sign in with your email to buy" }: { prom
       </div>
       {signIn.isError && (
         <p id={errorId} role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {signIn.error instanceof ApiError && signIn.error.code === "invalid_request"
+          {isInvalid
             ? "That doesn't look like an email address. Try one like you@example.com."
             : errorMessage(signIn.error)}
           {retryWait !== null && (

@@ -1,9 +1,20 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import { api, ApiError } from "./api";
 
 export type SessionUser = { id: string; email: string };
+
+// The queries that belong to whoever is signed in: gone, or asked again, when that changes.
+const SHOPPER_QUERIES = ["my-order", "orders", "order"] as const;
+// Every tab of the store on this browser shares one session cookie; a sign-in or sign-out in one is
+// told to the others at once, so none shows (or buys as) a shopper the cookie no longer names.
+const CHANNEL = "flash-sale-session";
+// Why nobody is signed in, as far as this tab knows: a sign-out (here or in another tab), a session
+// that ended by itself (a 401, or a user the cookie no longer names), or nothing (never signed in).
+type Ended = "signed-out" | "expired" | null;
+type SessionMessage = { user: SessionUser | null; ended: Ended };
 
 async function fetchSession(): Promise<SessionUser | null> {
   try {
@@ -15,7 +26,73 @@ async function fetchSession(): Promise<SessionUser | null> {
 }
 
 export function useSession() {
-  return useQuery({ queryKey: ["session"], queryFn: fetchSession, staleTime: 60_000 });
+  // Checked again whenever the tab comes back to the front, however recent: the cookie is the
+  // browser's, and another tab (or its expiry) may have changed it meanwhile.
+  return useQuery({ queryKey: ["session"], queryFn: fetchSession, staleTime: 60_000, refetchOnWindowFocus: "always" });
+}
+
+/** Whether this tab saw the session end by itself (expired, or the cookie cleared), rather than by a sign-out. */
+export function useSessionExpired(): boolean {
+  return useQuery<Ended>({ queryKey: ["session-ended"], queryFn: () => null, initialData: null, staleTime: Infinity }).data === "expired";
+}
+
+function broadcast(message: SessionMessage): void {
+  if (typeof BroadcastChannel === "undefined") return;
+  const channel = new BroadcastChannel(CHANNEL);
+  channel.postMessage(message);
+  channel.close();
+}
+
+function showSession(queryClient: QueryClient, user: SessionUser | null, ended: Ended): void {
+  queryClient.setQueryData(["session"], user);
+  queryClient.setQueryData<Ended>(["session-ended"], user === null ? ended : null);
+}
+
+/**
+ * The store answered 401 `unauthenticated`: the cookie has expired or was cleared (a sign-out in
+ * another tab). Every view shows the sign-in form, saying why, and the other tabs are told.
+ */
+export function sessionEnded(queryClient: QueryClient): void {
+  if (queryClient.getQueryData(["session"]) === null && queryClient.getQueryData(["session-ended"]) === "expired") return;
+  showSession(queryClient, null, "expired");
+  broadcast({ user: null, ended: "expired" });
+}
+
+export const isSignedOutError = (err: unknown): boolean => err instanceof ApiError && err.status === 401 && err.code === "unauthenticated";
+
+/**
+ * Keeps this tab on the shopper the cookie names (mounted once, in the header): another tab's sign-in
+ * or sign-out is applied here as it happens, and when the shopper changes, whatever belonged to the
+ * one before (their orders, an order page's polling) is dropped or asked again as the new one.
+ */
+export function useSessionSync(): void {
+  const queryClient = useQueryClient();
+  const session = useSession();
+  const id = session.data === undefined ? undefined : (session.data?.id ?? null);
+  const seen = useRef<string | null | undefined>(undefined);
+  useEffect(() => {
+    if (id === undefined) return;
+    const before = seen.current;
+    seen.current = id;
+    if (before === undefined || before === id) return;
+    // Asked again (the tab came back to the front), the cookie names nobody, and nobody signed out:
+    // the session ended by itself.
+    if (id === null && queryClient.getQueryData<Ended>(["session-ended"]) == null) queryClient.setQueryData<Ended>(["session-ended"], "expired");
+    for (const key of SHOPPER_QUERIES) {
+      if (id === null) queryClient.removeQueries({ queryKey: [key] });
+      else void queryClient.resetQueries({ queryKey: [key] });
+    }
+  }, [id, queryClient]);
+  useEffect(() => {
+    if (typeof BroadcastChannel === "undefined") return;
+    const channel = new BroadcastChannel(CHANNEL);
+    channel.onmessage = (event: MessageEvent<SessionMessage>) => {
+      const { user, ended } = event.data;
+      const current = queryClient.getQueryData<SessionUser | null>(["session"]);
+      if (current === undefined || (current?.id ?? null) !== (user?.id ?? null)) showSession(queryClient, user, ended);
+    };
+    return () => channel.close();
+  }, [queryClient]);
 }
 
 /** Sign in (or up) by email; everything that depends on who is signed in is fetched again. */
@@ -24,11 +101,12 @@ export function useSignIn() {
   return useMutation({
     mutationFn: (email: string) => api<{ user: SessionUser }>("/api/session", { method: "POST", body: JSON.stringify({ email }) }),
     onSuccess: ({ user }) => {
-      queryClient.setQueryData(["session"], user);
-      void queryClient.invalidateQueries({ queryKey: ["my-order"] });
-      void queryClient.invalidateQueries({ queryKey: ["orders"] });
-      // An order the store stopped showing (a sign-out in another tab) is asked for again with the new cookie.
-      void queryClient.invalidateQueries({ queryKey: ["order"] });
+      const before = queryClient.getQueryData<SessionUser | null>(["session"]);
+      showSession(queryClient, user, null);
+      // The same shopper signing in again has their queries asked again with the new cookie; a change
+      // of shopper (from none, too) is useSessionSync's to apply.
+      if (before?.id === user.id) for (const key of SHOPPER_QUERIES) void queryClient.invalidateQueries({ queryKey: [key] });
+      broadcast({ user, ended: null });
     },
   });
 }
@@ -40,19 +118,17 @@ export function useSignOut() {
     // Signed out on screen at once, before the request answers: whatever runs for this shopper (a Buy
     // waiting to retry) stops now, not after a round trip in which it could still go out.
     onMutate: () => {
-      const previous = queryClient.getQueryData(["session"]);
-      queryClient.setQueryData(["session"], null);
+      const previous = queryClient.getQueryData<SessionUser | null>(["session"]);
+      showSession(queryClient, null, "signed-out");
       return { previous };
     },
     onError: (_err, _vars, context) => {
       // Still signed in (the cookie is still there): show it again.
-      if (context?.previous !== undefined) queryClient.setQueryData(["session"], context.previous);
+      if (context?.previous !== undefined) showSession(queryClient, context.previous, null);
     },
     onSuccess: () => {
-      queryClient.setQueryData(["session"], null);
-      queryClient.removeQueries({ queryKey: ["my-order"] });
-      queryClient.removeQueries({ queryKey: ["orders"] });
-      queryClient.removeQueries({ queryKey: ["order"] });
+      showSession(queryClient, null, "signed-out");
+      broadcast({ user: null, ended: "signed-out" });
     },
   });
 }

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
+import { isSignedOutError, sessionEnded } from "./session";
 
 /** The answer that asked us to come back later (its code and the server's own message), and until when (browser clock: a relative wait). */
 export type RetryWait = { error: ApiError; until: number };
@@ -127,7 +128,7 @@ export function useBuy(saleId: string, userId: string | undefined) {
     },
     onError: async (err, { gen }) => {
       if (!isCurrent(gen)) return;
-      if (err instanceof ApiError && err.code === "unauthenticated") queryClient.setQueryData(["session"], null);
+      if (isSignedOutError(err)) sessionEnded(queryClient);
       // The sale's stock or state moved under us: fetch the fresh one before the answer is shown, so
       // the panel judges a 410 against the stock as it is now (units may still be left, or come back).
       // At most a moment's wait: a store struggling to answer (its retries take seconds) must not keep

@@ -1,0 +1,142 @@
+import type { Page } from "@playwright/test";
+import { expect, shopperEmail, test } from "./fixtures";
+import { buyButton, orderStatus, ordersInSale, signInByApi, signInInline } from "./shopper";
+
+// One browser, several tabs, one session cookie: every tab shows the shopper the cookie names, and a
+// session that ends is said so wherever the shopper is looking.
+
+const header = (page: Page) => page.getByRole("banner");
+
+test("signing out in another tab turns an order page into a sign-in form at once, and the header follows", async ({ page, context, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  const me = await signInByApi(page, "order-page");
+  await page.goto(`/sales/${sale.id}`);
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  const orderUrl = await orderStatus(page).getByRole("link", { name: "View order" }).getAttribute("href");
+
+  await page.goto(orderUrl!);
+  await expect(page.getByTestId("order-status")).toContainText("Confirmed");
+  await expect(header(page)).toContainText(me.email);
+
+  const other = await context.newPage();
+  await other.goto("/orders");
+  await expect(other.getByTestId("order-row")).toHaveCount(1);
+  await header(other).getByRole("button", { name: "Sign out" }).click();
+  await expect(other.getByLabel(/sign in with your email to see your orders/i)).toBeVisible();
+
+  // The first tab is told at once: its header no longer names the shopper, and the order page asks
+  // for a sign-in rather than showing an order (or a dead end without a form).
+  await expect(header(page)).not.toContainText(me.email);
+  await expect(header(page).getByRole("button", { name: "Sign out" })).toHaveCount(0);
+  await expect(page.getByLabel(/sign in with the email you ordered with/i)).toBeVisible();
+  await expect(page.getByTestId("order-status")).toHaveCount(0);
+
+  // Signed in again as the same shopper, the order is back.
+  await page.getByLabel(/sign in with the email you ordered with/i).fill(me.email);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("order-status")).toContainText("Confirmed");
+  await expect(header(page)).toContainText(me.email);
+});
+
+test("a cookie that expires while the orders list is open: the list says the sign-in expired and offers the form", async ({ page, context, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await signInByApi(page, "orders-expiry");
+  await page.goto(`/sales/${sale.id}`);
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  await page.goto("/orders");
+  await expect(page.getByTestId("order-row")).toHaveCount(1);
+
+  // The cookie goes (it expired) with no tab signing out; the shopper comes back to the tab.
+  await context.clearCookies();
+  await page.evaluate(() => window.dispatchEvent(new Event("visibilitychange")));
+  await expect(page.getByLabel(/your sign-in has expired\. sign in again with your email to see your orders/i)).toBeVisible();
+  await expect(page.getByTestId("order-row")).toHaveCount(0);
+  await expect(header(page).getByRole("button", { name: "Sign out" })).toHaveCount(0);
+});
+
+test("another shopper signing in in a second tab: the first tab shows them at once, and its Buy is theirs", async ({ page, context, createSale, db }) => {
+  const sale = await createSale({ stock: 5 });
+  const first = await signInByApi(page, "first-account");
+  await page.goto(`/sales/${sale.id}`);
+  await expect(buyButton(page)).toBeEnabled();
+  await expect(page.getByTestId("buy-panel")).toContainText(first.email);
+
+  const other = await context.newPage();
+  await other.goto(`/sales/${sale.id}`);
+  await other.getByTestId("buy-panel").getByRole("button", { name: "Not you?" }).click();
+  const second = await signInInline(other, "second-account");
+  await expect(other.getByTestId("buy-panel")).toContainText(second);
+
+  // Back in the first tab, before any reload: it names the shopper the cookie now belongs to.
+  await page.bringToFront();
+  await expect(page.getByTestId("buy-panel")).toContainText(second);
+  await expect(page.getByTestId("buy-panel")).not.toContainText(first.email);
+  await expect(header(page)).toContainText(second);
+
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  const orders = await ordersInSale(db, sale.id);
+  expect(orders).toHaveLength(1);
+  const [owner] = await db`SELECT email FROM users WHERE id = ${orders[0]!.user_id}`;
+  expect(owner!.email).toBe(second);
+});
+
+test("a signed-out visitor on a sold-out sale is offered a sign-in to see their order, and sees it after", async ({ page, context, createSale }) => {
+  const sale = await createSale({ stock: 1 });
+  const buyer = await signInByApi(page, "last-unit");
+  await page.goto(`/sales/${sale.id}`);
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+
+  await context.clearCookies();
+  await page.reload();
+  await expect(page.getByTestId("sale-closed")).toContainText("Sold out");
+  await expect(page.getByTestId("sale-closed")).not.toContainText("Better luck");
+  await page.getByLabel(/bought one\? sign in with your email to see your order/i).fill(buyer.email);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  // And a shopper who did not get one, signed in, is told as before.
+  await context.clearCookies();
+  await signInByApi(page, "too-late");
+  await page.reload();
+  await expect(page.getByTestId("sale-closed")).toContainText("Better luck at the next drop!");
+});
+
+test("signing in and 'Not you?' keep keyboard focus in the Buy panel", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await page.goto(`/sales/${sale.id}`);
+  const email = page.getByLabel(/sign in with your email to buy/i);
+  await email.fill(shopperEmail("keyboard-sign-in"));
+  await email.press("Enter");
+  await expect(buyButton(page)).toBeEnabled();
+  const inPanel = () => page.evaluate(() => document.activeElement?.closest('[data-testid="buy-panel"]') !== null);
+  await expect.poll(inPanel).toBe(true);
+
+  await page.getByTestId("buy-panel").getByRole("button", { name: "Not you?" }).press("Enter");
+  await expect(page.getByLabel(/sign in with your email to buy/i)).toBeVisible();
+  await expect.poll(inPanel).toBe(true);
+});
+
+test("a throttled sign-in does not mark the address as invalid", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await page.route("/api/session", (route) =>
+    route.request().method() === "POST"
+      ? route.fulfill({ status: 429, headers: { "retry-after": "20" }, json: { error: { code: "rate_limited", message: "Too many sign-ins." } } })
+      : route.continue(),
+  );
+  await page.goto(`/sales/${sale.id}`);
+  const email = page.getByLabel(/sign in with your email to buy/i);
+  await email.fill(shopperEmail("throttled"));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("sign-in-wait")).toBeVisible();
+  await expect(email).not.toHaveAttribute("aria-invalid", "true");
+
+  // An address the store refuses is still marked.
+  await page.unroute("/api/session");
+  await email.fill("not-an-address@");
+  await email.evaluate((el: HTMLInputElement) => (el.type = "text"));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(email).toHaveAttribute("aria-invalid", "true");
+});
