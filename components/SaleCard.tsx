@@ -44,7 +44,7 @@ export function SaleCard({ sale, state }: { sale: Sale; state: SaleState }) {
               <Countdown at={sale.startsAt} label="Starts in" />
             </p>
           ) : (
-            <StockBar remaining={sale.remaining} stock={sale.stock} />
+            <StockBar remaining={sale.remaining} stock={sale.stock} isEnded={state === "ended"} />
           )}
         </div>
       </div>

@@ -43,14 +43,15 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
 
   return (
     <article className="grid gap-8 md:grid-cols-2">
-      <div className="relative overflow-hidden rounded-3xl shadow-sm">
+      {/* min-w-0: a long word inside (a sale's name, a shopper's address) wraps rather than widen the column past a phone's screen. */}
+      <div className="relative min-w-0 overflow-hidden rounded-3xl shadow-sm">
         <ProductImage name={sale.name} className={`aspect-square h-auto w-full ${isOver ? "grayscale" : ""}`} />
         {off > 0 && <span className="absolute right-4 top-4 rounded-full bg-red-700 px-3 py-1.5 text-sm font-bold text-white">−{off}%</span>}
       </div>
 
-      <div className="flex flex-col gap-5">
+      <div className="flex min-w-0 flex-col gap-5">
         <div>
-          <h1 className="text-3xl font-extrabold tracking-tight sm:text-4xl">{sale.name}</h1>
+          <h1 className="text-3xl font-extrabold tracking-tight [overflow-wrap:anywhere] sm:text-4xl">{sale.name}</h1>
           {sale.description && <p className="mt-2 text-zinc-600 dark:text-zinc-400">{sale.description}</p>}
         </div>
 
@@ -81,7 +82,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
             </>
           ) : (
             <>
-              <StockBar remaining={sale.remaining} stock={sale.stock} />
+              <StockBar remaining={sale.remaining} stock={sale.stock} isEnded={state === "ended"} />
               {state === "live" && (
                 <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
                   <Countdown at={sale.endsAt} label="Ends in" />

@@ -7,7 +7,7 @@ import { stateAt, useServerNow } from "./clock";
 import { SaleCard } from "./SaleCard";
 
 const groups: { state: SaleState; title: string; empty?: string }[] = [
-  { state: "live", title: "Live now", empty: "Nothing on sale this minute — see what opens next below." },
+  { state: "live", title: "Live now", empty: "Nothing on sale this minute." },
   { state: "scheduled", title: "Upcoming" },
   { state: "sold_out", title: "Sold out" },
   { state: "ended", title: "Ended" },
@@ -44,7 +44,9 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
               {title} <span className="text-base font-normal text-zinc-600 dark:text-zinc-400">({items.length})</span>
             </h2>
             {items.length === 0 ? (
-              <p className="text-zinc-600 dark:text-zinc-400">{empty}</p>
+              <p className="text-zinc-600 dark:text-zinc-400">
+                {empty} {(byState.get("scheduled")?.length ?? 0) > 0 ? "See what opens next below." : "Check back soon."}
+              </p>
             ) : (
               <ul className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">
                 {items.map((sale) => (

@@ -125,4 +125,17 @@ test.describe("on a 375 px phone", () => {
     expect(await fits()).toBe(true);
     await page.screenshot({ path: testInfo.outputPath("mobile-order.png"), fullPage: true });
   });
+
+  test("a long address and a long word in a sale's name wrap on a 320 px screen rather than widen the page", async ({ page, createSale }) => {
+    await page.setViewportSize({ width: 320, height: 640 });
+    const sale = await createSale({ name: `Supercalifragilisticexpialidocious${Date.now().toString(36)}`, stock: 3 });
+    await page.goto(`/sales/${sale.id}`);
+    const email = `christopher.montgomery.${Date.now().toString(36)}@universityhospital.example.org`;
+    await page.getByLabel(/sign in with your email/i).fill(email);
+    await page.getByRole("button", { name: "Sign in" }).tap();
+    await expect(page.getByTestId("buy-panel")).toContainText(email);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    const button = (await buyButton(page).boundingBox())!;
+    expect(button.x + button.width).toBeLessThanOrEqual(320);
+  });
 });

@@ -9,6 +9,7 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   const soldOut = await createSale({ name: `Canvas Backpack ${tag}` });
   await db`UPDATE sales SET remaining = 0 WHERE id = ${soldOut.id}`;
   const ended = await createSale({ name: `Pocket Phone ${tag}`, startsInMs: -7200_000, durationMs: 3600_000 });
+  await db`UPDATE sales SET remaining = 7 WHERE id = ${ended.id}`;
 
   await page.goto("/");
   const card = (group: string, name: string) => page.getByTestId(`group-${group}`).getByTestId("sale-card").filter({ hasText: name });
@@ -20,7 +21,9 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   await expect(card("live", live.name)).toContainText("4 of 10 left");
   await expect(card("scheduled", upcoming.name)).toContainText(/Starts in (00|59):\d\d/);
   await expect(card("sold_out", soldOut.name)).toContainText("None left");
-  await expect(card("ended", ended.name)).toBeVisible();
+  // What an ended sale did, not units on offer that no one can buy.
+  await expect(card("ended", ended.name)).toContainText("3 of 10 sold");
+  await expect(card("ended", ended.name).getByRole("progressbar", { name: "Units sold" })).toHaveAttribute("aria-valuenow", "3");
   await expect(card("scheduled", opening.name)).toContainText(/Starts in 00:0\d/);
   await page.screenshot({ path: testInfo.outputPath("home.png"), fullPage: false });
 
