@@ -115,3 +115,34 @@ for (const address of ["/sales/%zz", "/%E0%A4%A"]) {
     await expect(page).toHaveURL("/");
   });
 }
+
+test("an order page whose refreshes fail keeps the order on screen with a note, and carries on once the store answers", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await signInByApi(page, "stale-order");
+  await page.goto(`/sales/${sale.id}`);
+  // The order stays in line (as the page sees it) until the store stops answering, then comes back.
+  let phase: "in line" | "failing" | "back" = "in line";
+  await page.route(
+    (url) => url.pathname.startsWith("/api/orders/"),
+    async (route) => {
+      if (route.request().method() !== "GET" || phase === "back") return route.continue();
+      if (phase === "failing") return route.fulfill({ status: 503, headers: { "retry-after": "2" }, json: { error: { code: "unavailable", message: "Briefly unavailable." } } });
+      const real = await route.fetch();
+      const { order } = await real.json();
+      await route.fulfill({ response: real, json: { order: { ...order, status: "pending", failureReason: null, position: 1 } } });
+    },
+  );
+  await buyButton(page).click();
+  const link = orderStatus(page).getByRole("link", { name: "View order" });
+  await page.goto((await link.getAttribute("href"))!);
+  await expect(page.getByTestId("position")).toHaveText("1 order ahead of you");
+
+  phase = "failing";
+  // After the query's own retries the failure is shown beside the card, not instead of it.
+  await expect(page.getByTestId("order-stale")).toContainText("briefly unavailable", { timeout: 20_000 });
+  await expect(page.getByTestId("position")).toHaveText("1 order ahead of you");
+
+  phase = "back";
+  await expect(orderStatus(page)).toContainText("Confirmed", { timeout: 10_000 });
+  await expect(page.getByTestId("order-stale")).toHaveCount(0);
+});
