@@ -118,3 +118,16 @@ describe("DATABASE_URL", () => {
     expect(() => config()).toThrow(/^ {2}DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/m);
   });
 });
+
+describe("a variable set to nothing", () => {
+  it("is unset, for every setting alike: its default, never a silent 0", async () => {
+    const { config } = await freshConfig({ WORKERS: "", RATE_LIMIT_SHOPPER_BURST: "", WORKER_LINGER_MS: "", PORT: "", ORDER_BACKLOG_MAX: "", PG_CONNECT_TIMEOUT: "", HOST: "" });
+    expect(config()).toMatchObject({ WORKERS: 1, RATE_LIMIT_SHOPPER_BURST: 10, WORKER_LINGER_MS: 50, PORT: 3000, PG_CONNECT_TIMEOUT: 3, HOST: "127.0.0.1" });
+    expect(config().ORDER_BACKLOG_MAX).toBeUndefined();
+  });
+
+  it("HOST of spaces is refused, named", async () => {
+    const { config } = await freshConfig({ HOST: "   " });
+    expect(() => config()).toThrow(/HOST/);
+  });
+});

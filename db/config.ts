@@ -33,6 +33,8 @@ const schema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default(".data"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  // Where the web server listens: 127.0.0.1 (this machine only) unless set, 0.0.0.0 for every interface.
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
   ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   WORKERS: z.coerce.number().int().min(0).max(64).default(1),
@@ -69,7 +71,9 @@ let cached: Config | undefined;
 /** The settings, checked once per process (the first call); throws naming every bad variable. */
 export function config(): Config {
   if (cached) return cached;
-  const parsed = schema.safeParse(process.env);
+  // A variable set to nothing (`WORKERS=` in a shell, or an empty line of a service's environment) is
+  // unset, for every setting alike: never a silent 0 for some and an error for others.
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== "")));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);

@@ -203,7 +203,7 @@ function supervise(label: string, start: () => ChildProcess, { restartBeforeRead
 
 async function main(): Promise<void> {
   const cfg = config();
-  const host = process.env.HOST ?? "127.0.0.1";
+  const host = cfg.HOST;
   if (cfg.WORKERS === 0) {
     log.warn({ WORKERS: 0 }, "WORKERS=0: this npm start runs no worker, so orders stay pending until a worker runs against the same database (npm run worker)");
   }

@@ -92,9 +92,7 @@ function logRequestWhenDone(req: http.IncomingMessage, res: http.ServerResponse,
 
 async function main(): Promise<void> {
   // Every setting checked before anything starts: a bad one stops this process here, named.
-  config();
-  const port = Number(process.env.PORT ?? 3000);
-  const hostname = process.env.HOST ?? "127.0.0.1";
+  const { PORT: port, HOST: hostname } = config();
   const app = next({ dev: false, dir: process.cwd(), hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
