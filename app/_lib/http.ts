@@ -8,19 +8,41 @@ export const MAX_BODY_BYTES = 16 * 1024;
 
 type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
 
+// The longest a request waits for its answer. Every handler's work is a few database round trips; one
+// still unanswered after this is waiting on a database that stopped answering on an open connection
+// (a partition, a frozen server), which no connect timeout catches. Under the web's 10 s drain, so a
+// request in flight at SIGTERM is answered too.
+export const REQUEST_DEADLINE_MS = 8_000;
+
+class DeadlineExceeded extends Error {}
+
+/** The handler's answer, or DeadlineExceeded after REQUEST_DEADLINE_MS; its late outcome is dropped. */
+function withDeadline(work: Promise<Response>): Promise<Response> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      work.catch(() => {});
+      reject(new DeadlineExceeded());
+    }, REQUEST_DEADLINE_MS);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Wraps a route handler: refuses cross-site writes; an AppError becomes its JSON answer; a database
- * that is down or restarting is a quick 503 the client may retry; anything else is logged and a 500.
+ * that is down or restarting is a quick 503 the client may retry, and one that stopped answering a
+ * 503 after REQUEST_DEADLINE_MS; anything else is logged and a 500.
  */
 export function route<C>(handler: Handler<C>, hooks: { onError?: (err: AppError) => void } = {}): Handler<C> {
   return async (req, ctx) => {
     try {
       refuseCrossSite(req);
-      const res = await handler(req, ctx);
+      const res = await withDeadline(handler(req, ctx));
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: res.status }, "request");
       return res;
     } catch (err) {
-      const appError = err instanceof AppError ? err : isTransientDbError(err) || isLockTimeout(err) ? unavailable(err, req) : internalError(err, req);
+      const appError =
+        err instanceof AppError ? err : err instanceof DeadlineExceeded || isTransientDbError(err) || isLockTimeout(err) ? unavailable(err, req) : internalError(err, req);
       hooks.onError?.(appError);
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: appError.status, code: appError.code }, "request");
       return appError.toResponse();
@@ -55,8 +77,8 @@ function internalError(err: unknown, req: Request): AppError {
 function unavailable(err: unknown, req: Request): AppError {
   // A lock wait cut short (another transaction holds a row this request needs) is not an outage:
   // an operator reading the logs looks for the holder, not for a database that went away.
-  const line = isLockTimeout(err) ? "database lock wait timed out" : "database unavailable";
-  log.warn({ code: errorCode(err), method: req.method, path: new URL(req.url).pathname }, line);
+  const line = isLockTimeout(err) ? "database lock wait timed out" : err instanceof DeadlineExceeded ? `no answer from the database within ${REQUEST_DEADLINE_MS / 1000} s` : "database unavailable";
+  log.warn({ ...(err instanceof DeadlineExceeded ? {} : { code: errorCode(err) }), method: req.method, path: new URL(req.url).pathname }, line);
   return new AppError("unavailable", "The service is briefly unavailable. Please try again in a moment.", { retryAfterSeconds: 2 });
 }
 
