@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
+import net from "node:net";
 import postgres from "postgres";
 import { expect, inject, it } from "vitest";
 import { migrate, migrationsFolder } from "./migrate";
@@ -22,5 +23,24 @@ it("brings one empty database up to date from two processes starting at once", a
     await sql.end({ timeout: 5 });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+  }
+});
+
+it("fails naming the host and port, not the password, when the database accepts connections and never answers", async () => {
+  // A server that takes the connection and says nothing: a frozen Postgres, or a proxy to a host that drops packets.
+  const held = new Set<net.Socket>();
+  const silent = net.createServer((socket) => void held.add(socket.on("error", () => {})));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const { port } = silent.address() as net.AddressInfo;
+  try {
+    const failure = await migrate(`postgres://app:s3cret-pw@127.0.0.1:${port}/shop`, { reachWithinMs: 2000 }).then(
+      () => "migrated",
+      (err: Error) => err.message,
+    );
+    expect(failure).toMatch(new RegExp(`^cannot reach the database in DATABASE_URL \\(127\\.0\\.0\\.1:${port}\\): no answer within 2 s`));
+    expect(failure).not.toContain("s3cret");
+  } finally {
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   }
 });
