@@ -19,3 +19,22 @@ export function onStopSignal(stop: (signal: NodeJS.Signals) => void): void {
   const early = takeEarlySignal();
   if (early) stop(early);
 }
+
+// A web or worker process started by another (npm start's supervisor, the benchmark, a test) stops
+// when that process is gone: killed outright (SIGKILL, an OOM kill) it cannot stop its children, which
+// would serve on, holding the port, with nothing to restart or stop them. The parent's pid comes in
+// FLASH_PARENT_PID (jobs/launch.ts); once this process has another parent, it sends itself SIGTERM,
+// the same clean stop as any other.
+const PARENT_CHECK_MS = 1000;
+const parentPid = Number(process.env.FLASH_PARENT_PID);
+if (Number.isInteger(parentPid) && parentPid > 0) {
+  const watch = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    clearInterval(watch);
+    void import("@/db/log")
+      .then(({ log }) => log.warn({ parentPid }, "the process that started this one is gone: stopping"))
+      .catch(() => {})
+      .finally(() => process.kill(process.pid, "SIGTERM"));
+  }, PARENT_CHECK_MS);
+  watch.unref();
+}

@@ -8,11 +8,14 @@ const root = path.resolve(__dirname, "..");
 // `nodeArgs` go to node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept).
 type LaunchOptions = { env: NodeJS.ProcessEnv; stdio?: StdioOptions; nodeArgs?: string[] };
 
+// Web and worker are told who started them (FLASH_PARENT_PID) and stop once that process is gone
+// (jobs/early-signals.ts), so killing their parent outright does not leave them serving on.
+
 /** The production build behind the app's own server (jobs/web.ts, graceful on SIGTERM), on host:port. */
 export function spawnWeb({ port, host = "127.0.0.1", env, stdio = "inherit", nodeArgs = [] }: LaunchOptions & { port: number; host?: string }): ChildProcess {
   return spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(root, "jobs", "web.ts")], {
     cwd: root,
-    env: { ...env, PORT: String(port), HOST: host, NODE_ENV: "production", FLASH_ROLE: "web", NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...env, PORT: String(port), HOST: host, NODE_ENV: "production", FLASH_ROLE: "web", NEXT_TELEMETRY_DISABLED: "1", FLASH_PARENT_PID: String(process.pid) },
     stdio,
   });
 }
@@ -22,7 +25,7 @@ export function spawnWeb({ port, host = "127.0.0.1", env, stdio = "inherit", nod
 export function spawnWorker({ env, stdio = "inherit", nodeArgs = [] }: LaunchOptions): ChildProcess {
   return spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(root, "jobs", "worker.ts")], {
     cwd: root,
-    env: { ...env, FLASH_ROLE: "worker" },
+    env: { ...env, FLASH_ROLE: "worker", FLASH_PARENT_PID: String(process.pid) },
     stdio,
   });
 }
