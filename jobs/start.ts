@@ -119,6 +119,17 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     void stopEverything(0);
   });
 }
+// `npm start` runs as npm → sh → this process. Stopping npm alone (a service manager's SIGTERM to its
+// main pid, a terminal closed under it) ends npm and the shell without passing the signal on: this
+// process, adopted by another, then stops everything as if told to, rather than run on unowned.
+const parentAtStart = process.ppid;
+const parentWatch = setInterval(() => {
+  if (process.ppid === parentAtStart || state.isStopping) return;
+  clearInterval(parentWatch);
+  log.warn({ parentPid: parentAtStart }, "the process that started npm start is gone (npm was stopped): stopping web and workers");
+  void stopEverything(0);
+}, 1000);
+parentWatch.unref();
 process.on("uncaughtException", (err) => fail(err, "unexpected error"));
 process.on("unhandledRejection", (err) => fail(err, "unexpected error"));
 
