@@ -28,6 +28,21 @@ export async function freshWorkerMetrics(): Promise<MetricsJson[]> {
   return rows.map((r) => r.metrics as MetricsJson);
 }
 
+const SCRAPE_READ_MS = 2000;
+
+type Settled<T> = { ok: true; value: T } | { ok: false };
+
+/** `read`'s value, or `{ ok: false }` if it failed or took longer than `ms` (its late outcome dropped). */
+function within<T>(read: Promise<T>, ms: number): Promise<Settled<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Settled<T>>((resolve) => (timer = setTimeout(() => resolve({ ok: false }), ms)));
+  const settled = read.then(
+    (value): Settled<T> => ({ ok: true, value }),
+    (): Settled<T> => ({ ok: false }),
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The Prometheus text for /api/metrics: this web process's counters and process metrics, the
  * gauges read at scrape time (backlog, dead letters of every queue as the admin's page counts them,
@@ -36,13 +51,26 @@ export async function freshWorkerMetrics(): Promise<MetricsJson[]> {
  */
 export async function renderMetrics(): Promise<{ text: string; contentType: string }> {
   const metrics = webMetrics();
-  const [backlog, deadLetters, stock, workers] = await Promise.all([backlogStatus(), countDeadLetters(), liveSaleStock(), freshWorkerMetrics()]);
-  metrics.depth.set(backlog.depth);
-  metrics.backlogMax.set(backlog.bound);
-  metrics.drainRate.set(backlog.drainPerSecond);
-  metrics.deadLetters.set(deadLetters);
-  metrics.stockRemaining.reset();
-  for (const sale of stock) metrics.stockRemaining.set({ sale_id: sale.id }, sale.remaining);
-  const registry = AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), ...workers]);
+  // Each read on its own, within a bound: a database that is down or silent costs the scrape its
+  // gauges (kept at their last values, database_up 0), not the web's own counters and process metrics,
+  // which are what an operator needs most right then.
+  const [backlog, deadLetters, stock, workers] = await Promise.all([
+    within(backlogStatus(), SCRAPE_READ_MS),
+    within(countDeadLetters(), SCRAPE_READ_MS),
+    within(liveSaleStock(), SCRAPE_READ_MS),
+    within(freshWorkerMetrics(), SCRAPE_READ_MS),
+  ]);
+  if (backlog.ok) {
+    metrics.depth.set(backlog.value.depth);
+    metrics.backlogMax.set(backlog.value.bound);
+    metrics.drainRate.set(backlog.value.drainPerSecond);
+  }
+  if (deadLetters.ok) metrics.deadLetters.set(deadLetters.value);
+  if (stock.ok) {
+    metrics.stockRemaining.reset();
+    for (const sale of stock.value) metrics.stockRemaining.set({ sale_id: sale.id }, sale.remaining);
+  }
+  metrics.databaseUp.set(backlog.ok && deadLetters.ok && stock.ok && workers.ok ? 1 : 0);
+  const registry = AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), ...(workers.ok ? workers.value : [])]);
   return { text: await registry.metrics(), contentType: registry.contentType };
 }

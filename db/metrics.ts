@@ -49,6 +49,11 @@ function create() {
     backlogMax: new Gauge({ name: "order_backlog_max", help: "The backlog bound in force: above it new Buys get 503 busy.", registers: [registry] }),
     drainRate: new Gauge({ name: "order_drain_per_second", help: "Orders the workers settle per second, as measured by them.", registers: [registry] }),
     deadLetters: new Gauge({ name: "order_dead_letters", help: "Jobs in the dead-letter queues: allocation and admin status changes.", registers: [registry] }),
+    databaseUp: new Gauge({
+      name: "database_up",
+      help: "1 if every read of this scrape answered; 0 if one failed or took over 2 s (the gauges it feeds keep their last values).",
+      registers: [registry],
+    }),
     stockRemaining: new Gauge({
       name: "sale_stock_remaining",
       help: "Units left in each live sale.",

@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { REQUEST_DEADLINE_MS } from "@/app/_lib/http";
 import { closeDb } from "@/db/client";
 import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
 import { captureLogLines } from "@/db/testing/log-lines";
 import { stallProxy } from "@/db/testing/stall-proxy";
+import * as metrics from "./metrics/route";
 import * as sales from "./sales/route";
 
 // A database that stops answering on a connection already open (a network partition, a frozen
@@ -13,6 +14,7 @@ import * as sales from "./sales/route";
 
 const db = useTestDatabase();
 const capture = captureLogLines();
+afterAll(() => capture.stop());
 
 describe("a database that stops answering on an open connection", () => {
   it("answers a request 503 with Retry-After after the deadline, not never, and serves again once the database answers", async () => {
@@ -39,7 +41,33 @@ describe("a database that stops answering on an open connection", () => {
       await closeDb();
       process.env.DATABASE_URL = db.url;
       await proxy.close();
-      capture.stop();
+    }
+  }, 60_000);
+
+  it("still gets /api/metrics its web counters and process metrics, with database_up 0, within seconds", async () => {
+    const target = new URL(db.url);
+    const proxy = await stallProxy({ host: target.hostname, port: Number(target.port) });
+    await closeDb();
+    process.env.DATABASE_URL = proxy.urlFor(db.url);
+    const up = (text: string) => /^database_up\{[^}]*\} (\d)$/m.exec(text)?.[1];
+    try {
+      const before = await call(metrics.GET, "/api/metrics");
+      expect([before.status, up(before.text)]).toEqual([200, "1"]);
+      proxy.stall();
+      const startedAt = Date.now();
+      const during = await call(metrics.GET, "/api/metrics");
+      expect([during.status, up(during.text)]).toEqual([200, "0"]);
+      expect(Date.now() - startedAt).toBeLessThan(REQUEST_DEADLINE_MS);
+      expect(during.text).toMatch(/^orders_accepted_total\{/m);
+      expect(during.text).toMatch(/^process_resident_memory_bytes\{/m);
+      proxy.resume();
+      const after = await call(metrics.GET, "/api/metrics");
+      expect([after.status, up(after.text)]).toEqual([200, "1"]);
+    } finally {
+      proxy.resume();
+      await closeDb();
+      process.env.DATABASE_URL = db.url;
+      await proxy.close();
     }
   }, 60_000);
 });
