@@ -8,7 +8,7 @@ import next from "next";
 import { closeDb } from "@/db/client";
 import { config } from "@/db/config";
 import { markDraining } from "@/db/health";
-import { log, markStopping } from "@/db/log";
+import { log, markStopping, shutdownLevel } from "@/db/log";
 import { flushRejectionSummary } from "@/db/metrics";
 import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
 import { SECURITY_HEADERS } from "@/app/_lib/security-headers";
@@ -159,6 +159,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // Told to stop while starting (Ctrl-C stops Postgres together with the app): a connection that
+  // failed then is the stop's doing, and the stop in progress exits 0.
+  if (shutdownLevel(err) === "info") return void log.info({ err }, "web stopped while starting");
   log.fatal({ err }, "web failed to start");
   process.exit(1);
 });

@@ -68,6 +68,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // Told to stop while starting (Ctrl-C stops Postgres together with the app): a connection that
+  // failed then is the stop's doing, and the stop in progress exits 0.
+  if (shutdownLevel(err) === "info") return void log.info({ err }, "worker stopped while starting");
   log.fatal({ err }, "worker failed to start");
   process.exit(1);
 });
