@@ -86,6 +86,9 @@ describe("logs while the database goes away", () => {
       expect(pushRaw).not.toContain("process_cpu");
       expect(pushLine!.level).toBe(40);
       expect(pushLine!.err?.cause?.code).toBe("ECONNREFUSED");
+      // It goes on failing every 2 s; that first line is the only warning.
+      await waitFor(async () => (linesAbout("could not push worker metrics").length >= 3 ? true : undefined), 10_000, "two more failed pushes");
+      expect(linesAbout("could not push worker metrics").map((l) => l.level)).toEqual([40, ...Array(linesAbout("could not push worker metrics").length - 1).fill(20)]);
 
       // As the worker does on SIGINT/SIGTERM: from now on, connections that fail are the stop's doing.
       markStopping();

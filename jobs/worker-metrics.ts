@@ -85,7 +85,21 @@ export async function pushWorkerMetrics(): Promise<void> {
 
 /** Pushes every couple of seconds until the returned function is called (which removes the row). */
 export function startMetricsPush(): () => Promise<void> {
-  const push = () => pushWorkerMetrics().catch((err) => log.warn({ err }, "could not push worker metrics"));
+  // While the database is away a push fails every 2 s: the first failure is a warning, the rest
+  // (debug) would only repeat it, and the first push that works again says how many were missed.
+  let failures = 0;
+  const push = () =>
+    pushWorkerMetrics().then(
+      () => {
+        if (failures > 0) log.info({ failures }, "worker metrics pushed again");
+        failures = 0;
+      },
+      (err) => {
+        failures++;
+        if (failures === 1) log.warn({ err }, "could not push worker metrics; trying again every 2 s");
+        else log.debug({ err, failures }, "could not push worker metrics");
+      },
+    );
   void push();
   // Rows of workers that died without saying goodbye are cleared by the next worker to start.
   void getDb()
