@@ -7,6 +7,7 @@ import { closeDb } from "@/db/client";
 import { config } from "@/db/config";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
 import { log, redactSecrets } from "@/db/log";
+import { assertConnectionCapacity } from "@/db/capacity";
 import { migrate } from "@/db/migrate";
 import { clearRuntimeDatabaseUrl, writeRuntimeDatabaseUrl } from "@/db/runtime";
 import { persistentSecret, readablePassword } from "@/db/secrets";
@@ -242,6 +243,8 @@ async function main(): Promise<void> {
 
   log.info("applying migrations");
   await migrate(url);
+  checkpoint();
+  await assertConnectionCapacity(url, cfg);
   checkpoint();
 
   // FLASH_BUILD_SCRIPT (the tests' own stand-in for `next build`) is run whether the build is stale or not.
