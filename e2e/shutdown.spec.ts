@@ -131,27 +131,32 @@ test("SIGTERM during a storm answers every request in flight, loses no order, an
   }
 });
 
-test("SIGTERM with a request stuck on the database: its connection is closed after the 10 s drain, and the web exits 0 within the 15 s npm start gives it", async ({ db }) => {
+test("SIGTERM with requests stuck on the database: an API call is answered 503 at its 8 s deadline, a page has its connection closed after the 10 s drain, and the web exits 0 within the 15 s npm start gives it", async ({ db }) => {
   test.setTimeout(90_000);
   const { port, web, exited, cleanUp } = await ownWeb();
   // An operator's migration holds the sales table: the list of sales waits on it, and so does every
   // query of the web's pool that reads it.
   const lock = await holdRowLock(process.env.E2E_DATABASE_URL!, (tx) => tx`LOCK TABLE sales IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
   try {
-    const stuck = send(port, "GET", "/api/sales");
+    // The home page renders the list on the server; the API answers it as JSON.
+    const stuckPage = send(port, "GET", "/");
+    const stuckApi = send(port, "GET", "/api/sales");
     const waiting = async () => (await db`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'sales'::regclass AND NOT granted`)[0]!.n as number;
-    await expect.poll(waiting, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(waiting, { timeout: 10_000 }).toBeGreaterThan(1);
     const sigtermAt = performance.now();
     web.kill("SIGTERM");
     const code = await exited;
     const exitedAfterMs = performance.now() - sigtermAt;
     expect(code).toBe(0);
-    // The request had the whole drain to finish; then its connection was closed, and the web's
-    // connections to Postgres (one of them still waiting on the table) were given 2 s.
+    // The page had the whole drain to finish; then its connection was closed, and the web's
+    // connections to Postgres (still waiting on the table) were given 2 s.
     expect(exitedAfterMs).toBeGreaterThan(9_500);
     expect(exitedAfterMs).toBeLessThan(15_000);
-    const answer = await stuck;
-    expect([answer.status, answer.error]).toEqual([undefined, "ECONNRESET"]);
+    const [page, api] = [await stuckPage, await stuckApi];
+    expect([page.status, page.error]).toEqual([undefined, "ECONNRESET"]);
+    expect(api.status).toBe(503);
+    expect(JSON.parse(api.body!)).toMatchObject({ error: { code: "unavailable" } });
+    expect(api.answeredAt - sigtermAt).toBeLessThan(10_000);
   } finally {
     await lock.release();
     cleanUp();
