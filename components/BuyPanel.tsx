@@ -104,6 +104,8 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     else if (isClaimedAhead) announcement = claimedAheadMessage;
     else if (buyError) announcement = errorMessage(buyError);
     else if (isLive) announcement = "The sale is open. You can buy now.";
+    // A press the server turned away because the sale had been moved later (useBuy): say so.
+    else if (buy.isSuccess && buy.data === null) announcement = "The sale's opening was moved. Buy will be available when it opens.";
     body = (
       <div className="flex flex-col gap-2">
         <button

@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Order } from "@/db/orders";
+import type { Sale } from "@/db/sales";
 import { api, ApiError } from "./api";
 import { isSignedOutError, sessionEnded } from "./session";
 
@@ -11,6 +12,8 @@ export type RetryWait = { error: ApiError; until: number };
 
 // Enough automatic attempts to ride out a rush; past that the shopper decides.
 const MAX_ATTEMPTS = 30;
+// A sale the server says has not opened, and that opens further off than this, was moved later.
+const RESCHEDULED_MS = 2000;
 // How long a refused Buy waits for the fresh sale before its answer is shown.
 const FRESH_SALE_WAIT_MS = 1500;
 
@@ -83,7 +86,14 @@ export function useBuy(saleId: string, userId: string | undefined) {
   const controller = useRef<AbortController | null>(null);
   const isCurrent = (gen: number) => gen === generation.current;
 
-  const placeWithRetries = async (gen: number, signal: AbortSignal) => {
+  const isRescheduled = async (): Promise<boolean> => {
+    await queryClient.invalidateQueries({ queryKey: ["sale", saleId] });
+    const sale = queryClient.getQueryData<Sale>(["sale", saleId]);
+    const offset = queryClient.getQueryData<number>(["server-clock"]) ?? 0;
+    return sale !== undefined && Date.parse(sale.startsAt) - (Date.now() + offset) > RESCHEDULED_MS;
+  };
+
+  const placeWithRetries = async (gen: number, signal: AbortSignal): Promise<{ order: Order; statusUrl: string } | null> => {
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw new Cancelled();
       try {
@@ -93,6 +103,10 @@ export function useBuy(saleId: string, userId: string | undefined) {
         });
       } catch (err) {
         if (!isCurrent(gen)) throw new Cancelled();
+        // Not open yet by the server's reckoning: the sale may have been moved later since the page read
+        // it (an admin's reschedule). Read it again; opening more than a moment from now, the press is
+        // over and the button counts down to the new time, rather than retry 30 times into a message.
+        if (err instanceof ApiError && err.code === "sale_not_started" && (await isRescheduled())) return null;
         const delay = automaticRetryDelay(err);
         if (delay === undefined || attempt >= MAX_ATTEMPTS || !(err instanceof ApiError)) throw err;
         setWait({ error: err, until: Date.now() + delay });
@@ -120,8 +134,9 @@ export function useBuy(saleId: string, userId: string | undefined) {
         }
       }
     },
-    onSuccess: ({ order }, { gen }) => {
-      if (!isCurrent(gen)) return;
+    onSuccess: (placed, { gen }) => {
+      if (!isCurrent(gen) || placed === null) return;
+      const { order } = placed;
       queryClient.setQueryData(["order", order.id], order);
       queryClient.setQueryData(["my-order", saleId], order);
       void queryClient.invalidateQueries({ queryKey: ["orders"] });

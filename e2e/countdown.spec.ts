@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { buyButton, orderStatus, signInByApi, watchFor } from "./shopper";
+import { buyButton, orderStatus, ordersInSale, signInByApi, watchBuys, watchFor } from "./shopper";
 
 /** Records, inside the page, the moment Buy becomes enabled (see watchFor); the returned function waits for it. */
 async function watchEnabled(page: Page, skewMs = 0): Promise<() => Promise<number>> {
@@ -80,4 +80,24 @@ test("an unknown sale gets a page that says so", async ({ page }) => {
   expect(res?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "This sale doesn't exist" })).toBeVisible();
   await expect(page.getByRole("link", { name: "See all sales" })).toBeVisible();
+});
+
+test("a sale moved later just before it opens: Buy pressed at the old second counts down to the new one, no error, one request", async ({ page, createSale, db }) => {
+  const sale = await createSale({ startsInMs: 9000 });
+  await signInByApi(page, "moved");
+  await page.goto(`/sales/${sale.id}`);
+  await expect(buyButton(page)).toHaveText(/Opens in 00:0[1-9]/);
+  const buys = watchBuys(page, sale.id);
+  // The admin moves it half a minute later; the page reads sales every 15 s before they open, so it
+  // still counts down to the old second.
+  await db`UPDATE sales SET starts_at = starts_at + interval '30 seconds' WHERE id = ${sale.id}`;
+
+  await expect(buyButton(page)).toBeEnabled({ timeout: 20_000 });
+  await buyButton(page).click();
+  await expect(buyButton(page)).toHaveText(/Opens in 00:[23]\d/);
+  await expect(buyButton(page)).toBeDisabled();
+  await expect(page.getByTestId("buy-error")).toHaveCount(0);
+  await expect(page.getByTestId("announcer")).toHaveText(/opening was moved/i);
+  expect(buys.keys).toHaveLength(1);
+  expect(await ordersInSale(db, sale.id)).toHaveLength(0);
 });
