@@ -1,10 +1,11 @@
 import { listSales } from "@/db/sales";
+import { pageData } from "@/app/_lib/page-data";
 import { SalesBrowser } from "@/components/SalesBrowser";
 
 export const dynamic = "force-dynamic";
 
 export default async function Home() {
-  const sales = await listSales();
+  const sales = await pageData(listSales(), "/");
   return (
     <div className="space-y-8">
       <div>

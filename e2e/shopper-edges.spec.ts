@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
+import { holdRowLock } from "../db/testing/held-work";
 import { buyButton, orderStatus, ordersInSale, signInByApi, signInInline, watchBuys } from "./shopper";
 
 /** Counts the page's requests for one order (GET /api/orders/:id), from now on. */
@@ -145,4 +146,21 @@ test("an order page whose refreshes fail keeps the order on screen with a note, 
   phase = "back";
   await expect(orderStatus(page)).toContainText("Confirmed", { timeout: 10_000 });
   await expect(page.getByTestId("order-stale")).toHaveCount(0);
+});
+
+test("a page whose database read gets no answer shows 'couldn't be loaded' after 8 s, and Try again loads it once the database answers", async ({ page, createSale }) => {
+  test.setTimeout(60_000);
+  const sale = await createSale({ stock: 3 });
+  // An operator's migration holds the sales table: the home page's list waits on it.
+  const lock = await holdRowLock(process.env.E2E_DATABASE_URL!, (tx) => tx`LOCK TABLE sales IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
+  try {
+    const startedAt = Date.now();
+    await page.goto("/", { timeout: 20_000 });
+    await expect(page.getByRole("heading", { name: "This page couldn't be loaded" })).toBeVisible();
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+  } finally {
+    await lock.release();
+  }
+  await page.getByRole("button", { name: "Try again" }).click();
+  await expect(page.getByTestId("sale-card").filter({ hasText: sale.name })).toBeVisible({ timeout: 15_000 });
 });

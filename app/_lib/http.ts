@@ -1,5 +1,6 @@
 import type { ZodType } from "zod";
 import { AppError } from "@/db/errors";
+import { DeadlineExceeded, REQUEST_DEADLINE_MS, withDeadline } from "@/db/deadline";
 import { log } from "@/db/log";
 import { errorCode, isLockTimeout, isTransientDbError } from "@/db/retry";
 import { refuseCrossSite } from "./origin";
@@ -7,26 +8,6 @@ import { refuseCrossSite } from "./origin";
 export const MAX_BODY_BYTES = 16 * 1024;
 
 type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
-
-// The longest a request waits for its answer. Every handler's work is a few database round trips; one
-// still unanswered after this is waiting on a database that stopped answering on an open connection
-// (a partition, a frozen server), which no connect timeout catches. Under the web's 10 s drain, so a
-// request in flight at SIGTERM is answered too.
-export const REQUEST_DEADLINE_MS = 8_000;
-
-class DeadlineExceeded extends Error {}
-
-/** The handler's answer, or DeadlineExceeded after REQUEST_DEADLINE_MS; its late outcome is dropped. */
-function withDeadline(work: Promise<Response>): Promise<Response> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      work.catch(() => {});
-      reject(new DeadlineExceeded());
-    }, REQUEST_DEADLINE_MS);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Wraps a route handler: refuses cross-site writes; an AppError becomes its JSON answer; a database

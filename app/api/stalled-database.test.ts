@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { REQUEST_DEADLINE_MS } from "@/app/_lib/http";
+import { REQUEST_DEADLINE_MS } from "@/db/deadline";
 import { closeDb } from "@/db/client";
 import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { listAdminSales } from "@/db/admin-sales";
 import { isUuid } from "@/db/ids";
 import { requireAdminPage } from "@/app/_lib/admin-session";
+import { pageData } from "@/app/_lib/page-data";
 import { SalesList } from "@/components/admin/SalesList";
 
 export const dynamic = "force-dynamic";
@@ -13,7 +14,7 @@ export default async function AdminSalesPage({ searchParams }: { searchParams: P
   // `?before=<sale id>`: the page of sales after that one (the list's "Older sales" link); anything else, the newest.
   const { before: asked } = await searchParams;
   const before = typeof asked === "string" && isUuid(asked) ? asked.toLowerCase() : undefined;
-  const page = await listAdminSales({ before });
+  const page = await pageData(listAdminSales({ before }), "/admin");
   return (
     <div className="space-y-4">
       <div className="flex items-center justify-between">

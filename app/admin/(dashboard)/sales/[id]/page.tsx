@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { toAdminSale } from "@/db/admin-sales";
 import { getSale } from "@/db/sales";
 import { requireAdminPage } from "@/app/_lib/admin-session";
+import { pageData } from "@/app/_lib/page-data";
 import { LiveSale } from "@/components/admin/LiveSale";
 import { OrdersTable } from "@/components/admin/OrdersTable";
 import { SaleForm } from "@/components/admin/SaleForm";
@@ -13,7 +14,7 @@ export const metadata: Metadata = { title: "Sale · Admin · Flash sale" };
 export default async function AdminSalePage({ params }: PageProps<"/admin/sales/[id]">) {
   const { id } = await params;
   await requireAdminPage(`/admin/sales/${id}`);
-  const row = await getSale({ id });
+  const row = await pageData(getSale({ id }), `/admin/sales/${id}`);
   if (!row) notFound();
   const sale = toAdminSale(row);
   return (
