@@ -1,29 +1,22 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { freePort } from "@/db/embedded";
 import { waitFor } from "@/db/testing/processes";
-import { isAlive, shellEnv, tempDir } from "@/db/testing/supervisor";
+import { cleanUpSupervisors, isAlive, shellEnv, tempDir } from "@/db/testing/supervisor";
 import { processTree } from "./process-tree";
 
 // `npm start` stopped through npm alone: a service manager's SIGTERM to its main pid, or a terminal
 // closed under it. npm and its shell end without passing the signal on; the app must not run on.
 
-let scripts: string;
-let noopBuild: string;
-
-beforeAll(() => {
-  scripts = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-npm-stop-"));
-  noopBuild = path.join(scripts, "noop-build.mjs");
-  fs.writeFileSync(noopBuild, "// stands in for next build: the checkout's build is already there\n");
-});
-
-afterAll(() => fs.rmSync(scripts, { recursive: true, force: true }));
+afterAll(() => cleanUpSupervisors());
 
 it("SIGTERM to npm itself stops the supervisor, web, worker and embedded Postgres, cleanly", async () => {
   const dataDir = tempDir();
+  // Stands in for next build: the checkout's build is already there.
+  const noopBuild = path.join(tempDir("flash-sale-npm-stop-"), "noop-build.mjs");
+  fs.writeFileSync(noopBuild, "// stands in for next build\n");
   const port = await freePort();
   const npm = spawn("npm", ["start"], {
     cwd: process.cwd(),

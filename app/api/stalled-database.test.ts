@@ -16,12 +16,26 @@ const db = useTestDatabase();
 const capture = captureLogLines();
 afterAll(() => capture.stop());
 
+/** Points the app's pool at Postgres through a proxy that can go silent; `restore` points it back. */
+async function throughProxy() {
+  const target = new URL(db.url);
+  const proxy = await stallProxy({ host: target.hostname, port: Number(target.port) });
+  await closeDb();
+  process.env.DATABASE_URL = proxy.urlFor(db.url);
+  return {
+    ...proxy,
+    restore: async () => {
+      proxy.resume();
+      await closeDb();
+      process.env.DATABASE_URL = db.url;
+      await proxy.close();
+    },
+  };
+}
+
 describe("a database that stops answering on an open connection", () => {
   it("answers a request 503 with Retry-After after the deadline, not never, and serves again once the database answers", async () => {
-    const target = new URL(db.url);
-    const proxy = await stallProxy({ host: target.hostname, port: Number(target.port) });
-    await closeDb();
-    process.env.DATABASE_URL = proxy.urlFor(db.url);
+    const proxy = await throughProxy();
     try {
       // The pool's connections are open, through the proxy.
       expect((await call(sales.GET, "/api/sales")).status).toBe(200);
@@ -37,18 +51,12 @@ describe("a database that stops answering on an open connection", () => {
       const again = await call(sales.GET, "/api/sales");
       expect(again.status).toBe(200);
     } finally {
-      proxy.resume();
-      await closeDb();
-      process.env.DATABASE_URL = db.url;
-      await proxy.close();
+      await proxy.restore();
     }
   }, 60_000);
 
   it("still gets /api/metrics its web counters and process metrics, with database_up 0, within seconds", async () => {
-    const target = new URL(db.url);
-    const proxy = await stallProxy({ host: target.hostname, port: Number(target.port) });
-    await closeDb();
-    process.env.DATABASE_URL = proxy.urlFor(db.url);
+    const proxy = await throughProxy();
     const up = (text: string) => /^database_up\{[^}]*\} (\d)$/m.exec(text)?.[1];
     try {
       const before = await call(metrics.GET, "/api/metrics");
@@ -64,10 +72,7 @@ describe("a database that stops answering on an open connection", () => {
       const after = await call(metrics.GET, "/api/metrics");
       expect([after.status, up(after.text)]).toEqual([200, "1"]);
     } finally {
-      proxy.resume();
-      await closeDb();
-      process.env.DATABASE_URL = db.url;
-      await proxy.close();
+      await proxy.restore();
     }
   }, 60_000);
 });
