@@ -3,6 +3,7 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } fro
 import { backlogStatus } from "./admission";
 import { getDb } from "./client";
 import { countDeadLetters } from "./dead-letters";
+import { withDeadline } from "./deadline";
 import { webMetrics } from "./metrics";
 import { sales, workerMetrics } from "./schema";
 
@@ -32,15 +33,12 @@ const SCRAPE_READ_MS = 2000;
 
 type Settled<T> = { ok: true; value: T } | { ok: false };
 
-/** `read`'s value, or `{ ok: false }` if it failed or took longer than `ms` (its late outcome dropped). */
-function within<T>(read: Promise<T>, ms: number): Promise<Settled<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<Settled<T>>((resolve) => (timer = setTimeout(() => resolve({ ok: false }), ms)));
-  const settled = read.then(
+/** `read`'s value, or `{ ok: false }` if it failed or outlived SCRAPE_READ_MS (its late outcome dropped). */
+function within<T>(read: Promise<T>): Promise<Settled<T>> {
+  return withDeadline(read, SCRAPE_READ_MS).then(
     (value): Settled<T> => ({ ok: true, value }),
     (): Settled<T> => ({ ok: false }),
   );
-  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -55,10 +53,10 @@ export async function renderMetrics(): Promise<{ text: string; contentType: stri
   // gauges (kept at their last values, database_up 0), not the web's own counters and process metrics,
   // which are what an operator needs most right then.
   const [backlog, deadLetters, stock, workers] = await Promise.all([
-    within(backlogStatus(), SCRAPE_READ_MS),
-    within(countDeadLetters(), SCRAPE_READ_MS),
-    within(liveSaleStock(), SCRAPE_READ_MS),
-    within(freshWorkerMetrics(), SCRAPE_READ_MS),
+    within(backlogStatus()),
+    within(countDeadLetters()),
+    within(liveSaleStock()),
+    within(freshWorkerMetrics()),
   ]);
   if (backlog.ok) {
     metrics.depth.set(backlog.value.depth);

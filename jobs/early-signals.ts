@@ -1,3 +1,5 @@
+import { whenParentGone } from "./parent-watch";
+
 // Imported first by the worker and web entries. Loading their modules takes a second or two, and a
 // stop signal in that time would kill the process outright (exit by signal, not the clean exit 0
 // a supervisor or service manager expects). Until the entry hands its stop to onStopSignal, a signal
@@ -25,16 +27,12 @@ export function onStopSignal(stop: (signal: NodeJS.Signals) => void): void {
 // would serve on, holding the port, with nothing to restart or stop them. The parent's pid comes in
 // FLASH_PARENT_PID (jobs/launch.ts); once this process has another parent, it sends itself SIGTERM,
 // the same clean stop as any other.
-const PARENT_CHECK_MS = 1000;
 const parentPid = Number(process.env.FLASH_PARENT_PID);
 if (Number.isInteger(parentPid) && parentPid > 0) {
-  const watch = setInterval(() => {
-    if (process.ppid === parentPid) return;
-    clearInterval(watch);
+  whenParentGone(parentPid, () => {
     void import("@/db/log")
       .then(({ log }) => log.warn({ parentPid }, "the process that started this one is gone: stopping"))
       .catch(() => {})
       .finally(() => process.kill(process.pid, "SIGTERM"));
-  }, PARENT_CHECK_MS);
-  watch.unref();
+  });
 }

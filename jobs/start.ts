@@ -8,6 +8,7 @@ import { config } from "@/db/config";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
 import { log, redactSecrets } from "@/db/log";
 import { assertConnectionCapacity } from "@/db/capacity";
+import { whenParentGone } from "./parent-watch";
 import { migrate } from "@/db/migrate";
 import { clearRuntimeDatabaseUrl, writeRuntimeDatabaseUrl } from "@/db/runtime";
 import { persistentSecret, readablePassword } from "@/db/secrets";
@@ -124,13 +125,11 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 // main pid, a terminal closed under it) ends npm and the shell without passing the signal on: this
 // process, adopted by another, then stops everything as if told to, rather than run on unowned.
 const parentAtStart = process.ppid;
-const parentWatch = setInterval(() => {
-  if (process.ppid === parentAtStart || state.isStopping) return;
-  clearInterval(parentWatch);
+whenParentGone(parentAtStart, () => {
+  if (state.isStopping) return;
   log.warn({ parentPid: parentAtStart }, "the process that started npm start is gone (npm was stopped): stopping web and workers");
   void stopEverything(0);
-}, 1000);
-parentWatch.unref();
+});
 process.on("uncaughtException", (err) => fail(err, "unexpected error"));
 process.on("unhandledRejection", (err) => fail(err, "unexpected error"));
 
