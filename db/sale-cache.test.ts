@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { createSale, getSaleCached } from "./sales";
 import { useTestDatabase } from "./testing/database";
-import { holdRowLock } from "./testing/held-work";
+import { lockSalesTable } from "./testing/held-work";
 
 const db = useTestDatabase();
 const hour = 3600_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const liveSale = (name: string) => createSale({ name, priceCents: 500, originalPriceCents: 500, stock: 5, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
 
 /** The sessions waiting for the lock on `sales`, oldest wait first, once there are `count` of them. */
 async function waitingOnSales(count: number): Promise<number[]> {
@@ -22,7 +23,7 @@ async function waitingOnSales(count: number): Promise<number[]> {
 
 describe("the per-process sale cache", () => {
   it("serves one read per second and sale to every Buy", async () => {
-    const sale = await createSale({ name: "Cached", priceCents: 500, originalPriceCents: 500, stock: 5, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const sale = await liveSale("Cached");
     const now = Date.now();
     const first = getSaleCached({ id: sale.id }, now);
     expect(getSaleCached({ id: sale.id }, now + 999)).toBe(first);
@@ -32,9 +33,9 @@ describe("the per-process sale cache", () => {
   });
 
   it("drops a failed read, but keeps the read that replaced it while it was failing", async () => {
-    const sale = await createSale({ name: "Cached after a failure", priceCents: 500, originalPriceCents: 500, stock: 5, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const sale = await liveSale("Cached after a failure");
     // An operator's migration holds the table: reads of the sale wait.
-    const lock = await holdRowLock(db.url, (tx) => tx`LOCK TABLE sales IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
+    const lock = await lockSalesTable(db.url);
     const now = Date.now();
     try {
       const stale = getSaleCached({ id: sale.id }, now);
@@ -56,8 +57,8 @@ describe("the per-process sale cache", () => {
   });
 
   it("asks again after a read that failed", async () => {
-    const sale = await createSale({ name: "Read again", priceCents: 500, originalPriceCents: 500, stock: 5, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
-    const lock = await holdRowLock(db.url, (tx) => tx`LOCK TABLE sales IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
+    const sale = await liveSale("Read again");
+    const lock = await lockSalesTable(db.url);
     const now = Date.now();
     try {
       const failing = getSaleCached({ id: sale.id }, now);

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { holdRowLock } from "../db/testing/held-work";
+import { lockSalesTable } from "../db/testing/held-work";
 import { buyButton, orderStatus, ordersInSale, signInByApi, signInInline, watchBuys } from "./shopper";
 
 /** Counts the page's requests for one order (GET /api/orders/:id), from now on. */
@@ -152,7 +152,7 @@ test("a page whose database read gets no answer shows 'couldn't be loaded' after
   test.setTimeout(60_000);
   const sale = await createSale({ stock: 3 });
   // An operator's migration holds the sales table: the home page's list waits on it.
-  const lock = await holdRowLock(process.env.E2E_DATABASE_URL!, (tx) => tx`LOCK TABLE sales IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
+  const lock = await lockSalesTable(process.env.E2E_DATABASE_URL!);
   try {
     const startedAt = Date.now();
     await page.goto("/", { timeout: 20_000 });

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { portNear } from "../db/testing/app-stack";
-import { holdRowLock } from "../db/testing/held-work";
+import { lockSalesTable } from "../db/testing/held-work";
 import { spawnWeb, waitForHttp } from "../jobs/launch";
 import { expect, shopperEmail, test } from "./fixtures";
 
@@ -136,7 +136,7 @@ test("SIGTERM with requests stuck on the database: each is answered at its 8 s d
   const { port, web, exited, cleanUp } = await ownWeb();
   // An operator's migration holds the sales table: the list of sales waits on it, and so does every
   // query of the web's pool that reads it.
-  const lock = await holdRowLock(process.env.E2E_DATABASE_URL!, (tx) => tx`LOCK TABLE sales IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
+  const lock = await lockSalesTable(process.env.E2E_DATABASE_URL!);
   try {
     // The home page renders the list on the server; the API answers it as JSON.
     const stuckPage = send(port, "GET", "/");

@@ -53,6 +53,14 @@ export async function holdRowLock(url: string, lock: (tx: postgres.TransactionSq
 }
 
 /**
+ * Holds the sales table ACCESS EXCLUSIVE, as an operator's migration would, until `release`: every
+ * read of a sale waits on it (a database that, for the app, stops answering).
+ */
+export function lockSalesTable(url: string): Promise<RowLock> {
+  return holdRowLock(url, (tx) => tx`LOCK TABLE sales IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
+}
+
+/**
  * Holds the sale's row FOR NO KEY UPDATE, the lock allocation takes on it, until `release`.
  * Admission's order inserts (KEY SHARE, their foreign key) are not held up.
  */
