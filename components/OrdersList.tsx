@@ -25,29 +25,28 @@ export function OrdersList() {
   const isExpired = useSessionExpired();
   const orders = useQuery({
     queryKey: ["orders"],
-    queryFn: async () => (await api<{ orders: Order[] }>("/api/orders")).orders,
+    // Each order comes with its sale (name and price for the row), however long ago it ended.
+    queryFn: async () => api<{ orders: Order[]; sales: Sale[] }>("/api/orders"),
     enabled: !!session.data,
     // Orders still in line settle within seconds; keep the list honest until they do.
-    refetchInterval: (q) => (q.state.data?.some((o) => o.status === "pending") ? 2000 : false),
+    refetchInterval: (q) => (q.state.data?.orders.some((o) => o.status === "pending") ? 2000 : false),
   });
-  // Sale names and prices for the rows; the list of sales is small and already cached from the home page.
-  const sales = useQuery({ queryKey: ["sales"], queryFn: async () => (await api<{ sales: Sale[] }>("/api/sales")).sales });
 
   if (session.isPending) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   if (!session.data) return <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again with your email to see your orders" : "Sign in with your email to see your orders"} />;
   if (orders.isError) return <p role="alert" className="text-red-700 dark:text-red-400">{errorMessage(orders.error)}</p>;
   if (!orders.data) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
-  if (orders.data.length === 0) {
+  if (orders.data.orders.length === 0) {
     return (
       <p className="rounded-2xl border border-dashed border-zinc-300 p-8 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
         No orders yet. <Link href="/" className="font-medium text-zinc-900 underline underline-offset-2 dark:text-zinc-100">See the sales</Link>
       </p>
     );
   }
-  const saleById = new Map((sales.data ?? []).map((s) => [s.id, s]));
+  const saleById = new Map(orders.data.sales.map((s) => [s.id, s]));
   return (
     <ul className="divide-y divide-zinc-200 overflow-hidden rounded-2xl border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
-      {orders.data.map((order) => {
+      {orders.data.orders.map((order) => {
         const sale = saleById.get(order.saleId);
         const status = statusText[order.status];
         return (

@@ -6,11 +6,15 @@ import { api } from "./api";
 import { stateAt, useServerNow } from "./clock";
 import { SaleCard } from "./SaleCard";
 
-const groups: { state: SaleState; title: string; empty?: string }[] = [
-  { state: "live", title: "Live now", empty: "Nothing on sale this minute." },
-  { state: "scheduled", title: "Upcoming" },
-  { state: "sold_out", title: "Sold out" },
-  { state: "ended", title: "Ended" },
+const time = (iso: string) => Date.parse(iso);
+
+// What is on or coming first, soonest first; what is over, latest first. The server lists only the last
+// few ended sales, so that group says so.
+const groups: { state: SaleState; title: string; empty?: string; order: (a: Sale, b: Sale) => number }[] = [
+  { state: "live", title: "Live now", empty: "Nothing on sale this minute.", order: (a, b) => time(a.startsAt) - time(b.startsAt) },
+  { state: "scheduled", title: "Upcoming", order: (a, b) => time(a.startsAt) - time(b.startsAt) },
+  { state: "sold_out", title: "Sold out", order: (a, b) => time(b.startsAt) - time(a.startsAt) },
+  { state: "ended", title: "Recently ended", order: (a, b) => time(b.endsAt) - time(a.endsAt) },
 ];
 
 /** The home page's sales, grouped by their state on the server's clock and kept fresh. */
@@ -35,8 +39,8 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
   }
   return (
     <div className="space-y-10">
-      {groups.map(({ state, title, empty }) => {
-        const items = byState.get(state) ?? [];
+      {groups.map(({ state, title, empty, order }) => {
+        const items = (byState.get(state) ?? []).sort(order);
         if (items.length === 0 && !empty) return null;
         return (
           <section key={state} aria-labelledby={`group-${state}`} data-testid={`group-${state}`}>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSale, getSaleCached } from "./sales";
+import { createSale, getSaleCached, listSales } from "./sales";
 import { useTestDatabase } from "./testing/database";
 import { lockSalesTable } from "./testing/held-work";
 
@@ -71,5 +71,30 @@ describe("the per-process sale cache", () => {
     // Within the same second, the next Buy reads the sale afresh instead of being handed the failure.
     const next = getSaleCached({ id: sale.id }, now + 100);
     expect((await next)?.id).toBe(sale.id);
+  });
+});
+
+describe("the per-process cache of the shop's list", () => {
+  it("reads the list once a second however many visitors ask, and lists a sale this process creates at once", async () => {
+    const first = await liveSale("Listed");
+    const now = Date.now();
+    expect((await listSales(now)).map((s) => s.id)).toContain(first.id);
+    const lock = await lockSalesTable(db.url);
+    try {
+      // A second on, forty visitors' pages ask at once while the table is held: the list's two reads
+      // (the sales ahead, the last ones ended) wait, and nothing else reaches the database.
+      const asked = Array.from({ length: 40 }, () => listSales(now + 1000));
+      await waitingOnSales(2);
+      await sleep(300);
+      expect(await waitingOnSales(0)).toHaveLength(2);
+      await lock.release();
+      const answers = await Promise.all(asked);
+      expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    } finally {
+      await lock.release();
+    }
+    // Within the same second, a sale created here is listed at once, not a second later.
+    const second = await liveSale("Listed next");
+    expect((await listSales(now + 1100)).map((s) => s.id)).toEqual(expect.arrayContaining([first.id, second.id]));
   });
 });

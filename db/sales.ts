@@ -1,6 +1,7 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { getDb } from "./client";
 import { isUuid } from "./ids";
+import { ReadCache } from "./read-cache";
 import { sales, type SaleRow } from "./schema";
 
 export type SaleState = "scheduled" | "live" | "sold_out" | "ended";
@@ -40,10 +41,27 @@ export function toSale(row: SaleRow, now: number = Date.now()): Sale {
   };
 }
 
-/** Every sale, soonest first, with its state as of now. */
-export async function listSales(): Promise<Sale[]> {
-  const rows = await getDb().select().from(sales).orderBy(asc(sales.startsAt), asc(sales.name));
-  const now = Date.now();
+// What the shop lists: every sale that has not ended (upcoming, live, or sold out before its end),
+// soonest start first, then the last few that ended, latest end first. Ended sales pile up sale after
+// sale; the shop shows the recent ones, and each stays at its own page (`GET /api/sales/:id`).
+export const LISTED_AHEAD_MAX = 200;
+export const LISTED_ENDED_MAX = 24;
+
+async function readListedSales(now: number): Promise<SaleRow[]> {
+  const at = new Date(now);
+  const [ahead, ended] = await Promise.all([
+    getDb().select().from(sales).where(gt(sales.endsAt, at)).orderBy(asc(sales.startsAt), asc(sales.name)).limit(LISTED_AHEAD_MAX),
+    getDb().select().from(sales).where(lte(sales.endsAt, at)).orderBy(desc(sales.endsAt), asc(sales.name)).limit(LISTED_ENDED_MAX),
+  ]);
+  return [...ahead, ...ended];
+}
+
+/**
+ * The sales the shop lists, with their states as of now. Every visitor's home page asks for them every
+ * few seconds, so the rows are read at most once a second per process, like a Buy's sale.
+ */
+export async function listSales(now: number = Date.now()): Promise<Sale[]> {
+  const rows = await listCache.get("listed", () => readListedSales(now), now);
   return rows.map((row) => toSale(row, now));
 }
 
@@ -56,6 +74,14 @@ export async function getSale({ id }: { id: string }): Promise<SaleRow | undefin
   preparedSaleById ??= saleById();
   const [row] = await preparedSaleById.execute({ id });
   return row;
+}
+
+/** The sales with these ids (a shopper's orders' sales), in no particular order. */
+export async function salesByIds(ids: string[], now: number = Date.now()): Promise<Sale[]> {
+  const unique = [...new Set(ids.filter(isUuid))];
+  if (unique.length === 0) return [];
+  const rows = await getDb().select().from(sales).where(inArray(sales.id, unique));
+  return rows.map((row) => toSale(row, now));
 }
 
 export type NewSale = {
@@ -74,6 +100,7 @@ export async function createSale(input: NewSale): Promise<SaleRow> {
     .values({ ...input, description: input.description ?? "", remaining: input.stock })
     .returning();
   if (!row) throw new Error("insert returned no sale");
+  listCache.forget("listed");
   return row;
 }
 
@@ -82,23 +109,18 @@ export async function createSale(input: NewSale): Promise<SaleRow> {
 // path, Buy's return once units come back, and another web process's edit or End now (this process
 // forgets its copy at once); allocation itself always reads the locked row.
 const CACHE_MS = 1000;
-const cache = new Map<string, { at: number; row: Promise<SaleRow | undefined> }>();
+const saleCache = new ReadCache<string, SaleRow | undefined>(CACHE_MS);
+const listCache = new ReadCache<"listed", SaleRow[]>(CACHE_MS);
 
-/** Drops this process's cached copy of a sale, once an admin's edit or End now has committed: the
- * process that served the admin applies the change to its next Buy. Other web processes see it
- * within the cache's second. */
+/** Drops this process's cached copies of a sale (and of the list it is in), once an admin's edit or
+ * End now has committed: the process that served the admin applies the change to its next Buy. Other
+ * web processes see it within the cache's second. */
 export function forgetCachedSale(id: string): void {
-  cache.delete(id);
+  saleCache.forget(id);
+  listCache.forget("listed");
 }
 
 export function getSaleCached({ id }: { id: string }, now: number = Date.now()): Promise<SaleRow | undefined> {
   if (!isUuid(id)) return Promise.resolve(undefined);
-  const hit = cache.get(id);
-  if (hit && now - hit.at < CACHE_MS) return hit.row;
-  if (cache.size > 10_000) cache.clear();
-  const row = getSale({ id });
-  cache.set(id, { at: now, row });
-  // A failed read is asked again by the next Buy; an entry that replaced it meanwhile stays.
-  row.catch(() => cache.get(id)?.row === row && cache.delete(id));
-  return row;
+  return saleCache.get(id, () => getSale({ id }), now);
 }

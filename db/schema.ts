@@ -31,6 +31,8 @@ export const sales = pgTable(
     check("sales_original_price", sql`${t.originalPriceCents} >= ${t.priceCents}`),
     check("sales_ends_after_start", sql`${t.endsAt} > ${t.startsAt}`),
     index("sales_starts_at_idx").on(t.startsAt),
+    // The shop's list reads the sales not yet ended and the last ones that did, by their end.
+    index("sales_ends_at_idx").on(t.endsAt),
   ],
 );
 

@@ -52,6 +52,25 @@ test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds
   await tab.screenshot({ path: testInfo.outputPath("6-order-page.png"), fullPage: true });
 });
 
+test("an order from a sale long over, behind dozens of newer ones, is still listed by name and price under My orders", async ({ page, createSale, db }) => {
+  const sale = await createSale({ name: `Lantern ${Date.now().toString(36)}`, priceCents: 1900, originalPriceCents: 3800 });
+  await signInByApi(page, "history");
+  expect((await page.request.post(`/api/sales/${sale.id}/orders`)).status()).toBe(202);
+  await expect.poll(async () => (await ordersInSale(db, sale.id))[0]?.status).toBe("completed");
+  // Months later: the sale ended long ago, and the shop's list has moved on to the sales after it.
+  await db`UPDATE sales SET starts_at = now() - interval '200 days', ends_at = now() - interval '199 days' WHERE id = ${sale.id}`;
+  for (let i = 0; i < 30; i++) await createSale({ name: `Since then ${i} ${Date.now().toString(36)}`, startsInMs: -86_400_000 - i * 60_000, durationMs: 3600_000 });
+  const listed = await (await page.request.get("/api/sales")).json();
+  expect(listed.sales.map((s: { id: string }) => s.id)).not.toContain(sale.id);
+
+  await page.goto("/orders");
+  const row = page.getByTestId("order-row");
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText(sale.name);
+  await expect(row).toContainText("$19.00");
+  await expect(row).toContainText("Confirmed");
+});
+
 test("a double click on Buy sends one request and makes one order", async ({ page, createSale, db }) => {
   const sale = await createSale({ stock: 5 });
   await signInByApi(page, "double");

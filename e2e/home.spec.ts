@@ -8,7 +8,9 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   const opening = await createSale({ name: `Chrono Watch ${tag}`, startsInMs: 9000 });
   const soldOut = await createSale({ name: `Canvas Backpack ${tag}` });
   await db`UPDATE sales SET remaining = 0 WHERE id = ${soldOut.id}`;
-  const ended = await createSale({ name: `Pocket Phone ${tag}`, startsInMs: -7200_000, durationMs: 3600_000 });
+  // Two that ended moments ago (the list carries only the last ones that ended, newest first).
+  const endedBefore = await createSale({ name: `Desk Lamp ${tag}`, startsInMs: -3_620_000, durationMs: 3600_000 });
+  const ended = await createSale({ name: `Pocket Phone ${tag}`, startsInMs: -3_610_000, durationMs: 3600_000 });
   await db`UPDATE sales SET remaining = 7 WHERE id = ${ended.id}`;
 
   await page.goto("/");
@@ -24,6 +26,10 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   // What an ended sale did, not units on offer that no one can buy.
   await expect(card("ended", ended.name)).toContainText("3 of 10 sold");
   await expect(card("ended", ended.name).getByRole("progressbar", { name: "Units sold" })).toHaveAttribute("aria-valuenow", "3");
+  // The latest to end comes first.
+  const endedNames = page.getByTestId("group-ended").getByTestId("sale-card").getByRole("heading");
+  await expect(page.getByRole("heading", { name: /^Recently ended/ })).toBeVisible();
+  await expect.poll(async () => (await endedNames.allTextContents()).filter((n) => n.endsWith(tag))).toEqual([ended.name, endedBefore.name]);
   await expect(card("scheduled", opening.name)).toContainText(/Starts in 00:0\d/);
   await page.screenshot({ path: testInfo.outputPath("home.png"), fullPage: false });
 

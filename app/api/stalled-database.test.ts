@@ -5,8 +5,9 @@ import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
 import { captureLogLines } from "@/db/testing/log-lines";
 import { stallProxy } from "@/db/testing/stall-proxy";
+import { createSale } from "@/db/sales";
 import * as metrics from "./metrics/route";
-import * as sales from "./sales/route";
+import * as sale from "./sales/[id]/route";
 
 // A database that stops answering on a connection already open (a network partition, a frozen
 // server): no connect timeout fires and no error comes back, so without a deadline a request waits
@@ -35,20 +36,23 @@ async function throughProxy() {
 
 describe("a database that stops answering on an open connection", () => {
   it("answers a request 503 with Retry-After after the deadline, not never, and serves again once the database answers", async () => {
+    const { id } = await createSale({ name: "Behind a partition", priceCents: 100, originalPriceCents: 100, stock: 1, startsAt: new Date(), endsAt: new Date(Date.now() + 3600_000) });
+    // A sale's page data, read from the database on every request.
+    const read = () => call(sale.GET, `/api/sales/${id}`, { params: { id } });
     const proxy = await throughProxy();
     try {
       // The pool's connections are open, through the proxy.
-      expect((await call(sales.GET, "/api/sales")).status).toBe(200);
+      expect((await read()).status).toBe(200);
       proxy.stall();
       const from = capture.lines().length;
       const startedAt = Date.now();
-      const stalled = await call(sales.GET, "/api/sales");
+      const stalled = await read();
       expect([stalled.status, stalled.json?.error?.code, stalled.headers.get("retry-after")]).toEqual([503, "unavailable", "2"]);
       expect(Date.now() - startedAt).toBeLessThan(REQUEST_DEADLINE_MS + 5_000);
       expect(capture.lines().slice(from).map((l) => [l.level, l.msg])).toContainEqual([40, `no answer from the database within ${REQUEST_DEADLINE_MS / 1000} s`]);
 
       proxy.resume();
-      const again = await call(sales.GET, "/api/sales");
+      const again = await read();
       expect(again.status).toBe(200);
     } finally {
       await proxy.restore();

@@ -11,7 +11,7 @@ import * as order from "./route";
 // admission gate (remaining × (1 + slack) pending per sale) is opened wide so every order gets in.
 process.env.ORDER_ADMISSION_SLACK = "10";
 
-useTestDatabase();
+const db = useTestDatabase();
 
 const get = (id: string, cookie: string) => call(order.GET, `/api/orders/${id}`, { params: { id }, cookie });
 
@@ -31,6 +31,19 @@ describe("GET /api/orders/:id", () => {
 
     const mine = await call(list.GET, `/api/orders?saleId=${sale.id}`, { cookie: first! });
     expect(mine.json.orders.map((o: { id: string }) => o.id)).toEqual([a.id]);
+  });
+
+  it("lists the shopper's orders with their sales, however long ago those ended", async () => {
+    const hour = 3600_000;
+    const sale = await createSale({ name: "Last winter's boots", priceCents: 4500, originalPriceCents: 9000, stock: 2, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + hour) });
+    const [shopper] = await signInShoppers(1, "history");
+    const { id } = (await buy(sale.id, shopper!)).json.order;
+    await allocateOrders([id]);
+    // Months of sales since: the shop's list no longer carries it, the shopper's orders still do.
+    await db.sql`UPDATE sales SET starts_at = now() - interval '200 days', ends_at = now() - interval '199 days' WHERE id = ${sale.id}`;
+    const mine = await call(list.GET, "/api/orders", { cookie: shopper! });
+    expect(mine.json.orders.map((o: { id: string }) => o.id)).toEqual([id]);
+    expect(mine.json.sales).toEqual([expect.objectContaining({ id: sale.id, name: "Last winter's boots", priceCents: 4500, state: "ended" })]);
   });
 
   it("answers 404 for another shopper's order, an unknown id and a malformed id, and 401 without a session", async () => {
@@ -58,6 +71,6 @@ describe("GET /api/orders", () => {
     }
     const all = await call(list.GET, "/api/orders", { cookie: shopper! });
     expect(all.status).toBe(200);
-    expect(all.json).toEqual({ orders: [] });
+    expect(all.json).toEqual({ orders: [], sales: [] });
   });
 });

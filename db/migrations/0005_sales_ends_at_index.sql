@@ -1,0 +1,1 @@
+CREATE INDEX "sales_ends_at_idx" ON "sales" USING btree ("ends_at");
