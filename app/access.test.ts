@@ -50,7 +50,7 @@ describe("access", () => {
     expect(asBob.json.error.code).toBe("order_not_found");
     expect((await request(`${base}/api/orders/${orderId}`)).status).toBe(401);
     const bobsList = await request(`${base}/api/orders?saleId=${saleId}`, { cookie: bob });
-    expect(bobsList.json).toEqual({ orders: [] });
+    expect(bobsList.json).toEqual({ orders: [], sales: [] });
     // A user id in the body is never trusted: Bob's Buy with Alice's real id makes Bob's order.
     const aliceId = (await request(`${base}/api/session`, { cookie: alice })).json.user.id as string;
     const bobBuys = await request(`${base}/api/sales/${saleId}/orders`, { method: "POST", cookie: bob, body: { userId: aliceId, user_id: aliceId } });
