@@ -67,6 +67,14 @@ export const orders = pgTable(
   ],
 );
 
+// One row per admin sign-in while it lasts: the admin's cookie names its row, and signing out deletes
+// it, so a copy of the cookie taken before stops working too. Expired rows are swept at each sign-in.
+export const adminSessions = pgTable("admin_sessions", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
+
 // Each worker process pushes its metrics here every few seconds, so the web's /api/metrics can show
 // them without a port per worker; `drainPerSecond` is what it settles per second of allocation work.
 export const workerMetrics = pgTable("worker_metrics", {

@@ -41,6 +41,34 @@ test("a wrong password is told on the form; the right one then opens the page th
   await expect(page).toHaveURL(/\/admin$/);
 });
 
+test("Sign out ends the session on the server: a copy of the cookie taken before no longer opens the admin", async ({ page, browser, baseURL }) => {
+  await page.goto("/admin");
+  await signInAsAdmin(page);
+  await expect(page).toHaveURL(/\/admin$/);
+  // Someone copies the admin's cookie into a browser of their own.
+  const copied = await browser.newContext({ baseURL });
+  try {
+    await copied.addCookies(await page.context().cookies());
+    const thief = await copied.newPage();
+    await thief.goto("/admin");
+    await expect(thief).toHaveURL(/\/admin$/);
+
+    // Signing out once fails (the server cannot be reached): the admin is told, and still signed in.
+    await page.route("**/api/admin/session", (route) => (route.request().method() === "DELETE" ? route.abort() : route.continue()), { times: 1 });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "Not signed out" })).toBeVisible();
+    await expect(page).toHaveURL(/\/admin$/);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/admin\/login/);
+    await thief.goto("/admin");
+    await expect(thief).toHaveURL(/\/admin\/login\?next=/);
+    expect((await thief.request.get("/api/admin/sales")).status()).toBe(401);
+  } finally {
+    await copied.close();
+  }
+});
+
 test("an edit saved, then changed back and saved again, ends with the value last saved", async ({ page, createSale, db }) => {
   const sale = await createSale({ startsInMs: 3600_000, stock: 40 });
   await page.goto(`/admin/sales/${sale.id}`);

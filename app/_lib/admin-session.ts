@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
+import { endAdminSession, isLiveAdminSession, startAdminSession } from "@/db/admin-sessions";
 import { config } from "@/db/config";
 import { AppError } from "@/db/errors";
 import { log } from "@/db/log";
@@ -11,7 +12,9 @@ import { sessionSecret } from "./session";
 
 // The admin's session: its own cookie, signed like the shopper's, so a shopper session never opens
 // an admin door. The token carries a tag of the password, so changing ADMIN_PASSWORD ends every
-// admin session at once.
+// admin session at once, and the id of its row in `admin_sessions`, so signing out ends it on the
+// server too: a copy of the cookie stops working with it. (The shopper's session needs no such row:
+// anyone can sign in as any address, and its check stays off the database on every Buy.)
 export const ADMIN_COOKIE = "flash_admin";
 const ADMIN_TTL_SECONDS = 12 * 3600;
 
@@ -38,17 +41,19 @@ function passwordTag(): string {
   return createHmac("sha256", sessionSecret()).update(`admin-session:${adminPassword()}`, "utf8").digest().subarray(0, 12).toString("base64url");
 }
 
-function isAdminToken(token: string | undefined): boolean {
-  const fields = verifyToken(sessionSecret(), token, 2);
-  return fields?.[0] === "admin" && fields[1] === passwordTag();
+/** The admin session a token names, if it is signed, current, of this password and not signed out. */
+async function adminSessionOf(token: string | undefined): Promise<string | undefined> {
+  const fields = verifyToken(sessionSecret(), token, 3);
+  if (fields?.[0] !== "admin" || fields[1] !== passwordTag()) return undefined;
+  return (await isLiveAdminSession(fields[2]!)) ? fields[2] : undefined;
 }
 
-export function isAdmin(req: Request): boolean {
-  return isAdminToken(readCookie(req, ADMIN_COOKIE));
+export async function isAdmin(req: Request): Promise<boolean> {
+  return (await adminSessionOf(readCookie(req, ADMIN_COOKIE))) !== undefined;
 }
 
-export function requireAdmin(req: Request): void {
-  if (!isAdmin(req)) throw new AppError("unauthenticated", "Sign in as the admin first.");
+export async function requireAdmin(req: Request): Promise<void> {
+  if (!(await isAdmin(req))) throw new AppError("unauthenticated", "Sign in as the admin first.");
 }
 
 function cookie(req: Request, value: string, maxAgeSeconds: number): string {
@@ -57,17 +62,22 @@ function cookie(req: Request, value: string, maxAgeSeconds: number): string {
   return [`${ADMIN_COOKIE}=${value}`, "Path=/", `Max-Age=${maxAgeSeconds}`, "HttpOnly", "SameSite=Strict", ...(isHttps ? ["Secure"] : [])].join("; ");
 }
 
-export function adminCookie(req: Request): string {
-  return cookie(req, signToken(sessionSecret(), ["admin", passwordTag()], ADMIN_TTL_SECONDS), ADMIN_TTL_SECONDS);
+/** Starts an admin session: its row, and the cookie that names it. */
+export async function adminCookie(req: Request): Promise<string> {
+  const id = await startAdminSession(ADMIN_TTL_SECONDS);
+  return cookie(req, signToken(sessionSecret(), ["admin", passwordTag(), id], ADMIN_TTL_SECONDS), ADMIN_TTL_SECONDS);
 }
 
-export function clearedAdminCookie(req: Request): string {
+/** Ends the request's admin session, if it names one, and answers with the cookie cleared. */
+export async function endAdminSessionCookie(req: Request): Promise<string> {
+  const fields = verifyToken(sessionSecret(), readCookie(req, ADMIN_COOKIE), 3);
+  if (fields?.[0] === "admin") await endAdminSession(fields[2]!);
   return cookie(req, "", 0);
 }
 
 /** Whether the page being rendered was asked for with the admin session. */
 export async function hasAdminSession(): Promise<boolean> {
-  return isAdminToken((await cookies()).get(ADMIN_COOKIE)?.value);
+  return (await adminSessionOf((await cookies()).get(ADMIN_COOKIE)?.value)) !== undefined;
 }
 
 /** For admin pages: a visitor without the admin session is sent to the sign-in, and back here after. */
@@ -108,7 +118,7 @@ export function assertSameOrigin(req: Request): void {
 export function adminRoute<C>(handler: (req: Request, ctx: C) => Promise<Response>): (req: Request, ctx: C) => Promise<Response> {
   return route(async (req: Request, ctx: C) => {
     assertSameOrigin(req);
-    requireAdmin(req);
+    await requireAdmin(req);
     if (!mutating.has(req.method)) return handler(req, ctx);
     const path = new URL(req.url).pathname;
     try {

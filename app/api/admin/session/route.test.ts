@@ -87,10 +87,36 @@ describe("admin sign-in", () => {
     expect(res.headers.get("set-cookie")).toBeNull();
   });
 
-  it("signs out by clearing the cookie", async () => {
+  it("signs out by clearing the cookie, also without a session", async () => {
     const res = await call(session.DELETE, "/api/admin/session", { method: "DELETE" });
     expect(res.status).toBe(204);
     expect(res.headers.get("set-cookie")).toMatch(/^flash_admin=;.*Max-Age=0/);
+  });
+
+  it("ends the session on the server at sign-out: a copy of its cookie stops working, another sign-in does not", async () => {
+    const cookie = cookieFrom((await signIn(adminPassword())).res);
+    const elsewhere = cookieFrom((await signIn(adminPassword())).res);
+    // Someone copied the cookie while the admin was signed in.
+    const copy = cookie;
+    expect((await call(adminSales.GET, "/api/admin/sales", { cookie: copy })).status).toBe(200);
+
+    const out = await call(session.DELETE, "/api/admin/session", { method: "DELETE", cookie });
+    expect(out.status).toBe(204);
+    expect(out.headers.get("set-cookie")).toMatch(/^flash_admin=;.*Max-Age=0/);
+    const refused = await call(adminSales.GET, "/api/admin/sales", { cookie: copy });
+    expect([refused.status, refused.json.error.code]).toEqual([401, "unauthenticated"]);
+    expect((await call(session.GET, "/api/admin/session", { cookie: copy })).status).toBe(401);
+    // The admin's other browser stays signed in.
+    expect((await call(adminSales.GET, "/api/admin/sales", { cookie: elsewhere })).status).toBe(200);
+  });
+
+  it("ends an admin session when it expires, and sweeps the expired ones at the next sign-in", async () => {
+    const cookie = cookieFrom((await signIn(adminPassword())).res);
+    await db.sql`UPDATE admin_sessions SET expires_at = now() - interval '1 second'`;
+    expect((await call(adminSales.GET, "/api/admin/sales", { cookie })).status).toBe(401);
+    const fresh = cookieFrom((await signIn(adminPassword())).res);
+    expect((await call(adminSales.GET, "/api/admin/sales", { cookie: fresh })).status).toBe(200);
+    expect((await db.sql`SELECT count(*)::int AS n FROM admin_sessions WHERE expires_at <= now()`)[0]!.n).toBe(0);
   });
 
   it("gives whoever copies an admin cookie no hash of the password to test guesses against offline", async () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "@/db/errors";
 import { log } from "@/db/log";
-import { adminCookie, assertSameOrigin, clearedAdminCookie, isAdmin, isAdminPassword } from "@/app/_lib/admin-session";
+import { adminCookie, assertSameOrigin, endAdminSessionCookie, isAdmin, isAdminPassword } from "@/app/_lib/admin-session";
 import { describeIssues, otherMethods, readJsonObject, route } from "@/app/_lib/http";
 import { clientKey, forgiveLoginAttempt, spendLoginAttempt, type LoginAttempt } from "@/app/_lib/login-limiter";
 
@@ -26,18 +26,18 @@ export const POST = route(async (req: Request) => {
   }
   await forgiveLoginAttempt(attempt);
   log.info({ client }, "admin signed in");
-  return Response.json({ admin: true }, { headers: { "set-cookie": adminCookie(req), "cache-control": "no-store" } });
+  return Response.json({ admin: true }, { headers: { "set-cookie": await adminCookie(req), "cache-control": "no-store" } });
 });
 
 export const GET = route(async (req: Request) => {
-  if (!isAdmin(req)) throw new AppError("unauthenticated", "Sign in as the admin first.");
+  if (!(await isAdmin(req))) throw new AppError("unauthenticated", "Sign in as the admin first.");
   return Response.json({ admin: true }, { headers: { "cache-control": "no-store" } });
 });
 
-/** Sign out. */
+/** Sign out: the session ends on the server, so a copy of its cookie stops working too. */
 export const DELETE = route(async (req: Request) => {
   assertSameOrigin(req);
-  return new Response(null, { status: 204, headers: { "set-cookie": clearedAdminCookie(req) } });
+  return new Response(null, { status: 204, headers: { "set-cookie": await endAdminSessionCookie(req) } });
 });
 
 export const { PATCH, PUT } = otherMethods(["GET", "POST", "DELETE"]);
