@@ -73,9 +73,12 @@ export async function updateSale({ id, changes, now = new Date() }: { id: string
       }
     }
 
+    // Rescheduled into the future (allowed above only with no orders), it has not started as far as
+    // its stock goes: one edit may move it and lower its stock, as two in turn could.
+    const staysStarted = hasStarted && startsAt <= now;
     let stockDelta = 0;
     if (changes.stock !== undefined && changes.stock !== current.stock) {
-      if (hasStarted && changes.stock < current.stock) {
+      if (staysStarted && changes.stock < current.stock) {
         throw new AppError("conflict", `stock: can only go up once the sale has started (it is ${current.stock}).`, {
           details: { fields: { stock: `can only go up once the sale has started (it is ${current.stock})` } },
         });

@@ -179,6 +179,19 @@ describe("PATCH /api/admin/sales/:id", () => {
     expect(await saleRow(id)).toMatchObject({ stock: 4, remaining: 4 });
   });
 
+  it("reschedules a sale that never took an order and lowers its stock in one edit, as the form sends them", async () => {
+    const { id } = await seedSale({ stock: 10, startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) });
+    expect((await call(saleEnd.POST, `/api/admin/sales/${id}/end`, { method: "POST", params: { id }, cookie })).status).toBe(200);
+    const startsAt = new Date(Date.now() + 24 * hour).toISOString();
+    const endsAt = new Date(Date.now() + 25 * hour).toISOString();
+    const res = await patch(id, { startsAt, endsAt, stock: 4 });
+    expect(res.status).toBe(200);
+    expect(res.json.sale).toMatchObject({ startsAt, endsAt, stock: 4, remaining: 4, state: "scheduled" });
+    // A live sale that stays started: its stock still only goes up, whatever else the edit changes.
+    const live = await seedSale({ stock: 10 });
+    expect((await patch(live.id, { endsAt: new Date(Date.now() + 3 * hour).toISOString(), stock: 9 })).status).toBe(409);
+  });
+
   it("lowers the stock of a sale that has not started", async () => {
     const { id } = await seedSale({ stock: 10, startsAt: new Date(Date.now() + hour), endsAt: new Date(Date.now() + 2 * hour) });
     const res = await patch(id, { stock: 4 });
