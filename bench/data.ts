@@ -45,8 +45,9 @@ export type SaleAudit = {
   /** Orders of the same shopper beyond their first (the UNIQUE constraint should make this 0). */
   duplicateOrders: number;
   isInvariantHeld: boolean;
-  /** Epoch ms of the first and last order to reach a final state. */
-  firstFinalAt: number | null;
+  /** Epoch ms of the first order accepted. */
+  firstAcceptedAt: number | null;
+  /** Epoch ms of the last order to reach a final state. */
   lastFinalAt: number | null;
 };
 
@@ -59,7 +60,7 @@ export async function auditSale({ sql, saleId }: { sql: postgres.Sql; saleId: st
       count(o.id) FILTER (WHERE o.status = 'failed')::int AS failed,
       count(o.id) FILTER (WHERE o.status = 'pending')::int AS pending,
       (count(o.id) - count(DISTINCT o.user_id))::int AS duplicate_orders,
-      (extract(epoch FROM min(o.updated_at) FILTER (WHERE o.status <> 'pending')) * 1000)::float8 AS first_final_at,
+      (extract(epoch FROM min(o.created_at)) * 1000)::float8 AS first_accepted_at,
       (extract(epoch FROM max(o.updated_at) FILTER (WHERE o.status <> 'pending')) * 1000)::float8 AS last_final_at
     FROM sales s LEFT JOIN orders o ON o.sale_id = s.id
     WHERE s.id = ${saleId}
@@ -74,12 +75,16 @@ export async function auditSale({ sql, saleId }: { sql: postgres.Sql; saleId: st
     pending: row.pending,
     duplicateOrders: row.duplicate_orders,
     isInvariantHeld: row.stock === row.remaining + row.completed,
-    firstFinalAt: row.first_final_at,
+    firstAcceptedAt: row.first_accepted_at,
     lastFinalAt: row.last_final_at,
   };
 }
 
-/** Final-state time (epoch ms) of each given order. */
+/**
+ * Final-state time (epoch ms) of each given order: its `updated_at`, which the allocation sets to
+ * `now()`, the start of its transaction. So a final time is early by that transaction's run and
+ * commit (a few milliseconds for a batch), and "202 → final" reads that much short.
+ */
 export async function finalTimes({ sql, orderIds }: { sql: postgres.Sql; orderIds: string[] }): Promise<Map<string, number>> {
   const rows = await sql<{ id: string; at: number }[]>`
     SELECT id, (extract(epoch FROM updated_at) * 1000)::float8 AS at FROM orders

@@ -7,7 +7,9 @@ import { Pool } from "undici";
 // measured from when each one was due, so a stalled server cannot hide its queue (no coordinated
 // omission).
 
-export type Shot = { method: "GET" | "POST"; path: string; cookie?: string };
+/** A request; `labels` names its answers by status where the body has no error code (the floor's 200
+ * is "ok", a Buy's 200 is a repeat click's). */
+export type Shot = { method: "GET" | "POST"; path: string; cookie?: string; labels?: Record<number, string> };
 
 export type Answer = { index: number; status: number; code: string; body: any; sentAt: number; answeredAt: number };
 
@@ -18,7 +20,7 @@ export type LoadResult = {
   latency: Histogram;
   /** `"<status> <code>"` → count, e.g. "202 accepted", "410 sold_out", "0 network_error". */
   answers: Record<string, number>;
-  /** Answers per whole second since the start. */
+  /** Answers per second, for each second since the start (the last, partial one as a rate). */
   perSecond: number[];
 };
 
@@ -53,7 +55,7 @@ export async function fire(pool: Pool, shot: Shot): Promise<{ status: number; co
     } catch {
       body = undefined;
     }
-    const code = body?.error?.code ?? codeFor[res.statusCode] ?? "other";
+    const code = body?.error?.code ?? shot.labels?.[res.statusCode] ?? codeFor[res.statusCode] ?? "other";
     return { status: res.statusCode, code, body };
   } catch (err) {
     return { status: 0, code: `network_error`, body: { message: String(err) } };
@@ -79,7 +81,12 @@ class Recorder {
 
   result(requests: number): LoadResult {
     const durationMs = performance.now() - this.startedAt;
-    return { requests, durationMs, reqPerS: (requests / durationMs) * 1000, latency: this.latency, answers: this.answers, perSecond: this.perSecond };
+    // The last second is cut short by the end of the run: its count is scaled to a rate.
+    const perSecond = [...this.perSecond];
+    const lastSecond = perSecond.length - 1;
+    const lastSpan = durationMs / 1000 - lastSecond;
+    if (lastSecond >= 0 && lastSpan > 0 && lastSpan < 1) perSecond[lastSecond] = Math.round(perSecond[lastSecond]! / lastSpan);
+    return { requests, durationMs, reqPerS: (requests / durationMs) * 1000, latency: this.latency, answers: this.answers, perSecond };
   }
 }
 
@@ -110,8 +117,9 @@ export async function closedLoop(options: {
   return rec.result(done);
 }
 
-/** `rate` requests per second for `count` requests; at most `maxInFlight` outstanding (the rest are
- * counted as "0 client_overload", which would mean the server has fallen far behind). */
+/** `rate` requests per second for `count` requests. At most `maxInFlight` are outstanding: one that
+ * comes due beyond that waits here for a slot, still timed from when it was due, so a server that
+ * falls far behind shows it in the latencies rather than in requests never sent. */
 export async function openLoop(options: {
   pool: Pool;
   rate: number;
@@ -125,25 +133,26 @@ export async function openLoop(options: {
   const interval = 1000 / options.rate;
   let sent = 0;
   let inFlight = 0;
+  const waiting: number[] = [];
   const outstanding: Promise<void>[] = [];
+  const send = (index: number): Promise<void> => {
+    inFlight++;
+    const due = rec.startedAt + index * interval;
+    return fire(options.pool, options.shot(index)).then(({ status, code, body }) => {
+      inFlight--;
+      const answeredAt = rec.record(due, status, code);
+      options.onAnswer?.({ index, status, code, body, sentAt: due, answeredAt });
+      const next = waiting.shift();
+      if (next !== undefined) return send(next);
+    });
+  };
   while (sent < options.count) {
     const now = performance.now();
     // Every request that has come due is sent now, each timed from the moment it was due.
     while (sent < options.count && rec.startedAt + sent * interval <= now) {
       const index = sent++;
-      const due = rec.startedAt + index * interval;
-      if (inFlight >= maxInFlight) {
-        rec.record(due, 0, "client_overload");
-        continue;
-      }
-      inFlight++;
-      outstanding.push(
-        fire(options.pool, options.shot(index)).then(({ status, code, body }) => {
-          inFlight--;
-          const answeredAt = rec.record(due, status, code);
-          options.onAnswer?.({ index, status, code, body, sentAt: due, answeredAt });
-        }),
-      );
+      if (inFlight >= maxInFlight) waiting.push(index);
+      else outstanding.push(send(index));
     }
     const nextDue = rec.startedAt + sent * interval;
     await new Promise((r) => setTimeout(r, Math.max(0, Math.min(5, nextDue - performance.now()))));

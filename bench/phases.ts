@@ -9,6 +9,7 @@ import { clickOrder, closedLoop, fire, mergeLoads, openLoop, summarize, type Loa
 const buyPath = (saleId: string) => `/api/sales/${saleId}/orders`;
 export const naivePath = (saleId: string) => `/api/bench/naive/${saleId}/orders`;
 export const floorPath = "/api/bench/floor";
+const floorLabels = { 200: "ok" };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -130,7 +131,9 @@ export async function storm(options: {
   };
   // A storm in which nobody was admitted proves nothing: that is a broken run, not a correct one.
   correct.isCorrect = correct.accepted > 0 && correct.oversold === 0 && correct.lost === 0 && correct.duplicates === 0 && correct.isInvariantHeld && audit.completed === unitsSold;
-  const finalSpan = audit.firstFinalAt !== null && audit.lastFinalAt !== null ? audit.lastFinalAt - audit.firstFinalAt : null;
+  // From the first order accepted, not the first made final: every order of a batch carries the
+  // batch's one time, so a span from the first final time would leave out the first batch's work.
+  const finalSpan = audit.firstAcceptedAt !== null && audit.lastFinalAt !== null ? audit.lastFinalAt - audit.firstAcceptedAt : null;
   return {
     load,
     audit,
@@ -187,7 +190,7 @@ export async function openLoopSideBySide(options: {
     const offset = done;
     done += count;
     const floorSlice = await options.timed("floor", () =>
-      openLoop({ pool, rate, count, shot: (i) => ({ method: "POST", path: floorPath, cookie: shoppers[(offset + i) % shoppers.length]!.cookie }) }),
+      openLoop({ pool, rate, count, shot: (i) => ({ method: "POST", path: floorPath, cookie: shoppers[(offset + i) % shoppers.length]!.cookie, labels: floorLabels }) }),
     );
     const buySlice = await options.timed("admission", async () => {
       const load = await openLoop({
@@ -196,7 +199,9 @@ export async function openLoopSideBySide(options: {
         count,
         shot: (i) => ({ method: "POST", path: buyPath(saleId), cookie: shoppers[offset + i]!.cookie }),
         onAnswer: ({ status, body, answeredAt: at }) => {
-          if (status === 202) answeredAt.set(body.order.id, performance.timeOrigin + at);
+          // Wall-clock time, as the order's timestamps in Postgres are (performance.timeOrigin drifts
+          // from it by a millisecond or so).
+          if (status === 202) answeredAt.set(body.order.id, Date.now() - (performance.now() - at));
         },
       });
       isDrained = (await drain({ sql, saleId, timeoutMs: options.drainTimeoutMs })) && isDrained;
@@ -224,6 +229,6 @@ export function floorLoad(options: { pool: Pool; requests: number; concurrency: 
     concurrency: options.concurrency,
     maxSeconds: 600,
     // The same cookie a Buy carries, so both requests cost the server the same to read.
-    shot: (i) => ({ method: "POST", path: floorPath, cookie: options.shoppers[i % options.shoppers.length]!.cookie }),
+    shot: (i) => ({ method: "POST", path: floorPath, cookie: options.shoppers[i % options.shoppers.length]!.cookie, labels: floorLabels }),
   });
 }

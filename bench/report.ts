@@ -57,7 +57,7 @@ export function markdown(r: Figures, charts: { latency: string; storm: string })
     `| open loop, floor at ${fmt(r.openLoop.rate)}/s | ${fmt(r.openLoop.floor.p50Ms, 1)} | ${fmt(r.openLoop.floor.p95Ms, 1)} | ${fmt(r.openLoop.floor.p99Ms, 1)} | ${fmt(r.openLoop.floor.maxMs, 1)} | ${fmt(r.openLoop.floor.reqPerS)} |`,
     "",
     `- Storm answers: ${answersLine(r.admission.answers)}.`,
-    `- Time until the last order was final: ${fmt(r.admission.timeToLastFinalMs)} ms after the first click; the worker(s) settled ${fmt(r.admission.allocatedPerS)} orders/s while it lasted.`,
+    `- Time until the last order was final: ${fmt(r.admission.timeToLastFinalMs)} ms after the first click; the worker(s) settled ${fmt(r.admission.allocatedPerS)} orders/s from the first order accepted to the last made final.`,
     `- Open loop: 202 → final p50 ${fmt(r.openLoop.finalP50Ms, 1)} ms, p95 ${fmt(r.openLoop.finalP95Ms, 1)} ms (${fmt(r.openLoop.accepted)} accepted, ${fmt(r.openLoop.final)} final). Answers: ${answersLine(r.openLoop.answers)}.`,
     ...[
           `- Open loop, a Buy as the web saw it (its /api/metrics histograms, interpolated within their buckets): the route handler p50 ${fmt(r.openLoop.web.handlerP50Ms, 1)} ms, p95 ${fmt(r.openLoop.web.handlerP95Ms, 1)} ms (${fmt(r.openLoop.web.handlerCount)} Buys); within it the group admission statement, send to answer, p50 ${fmt(r.openLoop.web.statementP50Ms, 1)} ms, p95 ${fmt(r.openLoop.web.statementP95Ms, 1)} ms (${fmt(r.openLoop.web.statements)} statements). The rest of the admission figures above is spent outside the handler: Next.js, HTTP, waiting for the web's event loop, and the load generator.`,

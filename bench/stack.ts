@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import postgres from "postgres";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
 import { migrate } from "@/db/migrate";
@@ -44,72 +45,85 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     buildWebApp(root, benchEnv);
   }
   const dir = makePostgresTempDir("flash-sale-bench-");
-  // Statement statistics only when profiling: the extension costs a little on every statement.
-  // WAL flush timing for the report (pg_stat_io): every Buy waits for one.
-  const flags = [
-    "-c",
-    "track_wal_io_timing=on",
-    ...(options.profileDir ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all", "-c", "pg_stat_statements.track_planning=on"] : []),
-    ...(options.pgSettings ?? []).flatMap((setting) => ["-c", setting]),
-  ];
-  const cluster: EmbeddedCluster = await startEmbeddedPostgres({ dir, persistent: false, flags });
-  const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
-  await admin.unsafe("CREATE DATABASE bench");
-  await admin.end();
-  const url = cluster.url("bench");
-  await migrate(url);
-  if (options.profileDir) {
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
-    await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`;
-    await sql.end();
-  }
+  let cluster: EmbeddedCluster | undefined;
+  let web: ChildProcess | undefined;
+  let workers: ChildProcess[] = [];
+  // One stop, whoever asks first: the run's end, a failed start-up, or a signal (Ctrl-C, `kill`, a
+  // closed terminal), which would otherwise end this process and leave Postgres running, orphaned,
+  // or its data directory behind.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const signal of stopSignals) process.off(signal, onSignal);
+      // SIGINT lets `--cpu-prof` write its profile; both the web server and the worker exit cleanly on it.
+      await Promise.all([web, ...workers].flatMap((child) => (child ? [stopProcess(child, "SIGINT")] : [])));
+      await cluster?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    options.log(`${signal}: stopping the web, the workers and Postgres, and removing its data`);
+    void stop().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
+  };
+  for (const signal of stopSignals) process.once(signal, onSignal);
 
-  const sessionSecret = "bench-session-secret-0123456789-0123456789";
-  const nodeArgs = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
-  const env = {
-    ...process.env,
-    ...benchEnv,
-    DATABASE_URL: url,
-    DATA_DIR: dir,
-    SESSION_SECRET: sessionSecret,
-    ADMIN_PASSWORD: "bench-admin-password",
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-    // Every simulated shopper comes from 127.0.0.1: the per-IP bucket would stop the storm after its
-    // burst, so it is lifted for the run. The per-shopper limit stays as configured.
-    RATE_LIMIT_IP_PER_SECOND: "1000000",
-    RATE_LIMIT_IP_BURST: "0",
-    ...options.env,
-  };
-  const stdio: ["ignore", "inherit", "inherit"] = ["ignore", "inherit", "inherit"];
-  // `--trace-gc`: the web's garbage collections, one line each on its output (the web's only: its
-  // event loop is the one every request waits for).
-  const web = spawnWeb({ port: options.port, env, stdio, nodeArgs: options.traceGc ? [...nodeArgs, "--trace-gc"] : nodeArgs });
-  const workers = Array.from({ length: options.workers }, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" }, stdio, nodeArgs }));
-  const origin = `http://127.0.0.1:${options.port}`;
-  const stop = async () => {
-    // SIGINT lets `--cpu-prof` write its profile; both the web server and the worker exit cleanly on it.
-    await Promise.all([stopProcess(web, "SIGINT"), ...workers.map((w) => stopProcess(w, "SIGINT"))]);
-    await cluster.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
   try {
-    const exited = new Promise<never>((_, reject) => web.once("exit", (code) => reject(new Error(`the web server exited (${code}) during start-up`))));
+    // Statement statistics only when profiling: the extension costs a little on every statement.
+    // WAL flush timing for the report (pg_stat_io): every Buy waits for one.
+    const flags = [
+      "-c",
+      "track_wal_io_timing=on",
+      ...(options.profileDir ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all", "-c", "pg_stat_statements.track_planning=on"] : []),
+      ...(options.pgSettings ?? []).flatMap((setting) => ["-c", setting]),
+    ];
+    cluster = await startEmbeddedPostgres({ dir, persistent: false, flags });
+    const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe("CREATE DATABASE bench");
+    } finally {
+      await admin.end();
+    }
+    const url = cluster.url("bench");
+    await migrate(url);
+    if (options.profileDir) {
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`;
+      await sql.end();
+    }
+
+    const sessionSecret = "bench-session-secret-0123456789-0123456789";
+    const nodeArgs = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
+    const env = {
+      ...process.env,
+      ...benchEnv,
+      DATABASE_URL: url,
+      DATA_DIR: dir,
+      SESSION_SECRET: sessionSecret,
+      ADMIN_PASSWORD: "bench-admin-password",
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      // Every simulated shopper comes from 127.0.0.1: the per-IP bucket would stop the storm after its
+      // burst, so it is lifted for the run. The per-shopper limit stays as configured.
+      RATE_LIMIT_IP_PER_SECOND: "1000000",
+      RATE_LIMIT_IP_BURST: "0",
+      ...options.env,
+    };
+    const stdio: ["ignore", "inherit", "inherit"] = ["ignore", "inherit", "inherit"];
+    // `--trace-gc`: the web's garbage collections, one line each on its output (the web's only: its
+    // event loop is the one every request waits for).
+    const webProcess = spawnWeb({ port: options.port, env, stdio, nodeArgs: options.traceGc ? [...nodeArgs, "--trace-gc"] : nodeArgs });
+    web = webProcess;
+    workers = Array.from({ length: options.workers }, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" }, stdio, nodeArgs }));
+    const origin = `http://127.0.0.1:${options.port}`;
+    const exited = new Promise<never>((_, reject) => webProcess.once("exit", (code) => reject(new Error(`the web server exited (${code}) during start-up`))));
     exited.catch(() => {}); // an exit after start-up (at stop) is expected
     await Promise.race([waitForHttp(`${origin}/api/health`, 60_000), exited]);
+    return { url, origin, sessionSecret, web: webProcess, workers, stop };
   } catch (err) {
     await stop();
     throw err;
   }
-
-  return {
-    url,
-    origin,
-    sessionSecret,
-    web,
-    workers,
-    stop,
-  };
 }
+
+const stopSignals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Resident memory (MiB) of a process and all its descendants; 0 without a process. */
 export const rssMiB = (pid: number | undefined): number => (pid ? Math.round(treeRss(pid) / 2 ** 20) : 0);

@@ -1,0 +1,34 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newPool, openLoop, summarize } from "./load";
+
+// A server that answers every request 200 ms after it arrives: far slower than the load sent at it.
+let server: http.Server;
+let origin: string;
+beforeAll(async () => {
+  server = http.createServer((_req, res) => setTimeout(() => res.end('{"ok":true}'), 200));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe("the open loop", () => {
+  it("sends every request, and counts the wait of one due while the most allowed are outstanding", async () => {
+    const pool = newPool(origin, 5);
+    try {
+      // 100/s for 40 requests with at most 4 outstanding: the server answers ~20/s, so most requests
+      // wait for a slot, and their latency must show it.
+      const load = await openLoop({ pool, rate: 100, count: 40, maxInFlight: 4, shot: () => ({ method: "GET", path: "/", labels: { 200: "ok" } }) });
+      expect(load.answers).toEqual({ "200 ok": 40 });
+      const latency = summarize(load.latency);
+      expect(latency.p50Ms).toBeGreaterThan(600);
+      expect(load.latency.minNonZeroValue / 1000).toBeGreaterThanOrEqual(190);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+});
