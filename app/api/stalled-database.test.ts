@@ -5,9 +5,9 @@ import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
 import { captureLogLines } from "@/db/testing/log-lines";
 import { stallProxy } from "@/db/testing/stall-proxy";
-import { createSale } from "@/db/sales";
+import { signInShoppers } from "@/db/testing/shoppers";
 import * as metrics from "./metrics/route";
-import * as sale from "./sales/[id]/route";
+import * as orders from "./orders/route";
 
 // A database that stops answering on a connection already open (a network partition, a frozen
 // server): no connect timeout fires and no error comes back, so without a deadline a request waits
@@ -36,9 +36,9 @@ async function throughProxy() {
 
 describe("a database that stops answering on an open connection", () => {
   it("answers a request 503 with Retry-After after the deadline, not never, and serves again once the database answers", async () => {
-    const { id } = await createSale({ name: "Behind a partition", priceCents: 100, originalPriceCents: 100, stock: 1, startsAt: new Date(), endsAt: new Date(Date.now() + 3600_000) });
-    // A sale's page data, read from the database on every request.
-    const read = () => call(sale.GET, `/api/sales/${id}`, { params: { id } });
+    const [shopper] = await signInShoppers(1, "partition");
+    // A shopper's orders: read from the database on every request.
+    const read = () => call(orders.GET, "/api/orders", { cookie: shopper! });
     const proxy = await throughProxy();
     try {
       // The pool's connections are open, through the proxy.

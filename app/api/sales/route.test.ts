@@ -40,6 +40,23 @@ describe("GET /api/sales and /api/sales/:id", () => {
     });
   });
 
+  it("answers every page's poll within a second from one read of the sale, and lets a shared cache keep it a second", async () => {
+    const now = Date.now();
+    const sale = await createSale({ priceCents: 700, originalPriceCents: 900, stock: 5, name: "Polled", startsAt: new Date(now - hour), endsAt: new Date(now + hour) });
+    const poll = () => call(one.GET, `/api/sales/${sale.id}`, { params: { id: sale.id } });
+    const first = await poll();
+    expect([first.status, first.json.sale.remaining]).toEqual([200, 5]);
+    expect(first.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=1");
+    // Two units sold (the worker's allocation) just after: the polls of 200 pages within the same second
+    // are answered from the copy already read, none of them from the database.
+    await db.sql`UPDATE sales SET remaining = 3 WHERE id = ${sale.id}`;
+    const polls = await Promise.all(Array.from({ length: 200 }, poll));
+    expect(new Set(polls.map((p) => p.json.sale.remaining))).toEqual(new Set([5]));
+    // A second on, the next poll reads the sale again.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await poll()).json.sale.remaining).toBe(3);
+  });
+
   it("answers 404 sale_not_found for an unknown or malformed id", async () => {
     for (const id of ["00000000-0000-4000-8000-000000000000", "not-a-uuid", "'; DROP TABLE sales; --"]) {
       const res = await call(one.GET, `/api/sales/${encodeURIComponent(id)}`, { params: { id } });
