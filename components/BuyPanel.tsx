@@ -90,7 +90,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     kind = "loading";
     body = <div aria-hidden className="h-14 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   } else if (!isSignedIn) {
-    if (isExpired) announcement = expiredMessage();
+    if (isExpired) announcement = expiredMessage;
     kind = "sign-in";
     body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in with your email again to continue" : undefined} onSignIn={act} />;
   } else {

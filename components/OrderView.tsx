@@ -69,7 +69,7 @@ export function OrderView({ orderId }: { orderId: string }) {
       </h1>
       {body}
       <p role="status" aria-live="polite" className="sr-only">
-        {session.data && order.data ? orderAnnouncement(order.data) : isExpired ? expiredMessage() : ""}
+        {session.data && order.data ? orderAnnouncement(order.data) : isExpired ? expiredMessage : ""}
       </p>
       <Link href="/orders" className="inline-block text-sm font-medium underline underline-offset-2">
         All your orders

@@ -1,16 +1,14 @@
 import { ApiError, NetworkError } from "./api";
 
 /** What a shopper is told when the store no longer knows their session (it expired, or was signed out elsewhere). */
-export function expiredMessage(): string {
-  return "Your sign-in has expired. Sign in again to continue.";
-}
+export const expiredMessage = "Your sign-in has expired. Sign in again to continue.";
 
 // Every answer of the API in words a shopper understands. The server's own message is the fallback
 // for a code this table does not know yet.
 const byCode: Record<string, string> = {
   invalid_json: "Your browser sent something the store couldn't read. Reload the page and try again.",
   invalid_request: "Your browser sent something the store couldn't read. Reload the page and try again.",
-  unauthenticated: expiredMessage(),
+  unauthenticated: expiredMessage,
   sale_not_found: "This sale doesn't exist any more.",
   order_not_found: "We couldn't find this order. It may belong to another account.",
   sale_not_started: "The sale hasn't opened yet.",
