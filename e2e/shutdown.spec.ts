@@ -1,6 +1,7 @@
 import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
+import net from "node:net";
 import path from "node:path";
 import { portNear } from "../db/testing/app-stack";
 import { lockSalesTable } from "../db/testing/held-work";
@@ -158,6 +159,31 @@ test("SIGTERM with requests stuck on the database: each is answered at its 8 s d
     expect(exitedAfterMs).toBeLessThan(15_000);
   } finally {
     await lock.release();
+    cleanUp();
+  }
+});
+
+test("SIGTERM with a client that sent half a request and stalled: its connection is cut at the end of the 10 s drain, and the web exits 0 within the 15 s", async () => {
+  test.setTimeout(60_000);
+  const { port, web, exited, cleanUp } = await ownWeb();
+  const socket = net.connect(port, "127.0.0.1");
+  try {
+    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+    // A request line and one header, then nothing: a stalled client (or a slow-loris one) holds the
+    // connection open, and the server's own header timeout is a minute away.
+    socket.write("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    const cutAt = new Promise<number>((resolve) => socket.once("close", () => resolve(performance.now())));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const sigtermAt = performance.now();
+    web.kill("SIGTERM");
+    const code = await exited;
+    const exitedAfterMs = performance.now() - sigtermAt;
+    expect(code).toBe(0);
+    // Not the first 10 s: the drain waits for requests in flight. Then the connection is closed.
+    expect((await cutAt) - sigtermAt).toBeGreaterThan(9_000);
+    expect(exitedAfterMs).toBeLessThan(15_000);
+  } finally {
+    socket.destroy();
     cleanUp();
   }
 });

@@ -144,7 +144,9 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), drainEnds - Date.now()).unref());
     if ((await Promise.race([closed, timeout])) === "timeout") {
-      log.warn({ inFlight }, "requests still open after the drain timeout; closing their connections");
+      // Requests still being answered, or connections a client left half-sent (a stalled or slow-loris
+      // client: the server's own header timeout is a minute away).
+      log.warn({ inFlight }, "connections still open after the drain timeout: closing them");
       server.closeAllConnections();
     }
     await app.close().catch((err: unknown) => log.error({ err }, "closing Next.js"));
