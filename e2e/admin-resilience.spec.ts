@@ -87,17 +87,23 @@ test.describe("the orders table under the pointer", () => {
     await expect.poll(async () => (await db`SELECT status FROM orders WHERE sale_id = ${sale.id}`)[0]?.status).toBe("completed");
     await page.goto(`/admin/sales/${sale.id}`);
     await signInAsAdmin(page);
-    // The change's request takes 3 s to reach the server, so the row's state before the worker acts can be seen.
+    // The change's request is held until the test lets it go: until then the order stays completed, so
+    // the row's state after the click, before the worker acts, is what is seen.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     await page.route("**/api/admin/orders/*/status", async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await released;
       await route.continue();
     });
-    const row = page.locator('[data-testid="order-row"][data-status="completed"]');
+    const orderId = (await db`SELECT id FROM orders WHERE sale_id = ${sale.id}`)[0]!.id as string;
+    const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
     await row.getByRole("button", { name: "Ship" }).click();
     await expect(row.getByTestId("change-sent")).toHaveText("→ shipped: sent, applying…");
+    await expect(row).toHaveAttribute("data-status", "completed");
     await expect(row.getByRole("button")).toHaveCount(0);
+    release();
     // The pointer stays where it clicked: the row still turns shipped in place.
-    await expect(page.locator('[data-testid="order-row"][data-status="shipped"]')).toHaveCount(1);
+    await expect(row).toHaveAttribute("data-status", "shipped");
     await expect(page.getByRole("button", { name: "Cancel" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Ship" })).toHaveCount(0);
   });
