@@ -36,3 +36,9 @@ export async function endAdminSession(id: string): Promise<void> {
   if (!isUuid(id)) return;
   await getDb().delete(adminSessions).where(eq(adminSessions.id, id));
 }
+
+/** Ends every admin session, wherever its cookie is: when a cookie may have been copied. */
+export async function endAllAdminSessions(): Promise<number> {
+  const ended = await getDb().delete(adminSessions).returning({ id: adminSessions.id });
+  return ended.length;
+}

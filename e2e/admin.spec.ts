@@ -55,17 +55,46 @@ test("Sign out ends the session on the server: a copy of the cookie taken before
 
     // Signing out once fails (the server cannot be reached): the admin is told, and still signed in.
     await page.route("**/api/admin/session", (route) => (route.request().method() === "DELETE" ? route.abort() : route.continue()), { times: 1 });
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page.getByRole("alert").filter({ hasText: "Not signed out" })).toBeVisible();
     await expect(page).toHaveURL(/\/admin$/);
 
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page).toHaveURL(/\/admin\/login/);
     await thief.goto("/admin");
     await expect(thief).toHaveURL(/\/admin\/login\?next=/);
     expect((await thief.request.get("/api/admin/sales")).status()).toBe(401);
   } finally {
     await copied.close();
+  }
+});
+
+test("Sign out everywhere asks first, then signs out every admin's browser", async ({ page, browser, baseURL }) => {
+  await page.goto("/admin");
+  await signInAsAdmin(page);
+  await expect(page).toHaveURL(/\/admin$/);
+  // The admin is also signed in on another device.
+  const other = await browser.newContext({ baseURL });
+  try {
+    const elsewhere = await other.newPage();
+    await elsewhere.goto("/admin");
+    await signInAsAdmin(elsewhere);
+    await expect(elsewhere).toHaveURL(/\/admin$/);
+
+    await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    await expect(page.getByText("Sign out every admin, on every device?")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Yes, sign out everywhere" })).toBeFocused();
+    await page.getByRole("button", { name: "Keep" }).click();
+    await expect(page.getByRole("button", { name: "Sign out everywhere" })).toBeFocused();
+    expect((await elsewhere.request.get("/api/admin/sales")).status()).toBe(200);
+
+    await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    await page.getByRole("button", { name: "Yes, sign out everywhere" }).click();
+    await expect(page).toHaveURL(/\/admin\/login/);
+    await elsewhere.reload();
+    await expect(elsewhere).toHaveURL(/\/admin\/login\?next=/);
+  } finally {
+    await other.close();
   }
 });
 

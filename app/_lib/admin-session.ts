@@ -68,11 +68,16 @@ export async function adminCookie(req: Request): Promise<string> {
   return cookie(req, signToken(sessionSecret(), ["admin", passwordTag(), id], ADMIN_TTL_SECONDS), ADMIN_TTL_SECONDS);
 }
 
+/** The Set-Cookie that clears the admin's cookie in this browser. */
+export function clearedAdminCookie(req: Request): string {
+  return cookie(req, "", 0);
+}
+
 /** Ends the request's admin session, if it names one, and answers with the cookie cleared. */
 export async function endAdminSessionCookie(req: Request): Promise<string> {
   const fields = verifyToken(sessionSecret(), readCookie(req, ADMIN_COOKIE), 3);
   if (fields?.[0] === "admin") await endAdminSession(fields[2]!);
-  return cookie(req, "", 0);
+  return clearedAdminCookie(req);
 }
 
 /** Whether the page being rendered was asked for with the admin session. */

@@ -2,30 +2,50 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
+import { useState } from "react";
 import { errorMessage } from "@/components/messages";
 import { adminApi } from "./api";
+import { useConfirmFocus } from "./useConfirmFocus";
 
-/** Signs the admin out on the server (a copy of the cookie stops working too), then to the sign-in. */
+const plain = "rounded-md border border-zinc-300 px-3 py-1 hover:bg-zinc-100 disabled:opacity-60 dark:border-zinc-700 dark:hover:bg-zinc-900";
+
+/**
+ * Sign out: this session ends on the server (a copy of the cookie stops working too). Sign out
+ * everywhere (asks first) ends every admin session, for a cookie that may have been copied.
+ */
 export function SignOutButton() {
   const router = useRouter();
+  const [isAsking, setAsking] = useState(false);
+  const { confirmRef, triggerRef } = useConfirmFocus(isAsking ? "everywhere" : null);
   const signOut = useMutation({
-    mutationFn: () => adminApi("/api/admin/session", { method: "DELETE" }),
+    mutationFn: (where: "here" | "everywhere") => adminApi(where === "here" ? "/api/admin/session" : "/api/admin/sessions", { method: "DELETE" }),
     onSuccess: () => router.replace("/admin/login"),
+    onSettled: () => setAsking(false),
   });
   return (
-    <span className="flex items-center gap-3">
+    <span className="flex flex-wrap items-center gap-3">
       {signOut.isError && (
         <span role="alert" className="text-red-700 dark:text-red-400">
           Not signed out: {errorMessage(signOut.error)}
         </span>
       )}
-      <button
-        type="button"
-        onClick={() => signOut.mutate()}
-        disabled={signOut.isPending}
-        className="rounded-md border border-zinc-300 px-3 py-1 hover:bg-zinc-100 disabled:opacity-60 dark:border-zinc-700 dark:hover:bg-zinc-900"
-      >
-        {signOut.isPending ? "Signing out…" : "Sign out"}
+      {isAsking ? (
+        <span className="flex items-center gap-2" onKeyDown={(e) => e.key === "Escape" && setAsking(false)}>
+          <span>Sign out every admin, on every device?</span>
+          <button ref={confirmRef} type="button" onClick={() => signOut.mutate("everywhere")} disabled={signOut.isPending} className="rounded-md bg-red-600 px-3 py-1 font-semibold text-white disabled:opacity-60">
+            Yes, sign out everywhere
+          </button>
+          <button type="button" onClick={() => setAsking(false)} className={plain}>
+            Keep
+          </button>
+        </span>
+      ) : (
+        <button ref={triggerRef("everywhere")} type="button" onClick={() => setAsking(true)} disabled={signOut.isPending} className={plain}>
+          Sign out everywhere
+        </button>
+      )}
+      <button type="button" onClick={() => signOut.mutate("here")} disabled={signOut.isPending} className={plain}>
+        {signOut.isPending && signOut.variables === "here" ? "Signing out…" : "Sign out"}
       </button>
     </span>
   );

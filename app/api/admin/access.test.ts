@@ -15,6 +15,7 @@ import * as sale from "./sales/[id]/route";
 import * as saleStats from "./sales/[id]/stats/route";
 import * as sales from "./sales/route";
 import * as session from "./session/route";
+import * as sessions from "./sessions/route";
 
 // Every admin route, as a browser or a script would reach it: without the admin session each one
 // answers 401, and a state-changing one sent from another site is refused with 403. Neither changes
@@ -66,6 +67,7 @@ const routes: Route[] = [
   { name: "GET /api/admin/dead-letters", handler: deadLetters.GET, method: "GET", url: () => "/api/admin/dead-letters", params: () => ({}) },
   { name: "POST /api/admin/dead-letters/:id/retry", handler: deadLetterRetry.POST, method: "POST", url: () => `/api/admin/dead-letters/${someId}/retry`, params: () => ({ id: someId }) },
   { name: "DELETE /api/admin/dead-letters/:id", handler: deadLetter.DELETE, method: "DELETE", url: () => `/api/admin/dead-letters/${someId}`, params: () => ({ id: someId }) },
+  { name: "DELETE /api/admin/sessions", handler: sessions.DELETE, method: "DELETE", url: () => "/api/admin/sessions", params: () => ({}) },
 ];
 
 /** Everything an admin request could change. */
@@ -73,7 +75,8 @@ async function snapshot() {
   const [row] = await db.sql`
     SELECT (SELECT count(*)::int FROM sales) AS sales,
            (SELECT json_agg(json_build_object('stock', stock, 'remaining', remaining, 'ends', ends_at) ORDER BY id) FROM sales) AS state,
-           (SELECT count(*)::int FROM pgboss.job) AS jobs`;
+           (SELECT count(*)::int FROM pgboss.job) AS jobs,
+           (SELECT count(*)::int FROM admin_sessions) AS admin_sessions`;
   return row;
 }
 

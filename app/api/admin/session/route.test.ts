@@ -6,6 +6,7 @@ import { adminPassword } from "@/app/_lib/admin-session";
 import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
 import * as shopperSession from "@/app/api/session/route";
 import * as adminSales from "@/app/api/admin/sales/route";
+import * as sessions from "../sessions/route";
 import * as session from "./route";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -107,6 +108,19 @@ describe("admin sign-in", () => {
     expect((await call(session.GET, "/api/admin/session", { cookie: copy })).status).toBe(401);
     // The admin's other browser stays signed in.
     expect((await call(adminSales.GET, "/api/admin/sales", { cookie: elsewhere })).status).toBe(200);
+  });
+
+  it("signs every admin out at once, on every device, with DELETE /api/admin/sessions", async () => {
+    const here = cookieFrom((await signIn(adminPassword())).res);
+    const elsewhere = cookieFrom((await signIn(adminPassword())).res);
+    const out = await call(sessions.DELETE, "/api/admin/sessions", { method: "DELETE", cookie: here });
+    expect(out.status).toBe(204);
+    expect(out.headers.get("set-cookie")).toMatch(/^flash_admin=;.*Max-Age=0/);
+    for (const cookie of [here, elsewhere]) expect((await call(adminSales.GET, "/api/admin/sales", { cookie })).status).toBe(401);
+    expect((await db.sql`SELECT count(*)::int AS n FROM admin_sessions`)[0]!.n).toBe(0);
+    // The password still opens a new one.
+    const again = cookieFrom((await signIn(adminPassword())).res);
+    expect((await call(adminSales.GET, "/api/admin/sales", { cookie: again })).status).toBe(200);
   });
 
   it("ends an admin session when it expires, and sweeps the expired ones at the next sign-in", async () => {
