@@ -1,4 +1,5 @@
 import type { Locator, Page, Route } from "@playwright/test";
+import { lockTable } from "../db/testing/held-work";
 import { expect, test } from "./fixtures";
 import { buyAsAnotherShopper, signInAsAdmin } from "./shopper";
 
@@ -191,6 +192,25 @@ test.describe("refreshes that fail", () => {
     await expect(staleNote(page)).toHaveCount(0);
     await expect(page.getByTestId("dead-letter-total")).toHaveText("0");
   });
+});
+
+test("an admin page whose session check gets no answer from the database shows 'couldn't be loaded' after 8 s, and loads on Try again", async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto("/admin");
+  await signInAsAdmin(page);
+  await expect(page).toHaveURL(/\/admin$/);
+  // An operator's migration holds the admin sessions' table: the page's check of the session waits on it.
+  const lock = await lockTable(process.env.E2E_DATABASE_URL!, "admin_sessions");
+  try {
+    const startedAt = Date.now();
+    await page.goto("/admin/dead-letters", { timeout: 20_000 });
+    await expect(page.getByRole("heading", { name: "This page couldn't be loaded" })).toBeVisible();
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+  } finally {
+    await lock.release();
+  }
+  await page.getByRole("button", { name: "Try again" }).click();
+  await expect(page.getByRole("heading", { name: /dead letters/i })).toBeVisible({ timeout: 15_000 });
 });
 
 test.describe("a session that expires while the admin types", () => {

@@ -8,6 +8,7 @@ import { log } from "@/db/log";
 import { persistentSecret, readablePassword } from "@/db/secrets";
 import { readCookie, signToken, verifyToken } from "./cookies";
 import { route } from "./http";
+import { pageData } from "./page-data";
 import { sessionSecret } from "./session";
 
 // The admin's session: its own cookie, signed like the shopper's, so a shopper session never opens
@@ -80,14 +81,19 @@ export async function endAdminSessionCookie(req: Request): Promise<string> {
   return clearedAdminCookie(req);
 }
 
-/** Whether the page being rendered was asked for with the admin session. */
-export async function hasAdminSession(): Promise<boolean> {
-  return (await adminSessionOf((await cookies()).get(ADMIN_COOKIE)?.value)) !== undefined;
+/**
+ * Whether the page being rendered (at `path`) was asked for with the admin session. Its read of the
+ * session's row is a page read like any other: under the request deadline, so a database that stops
+ * answering gets the page its error view, not a wait without end.
+ */
+export async function hasAdminSession(path: string): Promise<boolean> {
+  const token = (await cookies()).get(ADMIN_COOKIE)?.value;
+  return (await pageData(adminSessionOf(token), path)) !== undefined;
 }
 
 /** For admin pages: a visitor without the admin session is sent to the sign-in, and back here after. */
 export async function requireAdminPage(path: string): Promise<void> {
-  if (!(await hasAdminSession())) redirect(`/admin/login?next=${encodeURIComponent(path)}`);
+  if (!(await hasAdminSession(path))) redirect(`/admin/login?next=${encodeURIComponent(path)}`);
 }
 
 const mutating = new Set(["POST", "PUT", "PATCH", "DELETE"]);

@@ -57,7 +57,12 @@ export async function holdRowLock(url: string, lock: (tx: postgres.TransactionSq
  * read of a sale waits on it (a database that, for the app, stops answering).
  */
 export function lockSalesTable(url: string): Promise<RowLock> {
-  return holdRowLock(url, (tx) => tx`LOCK TABLE sales IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
+  return lockTable(url, "sales");
+}
+
+/** Holds `table` ACCESS EXCLUSIVE until `release`, as `lockSalesTable` does the sales. */
+export function lockTable(url: string, table: "sales" | "admin_sessions"): Promise<RowLock> {
+  return holdRowLock(url, (tx) => tx.unsafe(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`).then(() => tx`SELECT pg_backend_pid() AS pid`));
 }
 
 /**

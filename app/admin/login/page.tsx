@@ -15,6 +15,6 @@ function safeNext(value: string | string[] | undefined): string {
 export default async function AdminLoginPage({ searchParams }: PageProps<"/admin/login">) {
   const next = safeNext((await searchParams).next);
   // Already signed in: straight on to where the admin was going.
-  if (await hasAdminSession()) redirect(next);
+  if (await hasAdminSession("/admin/login")) redirect(next);
   return <LoginForm next={next} />;
 }

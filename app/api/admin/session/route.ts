@@ -25,8 +25,9 @@ export const POST = route(async (req: Request) => {
     throw new AppError("unauthenticated", "That password is not right.");
   }
   await forgiveLoginAttempt(attempt);
+  const cookie = await adminCookie(req);
   log.info({ client }, "admin signed in");
-  return Response.json({ admin: true }, { headers: { "set-cookie": await adminCookie(req), "cache-control": "no-store" } });
+  return Response.json({ admin: true }, { headers: { "set-cookie": cookie, "cache-control": "no-store" } });
 });
 
 export const GET = route(async (req: Request) => {
