@@ -6,7 +6,7 @@ import postgres from "postgres";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
 import { migrate } from "@/db/migrate";
 import { makePostgresTempDir } from "@/db/testing/temp-dir";
-import { buildWebApp, isBuildStale } from "@/jobs/build";
+import { isBuildStale, runBuild } from "@/jobs/build";
 import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "@/jobs/launch";
 import { treeRss } from "@/jobs/process-tree";
 
@@ -40,10 +40,6 @@ async function assertPortFree(port: number): Promise<void> {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const root = process.cwd();
   await assertPortFree(options.port);
-  if (isBuildStale(root, { distDir: BENCH_DIST_DIR, extraRoots: ["bench/naive.ts"] })) {
-    options.log("building the web app with the bench routes (next build)");
-    buildWebApp(root, benchEnv);
-  }
   const dir = makePostgresTempDir("flash-sale-bench-");
   let cluster: EmbeddedCluster | undefined;
   let web: ChildProcess | undefined;
@@ -51,22 +47,34 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // One stop, whoever asks first: the run's end, a failed start-up, or a signal (Ctrl-C, `kill`, a
   // closed terminal), which would otherwise end this process and leave Postgres running, orphaned,
   // or its data directory behind.
+  // A stop also stops a start of Postgres in progress (the server, if it was started, with it).
+  const aborter = new AbortController();
+  let starting: Promise<EmbeddedCluster> | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      for (const signal of stopSignals) process.off(signal, onSignal);
+      aborter.abort(new Error("the bench is stopping"));
       // SIGINT lets `--cpu-prof` write its profile; both the web server and the worker exit cleanly on it.
       await Promise.all([web, ...workers].flatMap((child) => (child ? [stopProcess(child, "SIGINT")] : [])));
-      await cluster?.stop();
+      await (cluster ?? (await starting?.catch(() => undefined)))?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+      for (const signal of stopSignals) process.off(signal, onSignal);
     })());
+  // Installed until the stop has finished: a second Ctrl-C, or a signal during the run's own stop (the
+  // web drains for up to 10 s), must not end this process with Postgres still running.
   const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return options.log(`${signal}: still stopping the stack`);
     options.log(`${signal}: stopping the web, the workers and Postgres, and removing its data`);
     void stop().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
   };
-  for (const signal of stopSignals) process.once(signal, onSignal);
+  for (const signal of stopSignals) process.on(signal, onSignal);
 
   try {
+    // A stop meanwhile stops the build too, the workers it started included.
+    if (isBuildStale(root, { distDir: BENCH_DIST_DIR, extraRoots: ["bench/naive.ts"] })) {
+      options.log("building the web app with the bench routes (next build)");
+      await runBuild(root, { env: benchEnv, signal: aborter.signal });
+    }
     // Statement statistics only when profiling: the extension costs a little on every statement.
     // WAL flush timing for the report (pg_stat_io): every Buy waits for one.
     const flags = [
@@ -75,7 +83,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(options.profileDir ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all", "-c", "pg_stat_statements.track_planning=on"] : []),
       ...(options.pgSettings ?? []).flatMap((setting) => ["-c", setting]),
     ];
-    cluster = await startEmbeddedPostgres({ dir, persistent: false, flags });
+    starting = startEmbeddedPostgres({ dir, persistent: false, flags, signal: aborter.signal });
+    cluster = await starting;
     const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
     try {
       await admin.unsafe("CREATE DATABASE bench");

@@ -36,7 +36,7 @@ function buildCommand(root: string, env: Record<string, string>, script?: string
 
 /**
  * `next build` in the foreground, in this process's group, so Ctrl-C reaches it: for the browser
- * tests' setup and the benchmark, which stop with it. `npm start` uses runBuild, below.
+ * tests' setup, which stops with it. `npm start` and the benchmark use runBuild, below.
  */
 export function buildWebApp(root: string = process.cwd(), env: Record<string, string> = {}): void {
   const { args, options } = buildCommand(root, env);
