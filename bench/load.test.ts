@@ -31,4 +31,20 @@ describe("the open loop", () => {
       await pool.close();
     }
   }, 30_000);
+
+  it("stops sending at its time limit, and counts what it did not send apart from the latencies", async () => {
+    const pool = newPool(origin, 2);
+    try {
+      // 100/s for 200 requests, 2 at a time against a server that answers in 200 ms, for at most 1 s.
+      const load = await openLoop({ pool, rate: 100, count: 200, maxInFlight: 2, maxSeconds: 1, shot: () => ({ method: "GET", path: "/", labels: { 200: "ok" } }) });
+      const ok = load.answers["200 ok"]!;
+      expect(ok).toBeGreaterThan(0);
+      expect(ok + load.answers["0 not_sent"]!).toBe(200);
+      expect(load.requests).toBe(ok);
+      expect(load.latency.totalCount).toBe(ok);
+      expect(load.durationMs).toBeLessThan(3000);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
 });

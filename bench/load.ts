@@ -119,7 +119,9 @@ export async function closedLoop(options: {
 
 /** `rate` requests per second for `count` requests. At most `maxInFlight` are outstanding: one that
  * comes due beyond that waits here for a slot, still timed from when it was due, so a server that
- * falls far behind shows it in the latencies rather than in requests never sent. */
+ * falls far behind shows it in the latencies rather than in requests never sent. Nothing more is sent
+ * once `maxSeconds` have passed (by default three times the schedule's length, and 30 s more): the
+ * requests left are counted as "0 not_sent", outside the latencies, and the run's answers say so. */
 export async function openLoop(options: {
   pool: Pool;
   rate: number;
@@ -127,10 +129,13 @@ export async function openLoop(options: {
   shot: (i: number) => Shot;
   onAnswer?: (answer: Answer) => void;
   maxInFlight?: number;
+  maxSeconds?: number;
 }): Promise<LoadResult> {
   const rec = new Recorder(performance.now());
   const maxInFlight = options.maxInFlight ?? 5000;
   const interval = 1000 / options.rate;
+  const deadline = rec.startedAt + (options.maxSeconds ?? (3 * options.count) / options.rate + 30) * 1000;
+  let notSent = 0;
   let sent = 0;
   let inFlight = 0;
   const waiting: number[] = [];
@@ -143,10 +148,13 @@ export async function openLoop(options: {
       const answeredAt = rec.record(due, status, code);
       options.onAnswer?.({ index, status, code, body, sentAt: due, answeredAt });
       const next = waiting.shift();
-      if (next !== undefined) return send(next);
+      if (next === undefined) return;
+      if (performance.now() < deadline) return send(next);
+      notSent += waiting.length + 1;
+      waiting.length = 0;
     });
   };
-  while (sent < options.count) {
+  while (sent < options.count && performance.now() < deadline) {
     const now = performance.now();
     // Every request that has come due is sent now, each timed from the moment it was due.
     while (sent < options.count && rec.startedAt + sent * interval <= now) {
@@ -158,7 +166,9 @@ export async function openLoop(options: {
     await new Promise((r) => setTimeout(r, Math.max(0, Math.min(5, nextDue - performance.now()))));
   }
   await Promise.all(outstanding);
-  return rec.result(options.count);
+  notSent += options.count - sent;
+  if (notSent > 0) rec.answers["0 not_sent"] = notSent;
+  return rec.result(options.count - notSent);
 }
 
 /** A small seeded generator (mulberry32): the same flags give the same storm. */
