@@ -1,10 +1,11 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import type { Sale } from "@/db/sales";
 import { api } from "./api";
 import { BuyPanel } from "./BuyPanel";
-import { stateAt, useServerNow } from "./clock";
+import { spread, stateAt, useServerNow } from "./clock";
 import { Countdown } from "./Countdown";
 import { formatPrice, percentOff } from "./format";
 import { LocalTime } from "./LocalTime";
@@ -19,13 +20,14 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
   const startsAt = Date.parse(initialSale.startsAt);
   // Ticks exactly on the opening second while the sale is still to come.
   const now = useServerNow(startsAt);
-  // The stock bar moves every 1.5 s while the sale is live; before it, a slow check for edits; sold out
+  // The stock bar moves every 1.5 s (±20 %, this page's own period) while the sale is live; before it, a slow check for edits; sold out
   // before its end, a slow check for units that come back (a cancelled order, more stock), so the Buy
   // button returns without a reload; once it has ended, nothing.
+  const [livePollMs] = useState(() => spread(1500));
   const pollEvery = (data: Sale | undefined) => {
     const current = data ?? initialSale;
     const state = stateAt(current, now);
-    if (state === "live") return 1500;
+    if (state === "live") return livePollMs;
     if (state === "scheduled") return 15_000;
     if (state === "sold_out" && (now ?? Date.now()) < Date.parse(current.endsAt)) return SOLD_OUT_POLL_MS;
     return false;

@@ -1,9 +1,10 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import type { Sale, SaleState } from "@/db/sales";
 import { api } from "./api";
-import { stateAt, useServerNow } from "./clock";
+import { spread, stateAt, useServerNow } from "./clock";
 import { SaleCard } from "./SaleCard";
 
 const time = (iso: string) => Date.parse(iso);
@@ -19,12 +20,13 @@ const groups: { state: SaleState; title: string; empty?: string; order: (a: Sale
 
 /** The home page's sales, grouped by their state on the server's clock and kept fresh. */
 export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
+  const [pollMs] = useState(() => spread(5000));
   const sales = useQuery({
     queryKey: ["sales"],
     queryFn: async () => (await api<{ sales: Sale[] }>("/api/sales")).sales,
     initialData: initialSales,
     // Stock bars move while sales are live; a slower pace is enough for a list.
-    refetchInterval: 5000,
+    refetchInterval: pollMs,
   });
   const now = useServerNow();
   const list = sales.data;

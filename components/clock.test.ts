@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { saleState, toSale } from "@/db/sales";
 import type { SaleRow } from "@/db/schema";
-import { formatDuration, stateAt } from "./clock";
+import { formatDuration, spread, stateAt } from "./clock";
 
 const start = Date.parse("2026-01-01T12:00:00Z");
 const row = (remaining: number): SaleRow => ({
@@ -40,5 +40,14 @@ describe("formatDuration", () => {
     expect(formatDuration(-500)).toBe("00:00");
     expect(formatDuration(3600_000)).toBe("01:00:00");
     expect(formatDuration(90_061_000)).toBe("1d 01:01:01");
+  });
+});
+
+describe("a page's polling period", () => {
+  it("is spread ±20 % around the interval, so pages opened in one second do not poll in one instant", () => {
+    const periods = Array.from({ length: 200 }, () => spread(1500));
+    expect(Math.min(...periods)).toBeGreaterThanOrEqual(1200);
+    expect(Math.max(...periods)).toBeLessThanOrEqual(1800);
+    expect(new Set(periods).size).toBeGreaterThan(100);
   });
 });

@@ -68,3 +68,13 @@ export function formatDuration(ms: number): string {
   const clock = h > 0 || days > 0 ? `${pad(h)}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
   return days > 0 ? `${days}d ${clock}` : clock;
 }
+
+/**
+ * A polling interval spread ±20 % around `ms`, drawn once per page (keep it in state: TanStack Query
+ * restarts its timer whenever the interval it is given changes). The pages of a crowd that opened a
+ * sale in the same second would otherwise poll in the same instant, every time; with periods of their
+ * own they drift apart.
+ */
+export function spread(ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4));
+}
