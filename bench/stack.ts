@@ -46,8 +46,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let workers: ChildProcess[] = [];
   // One stop, whoever asks first: the run's end, a failed start-up, or a signal (Ctrl-C, `kill`, a
   // closed terminal), which would otherwise end this process and leave Postgres running, orphaned,
-  // or its data directory behind.
-  // A stop also stops a start of Postgres in progress (the server, if it was started, with it).
+  // or its data directory behind. It also stops a build or a start of Postgres in progress, and
+  // start-up goes no further.
   const aborter = new AbortController();
   let starting: Promise<EmbeddedCluster> | undefined;
   let stopping: Promise<void> | undefined;
@@ -118,6 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const stdio: ["ignore", "inherit", "inherit"] = ["ignore", "inherit", "inherit"];
     // `--trace-gc`: the web's garbage collections, one line each on its output (the web's only: its
     // event loop is the one every request waits for).
+    aborter.signal.throwIfAborted();
     const webProcess = spawnWeb({ port: options.port, env, stdio, nodeArgs: options.traceGc ? [...nodeArgs, "--trace-gc"] : nodeArgs });
     web = webProcess;
     workers = Array.from({ length: options.workers }, () => spawnWorker({ env: { ...env, SKIP_MIGRATE: "1" }, stdio, nodeArgs }));
