@@ -8,12 +8,13 @@ import { spread, stateAt, useServerNow } from "./clock";
 import { SaleCard } from "./SaleCard";
 
 const time = (iso: string) => Date.parse(iso);
+const soonestFirst = (a: Sale, b: Sale) => time(a.startsAt) - time(b.startsAt);
 
 // What is on or coming first, soonest first; what is over, latest first. The server lists only the last
 // few ended sales, so that group says so.
 const groups: { state: SaleState; title: string; empty?: string; order: (a: Sale, b: Sale) => number }[] = [
-  { state: "live", title: "Live now", empty: "Nothing on sale this minute.", order: (a, b) => time(a.startsAt) - time(b.startsAt) },
-  { state: "scheduled", title: "Upcoming", order: (a, b) => time(a.startsAt) - time(b.startsAt) },
+  { state: "live", title: "Live now", empty: "Nothing on sale this minute.", order: soonestFirst },
+  { state: "scheduled", title: "Upcoming", order: soonestFirst },
   { state: "sold_out", title: "Sold out", order: (a, b) => time(b.startsAt) - time(a.startsAt) },
   { state: "ended", title: "Recently ended", order: (a, b) => time(b.endsAt) - time(a.endsAt) },
 ];

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { buyAsAnotherShopper, signInAsAdmin } from "./shopper";
+import { buyAsAnotherShopper, openAdmin, signInAsAdmin } from "./shopper";
 
 // The operator's afternoon: sign in, create a sale, watch it sell out live, cancel an order, and
 // deal with a change that could not be applied. Screenshots of the dashboard are kept as artifacts.
@@ -42,9 +42,7 @@ test("a wrong password is told on the form; the right one then opens the page th
 });
 
 test("Sign out ends the session on the server: a copy of the cookie taken before no longer opens the admin", async ({ page, browser, baseURL }) => {
-  await page.goto("/admin");
-  await signInAsAdmin(page);
-  await expect(page).toHaveURL(/\/admin$/);
+  await openAdmin(page);
   // Someone copies the admin's cookie into a browser of their own.
   const copied = await browser.newContext({ baseURL });
   try {
@@ -70,16 +68,12 @@ test("Sign out ends the session on the server: a copy of the cookie taken before
 });
 
 test("Sign out everywhere asks first, then signs out every admin's browser", async ({ page, browser, baseURL }) => {
-  await page.goto("/admin");
-  await signInAsAdmin(page);
-  await expect(page).toHaveURL(/\/admin$/);
+  await openAdmin(page);
   // The admin is also signed in on another device.
   const other = await browser.newContext({ baseURL });
   try {
     const elsewhere = await other.newPage();
-    await elsewhere.goto("/admin");
-    await signInAsAdmin(elsewhere);
-    await expect(elsewhere).toHaveURL(/\/admin$/);
+    await openAdmin(elsewhere);
 
     await page.getByRole("button", { name: "Sign out everywhere" }).click();
     await expect(page.getByText("Sign out every admin, on every device?")).toBeVisible();

@@ -34,6 +34,24 @@ export async function signInAsAdmin(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
+/** Opens the admin's dashboard (`/admin`) signed in. */
+export async function openAdmin(page: Page): Promise<void> {
+  await page.goto("/admin");
+  await signInAsAdmin(page);
+  await expect(page).toHaveURL(/\/admin$/);
+}
+
+/**
+ * Opens `path` while a table its server-side read needs is held: the page shows its error view at the
+ * request deadline (8 s), well inside 15 s.
+ */
+export async function expectCouldNotLoad(page: Page, path: string): Promise<void> {
+  const startedAt = Date.now();
+  await page.goto(path, { timeout: 20_000 });
+  await expect(page.getByRole("heading", { name: "This page couldn't be loaded" })).toBeVisible();
+  expect(Date.now() - startedAt).toBeLessThan(15_000);
+}
+
 export function buyButton(page: Page) {
   return page.getByRole("button", { name: /buy now|opens|placing|waiting to retry/i });
 }

@@ -42,11 +42,17 @@ function passwordTag(): string {
   return createHmac("sha256", sessionSecret()).update(`admin-session:${adminPassword()}`, "utf8").digest().subarray(0, 12).toString("base64url");
 }
 
+/** A signed, unexpired admin token's fields: `admin.<password tag>.<session id>`. */
+function adminToken(token: string | undefined): { tag: string; sessionId: string } | undefined {
+  const fields = verifyToken(sessionSecret(), token, 3);
+  return fields?.[0] === "admin" ? { tag: fields[1]!, sessionId: fields[2]! } : undefined;
+}
+
 /** The admin session a token names, if it is signed, current, of this password and not signed out. */
 async function adminSessionOf(token: string | undefined): Promise<string | undefined> {
-  const fields = verifyToken(sessionSecret(), token, 3);
-  if (fields?.[0] !== "admin" || fields[1] !== passwordTag()) return undefined;
-  return (await isLiveAdminSession(fields[2]!)) ? fields[2] : undefined;
+  const admin = adminToken(token);
+  if (admin?.tag !== passwordTag()) return undefined;
+  return (await isLiveAdminSession(admin.sessionId)) ? admin.sessionId : undefined;
 }
 
 export async function isAdmin(req: Request): Promise<boolean> {
@@ -76,8 +82,8 @@ export function clearedAdminCookie(req: Request): string {
 
 /** Ends the request's admin session, if it names one, and answers with the cookie cleared. */
 export async function endAdminSessionCookie(req: Request): Promise<string> {
-  const fields = verifyToken(sessionSecret(), readCookie(req, ADMIN_COOKIE), 3);
-  if (fields?.[0] === "admin") await endAdminSession(fields[2]!);
+  const admin = adminToken(readCookie(req, ADMIN_COOKIE));
+  if (admin) await endAdminSession(admin.sessionId);
   return clearedAdminCookie(req);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allocateOrders } from "@/db/allocation";
-import { createSale } from "@/db/sales";
+import { createSale, forgetCachedSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
@@ -41,6 +41,7 @@ describe("GET /api/orders/:id", () => {
     await allocateOrders([id]);
     // Months of sales since: the shop's list no longer carries it, the shopper's orders still do.
     await db.sql`UPDATE sales SET starts_at = now() - interval '200 days', ends_at = now() - interval '199 days' WHERE id = ${sale.id}`;
+    forgetCachedSale(sale.id);
     const mine = await call(list.GET, "/api/orders", { cookie: shopper! });
     expect(mine.json.orders.map((o: { id: string }) => o.id)).toEqual([id]);
     expect(mine.json.sales).toEqual([expect.objectContaining({ id: sale.id, name: "Last winter's boots", priceCents: 4500, state: "ended" })]);
