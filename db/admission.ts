@@ -191,7 +191,7 @@ export type Reservation = {
 /**
  * Reserves a place for one new order in `saleId`, or throws: 410 `sold_out` when the sale already
  * has remaining × (1 + slack) orders pending (every unit is spoken for), 503 `busy` with a
- * Retry-After from the drain rate when the whole backlog is at its bound. `remaining` (the caller's
+ * Retry-After from the drain rate when the whole backlog is over its bound. `remaining` (the caller's
  * view of the sale) counts only for a sale the last count did not include, one that opened since.
  * The caller settles the reservation once its transaction has committed (or not).
  */
@@ -204,7 +204,8 @@ export async function reserveAdmission({ saleId, remaining }: { saleId: string; 
     throw new AppError("sold_out", "Every remaining unit is already claimed by shoppers ahead of you.");
   }
   const backlog = status(snapshot);
-  if (backlog.depth >= backlog.bound) {
+  // Over the bound, as the contract has it: a backlog exactly at it still admits (and goes one past).
+  if (backlog.depth > backlog.bound) {
     const wait = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(backlog.depth / backlog.drainPerSecond)));
     throw new AppError("busy", "Too many orders are waiting to be processed. Please try again shortly.", { retryAfterSeconds: wait });
   }

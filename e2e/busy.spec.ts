@@ -20,10 +20,11 @@ test("a real 503 from the backlog bound shows the retry countdown, and ends Conf
   });
   try {
     await waitForHttp(`${base}/api/health`, 60_000);
-    // The backlog: three orders waiting in another sale (rows without jobs, so they stay pending).
+    // The backlog: four orders waiting in another sale (rows without jobs, so they stay pending), one
+    // over the bound of 3.
     const filler = await createSale({ name: `Backlog filler ${Date.now().toString(36)}` });
     const waiting = await db<{ id: string }[]>`
-      INSERT INTO users (email) SELECT 'backlog-' || g || '-' || ${filler.id} || '@example.com' FROM generate_series(1, 3) AS g RETURNING id`;
+      INSERT INTO users (email) SELECT 'backlog-' || g || '-' || ${filler.id} || '@example.com' FROM generate_series(1, 4) AS g RETURNING id`;
     for (const user of waiting) await db`INSERT INTO orders (id, sale_id, user_id) VALUES (gen_random_uuid(), ${filler.id}, ${user.id})`;
 
     const sale = await createSale({ stock: 3 });
