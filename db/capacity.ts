@@ -1,5 +1,5 @@
-import postgres from "postgres";
 import type { Config } from "./config";
+import { connectTo } from "./connection-url";
 
 // The most connections each process opens at once: its app pool, pg-boss's pool, and per role the
 // admission statements' own connections (web) or the LISTEN connection that wakes the worker.
@@ -20,7 +20,7 @@ export function connectionsNeeded(cfg: Pick<Config, "WORKERS" | "PG_POOL_MAX" | 
  * to start and restart in a loop, and an operator cannot even connect to look.
  */
 export async function assertConnectionCapacity(url: string, cfg: Pick<Config, "WORKERS" | "PG_POOL_MAX" | "ADMISSION_TX_MAX">): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const sql = connectTo(url, { max: 1, onnotice: () => {} });
   try {
     const [row] = await sql<{ max: number; reserved: number }[]>`
       SELECT current_setting('max_connections')::int AS max,

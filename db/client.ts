@@ -1,6 +1,7 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { config, databaseUrl } from "./config";
+import { connectTo } from "./connection-url";
 import * as schema from "./schema";
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -18,7 +19,7 @@ function poolSize(): number {
 }
 
 function connect(options: { max: number; name: string; parameters?: Record<string, string> }): postgres.Sql {
-  return postgres(databaseUrl(), {
+  return connectTo(databaseUrl(), {
     max: options.max,
     idle_timeout: 30,
     // A database that is down or restarting answers a request with a quick 503, not a long wait:

@@ -107,10 +107,16 @@ describe("DATABASE_URL", () => {
     `postgres://app:${encodeURIComponent(password)}@127.0.0.1:5432/flash`,
     "postgresql://localhost/flash",
     "postgres://app@db.internal:5432/flash?sslmode=require",
+    "postgresql:///flash?host=%2Frun%2Fpostgresql&port=5433&user=app&password=secret",
   ])("%s is accepted", async (url) => {
     const { config, databaseUrl } = await freshConfig({ DATABASE_URL: url });
     expect(config().DATABASE_URL).toBe(url);
     expect(databaseUrl()).toBe(url);
+  });
+
+  it.each(["postgresql:///flash?host=db.internal&port=abc", "postgresql:///flash?port=70000"])("%s: a port parameter that is no port is refused", async (url) => {
+    const { config } = await freshConfig({ DATABASE_URL: url });
+    expect(() => config()).toThrow(/^ {2}DATABASE_URL: its port parameter must be a port number \(1–65535\)$/m);
   });
 
   it("that is not a postgres URL says so", async () => {

@@ -20,6 +20,16 @@ function isValidDatabaseUrl(value: string): boolean {
   }
 }
 
+/** Whether a `port` query parameter (libpq's form, db/connection-url.ts), if any, is a port number. */
+function hasValidPortParameter(value: string): boolean {
+  try {
+    const port = new URL(value).searchParams.get("port");
+    return port === null || (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);
+  } catch {
+    return true; // the URL itself is reported as invalid
+  }
+}
+
 /** A whole number in [min, max]. */
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -30,6 +40,7 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, { message: "must be a postgres:// or postgresql:// URL", abort: true })
     .refine(isValidDatabaseUrl, DATABASE_URL_HELP)
+    .refine(hasValidPortParameter, "its port parameter must be a port number (1–65535)")
     .optional(),
   DATA_DIR: z.string().min(1).default(".data"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),

@@ -1,10 +1,11 @@
 import path from "node:path";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate as runMigrations } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { PgBoss } from "pg-boss";
 import { ensureQueues } from "@/jobs/queues";
 import { config } from "./config";
+import { connectTo, postgresJsTarget, withDatabaseInPath } from "./connection-url";
 
 export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 
@@ -36,9 +37,11 @@ async function reachable(sql: postgres.Sql, url: string, ms: number): Promise<vo
   } finally {
     clearTimeout(timer);
   }
-  const { hostname, port } = new URL(url);
+  const { url: plain, options } = postgresJsTarget(url);
+  const { hostname, port } = new URL(plain);
+  const host = options.host ?? hostname;
   await sql.end({ timeout: 0 });
-  throw new Error(`cannot reach the database in DATABASE_URL (${hostname}:${port || 5432}): no answer within ${Math.max(1, Math.round((Date.now() - startedAt) / 1000))} s. Check its host, port and network.`);
+  throw new Error(`cannot reach the database in DATABASE_URL (${host}:${options.port ?? (port || 5432)}): no answer within ${Math.max(1, Math.round((Date.now() - startedAt) / 1000))} s. Check its host, port and network.`);
 }
 
 /**
@@ -47,7 +50,7 @@ async function reachable(sql: postgres.Sql, url: string, ms: number): Promise<vo
  * session advisory lock (held by the one connection the migrator uses), pg-boss takes its own.
  */
 export async function migrate(url: string, { reachWithinMs = 5 * config().PG_CONNECT_TIMEOUT * 1000 }: { reachWithinMs?: number } = {}): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: config().PG_CONNECT_TIMEOUT });
+  const sql = connectTo(url, { max: 1, onnotice: () => {}, connect_timeout: config().PG_CONNECT_TIMEOUT });
   try {
     await reachable(sql, url, reachWithinMs);
     await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;
@@ -56,7 +59,7 @@ export async function migrate(url: string, { reachWithinMs = 5 * config().PG_CON
     // Ending the session releases the lock, also when a migration failed.
     await sql.end({ timeout: 5 });
   }
-  const boss = new PgBoss({ connectionString: url, max: 2, migrate: true, supervise: false, schedule: false });
+  const boss = new PgBoss({ connectionString: withDatabaseInPath(url), max: 2, migrate: true, supervise: false, schedule: false });
   boss.on("error", () => {});
   await boss.start();
   try {

@@ -1,0 +1,44 @@
+import postgres from "postgres";
+
+// libpq's connection URIs may name the host, port, user, password and database as query parameters:
+// `postgresql:///shop?host=/run/postgresql` is the usual way to reach Postgres over its Unix socket,
+// and some hosted services hand out URLs of that form. pg (under pg-boss) reads host, port, user and
+// password from there but not `dbname`; postgres.js reads none of them and sends every unknown query
+// parameter to the server as a run-time setting, which refuses `host` or `password`, and the
+// connection with it. So both clients are given one target: `dbname` moved into the path for both,
+// the other four handed to postgres.js as options. As in libpq, a query parameter wins over the same
+// part of the URL.
+
+const AS_OPTIONS = ["host", "port", "user", "password"] as const;
+
+type Target = { url: string; options: { host?: string; port?: number; user?: string; password?: string } };
+
+/** The URL with a `dbname` query parameter moved into its path, where both clients read the database name. */
+export function withDatabaseInPath(raw: string): string {
+  const url = new URL(raw);
+  const dbname = url.searchParams.get("dbname");
+  if (dbname === null) return raw;
+  url.searchParams.delete("dbname");
+  url.pathname = `/${encodeURIComponent(dbname)}`;
+  return url.toString();
+}
+
+/** What postgres.js needs to reach the database a libpq-style URL names: the URL without the parameters it would misread, and those as options. */
+export function postgresJsTarget(raw: string): Target {
+  const url = new URL(withDatabaseInPath(raw));
+  const options: Target["options"] = {};
+  for (const key of AS_OPTIONS) {
+    const value = url.searchParams.get(key);
+    if (value === null) continue;
+    url.searchParams.delete(key);
+    if (key === "port") options.port = Number(value);
+    else options[key] = value;
+  }
+  return Object.keys(options).length === 0 ? { url: withDatabaseInPath(raw), options } : { url: url.toString(), options };
+}
+
+/** A postgres.js client for `url`, read as libpq reads a connection URI. */
+export function connectTo(url: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}): postgres.Sql {
+  const target = postgresJsTarget(url);
+  return postgres(target.url, { ...target.options, ...options });
+}
