@@ -95,7 +95,9 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
           )}
         </div>
 
-        <BuyPanel sale={sale} state={state} now={now} />
+        {/* Keyed by sale: a panel, its Idempotency-Key and its retries belong to one sale, even if a
+            navigation to another sale's page were to keep this component. */}
+        <BuyPanel key={sale.id} sale={sale} state={state} now={now} />
       </div>
     </article>
   );

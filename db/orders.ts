@@ -138,7 +138,8 @@ async function insertOrderWithJob({
 
 /**
  * The order this Idempotency-Key placed (a replay), else the shopper's order in `saleId` (a repeat
- * click). Both lookups are one read on a unique index.
+ * click). Both lookups are one read on a unique index. Throws 400 `invalid_request` when the key placed
+ * an order in another sale.
  */
 async function findExistingOrder({
   userId,
@@ -161,6 +162,11 @@ async function findExistingOrder({
   const [row] = await (sameKey ? query.orderBy(sql`${sameKey} DESC NULLS LAST`) : query).limit(1);
   if (!row) return undefined;
   const isReplay = idempotencyKey !== null && row.order.idempotencyKey === idempotencyKey;
+  // A key names one Buy: sent to another sale's URL it is a client's mistake, not a retry, and
+  // answering with the first sale's order would read as an order in this one.
+  if (isReplay && row.order.saleId !== saleId) {
+    throw new AppError("invalid_request", "This Idempotency-Key was already used for an order in another sale: send a new key to buy in this one.");
+  }
   return { order: toOrder({ ...row.order, position: row.position }), isReplay };
 }
 
