@@ -97,6 +97,8 @@ const cases: Case[] = [
   { name: "a sale by a malformed percent-escape", path: () => "/api/sales/%zz", options: () => ({}), status: 400, code: "invalid_request" },
   { name: "buy by a truncated UTF-8 escape", method: "POST", path: () => "/api/sales/%E0%A4%A/orders", options: () => ({ cookie: shopper }), status: 400, code: "invalid_request" },
   { name: "an API path that does not exist", path: () => "/api/../api/sales/../nothing-here", options: () => ({}), status: 404, code: "not_found" },
+  { name: "/api itself", path: () => "/api", options: () => ({}), status: 404, code: "not_found" },
+  { name: "a POST to /api itself", method: "POST", path: () => "/api?x=1", options: () => ({ body: "{}", headers: json }), status: 404, code: "not_found" },
 ];
 
 describe("hostile input over HTTP", () => {
@@ -135,6 +137,20 @@ function rawExchange(url: string, bytes: string): Promise<string> {
     socket.write(bytes);
   });
 }
+
+describe("a method the app serves on no path", () => {
+  it("is a JSON 501, on the API and on pages alike, and changes nothing", async () => {
+    const before = await databaseSnapshot(db.sql);
+    for (const [method, path] of [["TRACE", "/api/sales"], ["TRACE", `/api/sales/${saleId}/orders`], ["PROPFIND", "/api/sales"], ["PROPFIND", "/api/nothing-here"], ["TRACE", "/"]]) {
+      const answer = await rawExchange(base, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      const [head = "", body = ""] = answer.split("\r\n\r\n");
+      expect(head.split("\r\n")[0], `${method} ${path}`).toMatch(/^HTTP\/1\.1 501 /);
+      expect(head.toLowerCase(), `${method} ${path}`).toContain("content-type: application/json");
+      expect(JSON.parse(body), `${method} ${path}`).toEqual({ error: { code: "not_implemented", message: `This server does not handle the ${method} method.` } });
+    }
+    expect(await databaseSnapshot(db.sql)).toEqual(before);
+  });
+});
 
 describe("a page address with a malformed percent-escape", () => {
   it("is a 400 page with a way back to the sales, not JSON and not a server error", async () => {

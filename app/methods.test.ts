@@ -37,7 +37,7 @@ function urlOf(file: string): { url: string; params: Record<string, string> } {
   return { url: `/${parts.join("/")}`, params };
 }
 
-const files = routeFiles(API_DIR).filter((f) => !f.includes("[...path]"));
+const files = routeFiles(API_DIR).filter((f) => !f.includes("[[...path]]"));
 let adminCookie: string;
 
 beforeAll(async () => {

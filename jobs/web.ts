@@ -48,6 +48,17 @@ const OWN_ANSWER_HEADERS = {
 /** The contract's error body, for the answers this server gives before Next.js (or Node's parser) would. */
 const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } });
 
+// Every method some route or page answers (Next.js adds HEAD and OPTIONS). Any other that Node's parser
+// accepts (TRACE, WebDAV's PROPFIND and the like) would reach Next.js, which answers TRACE
+// with a plain-text 500 and PROPFIND with an empty 400.
+const SERVED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** 501: a method this app serves on no path, in the contract's JSON shape (no browser sends one). */
+function answerUnservedMethod(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const body = errorBody("not_implemented", `This server does not handle the ${req.method} method.`);
+  res.writeHead(501, { ...OWN_ANSWER_HEADERS, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }).end(body);
+}
+
 /** 400: JSON for the API, a short page with a way back for a browser. */
 function answerMalformedPath(req: http.IncomingMessage, res: http.ServerResponse): void {
   const message = "The URL's path is not validly percent-encoded.";
@@ -101,8 +112,10 @@ async function main(): Promise<void> {
   let inFlight = 0;
   let lastConnectionAt = 0;
   const server = http.createServer((req, res) => {
-    const isMalformed = !isDecodablePath(req.url);
-    if (log.isLevelEnabled("debug")) logRequestWhenDone(req, res, isMalformed);
+    const isUnserved = !SERVED_METHODS.has(req.method ?? "");
+    const isMalformed = !isUnserved && !isDecodablePath(req.url);
+    if (log.isLevelEnabled("debug")) logRequestWhenDone(req, res, isUnserved || isMalformed);
+    if (isUnserved) return answerUnservedMethod(req, res);
     if (isMalformed) return answerMalformedPath(req, res);
     // The client's address comes from the socket, never from a header the client could write.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
