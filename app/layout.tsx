@@ -35,7 +35,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               <AccountMenu />
             </nav>
           </header>
-          <main id="main" className="mx-auto max-w-6xl px-4 py-8">
+          <main id="main" className="mx-auto max-w-6xl px-4 py-5 sm:py-8">
             {children}
           </main>
         </QueryProvider>

@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 
 // Every product gets its own picture, drawn here from its name: a colour from a hash of the name and
 // a silhouette picked by keyword. No external assets, the same picture on every render.
@@ -84,7 +84,9 @@ const giftBox = (
 export function ProductImage({ name, className }: { name: string; className?: string }) {
   const h = hash(name);
   const hue = h % 360;
-  const id = `g${h.toString(36)}`;
+  // One gradient id per picture, not per name: a page may draw a product twice (the sale page's large
+  // picture and its phone thumbnail, one of them display:none, whose gradient would paint nothing).
+  const id = `g${useId().replace(/[^\w-]/g, "")}`;
   const shape = shapes.find((s) => s.words.test(name))?.draw ?? giftBox;
   return (
     <svg viewBox="0 0 200 200" role="img" aria-label={`Picture of ${name}`} className={className} preserveAspectRatio="xMidYMid slice">

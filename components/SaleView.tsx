@@ -45,20 +45,26 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
 
   return (
     <article className="grid gap-8 md:grid-cols-2">
-      {/* min-w-0: a long word inside (a sale's name, a shopper's address) wraps rather than widen the column past a phone's screen. */}
-      <div className="relative min-w-0 overflow-hidden rounded-3xl shadow-sm">
+      {/* From a tablet up the picture fills a column beside the rest. On a phone it would fill the
+          first screen and push Buy below it at the opening second, so there it is a thumbnail beside
+          the name (below). min-w-0: a long word inside (a sale's name, a shopper's address) wraps
+          rather than widen the column past a phone's screen. */}
+      <div className="relative hidden min-w-0 overflow-hidden rounded-3xl shadow-sm md:block">
         <ProductImage name={sale.name} className={`aspect-square h-auto w-full ${isOver ? "grayscale" : ""}`} />
         {off > 0 && <span className="absolute right-4 top-4 rounded-full bg-red-700 px-3 py-1.5 text-sm font-bold text-white">−{off}%</span>}
       </div>
 
-      <div className="flex min-w-0 flex-col gap-5">
-        <div>
-          <h1 className="text-3xl font-extrabold tracking-tight [overflow-wrap:anywhere] sm:text-4xl">{sale.name}</h1>
-          {sale.description && <p className="mt-2 text-zinc-600 dark:text-zinc-400">{sale.description}</p>}
+      <div className="flex min-w-0 flex-col gap-4 md:gap-5">
+        <div className="flex items-start gap-4">
+          <ProductImage name={sale.name} className={`size-20 shrink-0 overflow-hidden rounded-2xl shadow-sm md:hidden ${isOver ? "grayscale" : ""}`} />
+          <div className="min-w-0">
+            <h1 className="text-2xl font-extrabold tracking-tight [overflow-wrap:anywhere] sm:text-4xl">{sale.name}</h1>
+            {sale.description && <p className="mt-1 text-zinc-600 sm:mt-2 dark:text-zinc-400">{sale.description}</p>}
+          </div>
         </div>
 
         <p className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
-          <span className="text-4xl font-extrabold" data-testid="price">
+          <span className="text-3xl font-extrabold sm:text-4xl" data-testid="price">
             {formatPrice(sale.priceCents)}
           </span>
           {off > 0 && (

@@ -126,6 +126,34 @@ test.describe("on a 375 px phone", () => {
     await page.screenshot({ path: testInfo.outputPath("mobile-order.png"), fullPage: true });
   });
 
+  test("on a small phone's first screen (375 × 667), a live sale's sign-in and then its Buy button are in view without scrolling", async ({ page, createSale }, testInfo) => {
+    await page.setViewportSize({ width: 375, height: 667 });
+    const sale = await createSale({ name: `Noise-cancelling Headphones, limited edition ${Date.now().toString(36)}`, stock: 5 });
+    await page.goto(`/sales/${sale.id}`);
+    const email = page.getByLabel(/sign in with your email/i);
+    await expect(email).toBeInViewport({ ratio: 1 });
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeInViewport({ ratio: 1 });
+    await email.fill(`first-screen-${Date.now()}@example.com`);
+    await page.getByRole("button", { name: "Sign in" }).tap();
+    await expect(buyButton(page)).toBeEnabled();
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    await expect(buyButton(page)).toBeInViewport({ ratio: 1 });
+    // The price and the product stay on that screen too: the shopper sees what they are buying.
+    await expect(page.getByTestId("price")).toBeInViewport({ ratio: 1 });
+    await expect(page.getByRole("heading", { level: 1 })).toBeInViewport();
+    // Its picture, a thumbnail here, paints its own colours: a gradient defined in the large picture's
+    // copy, hidden on a phone, would paint nothing.
+    const picture = page.getByRole("img", { name: /^Picture of Noise-cancelling/ });
+    await expect(picture).toBeInViewport({ ratio: 1 });
+    const paintsOwnGradient = await picture.evaluate((svg) => {
+      const ref = /url\(#([^)]+)\)/.exec(svg.querySelector("rect")?.getAttribute("fill") ?? "")?.[1];
+      // A reference resolves to the document's first element of that id: it must be this picture's own.
+      return ref !== undefined && svg.ownerDocument.querySelector(`[id="${ref}"]`) === svg.querySelector(`linearGradient[id="${ref}"]`);
+    });
+    expect(paintsOwnGradient).toBe(true);
+    await page.screenshot({ path: testInfo.outputPath("first-screen.png") });
+  });
+
   test("a long address and a long word in a sale's name wrap on a 320 px screen rather than widen the page", async ({ page, createSale }) => {
     await page.setViewportSize({ width: 320, height: 640 });
     const sale = await createSale({ name: `Supercalifragilisticexpialidocious${Date.now().toString(36)}`, stock: 3 });
