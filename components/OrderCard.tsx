@@ -4,11 +4,12 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
+import { orderPollMs } from "./clock";
 import { orderNumber } from "./format";
 import { failureMessage } from "./messages";
 
 /**
- * One order, polled while it waits in line: every 0.5 s at first, backing off to 3 s, and not at
+ * One order, polled while it waits in line: after 0.3 s at first, backing off to 3 s, and not at
  * all once it reaches a final state or the store answers that asking again will not help (signed
  * out, not this shopper's order).
  */
@@ -20,7 +21,7 @@ export function useOrder(orderId: string | undefined, initial?: Order) {
     initialData: initial,
     refetchInterval: (q) => {
       if (q.state.error instanceof ApiError && q.state.error.status < 500) return false;
-      return q.state.data?.status === "pending" ? Math.min(500 * 1.5 ** q.state.dataUpdateCount, 3000) : false;
+      return q.state.data?.status === "pending" ? orderPollMs(q.state.dataUpdateCount) : false;
     },
   });
 }

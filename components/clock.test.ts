@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { saleState, toSale } from "@/db/sales";
 import type { SaleRow } from "@/db/schema";
-import { formatDuration, spread, stateAt } from "./clock";
+import { formatDuration, orderPollMs, spread, stateAt } from "./clock";
 
 const start = Date.parse("2026-01-01T12:00:00Z");
 const row = (remaining: number): SaleRow => ({
@@ -40,6 +40,17 @@ describe("formatDuration", () => {
     expect(formatDuration(-500)).toBe("00:00");
     expect(formatDuration(3600_000)).toBe("01:00:00");
     expect(formatDuration(90_061_000)).toBe("1d 01:01:01");
+  });
+});
+
+describe("a waiting order's polling", () => {
+  it("looks again 0.3 s after the Buy's answer, then ever more rarely, never less often than every 3 s", () => {
+    const schedule = Array.from({ length: 12 }, (_, i) => orderPollMs(i + 1));
+    expect(schedule.slice(0, 4)).toEqual([300, 450, 675, 1013]);
+    expect(schedule.every((ms, i) => i === 0 || ms >= schedule[i - 1]!)).toBe(true);
+    expect(Math.max(...schedule)).toBe(3000);
+    // Before the first answer is counted (no data yet), the same first wait.
+    expect(orderPollMs(0)).toBe(300);
   });
 });
 

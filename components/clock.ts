@@ -78,3 +78,13 @@ export function formatDuration(ms: number): string {
 export function spread(ms: number): number {
   return Math.round(ms * (0.8 + Math.random() * 0.4));
 }
+
+/**
+ * How long a waiting order's page waits before asking again, after `polls` answers (the order the Buy
+ * returned counts as the first): 0.3 s, then half as long again each time, up to 3 s. A worker
+ * settles an order within tens of milliseconds when the line is short, so the first look comes soon;
+ * a long line is asked about ever more rarely.
+ */
+export function orderPollMs(polls: number): number {
+  return Math.min(Math.round(200 * 1.5 ** Math.max(1, polls)), 3000);
+}
