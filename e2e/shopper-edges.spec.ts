@@ -163,3 +163,15 @@ test("a page whose database read gets no answer shows 'couldn't be loaded' after
   await page.getByRole("button", { name: "Try again" }).click();
   await expect(page.getByTestId("sale-card").filter({ hasText: sale.name })).toBeVisible({ timeout: 15_000 });
 });
+
+test("an address the shop has no page for is a 404 page of the shop's own, with the way back to the sales", async ({ page }) => {
+  for (const path of ["/no-such-page", "/sales", "/orders/not/a/page"]) {
+    const answer = await page.goto(path);
+    expect(answer?.status(), path).toBe(404);
+    await expect(page.getByRole("heading", { level: 1 }), path).toHaveText("There's no page here");
+    // The shop's header stays, so the shopper is still in the shop.
+    await expect(page.getByRole("link", { name: /flash sale/i }).first(), path).toBeVisible();
+  }
+  await page.getByRole("link", { name: "See all sales" }).click();
+  await expect(page).toHaveURL(/\/$/);
+});
