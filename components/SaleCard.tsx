@@ -44,7 +44,15 @@ export function SaleCard({ sale, state }: { sale: Sale; state: SaleState }) {
               <Countdown at={sale.startsAt} label="Starts in" />
             </p>
           ) : (
-            <StockBar remaining={sale.remaining} stock={sale.stock} isEnded={state === "ended"} />
+            <>
+              <StockBar remaining={sale.remaining} stock={sale.stock} isEnded={state === "ended"} />
+              {/* A live sale says how long it still runs, as its page does. */}
+              {state === "live" && (
+                <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+                  <Countdown at={sale.endsAt} label="Ends in" />
+                </p>
+              )}
+            </>
           )}
         </div>
       </div>

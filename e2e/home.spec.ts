@@ -21,6 +21,9 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   await expect(card("live", live.name)).toContainText("−75%");
   await expect(card("live", live.name).getByRole("progressbar", { name: "Units left" })).toHaveAttribute("aria-valuenow", "4");
   await expect(card("live", live.name)).toContainText("4 of 10 left");
+  // It ends an hour after it opened, a minute ago.
+  await expect(card("live", live.name)).toContainText(/Ends in 5\d:\d\d/);
+  await expect(card("sold_out", soldOut.name)).not.toContainText("Ends in");
   await expect(card("scheduled", upcoming.name)).toContainText(/Starts in (00|59):\d\d/);
   await expect(card("sold_out", soldOut.name)).toContainText("None left");
   // What an ended sale did, not units on offer that no one can buy.
