@@ -28,6 +28,13 @@ export async function buyAsAnotherShopper(baseURL: string | undefined, saleId: s
   }
 }
 
+/** `count` shoppers of their own (`tag`) each place an order in the sale; waits until the worker has completed them all, and gives their ids in arrival order. */
+export async function completedOrders(baseURL: string | undefined, db: postgres.Sql, saleId: string, count: number, tag: string): Promise<string[]> {
+  for (let i = 0; i < count; i++) expect(await buyAsAnotherShopper(baseURL, saleId, `${tag}-${i}`)).toBe(202);
+  await expect.poll(async () => (await db`SELECT count(*)::int AS n FROM orders WHERE sale_id = ${saleId} AND status = 'completed'`)[0]!.n).toBe(count);
+  return (await db<{ id: string }[]>`SELECT id FROM orders WHERE sale_id = ${saleId} ORDER BY seq`).map((row) => row.id);
+}
+
 /** Signs the admin in on the sign-in page the browser was sent to. */
 export async function signInAsAdmin(page: Page): Promise<void> {
   await page.getByLabel("Password", { exact: true }).fill(process.env.E2E_ADMIN_PASSWORD!);

@@ -7,6 +7,7 @@ import { PLACE_ORDER_DEAD } from "@/jobs/queues";
 import { adminApi, Time } from "./api";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
+import { TableScroll } from "./TableScroll";
 
 /** Every queue's dead letters, newest first, refreshed every two seconds, each with Retry and Discard. */
 export function DeadLetters({ saleId }: { saleId?: string }) {
@@ -45,7 +46,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
       {deadLetters.length === 0 ? (
         <p className="text-sm text-zinc-500">No dead letters. Every job either succeeded or is still being retried.</p>
       ) : (
-        <div className="overflow-x-auto">
+        <TableScroll label="Dead letters table">
           <table className="w-full text-left text-sm">
             <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
               <tr>
@@ -91,7 +92,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

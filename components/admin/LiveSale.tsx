@@ -49,7 +49,7 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
     <section aria-labelledby="sale-heading" className="space-y-4">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
-          <h1 id="sale-heading" className="flex items-center gap-3 text-2xl font-bold">
+          <h1 id="sale-heading" className="flex flex-wrap items-center gap-x-3 gap-y-1 text-2xl font-bold">
             {sale.name} <StateBadge state={sale.state} />
           </h1>
           <p className="text-sm text-zinc-500">

@@ -7,6 +7,7 @@ import type { AdminStatus } from "@/db/admin-orders";
 import { adminApi, Time } from "./api";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
+import { TableScroll } from "./TableScroll";
 
 const statuses = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
 const PAGE_SIZE = 20;
@@ -103,7 +104,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
               value={searchText}
               onChange={(e) => setSearchText(e.target.value)}
               placeholder="order id (or its start) or email"
-              className="w-72 rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900"
+              className="w-52 rounded-md border border-zinc-300 bg-white px-2 py-1.5 sm:w-72 dark:border-zinc-700 dark:bg-zinc-900"
             />
           </label>
           <button type="submit" className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700">
@@ -126,8 +127,8 @@ export function OrdersTable({ saleId }: { saleId: string }) {
         </p>
       )}
 
-      <div
-        className="overflow-x-auto"
+      <TableScroll
+        label="Orders table"
         onPointerEnter={hold}
         onPointerLeave={() => setHeldIds(null)}
         onFocus={hold}
@@ -189,7 +190,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
           </tbody>
         </table>
         {orders.length === 0 && newer === 0 && !page.isPending && <p className="py-3 text-sm text-zinc-500">No orders match.</p>}
-      </div>
+      </TableScroll>
 
       <div className="flex gap-2 text-sm">
         <button type="button" disabled={!page.data?.hasNewer} onClick={() => setCursor({ after: orders[0]?.seq })} className="rounded border border-zinc-300 px-3 py-1 disabled:opacity-40 dark:border-zinc-700">

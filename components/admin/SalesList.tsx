@@ -6,6 +6,7 @@ import type { AdminSale } from "@/db/admin-sales";
 import { formatPrice } from "@/components/format";
 import { adminApi, Time } from "./api";
 import { StaleNote } from "./StaleNote";
+import { TableScroll } from "./TableScroll";
 
 export const stateStyle: Record<AdminSale["state"], string> = {
   scheduled: "bg-sky-100 text-sky-900 dark:bg-sky-900/40 dark:text-sky-200",
@@ -15,7 +16,7 @@ export const stateStyle: Record<AdminSale["state"], string> = {
 };
 
 export function StateBadge({ state }: { state: AdminSale["state"] }) {
-  return <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${stateStyle[state]}`}>{state.replace("_", " ")}</span>;
+  return <span className={`rounded-full px-2 py-0.5 text-xs font-semibold whitespace-nowrap ${stateStyle[state]}`}>{state.replace("_", " ")}</span>;
 }
 
 export function SellThrough({ sold, stock }: { sold: number; stock: number }) {
@@ -66,7 +67,7 @@ export function SalesList({ initialPage, before }: { initialPage: SalesPage; bef
 
 function SalesTable({ sales }: { sales: AdminSale[] }) {
   return (
-    <div className="overflow-x-auto">
+    <TableScroll label="Sales table">
       <table className="w-full text-left text-sm">
         <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
           <tr>
@@ -107,6 +108,6 @@ function SalesTable({ sales }: { sales: AdminSale[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -7,12 +7,12 @@ import { SignOutButton } from "@/components/admin/SignOutButton";
 export default function AdminLayout({ children }: { children: ReactNode }) {
   return (
     <div className="space-y-6">
-      <nav aria-label="Admin" className="flex items-center gap-4 border-b border-zinc-200 pb-3 text-sm dark:border-zinc-800">
+      <nav aria-label="Admin" className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-zinc-200 pb-3 text-sm dark:border-zinc-800">
         <span className="font-semibold">Admin</span>
-        <Link href="/admin" className="hover:underline">
+        <Link href="/admin" className="whitespace-nowrap hover:underline">
           Sales
         </Link>
-        <Link href="/admin/dead-letters" className="hover:underline">
+        <Link href="/admin/dead-letters" className="whitespace-nowrap hover:underline">
           Dead letters
         </Link>
         <span className="flex-1" />

@@ -1,0 +1,55 @@
+import type { Locator } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { completedOrders, openAdmin } from "./shopper";
+
+// The admin's pages on a 390 px phone: nothing wider than the screen, no badge or nav link broken over
+// two lines, and the tables (wider than a phone) scrolling inside a region a keyboard can reach.
+
+test.use({ viewport: { width: 390, height: 844 } });
+
+/** How many lines of text an element takes (its height without padding and border, over its line height). */
+function lines(locator: Locator): Promise<number> {
+  return locator.evaluate((el) => {
+    const style = getComputedStyle(el);
+    const edges = [style.paddingTop, style.paddingBottom, style.borderTopWidth, style.borderBottomWidth].reduce((sum, value) => sum + parseFloat(value), 0);
+    return Math.round((el.getBoundingClientRect().height - edges) / parseFloat(style.lineHeight));
+  });
+}
+
+test("no admin page is wider than the screen; badges and the nav keep to one line; tables scroll in a named, focusable region", async ({ page, createSale, baseURL, db }, testInfo) => {
+  const sale = await createSale({ stock: 1 });
+  await completedOrders(baseURL, db, sale.id, 1, "phone");
+  await openAdmin(page);
+  const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+  /** The table's region can be focused and scrolled sideways from the keyboard. */
+  const expectScrollsByKeyboard = async (region: Locator) => {
+    await region.focus();
+    await expect(region).toBeFocused();
+    expect(await region.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    await page.keyboard.press("ArrowRight");
+    await expect.poll(() => region.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+  };
+
+  const nav = page.getByRole("navigation", { name: "Admin" });
+  const badge = page.getByTestId("admin-sale-row").filter({ hasText: sale.name }).getByText("sold out", { exact: true });
+  await expect(badge).toBeVisible();
+  expect(await lines(badge)).toBe(1);
+  expect(await lines(nav.getByRole("link", { name: "Dead letters" }))).toBe(1);
+  expect(await fits()).toBe(true);
+  await expectScrollsByKeyboard(page.getByRole("region", { name: "Sales table" }));
+  await page.screenshot({ path: testInfo.outputPath("sales-390.png") });
+
+  await page.goto(`/admin/sales/${sale.id}`);
+  await expect(page.getByTestId("order-row")).toHaveCount(1);
+  expect(await lines(page.getByRole("heading", { level: 1 }).getByText("sold out", { exact: true }))).toBe(1);
+  expect(await fits()).toBe(true);
+  await expectScrollsByKeyboard(page.getByRole("region", { name: "Orders table" }));
+  await page.screenshot({ path: testInfo.outputPath("sale-390.png"), fullPage: true });
+
+  await page.goto("/admin/dead-letters");
+  await expect(page.getByTestId("dead-letter-total")).toBeVisible();
+  expect(await lines(nav.getByRole("link", { name: "Dead letters" }))).toBe(1);
+  expect(await fits()).toBe(true);
+  await page.screenshot({ path: testInfo.outputPath("dead-letters-390.png") });
+});
