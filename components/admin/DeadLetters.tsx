@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useRef } from "react";
 import type { DeadLetter } from "@/db/dead-letters";
 import { PLACE_ORDER_DEAD } from "@/jobs/queues";
 import { adminApi, Time } from "./api";
@@ -12,6 +13,8 @@ import { TableScroll } from "./TableScroll";
 /** Every queue's dead letters, newest first, refreshed every two seconds, each with Retry and Discard. */
 export function DeadLetters({ saleId }: { saleId?: string }) {
   const queryClient = useQueryClient();
+  // Where keyboard focus goes once a row's Retry or Discard is taken: the row itself is about to go.
+  const summaryRef = useRef<HTMLParagraphElement>(null);
   const url = saleId ? `/api/admin/dead-letters?saleId=${saleId}` : "/api/admin/dead-letters";
   const list = useQuery({
     queryKey: ["admin", "dead-letters", saleId ?? "all"],
@@ -30,7 +33,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
   return (
     <div className="space-y-3">
       <StaleNote query={list} what="the list as of" />
-      <p className="text-sm">
+      <p ref={summaryRef} tabIndex={-1} data-testid="dead-letter-summary" className="text-sm">
         {saleId ? (
           <>
             About one sale ·{" "}
@@ -86,6 +89,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
                           confirm: d.deadLetterQueue === PLACE_ORDER_DEAD ? "Yes, discard it and fail the order" : "Yes, discard it",
                         },
                       ]}
+                      landing={() => summaryRef.current}
                     />
                   </td>
                 </tr>

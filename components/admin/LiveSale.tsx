@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState, type ReactNode } from "react";
+import { useRef, useState, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
 import type { SaleStats } from "@/db/admin-stats";
 import { formatPrice } from "@/components/format";
@@ -29,11 +29,14 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
     placeholderData: (previous) => previous,
   });
   const [isConfirming, setIsConfirming] = useState(false);
-  // The question replaces End now: focus moves to "Yes…" and, after Keep, back to End now.
-  const { confirmRef, triggerRef } = useConfirmFocus(isConfirming ? "end" : null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  // The question replaces End now: focus moves to "Yes…" and, after Keep, back to End now. Once the sale
+  // has ended End now is gone too, so focus goes to the heading, whose badge turns "ended".
+  const { confirmRef, triggerRef, land } = useConfirmFocus(isConfirming ? "end" : null, () => headingRef.current);
   const endNow = useMutation({
     mutationFn: () => adminApi<{ sale: AdminSale }>(`/api/admin/sales/${initialSale.id}/end`, { method: "POST" }),
     onSuccess: () => {
+      land();
       setIsConfirming(false);
       void queryClient.invalidateQueries({ queryKey: ["admin"] });
       // The page's edit form reads the sale from the server's render: refresh it to show the new end.
@@ -49,7 +52,7 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
     <section aria-labelledby="sale-heading" className="space-y-4">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
-          <h1 id="sale-heading" className="flex flex-wrap items-center gap-x-3 gap-y-1 text-2xl font-bold">
+          <h1 ref={headingRef} id="sale-heading" tabIndex={-1} className="flex flex-wrap items-center gap-x-3 gap-y-1 text-2xl font-bold">
             {sale.name} <StateBadge state={sale.state} />
           </h1>
           <p className="text-sm text-zinc-500">

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
 import { adminApi, Time } from "./api";
@@ -32,6 +32,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   const [search, setSearch] = useState("");
   const [cursor, setCursor] = useState<Cursor>({});
   const change = useStatusChange();
+  const tableRef = useRef<HTMLDivElement>(null);
   // The rows hold their places while the pointer or keyboard focus is in the table: newest first, a new
   // order would otherwise slide every row down under the cursor just as the admin clicks Ship. Their
   // statuses still refresh (each row is drawn from the latest page); newer orders wait behind a button
@@ -128,6 +129,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
       )}
 
       <TableScroll
+        ref={tableRef}
         label="Orders table"
         onPointerEnter={hold}
         onPointerLeave={() => setHeldIds(null)}
@@ -163,7 +165,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
                   {order.id.slice(0, 8)}
                 </td>
                 <td className="py-1.5 pr-3">{order.email}</td>
-                <td className="py-1.5 pr-3">
+                <td id={`order-status-${order.id}`} tabIndex={-1} data-testid="order-status-cell" className="py-1.5 pr-3">
                   {order.status}
                   {order.failureReason ? ` (${order.failureReason.replace("_", " ")})` : ""}
                 </td>
@@ -182,6 +184,9 @@ export function OrdersTable({ saleId }: { saleId: string }) {
                           { label: "Ship", onClick: () => send(order.id, "shipped") },
                           { label: "Cancel", onClick: () => send(order.id, "cancelled"), isDanger: true, confirm: "Yes, cancel the order" },
                         ]}
+                        // Focus stays on the row, on its status, which turns shipped or cancelled. Under a
+                        // status filter the changed row leaves the table, so focus goes to the table itself.
+                        landing={() => (status ? tableRef.current : document.getElementById(`order-status-${order.id}`))}
                       />
                     ))}
                 </td>

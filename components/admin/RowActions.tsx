@@ -12,21 +12,25 @@ const dangerSolid = "rounded bg-red-600 px-2 py-0.5 font-semibold text-white";
 
 /**
  * The buttons at the end of an admin table's row: Retry/Discard, Ship/Cancel. What cannot be undone asks
- * first; the question takes the buttons' place, so keyboard focus goes with it (Escape is Keep).
+ * first; the question takes the buttons' place, so keyboard focus goes with it (Escape is Keep). An action
+ * taken (confirmed, or one that does not ask) takes the buttons away, so focus moves to `landing`: what
+ * stays on screen (the row's status, the list's count) rather than falling to the page.
  */
-export function RowActions({ actions }: { actions: RowAction[] }) {
+export function RowActions({ actions, landing }: { actions: RowAction[]; landing: () => HTMLElement | null | undefined }) {
   const [asking, setAsking] = useState<RowAction | null>(null);
-  const { confirmRef, triggerRef } = useConfirmFocus(asking?.label ?? null);
+  const { confirmRef, triggerRef, land } = useConfirmFocus(asking?.label ?? null, landing);
+  const run = (action: RowAction) => {
+    land();
+    setAsking(null);
+    action.onClick();
+  };
   if (asking) {
     return (
       <span className="flex gap-2" onKeyDown={(e) => e.key === "Escape" && setAsking(null)}>
         <button
           ref={confirmRef}
           type="button"
-          onClick={() => {
-            setAsking(null);
-            asking.onClick();
-          }}
+          onClick={() => run(asking)}
           disabled={asking.disabled}
           className={dangerSolid}
         >
@@ -45,7 +49,7 @@ export function RowActions({ actions }: { actions: RowAction[] }) {
           key={action.label}
           ref={triggerRef(action.label)}
           type="button"
-          onClick={action.confirm ? () => setAsking(action) : action.onClick}
+          onClick={() => (action.confirm ? setAsking(action) : run(action))}
           disabled={action.disabled}
           className={action.isDanger ? danger : plain}
         >

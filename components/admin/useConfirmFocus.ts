@@ -7,8 +7,12 @@ import { useEffect, useRef } from "react";
  * when it opens, focus moves to its confirm button; when it closes, back to the button that opened it,
  * unless focus has gone somewhere else meanwhile. `asking` names the open confirmation (null: none);
  * `confirmRef` goes on the confirm button and `triggerRef(key)` on the button that opens `key`'s.
+ *
+ * An action that takes the buttons away (a confirmed Cancel, a Ship, a Discard, End now) calls `land()`
+ * as it starts: focus moves to what `landing` returns (the row's status, say: an element on screen before
+ * and after, made focusable with tabIndex -1), so it does not fall to <body> with the buttons.
  */
-export function useConfirmFocus<K>(asking: K | null) {
+export function useConfirmFocus<K>(asking: K | null, landing?: () => HTMLElement | null | undefined) {
   const confirmRef = useRef<HTMLButtonElement>(null);
   const triggers = useRef(new Map<K, HTMLButtonElement>());
   const wasAsking = useRef<K | null>(null);
@@ -27,5 +31,6 @@ export function useConfirmFocus<K>(asking: K | null) {
     if (el) triggers.current.set(key, el);
     else triggers.current.delete(key);
   };
-  return { confirmRef, triggerRef };
+  const land = () => landing?.()?.focus();
+  return { confirmRef, triggerRef, land };
 }

@@ -1,0 +1,78 @@
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { completedOrders, openAdmin, signInAsAdmin } from "./shopper";
+
+// Where a keyboard user's focus goes on the admin's pages when the control they pressed goes away: an
+// order row's Ship or Cancel, a dead letter's Discard, End now.
+
+/** Focus is somewhere on the page, not dropped to <body>. */
+async function expectFocusKept(page: Page) {
+  await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).not.toBe("BODY");
+}
+
+test.describe("keyboard focus after an action", () => {
+  test("Ship and a confirmed Cancel leave focus on the row's status; under a status filter, on the table; End now on the heading", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 5 });
+    const [shipped, cancelled, filtered] = await completedOrders(baseURL, db, sale.id, 3, "focus-after");
+    await page.goto(`/admin/sales/${sale.id}`);
+    await signInAsAdmin(page);
+    const rowOf = (id: string) => page.locator(`[data-testid="order-row"][data-order-id="${id}"]`);
+
+    // Ship does not ask: its buttons go at once, focus stays on the row and follows its status.
+    await rowOf(shipped!).getByRole("button", { name: "Ship" }).focus();
+    await page.keyboard.press("Enter");
+    await expectFocusKept(page);
+    const shippedStatus = rowOf(shipped!).getByTestId("order-status-cell");
+    await expect(shippedStatus).toBeFocused();
+    await expect(shippedStatus).toHaveText("shipped");
+    await expect(shippedStatus).toBeFocused();
+
+    // Cancel asks; Enter on Yes.
+    await rowOf(cancelled!).getByRole("button", { name: "Cancel" }).focus();
+    await page.keyboard.press("Enter");
+    await expect(rowOf(cancelled!).getByRole("button", { name: "Yes, cancel the order" })).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expectFocusKept(page);
+    const cancelledStatus = rowOf(cancelled!).getByTestId("order-status-cell");
+    await expect(cancelledStatus).toBeFocused();
+    await expect(cancelledStatus).toHaveText("cancelled");
+    await expect(cancelledStatus).toBeFocused();
+
+    // Under "completed", a cancelled row leaves the table: focus goes to the table, which stays.
+    await page.getByRole("combobox", { name: "Status", exact: true }).selectOption("completed");
+    await expect(page.getByTestId("order-row")).toHaveCount(1);
+    await rowOf(filtered!).getByRole("button", { name: "Cancel" }).focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Enter");
+    const table = page.getByRole("region", { name: "Orders table" });
+    await expect(table).toBeFocused();
+    await expect(page.getByTestId("order-row")).toHaveCount(0);
+    await expect(table).toBeFocused();
+
+    // End now's button goes with the sale: focus lands on the heading, which says it ended.
+    await page.getByRole("button", { name: "End now" }).focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("ended");
+    await expect(page.getByRole("heading", { level: 1 })).toBeFocused();
+  });
+
+  test("Discard confirmed by keyboard leaves focus on the dead letters' count", async ({ page }) => {
+    test.setTimeout(90_000);
+    await openAdmin(page);
+    // A change for an order that does not exist ends as a dead letter after its retries.
+    const missing = "00000000-beef-4000-8000-" + Date.now().toString(16).padStart(12, "0").slice(-12);
+    expect((await page.request.put(`/api/admin/orders/${missing}/status`, { data: { status: "shipped" } })).status()).toBe(202);
+    await page.goto("/admin/dead-letters");
+    const row = page.locator(`[data-testid="dead-letter-row"][data-order-id="${missing}"]`);
+    await expect(row).toBeVisible({ timeout: 45_000 });
+
+    await row.getByRole("button", { name: "Discard" }).focus();
+    await page.keyboard.press("Enter");
+    await expect(row.getByRole("button", { name: "Yes, discard it" })).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(row).toHaveCount(0);
+    await expectFocusKept(page);
+    await expect(page.getByTestId("dead-letter-summary")).toBeFocused();
+  });
+});
