@@ -3,7 +3,7 @@ import { expect, test } from "./fixtures";
 import { completedOrders, openAdmin, signInAsAdmin } from "./shopper";
 
 // Where a keyboard user's focus goes on the admin's pages when the control they pressed goes away: an
-// order row's Ship or Cancel, a dead letter's Discard, End now.
+// order row's Ship or Cancel, a dead letter's Discard, End now; and where it starts on the sign-in page.
 
 /** Focus is somewhere on the page, not dropped to <body>. */
 async function expectFocusKept(page: Page) {
@@ -75,4 +75,16 @@ test.describe("keyboard focus after an action", () => {
     await expectFocusKept(page);
     await expect(page.getByTestId("dead-letter-summary")).toBeFocused();
   });
+});
+
+test("the sign-in page opens with focus in the password field, after a sign-out too", async ({ page }) => {
+  await page.goto("/admin/login");
+  const password = page.getByLabel("Password", { exact: true });
+  await expect(password).toBeFocused();
+  await password.fill(process.env.E2E_ADMIN_PASSWORD!);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/admin$/);
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(/\/admin\/login/);
+  await expect(password).toBeFocused();
 });

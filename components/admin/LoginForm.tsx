@@ -29,6 +29,8 @@ export function LoginForm({ next }: { next: string }) {
         id="admin-password"
         type="password"
         autoComplete="current-password"
+        // The page is there to type the password: the admin starts typing without reaching for the field.
+        autoFocus
         required
         value={password}
         onChange={(e) => setPassword(e.target.value)}
