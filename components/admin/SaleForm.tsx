@@ -8,6 +8,24 @@ import { useIsClient } from "@/components/LocalTime";
 import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, toLocalInput } from "./api";
 
 type Values = { name: string; description: string; price: string; originalPrice: string; stock: string; startsAt: string; endsAt: string };
+/** What is wrong with a field, as a sentence shown beside it. */
+type Problems = Partial<Record<keyof Values, string>>;
+
+// How messages name the fields (the labels without their units).
+const names: Record<keyof Values, string> = { name: "Name", description: "Description", price: "Price", originalPrice: "Original price", stock: "Stock", startsAt: "Starts", endsAt: "Ends" };
+// The API's names for the fields whose input is named differently.
+const fieldOfApi: Record<string, keyof Values> = { priceCents: "price", originalPriceCents: "originalPrice" };
+
+/** The server's message for each field ("must be more than 0") as the sentence beside its input ("Price must be more than 0."). */
+function serverProblems(error: unknown): Problems {
+  const problems: Problems = {};
+  if (!(error instanceof AdminApiError)) return problems;
+  for (const [apiField, message] of Object.entries(error.fields)) {
+    const field = fieldOfApi[apiField] ?? apiField;
+    if (field in names) problems[field as keyof Values] = `${names[field as keyof Values]} ${message}.`;
+  }
+  return problems;
+}
 
 function initialValues(sale: AdminSale | undefined): Values {
   if (sale) {
@@ -156,10 +174,16 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
       router.refresh();
     },
   });
+  // A save refused: focus goes to the first field at fault, so its message (the field's description) is
+  // read out with it, rather than staying on the button with the messages unseen below.
+  useEffect(() => {
+    if (save.error) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [save.error]);
 
   if (!isClient) return <p className="text-sm text-zinc-500">Loading the form…</p>;
 
   const fields = save.error instanceof AdminApiError ? save.error.fields : {};
+  const problems = serverProblems(save.error);
   const set = (key: keyof Values) => (e: { target: { value: string } }) => {
     setSaved(false);
     setValues((v) => ({ ...v, [key]: e.target.value }));
@@ -177,31 +201,31 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
           Your session had expired, so this was not saved. What you typed is back: check it and save again.
         </p>
       )}
-      <Field id="name" label="Name" error={fields.name} wide>
-        <input id="name" value={values.name} onChange={set("name")} className={inputClass} aria-invalid={!!fields.name} aria-describedby="name-error" />
+      <Field id="name" label="Name" error={problems.name} wide>
+        {(described) => <input id="name" value={values.name} onChange={set("name")} className={inputClass} {...described} />}
       </Field>
-      <Field id="description" label="Description" error={fields.description} wide>
-        <textarea id="description" rows={3} value={values.description} onChange={set("description")} className={inputClass} aria-describedby="description-error" />
+      <Field id="description" label="Description" error={problems.description} wide>
+        {(described) => <textarea id="description" rows={3} value={values.description} onChange={set("description")} className={inputClass} {...described} />}
       </Field>
       {!sale && (
         <>
-          <Field id="price" label="Price ($)" error={fields.priceCents}>
-            <input id="price" inputMode="decimal" value={values.price} onChange={set("price")} className={inputClass} aria-invalid={!!fields.priceCents} aria-describedby="price-error" />
+          <Field id="price" label="Price ($)" error={problems.price}>
+            {(described) => <input id="price" inputMode="decimal" value={values.price} onChange={set("price")} className={inputClass} {...described} />}
           </Field>
-          <Field id="originalPrice" label="Original price ($)" error={fields.originalPriceCents}>
-            <input id="originalPrice" inputMode="decimal" value={values.originalPrice} onChange={set("originalPrice")} className={inputClass} aria-invalid={!!fields.originalPriceCents} aria-describedby="originalPrice-error" />
+          <Field id="originalPrice" label="Original price ($)" error={problems.originalPrice}>
+            {(described) => <input id="originalPrice" inputMode="decimal" value={values.originalPrice} onChange={set("originalPrice")} className={inputClass} {...described} />}
           </Field>
         </>
       )}
-      <Field id="stock" label="Stock (units)" error={fields.stock} hint={sale && sale.state !== "scheduled" ? "Once the sale has started, stock can only go up." : undefined}>
-        <input id="stock" inputMode="numeric" value={values.stock} onChange={set("stock")} className={inputClass} aria-invalid={!!fields.stock} aria-describedby="stock-error" />
+      <Field id="stock" label="Stock (units)" error={problems.stock} hint={sale && sale.state !== "scheduled" ? "Once the sale has started, stock can only go up." : undefined}>
+        {(described) => <input id="stock" inputMode="numeric" value={values.stock} onChange={set("stock")} className={inputClass} {...described} />}
       </Field>
       <span className="hidden sm:block" />
-      <Field id="startsAt" label="Starts" error={fields.startsAt} hint={`In your time zone, ${browserTimeZone()}.`}>
-        <input id="startsAt" type="datetime-local" value={values.startsAt} onChange={set("startsAt")} className={inputClass} aria-invalid={!!fields.startsAt} aria-describedby="startsAt-error" />
+      <Field id="startsAt" label="Starts" error={problems.startsAt} hint={`In your time zone, ${browserTimeZone()}.`}>
+        {(described) => <input id="startsAt" type="datetime-local" value={values.startsAt} onChange={set("startsAt")} className={inputClass} {...described} />}
       </Field>
-      <Field id="endsAt" label="Ends" error={fields.endsAt} hint={`In your time zone, ${browserTimeZone()}.`}>
-        <input id="endsAt" type="datetime-local" value={values.endsAt} onChange={set("endsAt")} className={inputClass} aria-invalid={!!fields.endsAt} aria-describedby="endsAt-error" />
+      <Field id="endsAt" label="Ends" error={problems.endsAt} hint={`In your time zone, ${browserTimeZone()}.`}>
+        {(described) => <input id="endsAt" type="datetime-local" value={values.endsAt} onChange={set("endsAt")} className={inputClass} {...described} />}
       </Field>
       <div className="flex items-center gap-3 sm:col-span-2">
         <button type="submit" disabled={save.isPending} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
@@ -220,16 +244,25 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
 
 const inputClass = "w-full rounded-md border border-zinc-300 bg-white px-3 py-2 aria-[invalid=true]:border-red-500 dark:border-zinc-700 dark:bg-zinc-900";
 
-function Field({ id, label, error, hint, wide, children }: { id: string; label: string; error?: string; hint?: string; wide?: boolean; children: ReactNode }) {
+/** What a field's input carries so a screen reader tells its state: at fault or not, its message and hint. */
+type Described = { "aria-invalid": boolean; "aria-describedby": string };
+
+/** A labelled input (`children`, given its aria attributes), with its hint and its message (`error`, a sentence). */
+function Field({ id, label, error, hint, wide, children }: { id: string; label: string; error?: string; hint?: string; wide?: boolean; children: (described: Described) => ReactNode }) {
+  const describedBy = hint ? `${id}-error ${id}-hint` : `${id}-error`;
   return (
     <div className={`flex flex-col gap-1 ${wide ? "sm:col-span-2" : ""}`}>
       <label htmlFor={id} className="text-sm font-medium">
         {label}
       </label>
-      {children}
-      {hint && <p className="text-xs text-zinc-500">{hint}</p>}
+      {children({ "aria-invalid": !!error, "aria-describedby": describedBy })}
+      {hint && (
+        <p id={`${id}-hint`} className="text-xs text-zinc-500">
+          {hint}
+        </p>
+      )}
       <p id={`${id}-error`} data-testid={`${id}-error`} className="min-h-4 text-xs text-red-600">
-        {error ? `${label.replace(/ \(.*\)$/, "")} ${error}.` : ""}
+        {error ?? ""}
       </p>
     </div>
   );
