@@ -6,26 +6,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "rea
 import type { AdminSale } from "@/db/admin-sales";
 import { useIsClient } from "@/components/LocalTime";
 import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, toLocalInput } from "./api";
-
-type Values = { name: string; description: string; price: string; originalPrice: string; stock: string; startsAt: string; endsAt: string };
-/** What is wrong with a field, as a sentence shown beside it. */
-type Problems = Partial<Record<keyof Values, string>>;
-
-// How messages name the fields (the labels without their units).
-const names: Record<keyof Values, string> = { name: "Name", description: "Description", price: "Price", originalPrice: "Original price", stock: "Stock", startsAt: "Starts", endsAt: "Ends" };
-// The API's names for the fields whose input is named differently.
-const fieldOfApi: Record<string, keyof Values> = { priceCents: "price", originalPriceCents: "originalPrice" };
-
-/** The server's message for each field ("must be more than 0") as the sentence beside its input ("Price must be more than 0."). */
-function serverProblems(error: unknown): Problems {
-  const problems: Problems = {};
-  if (!(error instanceof AdminApiError)) return problems;
-  for (const [apiField, message] of Object.entries(error.fields)) {
-    const field = fieldOfApi[apiField] ?? apiField;
-    if (field in names) problems[field as keyof Values] = `${names[field as keyof Values]} ${message}.`;
-  }
-  return problems;
-}
+import { formProblems, readCount, readPrice, serverProblems, type Problems, type Values } from "./sale-input";
 
 function initialValues(sale: AdminSale | undefined): Values {
   if (sale) {
@@ -50,18 +31,6 @@ function initialValues(sale: AdminSale | undefined): Values {
     startsAt: toLocalInput(new Date(start).toISOString()),
     endsAt: toLocalInput(new Date(start + 3600_000).toISOString()),
   };
-}
-
-/**
- * Dollars as typed, in cents; what is not a number goes to the server as null, which names the field.
- * Only binary fractions' noise is rounded away (19.99 × 100 = 1998.9999…): 19.999 stays 1999.9 cents,
- * which the server refuses, rather than quietly becoming $20.00.
- */
-function cents(value: string): number | null {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) return null;
-  const c = n * 100;
-  return Math.abs(c - Math.round(c)) < 1e-6 ? Math.round(c) : c;
 }
 
 /** `typed` moved onto a new baseline: a field the admin changed keeps their value unless the sale changed it too. */
@@ -99,12 +68,11 @@ function writeDraft(key: string, draft: Draft | null): void {
   }
 }
 
-function whole(value: string): number | null {
-  const n = Number(value);
-  return value.trim() === "" || !Number.isFinite(n) ? null : n;
-}
-
-/** Create a sale, or edit one (name, description, stock, times). The server validates; its message for each field shows beside it. */
+/**
+ * Create a sale, or edit one (name, description, stock, times). The form reads what it can (a field left
+ * empty, a price typed as a person types one) and the server validates the rest; every field's problem
+ * shows beside it, the form's words over the server's where the form knows better.
+ */
 export function SaleForm({ sale }: { sale?: AdminSale }) {
   const isClient = useIsClient();
   const router = useRouter();
@@ -115,6 +83,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const [restored] = useState(() => readDraft(draftKey(sale)));
   const [values, setValues] = useState(() => (restored ? (sale ? rebase(restored.typed, restored.base, initial) : restored.typed) : initial));
   const [saved, setSaved] = useState(false);
+  // What the form itself found wrong at the last save (an empty field, a price it cannot read). The save
+  // still goes, with those fields as null, so the server's rules on the other fields show at the same time.
+  const [checked, setChecked] = useState<Problems>({});
   const formRef = useRef<HTMLFormElement>(null);
   const key = draftKey(sale);
   useEffect(() => {
@@ -143,9 +114,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         const body = {
           name: values.name,
           description: values.description,
-          priceCents: cents(values.price),
-          originalPriceCents: cents(values.originalPrice),
-          stock: whole(values.stock),
+          priceCents: readPrice(values.price),
+          originalPriceCents: readPrice(values.originalPrice),
+          stock: readCount(values.stock),
           startsAt: fromLocalInput(values.startsAt),
           endsAt: fromLocalInput(values.endsAt),
         };
@@ -155,7 +126,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
       const changes: Record<string, unknown> = {};
       if (values.name !== initial.name) changes.name = values.name;
       if (values.description !== initial.description) changes.description = values.description;
-      if (values.stock !== initial.stock) changes.stock = whole(values.stock);
+      if (values.stock !== initial.stock) changes.stock = readCount(values.stock);
       if (values.startsAt !== initial.startsAt) changes.startsAt = fromLocalInput(values.startsAt);
       if (values.endsAt !== initial.endsAt) changes.endsAt = fromLocalInput(values.endsAt);
       return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(changes) }, keepDraft);
@@ -183,13 +154,14 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   if (!isClient) return <p className="text-sm text-zinc-500">Loading the form…</p>;
 
   const fields = save.error instanceof AdminApiError ? save.error.fields : {};
-  const problems = serverProblems(save.error);
+  const problems: Problems = { ...serverProblems(save.error), ...checked };
   const set = (key: keyof Values) => (e: { target: { value: string } }) => {
     setSaved(false);
     setValues((v) => ({ ...v, [key]: e.target.value }));
   };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
+    setChecked(formProblems(values, sale ? ["stock", "startsAt", "endsAt"] : ["price", "originalPrice", "stock", "startsAt", "endsAt"]));
     save.mutate();
   };
   const otherError = save.error && Object.keys(fields).length === 0 ? save.error.message : fields.body;

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { formProblems, readCount, readPrice, type Values } from "./sale-input";
+
+describe("readPrice", () => {
+  it.each([
+    ["19.99", 1999],
+    ["$19.99", 1999],
+    ["$ 19.99", 1999],
+    ["  19.99 ", 1999],
+    ["1,299.50", 129950],
+    ["$1,299,000", 129900000],
+    ["20", 2000],
+    ["20.5", 2050],
+    [".99", 99],
+    ["0.10", 10],
+    ["0", 0],
+  ])("reads %j as %i cents", (typed, cents) => expect(readPrice(typed)).toBe(cents));
+
+  it.each(["", "$", ".", "19.", "19.999", "abc", "-5", "1,29.50", "12,3456", "19,99", "1e3", "€19.99", "19.99$"])("cannot read %j", (typed) => expect(readPrice(typed)).toBeNull());
+});
+
+describe("readCount", () => {
+  it.each([
+    ["100", 100],
+    ["1,000", 1000],
+    [" 7 ", 7],
+  ])("reads %j as %i", (typed, count) => expect(readCount(typed)).toBe(count));
+  it.each(["", "12.5", "-3", "ten", "1,00"])("cannot read %j", (typed) => expect(readCount(typed)).toBeNull());
+});
+
+describe("formProblems", () => {
+  const values: Values = { name: "", description: "", price: "$19.99", originalPrice: "", stock: " ", startsAt: "", endsAt: "2030-01-01T10:00" };
+  it("says an empty field is required and a price it cannot read how to type it; the server checks the rest", () => {
+    expect(formProblems(values, ["price", "originalPrice", "stock", "startsAt", "endsAt"])).toEqual({
+      originalPrice: "Original price is required.",
+      stock: "Stock is required.",
+      startsAt: "Starts is required.",
+    });
+    expect(formProblems({ ...values, price: "19.999", stock: "2.5" }, ["price", "stock"])).toEqual({ price: "Enter a price like 19.99.", stock: "Stock must be a whole number, like 100." });
+  });
+});
