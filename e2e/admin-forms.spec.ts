@@ -1,8 +1,9 @@
 import { expect, test } from "./fixtures";
-import { openAdmin, signInAsAdmin } from "./shopper";
+import { completedOrders, openAdmin, signInAsAdmin } from "./shopper";
 
 // The admin's forms as a person filling them in meets them: where focus goes when a save is refused,
-// what each field's message says and how a screen reader finds it.
+// what each field's message says and how a screen reader finds it, and an order id the table gives that
+// the "Send change" form takes.
 
 test.describe("the sale form", () => {
   test("a submit with mistakes puts focus on the first field at fault; each field carries its own message", async ({ page }) => {
@@ -103,4 +104,48 @@ test.describe("what the forms say", () => {
     await expect(password).toBeFocused();
     await expect(password).toHaveAccessibleDescription("Enter the admin password.");
   });
+});
+
+test("an order's full id is one click away in the table, and Send change takes it", async ({ page, context, createSale, baseURL, db }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  const sale = await createSale({ stock: 5 });
+  const [orderId] = await completedOrders(baseURL, db, sale.id, 1, "copy-id");
+  await page.goto(`/admin/sales/${sale.id}`);
+  await signInAsAdmin(page);
+  const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
+  await expect(row).toContainText(orderId!.slice(0, 8));
+  const copy = row.getByRole("button", { name: `Copy order id ${orderId!.slice(0, 8)}` });
+  await expect(copy).toBeVisible();
+  await copy.click();
+  await expect(row.getByRole("status")).toHaveText("Copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(orderId);
+
+  const field = page.getByLabel("Order id", { exact: true });
+  const send = page.getByRole("button", { name: "Send change" });
+  // The short id alone names no order: the form says where the full one is, and sends nothing.
+  await field.fill(orderId!.slice(0, 8));
+  await send.click();
+  await expect(page.getByRole("alert").filter({ hasText: "full order id" })).toContainText("Copy");
+  await field.fill("");
+  await field.focus();
+  await page.keyboard.press("ControlOrMeta+V");
+  await expect(field).toHaveValue(orderId!);
+  await send.click();
+  await expect(page.getByText(/Sent as job/)).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "full order id" })).toHaveCount(0);
+  await expect.poll(async () => (await db`SELECT status FROM orders WHERE id = ${orderId!}`)[0]!.status).toBe("shipped");
+});
+
+test("where the browser will not copy, the table shows the order's full id instead", async ({ page, createSale, baseURL, db }) => {
+  // As over plain HTTP on another host: no clipboard to write to.
+  await page.addInitScript(() => Object.defineProperty(navigator, "clipboard", { value: undefined }));
+  const sale = await createSale({ stock: 5 });
+  const [orderId] = await completedOrders(baseURL, db, sale.id, 1, "copy-refused");
+  await page.goto(`/admin/sales/${sale.id}`);
+  await signInAsAdmin(page);
+  const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
+  await expect(row).not.toContainText(orderId!);
+  await row.getByRole("button", { name: `Copy order id ${orderId!.slice(0, 8)}` }).click();
+  await expect(row.getByRole("status")).toHaveText("Select the id to copy it");
+  await expect(row).toContainText(orderId!);
 });

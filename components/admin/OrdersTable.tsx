@@ -4,7 +4,9 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
+import { isUuid } from "@/db/ids";
 import { adminApi, Time } from "./api";
+import { CopyId } from "./CopyId";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
@@ -161,8 +163,8 @@ export function OrdersTable({ saleId }: { saleId: string }) {
             {orders.map((order) => (
               <tr key={order.id} data-testid="order-row" data-order-id={order.id} data-status={order.status} className="border-b border-zinc-100 dark:border-zinc-900">
                 <td className="py-1.5 pr-3 tabular-nums text-zinc-500">{order.seq}</td>
-                <td className="py-1.5 pr-3 font-mono" title={order.id}>
-                  {order.id.slice(0, 8)}
+                <td className="py-1.5 pr-3 font-mono">
+                  <CopyId id={order.id} what="order id" />
                 </td>
                 <td className="py-1.5 pr-3">{order.email}</td>
                 <td id={`order-status-${order.id}`} tabIndex={-1} data-testid="order-status-cell" className="py-1.5 pr-3">
@@ -214,14 +216,19 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   );
 }
 
-/** A change for any order by its id, as a support ticket would quote it. */
+/** A change for any order by its full id, as a support ticket would quote it or the table's Copy gives it. */
 function StatusChangeForm() {
   const [orderId, setOrderId] = useState("");
   const [status, setStatus] = useState<AdminStatus>("shipped");
+  const [isShortId, setIsShortId] = useState(false);
   const change = useStatusChange();
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    change.mutate({ orderId: orderId.trim(), status });
+    // The table's 8 characters name no order for the API: the form says where the full id is.
+    const isFull = isUuid(orderId.trim());
+    setIsShortId(!isFull);
+    if (isFull) change.mutate({ orderId: orderId.trim(), status });
+    else change.reset();
   };
   return (
     <form onSubmit={onSubmit} aria-label="Change an order by id" className="flex flex-wrap items-end gap-2 rounded-xl border border-zinc-200 p-3 text-sm dark:border-zinc-800">
@@ -241,6 +248,11 @@ function StatusChangeForm() {
       </button>
       {change.data && <span role="status" className="text-emerald-700">Sent as job {change.data.jobId.slice(0, 8)}: applied shortly, or listed under dead letters if it cannot be.</span>}
       {change.error && <span role="alert" className="text-red-600">{change.error.message}</span>}
+      {isShortId && (
+        <span role="alert" className="text-red-600">
+          Enter the full order id (36 characters): the table shows its first 8; its Copy button copies the whole id.
+        </span>
+      )}
     </form>
   );
 }

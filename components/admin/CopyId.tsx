@@ -1,0 +1,39 @@
+"use client";
+
+import { useEffect, useState } from "react";
+
+const SHOWN_MS = 3000;
+
+/**
+ * An id shown by its first 8 characters, as the tables show it, with a button that copies the whole id
+ * (for the "Send change" form or a support ticket). Where the browser will not copy (a page over plain
+ * HTTP has no clipboard API), the whole id is shown instead, selected by one click.
+ */
+export function CopyId({ id, what }: { id: string; what: string }) {
+  const [outcome, setOutcome] = useState<"copied" | "failed" | null>(null);
+  useEffect(() => {
+    if (outcome !== "copied") return;
+    const timer = setTimeout(() => setOutcome(null), SHOWN_MS);
+    return () => clearTimeout(timer);
+  }, [outcome]);
+  const short = id.slice(0, 8);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(id);
+      setOutcome("copied");
+    } catch {
+      setOutcome("failed");
+    }
+  };
+  return (
+    <span className="flex items-center gap-2 whitespace-nowrap">
+      {outcome === "failed" ? <span className="select-all">{id}</span> : <span title={id}>{short}</span>}
+      <button type="button" onClick={copy} aria-label={`Copy ${what} ${short}`} className="rounded border border-zinc-300 px-1.5 font-sans text-xs dark:border-zinc-700">
+        Copy
+      </button>
+      <span role="status" className="font-sans text-xs text-emerald-700 dark:text-emerald-400">
+        {outcome === "copied" ? "Copied" : outcome === "failed" ? "Select the id to copy it" : ""}
+      </span>
+    </span>
+  );
+}
