@@ -63,11 +63,13 @@ async function jobIn(jobId: string): Promise<boolean> {
 describe("a DATABASE_URL in libpq's form, with the target in query parameters", () => {
   it("hands postgres.js host, port, user and password as options and the database in the path, keeping the rest", () => {
     expect(postgresJsTarget("postgresql:///?host=%2Frun%2Fpostgresql&port=5433&user=shop&password=p%26w&dbname=flash%20sale&sslmode=require")).toEqual({
-      url: "postgresql:///flash%20sale?sslmode=require",
-      options: { host: "/run/postgresql", port: 5433, user: "shop", password: "p&w" },
+      url: "postgresql:///?sslmode=require",
+      options: { host: "/run/postgresql", port: 5433, user: "shop", password: "p&w", database: "flash sale" },
     });
     const plain = "postgres://shop:secret@db.internal:5432/flash?sslmode=require";
-    expect(postgresJsTarget(plain)).toEqual({ url: plain, options: {} });
+    expect(postgresJsTarget(plain)).toEqual({ url: plain, options: { database: "flash" } });
+    // A percent-encoded name in the path is decoded, as pg and libpq decode it.
+    expect(postgresJsTarget("postgres://shop@db.internal/caf%C3%A9").options.database).toBe("café");
   });
 
   it("reaches its database over TCP: migrations, the app's queries and pg-boss's jobs", async () => {
@@ -75,6 +77,23 @@ describe("a DATABASE_URL in libpq's form, with the target in query parameters", 
     const seen = await useDatabaseUrl(url);
     expect(seen).toMatchObject({ database: "shop", overSocket: false });
     expect(await jobIn(seen.jobId)).toBe(true);
+  });
+
+  it("reaches a database whose name needs escaping, named in the path or by dbname", async () => {
+    const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`CREATE DATABASE "flash café"`);
+    await admin.end({ timeout: 5 });
+    const credentials = { user: decodeURIComponent(tcp.username), password: decodeURIComponent(tcp.password) };
+    for (const url of [
+      `postgresql://${tcp.username}:${tcp.password}@${tcp.host}/${encodeURIComponent("flash café")}`,
+      libpqUrl({ host: tcp.hostname, port: tcp.port, ...credentials, dbname: "flash café" }),
+    ]) {
+      const seen = await useDatabaseUrl(url);
+      expect(seen.database, url.replace(tcp.password, "***")).toBe("flash café");
+      // pg-boss (pg) wrote its job to the same database the app's pool reads.
+      const [job] = await getDb().execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pgboss.job WHERE id = ${seen.jobId}`);
+      expect(job!.n).toBe(1);
+    }
   });
 
   it("reaches its database over the Unix socket named by host, the database in the path", async () => {

@@ -39,7 +39,8 @@ async function reachable(sql: postgres.Sql, url: string, ms: number): Promise<vo
   }
   const { url: plain, options } = postgresJsTarget(url);
   const { hostname, port } = new URL(plain);
-  const host = options.host ?? hostname;
+  // As postgres.js resolves it: no host anywhere is PGHOST, else localhost.
+  const host = options.host ?? (hostname || process.env.PGHOST || "localhost");
   await sql.end({ timeout: 0 });
   throw new Error(`cannot reach the database in DATABASE_URL (${host}:${options.port ?? (port || 5432)}): no answer within ${Math.max(1, Math.round((Date.now() - startedAt) / 1000))} s. Check its host, port and network.`);
 }
