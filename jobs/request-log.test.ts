@@ -36,6 +36,8 @@ describe("request log at debug", () => {
       ["GET", `/api/sales/${sale}`, 404],
       ["OPTIONS", "/api/sales", 204],
       ["GET", "/sales/%E0%A4%A", 400],
+      ["GET", "/api", 404],
+      ["PROPFIND", "/api/orders", 501],
     ];
     for (const [method, path, status] of asked) {
       expect((await request(`${base}${path}?from=test`, { method })).status, `${method} ${path}`).toBe(status);

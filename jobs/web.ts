@@ -95,7 +95,9 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
  */
 function logRequestWhenDone(req: http.IncomingMessage, res: http.ServerResponse, isAnsweredHere: boolean): void {
   const { method, url = "/" } = req;
-  if (!isAnsweredHere && url.startsWith("/api/") && method !== "OPTIONS") return;
+  // /api itself is an API route too (app/api/[[...path]]), unlike /apiary.
+  const isApi = url === "/api" || url.startsWith("/api/") || url.startsWith("/api?");
+  if (!isAnsweredHere && isApi && method !== "OPTIONS") return;
   const queryAt = url.indexOf("?");
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   res.once("close", () => log.debug({ method, path, status: res.statusCode }, "request"));
