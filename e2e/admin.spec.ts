@@ -154,6 +154,17 @@ test("End now asks first, then ends the sale: the page, the open edit form and t
   await expect(page.getByRole("button", { name: /^Buy/ })).toHaveCount(0);
 });
 
+test("a link to a sale the database does not have answers 404 inside the dashboard, with the way back to its list", async ({ page }) => {
+  await openAdmin(page);
+  const answer = await page.goto(`/admin/sales/${crypto.randomUUID()}`);
+  expect(answer?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("This sale doesn't exist");
+  // Still the dashboard: its navigation and sign-out are there.
+  await expect(page.getByRole("button", { name: "Sign out", exact: true })).toBeVisible();
+  await page.getByRole("link", { name: "All sales" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+});
+
 test("the sales list comes in pages: Older sales walks back to the first sale ever, Newest sales returns", async ({ page, db }) => {
   // 101 sales that ran in 2001, oldest start last in the list: with everything else in this database,
   // more than one page. Removed afterwards (they took no orders), so other tests see the shop as it was.
