@@ -40,7 +40,7 @@ test("signing out after a Buy shows the sign-in form and stops asking for the or
   await expect(page.getByTestId("buy-panel")).not.toContainText("You're in line");
   await page.screenshot({ path: testInfo.outputPath("signed-out.png"), fullPage: true });
 
-  // Nothing asks for the order any more (it polled a 401 every ~0.5 s): none within 3 s.
+  // Nothing asks for the order any more (it would ask again within a second, 401 or not): none within 3 s.
   const poll = await page
     .waitForRequest((req) => new URL(req.url()).pathname.startsWith("/api/orders/"), { timeout: 3_000 })
     .then((req) => `${req.method()} ${new URL(req.url()).pathname}`)

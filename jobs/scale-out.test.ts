@@ -148,7 +148,7 @@ describe("scale-out", () => {
     const busy = answers.filter((a) => a.status === 503);
     expect(busy.length).toBeGreaterThan(0);
     expect(busy.every((a) => a.json.error.code === "busy" && Number(a.headers.get("retry-after")) >= 1)).toBe(true);
-    // Each process never admits past the bound; the other's admissions reach it within 250 ms, so
+    // Each process never lets the backlog past the bound plus one; the other's admissions reach it within 250 ms, so
     // the two together overshoot by at most what one admits in that window, never up to 2 × the bound.
     const accepted = answers.filter((a) => a.status === 202).length;
     const counts = await saleCounts(db.sql, saleId);
