@@ -88,6 +88,18 @@ describe("POST /api/admin/sales", () => {
     expect(Object.keys(res.json.error.details.fields).sort()).toEqual(["name", "priceCents", "stock"]);
   });
 
+  it("says a field left out or sent as null is required, and one of the wrong kind what it must be", async () => {
+    const { priceCents: _left, ...withoutPrice } = valid();
+    const res = await create({ ...withoutPrice, stock: null, startsAt: "next Tuesday", originalPriceCents: "12" });
+    expect(res.status).toBe(400);
+    expect(res.json.error.details.fields).toEqual({
+      priceCents: "is required",
+      stock: "is required",
+      startsAt: "must be a date and time (ISO 8601)",
+      originalPriceCents: "must be a whole number of cents",
+    });
+  });
+
   it("reports a rule across fields together with a field that is not even a number (the form sends null)", async () => {
     const body = { ...valid(), stock: null, originalPriceCents: 100 };
     const res = await create({ ...body, endsAt: body.startsAt });

@@ -4,17 +4,19 @@ import type { AppError } from "@/db/errors";
 
 // The rules for a sale an admin creates or edits; each problem is reported against its field.
 
+// A field left out (or sent as null, as a form sends an empty one) is missing, not of the wrong kind.
+const unlessMissing = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined || issue.input === null ? "is required" : message);
 // Postgres cannot store a NUL character in text: refused here, named, rather than failing the insert.
 export const hasNoNul = (value: string) => !value.includes("\0");
 const NUL_MESSAGE = "must not contain a NUL character";
-const name = z.string().trim().min(1, "is required").max(200, "must be at most 200 characters").refine(hasNoNul, NUL_MESSAGE);
+const name = z.string({ error: unlessMissing("must be text") }).trim().min(1, "is required").max(200, "must be at most 200 characters").refine(hasNoNul, NUL_MESSAGE);
 const description = z.string().trim().max(2000, "must be at most 2,000 characters").refine(hasNoNul, NUL_MESSAGE);
-const stock = z.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1,000,000");
-const cents = z.number({ error: "must be a whole number of cents" }).int("must be a whole number of cents").positive("must be more than 0").max(100_000_000, "must be at most $1,000,000");
+const stock = z.number({ error: unlessMissing("must be a whole number") }).int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1,000,000");
+const cents = z.number({ error: unlessMissing("must be a whole number of cents") }).int("must be a whole number of cents").positive("must be more than 0").max(100_000_000, "must be at most $1,000,000");
 // ISO 8601 allows years Postgres cannot store (0000, or 9999 at an offset that makes it 10000 in UTC).
 const YEARS = "must be between the years 1970 and 9999";
 const time = z.iso
-  .datetime({ offset: true, error: "must be a date and time (ISO 8601)" })
+  .datetime({ offset: true, error: unlessMissing("must be a date and time (ISO 8601)") })
   .transform((value) => new Date(value))
   .pipe(z.date().min(new Date("1970-01-01T00:00:00Z"), YEARS).max(new Date("9999-12-31T23:59:59.999Z"), YEARS));
 
