@@ -13,7 +13,7 @@ const AS_OPTIONS = ["host", "port", "user", "password"] as const;
 
 type Target = { url: string; options: { host?: string; port?: number; user?: string; password?: string; database?: string } };
 
-/** The URL with a `dbname` query parameter moved into its path, where both clients read the database name. */
+/** The URL with a `dbname` query parameter moved into its path, where pg (pg-boss) reads the database name. */
 export function withDatabaseInPath(raw: string): string {
   const url = new URL(raw);
   const dbname = url.searchParams.get("dbname");
