@@ -49,12 +49,49 @@ test.describe("keyboard focus after an action", () => {
     await expect(page.getByTestId("order-row")).toHaveCount(0);
     await expect(table).toBeFocused();
 
+    // End now refused by the server (held, then a 500): focus stays on the question's Yes, under the
+    // message, rather than dropping to the page while the request runs or after it fails.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/admin/sales/${sale.id}/end`, async (route) => {
+      await held;
+      await route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { code: "internal_error", message: "Something went wrong on our side." } }) });
+    });
+    await page.getByRole("button", { name: "End now" }).focus();
+    await page.keyboard.press("Enter");
+    const yes = page.getByRole("button", { name: "Yes, end the sale now" });
+    await page.keyboard.press("Enter");
+    await expect(yes).toHaveAttribute("aria-disabled", "true");
+    await expect(yes).toBeFocused();
+    release();
+    await expect(page.getByRole("alert").filter({ hasText: "Something went wrong" })).toBeVisible();
+    await expect(yes).toBeFocused();
+    await page.unroute(`**/api/admin/sales/${sale.id}/end`);
+    await page.keyboard.press("Escape");
+
     // End now's button goes with the sale: focus lands on the heading, which says it ended.
     await page.getByRole("button", { name: "End now" }).focus();
     await page.keyboard.press("Enter");
     await page.keyboard.press("Enter");
     await expect(page.getByRole("heading", { level: 1 })).toContainText("ended");
     await expect(page.getByRole("heading", { level: 1 })).toBeFocused();
+  });
+
+  test("a shipped row pushed off the page by newer orders hands focus to the table", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 30 });
+    const [shipped] = await completedOrders(baseURL, db, sale.id, 1, "pushed-off");
+    await page.goto(`/admin/sales/${sale.id}`);
+    await signInAsAdmin(page);
+    const row = page.locator(`[data-testid="order-row"][data-order-id="${shipped}"]`);
+    await row.getByRole("button", { name: "Ship" }).focus();
+    await page.keyboard.press("Enter");
+    await expect(row.getByTestId("order-status-cell")).toBeFocused();
+    // 20 newer orders (the page shows the newest 20): rows of their own, left pending.
+    await db`
+      WITH shoppers AS (INSERT INTO users (email) SELECT 'pushed-' || g || '-' || ${sale.id} || '@example.com' FROM generate_series(1, 20) AS g RETURNING id)
+      INSERT INTO orders (id, sale_id, user_id) SELECT gen_random_uuid(), ${sale.id}, id FROM shoppers`;
+    await expect(row).toHaveCount(0, { timeout: 15_000 });
+    await expect(page.getByRole("region", { name: "Orders table" })).toBeFocused();
   });
 
   test("Discard confirmed by keyboard leaves focus on the dead letters' count", async ({ page }) => {

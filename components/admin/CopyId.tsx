@@ -27,12 +27,17 @@ export function CopyId({ id, what }: { id: string; what: string }) {
   };
   return (
     <span className="flex items-center gap-2 whitespace-nowrap">
-      {outcome === "failed" ? <span className="select-all">{id}</span> : <span title={id}>{short}</span>}
+      {outcome === "failed" ? (
+        // A read-only field, so a keyboard user can reach the id too; it selects itself when focused.
+        <input readOnly value={id} aria-label={`Full ${what} ${short}`} size={36} onFocus={(e) => e.currentTarget.select()} className="rounded border border-zinc-300 bg-transparent px-1 font-mono text-xs dark:border-zinc-700" />
+      ) : (
+        <span title={id}>{short}</span>
+      )}
       <button type="button" onClick={copy} aria-label={`Copy ${what} ${short}`} className="rounded border border-zinc-300 px-1.5 font-sans text-xs dark:border-zinc-700">
         Copy
       </button>
-      <span role="status" className="font-sans text-xs text-emerald-700 dark:text-emerald-400">
-        {outcome === "copied" ? "Copied" : outcome === "failed" ? "Select the id to copy it" : ""}
+      <span role="status" className={`font-sans text-xs ${outcome === "failed" ? "text-zinc-600 dark:text-zinc-400" : "text-emerald-700 dark:text-emerald-400"}`}>
+        {outcome === "copied" ? "Copied" : outcome === "failed" ? "Copy the id from the field" : ""}
       </span>
     </span>
   );

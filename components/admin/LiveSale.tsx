@@ -65,7 +65,9 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
         {!isOver &&
           (isConfirming ? (
             <div className="flex gap-2" onKeyDown={(e) => e.key === "Escape" && setIsConfirming(false)}>
-              <button ref={confirmRef} type="button" onClick={() => endNow.mutate()} disabled={endNow.isPending} className="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white">
+              {/* aria-disabled, not disabled, while the request runs: a disabled button drops keyboard focus to
+                  the page, and on a failure the admin would have to find the question again. */}
+              <button ref={confirmRef} type="button" onClick={() => !endNow.isPending && endNow.mutate()} aria-disabled={endNow.isPending} className="rounded-md bg-red-600 px-3 py-2 text-sm font-semibold text-white aria-disabled:opacity-50">
                 Yes, end the sale now
               </button>
               <button type="button" onClick={() => setIsConfirming(false)} className="rounded-md border border-zinc-300 px-3 py-2 text-sm dark:border-zinc-700">

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
 import { isUuid } from "@/db/ids";
@@ -35,6 +35,9 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   const [cursor, setCursor] = useState<Cursor>({});
   const change = useStatusChange();
   const tableRef = useRef<HTMLDivElement>(null);
+  // Where the last action left focus (a row's status). During a live sale that row can later leave the
+  // page (newer orders push it past the newest 20): focus then moves to the table rather than <body>.
+  const landedRef = useRef<HTMLElement | null>(null);
   // The rows hold their places while the pointer or keyboard focus is in the table: newest first, a new
   // order would otherwise slide every row down under the cursor just as the admin clicks Ship. Their
   // statuses still refresh (each row is drawn from the latest page); newer orders wait behind a button
@@ -78,6 +81,12 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   const newer = heldIds ? fresh.length - orders.length : 0;
   const idsOf = (list: AdminOrder[]) => list.map((order) => order.id);
   const hold = () => setHeldIds((held) => held ?? (page.data ? idsOf(fresh) : null));
+  const rowIds = idsOf(orders).join();
+  useEffect(() => {
+    const landed = landedRef.current;
+    const isFocusLost = document.activeElement === null || document.activeElement === document.body;
+    if (landed && !landed.isConnected && isFocusLost) tableRef.current?.focus();
+  }, [rowIds]);
 
   return (
     <div className="space-y-3">
@@ -188,7 +197,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
                         ]}
                         // Focus stays on the row, on its status, which turns shipped or cancelled. Under a
                         // status filter the changed row leaves the table, so focus goes to the table itself.
-                        landing={() => (status ? tableRef.current : document.getElementById(`order-status-${order.id}`))}
+                        landing={() => (landedRef.current = status ? tableRef.current : document.getElementById(`order-status-${order.id}`))}
                       />
                     ))}
                 </td>

@@ -161,6 +161,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
+    if (save.isPending) return;
     setChecked(formProblems(values, sale ? ["stock", "startsAt", "endsAt"] : ["price", "originalPrice", "stock", "startsAt", "endsAt"]));
     save.mutate();
   };
@@ -200,7 +201,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         {(described) => <input id="endsAt" type="datetime-local" value={values.endsAt} onChange={set("endsAt")} className={inputClass} {...described} />}
       </Field>
       <div className="flex items-center gap-3 sm:col-span-2">
-        <button type="submit" disabled={save.isPending} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
+        {/* aria-disabled while saving (onSubmit ignores a second press): a disabled button drops keyboard
+            focus to the page, where a failure other than a field's would leave the admin. */}
+        <button type="submit" aria-disabled={save.isPending} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white aria-disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
           {save.isPending ? "Saving…" : sale ? "Save changes" : "Create sale"}
         </button>
         {saved && <span className="text-sm text-emerald-600">Saved.</span>}

@@ -16,7 +16,7 @@ describe("readPrice", () => {
     ["0", 0],
   ])("reads %j as %i cents", (typed, cents) => expect(readPrice(typed)).toBe(cents));
 
-  it.each(["", "$", ".", "19.", "19.999", "abc", "-5", "1,29.50", "12,3456", "19,99", "1e3", "€19.99", "19.99$"])("cannot read %j", (typed) => expect(readPrice(typed)).toBeNull());
+  it.each(["", "$", ".", "19.", "19.999", "abc", "-5", "1,29.50", "12,3456", "19,99", "1e3", "€19.99", "19.99$", "9".repeat(400), "9".repeat(17)])("cannot read %j", (typed) => expect(readPrice(typed)).toBeNull());
 });
 
 describe("readCount", () => {
@@ -25,10 +25,16 @@ describe("readCount", () => {
     ["1,000", 1000],
     [" 7 ", 7],
   ])("reads %j as %i", (typed, count) => expect(readCount(typed)).toBe(count));
-  it.each(["", "12.5", "-3", "ten", "1,00"])("cannot read %j", (typed) => expect(readCount(typed)).toBeNull());
+  it.each(["", "12.5", "-3", "ten", "1,00", "9".repeat(400)])("cannot read %j", (typed) => expect(readCount(typed)).toBeNull());
 });
 
 describe("formProblems", () => {
+  it("tells a number too long to read how to type it, not that the field is empty", () => {
+    const long = "9".repeat(400);
+    const typed: Values = { name: "x", description: "", price: long, originalPrice: "20", stock: long, startsAt: "2030-01-01T09:00", endsAt: "2030-01-01T10:00" };
+    expect(formProblems(typed, ["price", "stock"])).toEqual({ price: "Enter a price like 19.99.", stock: "Stock must be a whole number, like 100." });
+  });
+
   const values: Values = { name: "", description: "", price: "$19.99", originalPrice: "", stock: " ", startsAt: "", endsAt: "2030-01-01T10:00" };
   it("says an empty field is required and a price it cannot read how to type it; the server checks the rest", () => {
     expect(formProblems(values, ["price", "originalPrice", "stock", "startsAt", "endsAt"])).toEqual({

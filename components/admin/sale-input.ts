@@ -27,13 +27,16 @@ export function readPrice(typed: string): number | null {
   const match = PRICE.exec(typed.trim());
   if (!match || (match[1] === undefined && match[2] === undefined)) return null;
   const dollars = Number((match[1] ?? "0").replaceAll(",", ""));
-  return dollars * 100 + Number((match[2] ?? "").padEnd(2, "0"));
+  const cents = dollars * 100 + Number((match[2] ?? "").padEnd(2, "0"));
+  // Hundreds of digits read as Infinity (sent as null, "required"); past 2^53 cents are no longer exact.
+  return Number.isSafeInteger(cents) ? cents : null;
 }
 
 /** A whole number as typed ("100", "1,000"); null for anything else. */
 export function readCount(typed: string): number | null {
   const trimmed = typed.trim();
-  return COUNT.test(trimmed) ? Number(trimmed.replaceAll(",", "")) : null;
+  const count = COUNT.test(trimmed) ? Number(trimmed.replaceAll(",", "")) : null;
+  return count !== null && Number.isSafeInteger(count) ? count : null;
 }
 
 /** What the form itself can tell is wrong with `fields` of `values`: a field left empty, a price or a count it cannot read. */
