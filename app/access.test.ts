@@ -127,6 +127,11 @@ describe("access", () => {
       expect(res.headers.get("content-security-policy") ?? "", path).toContain("default-src 'none'");
       // The rest as on Next's answers.
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers.get(name), `${path} ${name}`).toBe(value);
+      if (path.startsWith("/api/")) {
+        // The API's answer is the contract's JSON error, with its length declared like every other.
+        expect(res.json, path).toEqual({ error: { code: "invalid_request", message: expect.any(String) } });
+        expect(res.headers.get("content-length"), path).toBe(String(Buffer.byteLength(res.text)));
+      } else expect(res.headers.get("content-type"), path).toMatch(/^text\/html/);
     }
   });
 

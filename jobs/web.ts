@@ -48,6 +48,12 @@ const OWN_ANSWER_HEADERS = {
 /** The contract's error body, for the answers this server gives before Next.js (or Node's parser) would. */
 const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } });
 
+/** The headers of a JSON answer this server gives itself. */
+const ownJsonHeaders = (body: string) => ({ ...OWN_ANSWER_HEADERS, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
+
+/** Whether a request's URL is the API's: `/api` itself is an API route too (app/api/[[...path]]), unlike `/apiary`. */
+const isApiPath = (url: string) => url === "/api" || url.startsWith("/api/") || url.startsWith("/api?");
+
 // Every method some route or page answers (Next.js adds HEAD and OPTIONS). Any other that Node's parser
 // accepts (TRACE, WebDAV's PROPFIND and the like) would reach Next.js, which answers TRACE
 // with a plain-text 500 and PROPFIND with an empty 400.
@@ -56,14 +62,15 @@ const SERVED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
 /** 501: a method this app serves on no path, in the contract's JSON shape (no browser sends one). */
 function answerUnservedMethod(req: http.IncomingMessage, res: http.ServerResponse): void {
   const body = errorBody("not_implemented", `This server does not handle the ${req.method} method.`);
-  res.writeHead(501, { ...OWN_ANSWER_HEADERS, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }).end(body);
+  res.writeHead(501, ownJsonHeaders(body)).end(body);
 }
 
 /** 400: JSON for the API, a short page with a way back for a browser. */
 function answerMalformedPath(req: http.IncomingMessage, res: http.ServerResponse): void {
   const message = "The URL's path is not validly percent-encoded.";
-  if (req.url?.startsWith("/api/")) {
-    res.writeHead(400, { ...OWN_ANSWER_HEADERS, "content-type": "application/json" }).end(errorBody("invalid_request", message));
+  if (isApiPath(req.url ?? "/")) {
+    const body = errorBody("invalid_request", message);
+    res.writeHead(400, ownJsonHeaders(body)).end(body);
     return;
   }
   const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not a valid address · Flash sale</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>This address is not valid</h1><p>${message} Check the link, or go back to the sales.</p><p><a href="/">See the sales</a></p></body></html>`;
@@ -84,7 +91,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
         ? [408, "request_timeout", "The request did not arrive in time."]
         : [400, "invalid_request", "The request is not valid HTTP."];
   const body = errorBody(code, message);
-  const headers = Object.entries({ ...OWN_ANSWER_HEADERS, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close" });
+  const headers = Object.entries({ ...ownJsonHeaders(body), connection: "close" });
   socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join("")}\r\n${body}`);
 }
 
@@ -95,9 +102,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
  */
 function logRequestWhenDone(req: http.IncomingMessage, res: http.ServerResponse, isAnsweredHere: boolean): void {
   const { method, url = "/" } = req;
-  // /api itself is an API route too (app/api/[[...path]]), unlike /apiary.
-  const isApi = url === "/api" || url.startsWith("/api/") || url.startsWith("/api?");
-  if (!isAnsweredHere && isApi && method !== "OPTIONS") return;
+  if (!isAnsweredHere && isApiPath(url) && method !== "OPTIONS") return;
   const queryAt = url.indexOf("?");
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   res.once("close", () => log.debug({ method, path, status: res.statusCode }, "request"));
@@ -128,7 +133,8 @@ async function main(): Promise<void> {
     handle(req, res).catch((err: unknown) => {
       log.error({ err }, "request failed outside the app");
       if (!res.headersSent) {
-        res.writeHead(500, { ...OWN_ANSWER_HEADERS, "content-type": "application/json" }).end(errorBody("internal_error", "Something went wrong on our side. Please try again."));
+        const body = errorBody("internal_error", "Something went wrong on our side. Please try again.");
+        res.writeHead(500, ownJsonHeaders(body)).end(body);
       }
     });
   });
