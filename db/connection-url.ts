@@ -13,8 +13,12 @@ const AS_OPTIONS = ["host", "port", "user", "password"] as const;
 
 type Target = { url: string; options: { host?: string; port?: number; user?: string; password?: string; database?: string } };
 
-/** The URL with a `dbname` query parameter moved into its path, where pg (pg-boss) reads the database name. */
-export function withDatabaseInPath(raw: string): string {
+/**
+ * The connection string for pg (under pg-boss), read as libpq reads it: the URL with a `dbname` query
+ * parameter moved into its path, where pg reads the database name. Every pg-boss connection goes
+ * through here, as every postgres.js one goes through `connectTo`.
+ */
+export function pgConnectionString(raw: string): string {
   const url = new URL(raw);
   const dbname = url.searchParams.get("dbname");
   if (dbname === null) return raw;

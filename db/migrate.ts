@@ -5,7 +5,7 @@ import type postgres from "postgres";
 import { PgBoss } from "pg-boss";
 import { ensureQueues } from "@/jobs/queues";
 import { config } from "./config";
-import { connectTo, postgresJsTarget, withDatabaseInPath } from "./connection-url";
+import { connectTo, postgresJsTarget, pgConnectionString } from "./connection-url";
 
 export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 
@@ -60,7 +60,7 @@ export async function migrate(url: string, { reachWithinMs = 5 * config().PG_CON
     // Ending the session releases the lock, also when a migration failed.
     await sql.end({ timeout: 5 });
   }
-  const boss = new PgBoss({ connectionString: withDatabaseInPath(url), max: 2, migrate: true, supervise: false, schedule: false });
+  const boss = new PgBoss({ connectionString: pgConnectionString(url), max: 2, migrate: true, supervise: false, schedule: false });
   boss.on("error", () => {});
   await boss.start();
   try {

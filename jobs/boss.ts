@@ -1,6 +1,6 @@
 import { PgBoss } from "pg-boss";
 import { databaseUrl } from "@/db/config";
-import { withDatabaseInPath } from "@/db/connection-url";
+import { pgConnectionString } from "@/db/connection-url";
 import { log } from "@/db/log";
 
 type Role = "web" | "worker" | "admin";
@@ -10,7 +10,7 @@ type Role = "web" | "worker" | "admin";
 export function createBoss(role: Role): PgBoss {
   const isWorker = role === "worker";
   const boss = new PgBoss({
-    connectionString: withDatabaseInPath(databaseUrl()),
+    connectionString: pgConnectionString(databaseUrl()),
     application_name: `flash-sale-${role}-boss`,
     max: isWorker ? 4 : 2,
     migrate: role === "admin",
