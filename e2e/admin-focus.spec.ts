@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { completedOrders, openAdmin, signInAsAdmin } from "./shopper";
+import { completedOrders, openAdmin, openAdminSale } from "./shopper";
 
 // Where a keyboard user's focus goes on the admin's pages when the control they pressed goes away: an
 // order row's Ship or Cancel, a dead letter's Discard, End now; and where it starts on the sign-in page.
@@ -14,8 +14,7 @@ test.describe("keyboard focus after an action", () => {
   test("Ship and a confirmed Cancel leave focus on the row's status; under a status filter, on the table; End now on the heading", async ({ page, createSale, baseURL, db }) => {
     const sale = await createSale({ stock: 5 });
     const [shipped, cancelled, filtered] = await completedOrders(baseURL, db, sale.id, 3, "focus-after");
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     const rowOf = (id: string) => page.locator(`[data-testid="order-row"][data-order-id="${id}"]`);
 
     // Ship does not ask: its buttons go at once, focus stays on the row and follows its status.
@@ -80,8 +79,7 @@ test.describe("keyboard focus after an action", () => {
   test("a shipped row pushed off the page by newer orders hands focus to the table", async ({ page, createSale, baseURL, db }) => {
     const sale = await createSale({ stock: 30 });
     const [shipped] = await completedOrders(baseURL, db, sale.id, 1, "pushed-off");
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     const row = page.locator(`[data-testid="order-row"][data-order-id="${shipped}"]`);
     await row.getByRole("button", { name: "Ship" }).focus();
     await page.keyboard.press("Enter");

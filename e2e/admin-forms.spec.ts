@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { completedOrders, openAdmin, signInAsAdmin } from "./shopper";
+import { completedOrders, openAdmin, openAdminSale } from "./shopper";
 
 // The admin's forms as a person filling them in meets them: where focus goes when a save is refused,
 // what each field's message says and how a screen reader finds it, and an order id the table gives that
@@ -35,8 +35,7 @@ test.describe("the sale form", () => {
 
   test("the edit form puts focus on a field at fault too", async ({ page, createSale }) => {
     const sale = await createSale({ startsInMs: 3600_000 });
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     await page.getByText("Edit this sale").click();
     const stock = page.getByLabel("Stock (units)", { exact: true });
     await stock.fill("0");
@@ -86,8 +85,7 @@ test.describe("what the forms say", () => {
 
   test("the edit form says an emptied field is required", async ({ page, createSale }) => {
     const sale = await createSale({ startsInMs: 3600_000 });
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     await page.getByText("Edit this sale").click();
     await page.getByLabel("Stock (units)", { exact: true }).fill("");
     await page.getByLabel("Ends", { exact: true }).fill("");
@@ -110,8 +108,7 @@ test("an order's full id is one click away in the table, and Send change takes i
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   const sale = await createSale({ stock: 5 });
   const [orderId] = await completedOrders(baseURL, db, sale.id, 1, "copy-id");
-  await page.goto(`/admin/sales/${sale.id}`);
-  await signInAsAdmin(page);
+  await openAdminSale(page, sale.id);
   const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
   await expect(row).toContainText(orderId!.slice(0, 8));
   const copy = row.getByRole("button", { name: `Copy order id ${orderId!.slice(0, 8)}` });
@@ -141,8 +138,7 @@ test("where the browser will not copy, the table shows the order's full id inste
   await page.addInitScript(() => Object.defineProperty(navigator, "clipboard", { value: undefined }));
   const sale = await createSale({ stock: 5 });
   const [orderId] = await completedOrders(baseURL, db, sale.id, 1, "copy-refused");
-  await page.goto(`/admin/sales/${sale.id}`);
-  await signInAsAdmin(page);
+  await openAdminSale(page, sale.id);
   const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
   await expect(row).not.toContainText(orderId!);
   await row.getByRole("button", { name: `Copy order id ${orderId!.slice(0, 8)}` }).click();

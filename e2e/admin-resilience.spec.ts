@@ -1,7 +1,7 @@
 import type { Locator, Page, Route } from "@playwright/test";
 import { lockTable } from "../db/testing/held-work";
 import { expect, test } from "./fixtures";
-import { buyAsAnotherShopper, expectCouldNotLoad, openAdmin, signInAsAdmin } from "./shopper";
+import { buyAsAnotherShopper, expectCouldNotLoad, openAdmin, openAdminSale, signInAsAdmin } from "./shopper";
 
 // The admin's pages when things go wrong around them: a keyboard user at a confirmation, refreshes that
 // fail while the database restarts, a session that expires with a form half typed.
@@ -18,8 +18,7 @@ test.describe("keyboard focus at a confirmation", () => {
     await placeOrder(baseURL, sale.id, "focus");
     await expect.poll(async () => (await db`SELECT status FROM orders WHERE sale_id = ${sale.id}`)[0]?.status).toBe("completed");
 
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
 
     /** Opens the question from `opener` by keyboard, Tabs from Yes to Keep, presses it: focus is back on `opener`. */
@@ -60,8 +59,7 @@ test.describe("the orders table under the pointer", () => {
   test("rows hold their places while the pointer is in the table; a newer order waits behind a button", async ({ page, createSale, baseURL, db }) => {
     const sale = await createSale({ stock: 5 });
     await placeOrder(baseURL, sale.id, "held-first");
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     const rows = page.getByTestId("order-row");
     await expect(rows).toHaveCount(1);
     const first = await rows.first().getAttribute("data-order-id");
@@ -86,8 +84,7 @@ test.describe("the orders table under the pointer", () => {
     const sale = await createSale({ stock: 5 });
     await placeOrder(baseURL, sale.id, "ship-once");
     await expect.poll(async () => (await db`SELECT status FROM orders WHERE sale_id = ${sale.id}`)[0]?.status).toBe("completed");
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     // The change's request is held until the test lets it go: until then the order stays completed, so
     // the row's state after the click, before the worker acts, is what is seen.
     let release!: () => void;
@@ -114,8 +111,7 @@ test.describe("the orders table under the pointer", () => {
 test.describe("refreshes that fail", () => {
   test("the live numbers stay on screen with a note saying how old they are, gone once refreshes work again", async ({ page, createSale }) => {
     const sale = await createSale({ stock: 12 });
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     await expect(page.getByTestId("count-completed")).toHaveText("0");
     await expect(page.getByTestId("stat-remaining")).toHaveText("12");
     await expect(staleNote(page)).toHaveCount(0);
@@ -134,8 +130,7 @@ test.describe("refreshes that fail", () => {
   test("the orders table keeps its rows with a note while its refreshes fail", async ({ page, createSale, baseURL }) => {
     const sale = await createSale({ stock: 5 });
     await placeOrder(baseURL, sale.id, "stale-orders");
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     const rows = page.getByTestId("order-row");
     await expect(rows).toHaveCount(1);
 
@@ -242,8 +237,7 @@ test.describe("a session that expires while the admin types", () => {
 
   test("Save changes with the admin signed out keeps the edit through the sign-in", async ({ page, context, createSale, db }) => {
     const sale = await createSale({ startsInMs: 3600_000, stock: 30 });
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     await page.getByText("Edit this sale").click();
     await page.getByLabel("Stock (units)", { exact: true }).fill("45");
 

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { buyAsAnotherShopper, openAdmin, signInAsAdmin } from "./shopper";
+import { buyAsAnotherShopper, openAdmin, openAdminSale, signInAsAdmin } from "./shopper";
 
 // The operator's afternoon: sign in, create a sale, watch it sell out live, cancel an order, and
 // deal with a change that could not be applied. Screenshots of the dashboard are kept as artifacts.
@@ -94,8 +94,7 @@ test("Sign out everywhere asks first, then signs out every admin's browser", asy
 
 test("an edit saved, then changed back and saved again, ends with the value last saved", async ({ page, createSale, db }) => {
   const sale = await createSale({ startsInMs: 3600_000, stock: 40 });
-  await page.goto(`/admin/sales/${sale.id}`);
-  await signInAsAdmin(page);
+  await openAdminSale(page, sale.id);
   await page.getByText("Edit this sale").click();
   const stock = page.getByLabel("Stock (units)");
   const save = page.getByRole("button", { name: "Save changes" });
@@ -110,8 +109,7 @@ test("an edit saved, then changed back and saved again, ends with the value last
 
 test("End now asks first, then ends the sale: the page, the open edit form and the shopper's page all show it", async ({ page, createSale, db }) => {
   const sale = await createSale({ startsInMs: -60_000, durationMs: 3600_000 });
-  await page.goto(`/admin/sales/${sale.id}`);
-  await signInAsAdmin(page);
+  await openAdminSale(page, sale.id);
   await page.getByText("Edit this sale").click();
   const ends = page.getByLabel("Ends", { exact: true });
   const endsBefore = await ends.inputValue();
@@ -202,8 +200,7 @@ test.describe("an admin in another time zone", () => {
 
   test("sees every time of a loaded page in their own zone, named, and the form says which zone it reads", async ({ page, createSale }) => {
     const sale = await createSale();
-    await page.goto(`/admin/sales/${sale.id}`);
-    await signInAsAdmin(page);
+    await openAdminSale(page, sale.id);
     await expect(page).toHaveURL(new RegExp(`/admin/sales/${sale.id}$`));
     // A full load: the server renders UTC, the browser must replace it with its own zone.
     await page.reload();

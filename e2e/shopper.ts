@@ -41,6 +41,12 @@ export async function signInAsAdmin(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
+/** Opens a sale's admin page, signing in on the way (the page asks first). */
+export async function openAdminSale(page: Page, saleId: string): Promise<void> {
+  await page.goto(`/admin/sales/${saleId}`);
+  await signInAsAdmin(page);
+}
+
 /** Opens the admin's dashboard (`/admin`) signed in. */
 export async function openAdmin(page: Page): Promise<void> {
   await page.goto("/admin");
