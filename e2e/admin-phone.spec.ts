@@ -24,6 +24,9 @@ test("no admin page is wider than the screen; badges and the nav keep to one lin
 
   /** The table's region can be focused and scrolled sideways from the keyboard. */
   const expectScrollsByKeyboard = async (region: Locator) => {
+    // A Tab stop, described by the line that says it scrolls.
+    await expect(region).toHaveAttribute("tabindex", "0");
+    await expect(region).toHaveAccessibleDescription("Scroll the table sideways for every column →");
     await region.focus();
     await expect(region).toBeFocused();
     expect(await region.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
@@ -52,4 +55,21 @@ test("no admin page is wider than the screen; badges and the nav keep to one lin
   expect(await lines(nav.getByRole("link", { name: "Dead letters" }))).toBe(1);
   expect(await fits()).toBe(true);
   await page.screenshot({ path: testInfo.outputPath("dead-letters-390.png") });
+});
+
+test("on a wide screen, where the tables fit, they are no Tab stop and say nothing of scrolling", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await openAdmin(page);
+  const region = page.getByRole("region", { name: "Sales table" });
+  await expect(region).toBeVisible();
+  expect(await region.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+  await expect(region).toHaveAttribute("tabindex", "-1");
+  await expect(region).toHaveAccessibleDescription("");
+  await expect(page.getByText("Scroll the table sideways")).toBeHidden();
+  // Tab from the last link before the table goes past it, not into it.
+  await page.getByRole("link", { name: "Dead letters" }).focus();
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press("Tab");
+    await expect(region).not.toBeFocused();
+  }
 });

@@ -1,17 +1,55 @@
-import type { HTMLAttributes, ReactNode, Ref } from "react";
+"use client";
+
+import { useCallback, useEffect, useId, useRef, useState, type HTMLAttributes, type ReactNode, type Ref } from "react";
 
 type Props = { label: string; ref?: Ref<HTMLDivElement>; children: ReactNode } & HTMLAttributes<HTMLDivElement>;
 
 /**
  * A table wider than the screen scrolls sideways inside this region rather than widening the page. The
- * region is named and focusable, so a keyboard user can reach it and scroll it with the arrow keys; on a
- * narrow screen, where browsers hide scrollbars, a line above it says that it scrolls.
+ * region is named; while the table is wider than it, it is also a Tab stop (a keyboard user scrolls it
+ * with the arrow keys), described by the line that says it scrolls. Where the table fits it is no Tab
+ * stop, though it can still take focus from the page itself (an action whose row went away lands on it).
+ * The line itself shows on narrow screens only, where browsers hide scrollbars, whatever the table's
+ * width: only attributes follow the measurement, never the layout, so showing them cannot change the
+ * width they were measured at.
  */
 export function TableScroll({ label, ref, children, className = "", ...rest }: Props) {
+  const hintId = useId();
+  const inner = useRef<HTMLDivElement | null>(null);
+  const [isScrollable, setIsScrollable] = useState(false);
+  const setRefs = useCallback(
+    (el: HTMLDivElement | null) => {
+      inner.current = el;
+      if (typeof ref === "function") ref(el);
+      else if (ref) ref.current = el;
+    },
+    [ref],
+  );
+  useEffect(() => {
+    const el = inner.current;
+    if (!el) return;
+    const check = () => setIsScrollable(el.scrollWidth > el.clientWidth + 1);
+    check();
+    // The region's width changes with the window; the table's with its rows.
+    const observer = new ResizeObserver(check);
+    observer.observe(el);
+    if (el.firstElementChild) observer.observe(el.firstElementChild);
+    return () => observer.disconnect();
+  }, []);
   return (
     <div className="space-y-1">
-      <p className="text-xs text-zinc-500 sm:hidden">Scroll the table sideways for every column →</p>
-      <div ref={ref} role="region" aria-label={label} tabIndex={0} className={`overflow-x-auto rounded focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 ${className}`} {...rest}>
+      <p id={hintId} className="text-xs text-zinc-500 sm:hidden">
+        Scroll the table sideways for every column →
+      </p>
+      <div
+        ref={setRefs}
+        role="region"
+        aria-label={label}
+        aria-describedby={isScrollable ? hintId : undefined}
+        tabIndex={isScrollable ? 0 : -1}
+        className={`overflow-x-auto rounded focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 ${className}`}
+        {...rest}
+      >
         {children}
       </div>
     </div>
