@@ -43,8 +43,8 @@ type State = {
   refreshing?: Promise<Snapshot>;
   lastDrain?: number;
   inFlight: Map<string, number>;
-  // Reservations not yet settled: each promise resolves when its reservation settles.
-  open: Set<Promise<void>>;
+  // Reservations not yet settled, each with its sale: each promise resolves when its reservation settles.
+  open: Map<Promise<void>, string>;
   // Admissions committed that the last count did not see: transaction ids by sale.
   unseen: Map<string, bigint[]>;
 };
@@ -64,7 +64,7 @@ export function isVisible(xid: bigint, snapshot: PgSnapshot): boolean {
 
 const holder = globalThis as unknown as { __flashSaleAdmission?: State };
 function state(): State {
-  holder.__flashSaleAdmission ??= { inFlight: new Map(), open: new Set(), unseen: new Map() };
+  holder.__flashSaleAdmission ??= { inFlight: new Map(), open: new Map(), unseen: new Map() };
   return holder.__flashSaleAdmission;
 }
 
@@ -106,7 +106,7 @@ function refresh(): Promise<Snapshot> {
       // counted there as pending and here in flight, twice, and at a sale's tail the gate would refuse
       // a shopper a unit was left for. So the count is published once those have settled (an admission
       // round trip, usually; SETTLE_WAIT_MS at most, after which it errs on refusing, as before).
-      const inFlightAtAsk = [...s.open];
+      const inFlightAtAsk = [...s.open.keys()];
       const [{ bySale, remainingBySale, pg }, drainPerSecond] = await Promise.all([countPendingWithStock(), reportedDrainRate()]);
       if (inFlightAtAsk.length > 0) await settledOrTimeout(inFlightAtAsk, SETTLE_WAIT_MS);
       let total = 0;
@@ -128,6 +128,8 @@ function refresh(): Promise<Snapshot> {
 }
 
 const SETTLE_WAIT_MS = 100;
+// How long a Buy the gate would refuse waits for this process's admissions in flight in its sale (below).
+const GATE_SETTLE_WAIT_MS = 1000;
 
 function settledOrTimeout(settling: Promise<void>[], ms: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
@@ -196,12 +198,21 @@ export type Reservation = {
  * The caller settles the reservation once its transaction has committed (or not).
  */
 export async function reserveAdmission({ saleId, remaining }: { saleId: string; remaining: number }): Promise<Reservation> {
-  const snapshot = await currentSnapshot();
   const s = state();
-  // From here to the reservation nothing awaits: no other request can slip between check and count.
-  const salePending = (snapshot.bySale.get(saleId) ?? 0) + localCount(saleId);
-  if (salePending >= admissionCap(snapshot.remainingBySale.get(saleId) ?? remaining)) {
-    throw new AppError("sold_out", "Every remaining unit is already claimed by shoppers ahead of you.");
+  const deadline = Date.now() + GATE_SETTLE_WAIT_MS;
+  let snapshot = await currentSnapshot();
+  // From the last check to the reservation nothing awaits: no other request can slip between check and count.
+  while ((snapshot.bySale.get(saleId) ?? 0) + localCount(saleId) >= admissionCap(snapshot.remainingBySale.get(saleId) ?? remaining)) {
+    // Admissions in flight count as orders until they settle, but some add none: a shopper's repeat
+    // clicks, or retries with one Idempotency-Key, each hold a place until the insert finds the order
+    // they already have. Refusing on them would tell another shopper a sale is sold out with a unit
+    // left for them. So a refusal that rests on admissions in flight in this sale waits for them to
+    // settle (an admission round trip) and judges again; what they did add is counted by then.
+    const inFlight = [...s.open].flatMap(([settled, sale]) => (sale === saleId ? [settled] : []));
+    const wait = deadline - Date.now();
+    if (inFlight.length === 0 || wait <= 0) throw new AppError("sold_out", "Every remaining unit is already claimed by shoppers ahead of you.");
+    await settledOrTimeout(inFlight, wait);
+    snapshot = await currentSnapshot();
   }
   const backlog = status(snapshot);
   // Over the bound, as the contract has it: a backlog exactly at it still admits (and goes one past).
@@ -213,7 +224,7 @@ export async function reserveAdmission({ saleId, remaining }: { saleId: string; 
   let isSettled = false;
   let markSettled!: () => void;
   const settled = new Promise<void>((resolve) => (markSettled = resolve));
-  s.open.add(settled);
+  s.open.set(settled, saleId);
   return {
     settle(committedXid) {
       if (isSettled) return;

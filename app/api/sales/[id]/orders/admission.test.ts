@@ -253,4 +253,32 @@ describe("the admission gate", () => {
     const [row] = await db.sql`SELECT remaining FROM sales WHERE id = ${id}`;
     expect(row!.remaining).toBe(50);
   });
+
+  it("does not tell a shopper the last units are taken while only another shopper's repeat clicks are in flight", async () => {
+    const { id } = await sale(2);
+    const [eager, other] = [await shopper(), await shopper()];
+    // Eight clicks from one shopper, and one from another, all at once: one order each.
+    const answers = await Promise.all([...Array.from({ length: 8 }, () => buy(id, eager)), buy(id, other)]);
+    const eagerAnswers = answers.slice(0, 8);
+    expect(eagerAnswers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 202]);
+    expect(new Set(eagerAnswers.map((a) => a.json.order.id)).size).toBe(1);
+    expect(answers[8]!.status).toBe(202);
+    expect(answers[8]!.json.order.id).not.toBe(eagerAnswers[0]!.json.order.id);
+    expect(await counts(id)).toEqual({ orders: 2, pending: 2, jobs: 2 });
+    // Both units are spoken for now: a third shopper is told so.
+    const third = await buy(id, await shopper());
+    expect(third.status).toBe(410);
+    expect(third.json.error.code).toBe("sold_out");
+  });
+
+  it("answers every concurrent retry of one Buy with its order on a sale's last unit", async () => {
+    const { id } = await sale(1);
+    const cookie = await shopper();
+    const key = { "idempotency-key": `last-unit-${Date.now()}` };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => buy(id, cookie, { headers: key })));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202, 202]);
+    expect(new Set(answers.map((a) => a.json.order.id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers.get("idempotent-replayed") === "true")).toHaveLength(5);
+    expect(await counts(id)).toEqual({ orders: 1, pending: 1, jobs: 1 });
+  });
 });
