@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { plainIssue } from "./plain-issues";
 
 const DATABASE_URL_HELP =
   "is not a valid URL: percent-encode any reserved character in the user name or password (# as %23, @ as %40, / as %2F, : as %3A, ? as %3F)";
@@ -84,7 +85,7 @@ export function config(): Config {
   if (cached) return cached;
   // A variable set to nothing (`WORKERS=` in a shell, or an empty line of a service's environment) is
   // unset, for every setting alike: never a silent 0 for some and an error for others.
-  const parsed = schema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== "")));
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== "")), { error: plainIssue });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);

@@ -4,6 +4,7 @@ import { DeadlineExceeded, REQUEST_DEADLINE_MS, withDeadline } from "@/db/deadli
 import { log } from "@/db/log";
 import { errorCode, isLockTimeout, isTransientDbError } from "@/db/retry";
 import { refuseCrossSite } from "./origin";
+import { plainIssue } from "@/db/plain-issues";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -136,7 +137,7 @@ export async function readJsonObject(req: Request, { allowEmpty = false }: { all
  */
 export function readQuery<T>(req: Request, schema: ZodType<T>): T {
   const params = Object.fromEntries([...new URL(req.url).searchParams].filter(([, value]) => value !== ""));
-  const parsed = schema.safeParse(params);
+  const parsed = schema.safeParse(params, { error: plainIssue });
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   return parsed.data;
 }

@@ -41,6 +41,26 @@ describe("/api/session", () => {
     expect(await db.sql`SELECT count(*)::int AS n FROM users WHERE email = 'form@example.com'`).toEqual([{ n: 0 }]);
   });
 
+  it("takes an address with spaces around it as the address, and says in plain words what is wrong with a bad sign-in", async () => {
+    const padded = await signIn({ email: "  padded@example.com  " });
+    expect(padded.status).toBe(200);
+    expect(padded.json.user.email).toBe("padded@example.com");
+
+    const problems: [unknown, string][] = [
+      [{}, "email: is required"],
+      [{ email: 42 }, "email: must be text"],
+      [{ email: "not an address" }, "email: must be an email address"],
+      [{ email: `${"x".repeat(250)}@example.com` }, "email: must be at most 254 characters"],
+      [{ email: "a@example.com", userId: "someone-else" }, '"userId" is not a field this request takes (it takes email)'],
+    ];
+    for (const [body, message] of problems) {
+      const res = await signIn(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.json.error).toEqual({ code: "invalid_request", message });
+    }
+    expect(await db.sql`SELECT count(*)::int AS n FROM users WHERE email = 'a@example.com'`).toEqual([{ n: 0 }]);
+  });
+
   it("marks the cookie Secure behind HTTPS", async () => {
     const res = await signIn({ email: "secure@example.com" }, { "x-forwarded-proto": "https" });
     expect(res.headers.get("set-cookie")).toMatch(/Secure/);

@@ -4,13 +4,15 @@ import { getUserById, upsertUserByEmail } from "@/db/users";
 import { describeIssues, otherMethods, readJsonObject, route } from "@/app/_lib/http";
 import { limitShopperLogin } from "@/app/_lib/rate-limit";
 import { clearedSessionCookie, requireShopper, sessionCookie } from "@/app/_lib/session";
+import { plainIssue } from "@/db/plain-issues";
 
-const signInSchema = z.object({ email: z.email("must be an email address").max(254) }).strict();
+// Spaces around the address (pasted with it) are not part of it.
+const signInSchema = z.object({ email: z.string().trim().pipe(z.email("must be an email address").max(254)) }).strict();
 
 /** Sign in (or up) by email. */
 export const POST = route(async (req: Request) => {
   await limitShopperLogin(req);
-  const parsed = signInSchema.safeParse(await readJsonObject(req));
+  const parsed = signInSchema.safeParse(await readJsonObject(req), { error: plainIssue });
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   const user = await upsertUserByEmail({ email: parsed.data.email });
   return Response.json(

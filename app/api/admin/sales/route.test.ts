@@ -107,6 +107,19 @@ describe("POST /api/admin/sales", () => {
     expect(Object.keys(res.json.error.details.fields).sort()).toEqual(["endsAt", "originalPriceCents", "stock"]);
   });
 
+  it("names a field the form does not have, and what the request takes", async () => {
+    const res = await create({ ...valid(), remaining: 1 });
+    expect(res.status).toBe(400);
+    expect(res.json.error.details.fields).toEqual({
+      body: '"remaining" is not a field this request takes (it takes name, description, priceCents, originalPriceCents, stock, startsAt, endsAt)',
+    });
+    const { id } = await seedSale();
+    const edit = await patch(id, { priceCents: 50 });
+    expect(edit.status).toBe(400);
+    expect(edit.json.error.details.fields.body).toBe('"priceCents" is not a field this request takes (it takes name, description, stock, startsAt, endsAt)');
+    expect((await saleRow(id)).stock).toBe(10);
+  });
+
   it("answers 400 for a body that is not a JSON object", async () => {
     const res = await call(sales.POST, "/api/admin/sales", { method: "POST", body: "[1]", headers: { "content-type": "application/json" }, cookie });
     expect(res.status).toBe(400);

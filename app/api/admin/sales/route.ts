@@ -3,6 +3,7 @@ import { createAdminSale, listAdminSales } from "@/db/admin-sales";
 import { adminRoute } from "@/app/_lib/admin-session";
 import { otherMethods, readJsonObject, readQuery } from "@/app/_lib/http";
 import { createSaleSchema, invalidFields } from "./schema";
+import { plainIssue } from "@/db/plain-issues";
 
 export const dynamic = "force-dynamic";
 
@@ -16,7 +17,7 @@ export const GET = adminRoute(async (req: Request) => {
 
 /** Create a sale; every field problem is answered at once, each against its field. */
 export const POST = adminRoute(async (req: Request) => {
-  const parsed = createSaleSchema.safeParse(await readJsonObject(req));
+  const parsed = createSaleSchema.safeParse(await readJsonObject(req), { error: plainIssue });
   if (!parsed.success) throw invalidFields(parsed.error.issues);
   const sale = await createAdminSale(parsed.data);
   return Response.json({ sale }, { status: 201, headers: { location: `/api/admin/sales/${sale.id}`, "cache-control": "no-store" } });

@@ -38,6 +38,18 @@ describe("admin sign-in", () => {
     expect((await call(adminSales.GET, "/api/admin/sales", { cookie })).status).toBe(200);
   });
 
+  it("says in plain words what is wrong with a sign-in that sends no password", async () => {
+    for (const [password, message] of [
+      [undefined, "password: is required"],
+      [123, "password: must be text"],
+    ] as const) {
+      const res = await signIn(password);
+      expect(res.status).toBe(400);
+      expect(res.json.error).toEqual({ code: "invalid_request", message });
+      expect(res.headers.get("set-cookie")).toBeNull();
+    }
+  });
+
   it("answers 401 for a wrong password and sets no cookie", async () => {
     const res = await signIn(`${adminPassword()}x`, { [CLIENT_IP_HEADER]: "198.51.100.1" });
     expect(res.status).toBe(401);

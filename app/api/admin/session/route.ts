@@ -4,13 +4,14 @@ import { log } from "@/db/log";
 import { adminCookie, assertSameOrigin, endAdminSessionCookie, isAdmin, isAdminPassword } from "@/app/_lib/admin-session";
 import { describeIssues, otherMethods, readJsonObject, route } from "@/app/_lib/http";
 import { clientKey, forgiveLoginAttempt, spendLoginAttempt, type LoginAttempt } from "@/app/_lib/login-limiter";
+import { plainIssue } from "@/db/plain-issues";
 
 const signInSchema = z.object({ password: z.string().min(1, "is required").max(200) }).strict();
 
 /** Admin sign-in: the password, compared in constant time, with attempts limited. */
 export const POST = route(async (req: Request) => {
   assertSameOrigin(req);
-  const parsed = signInSchema.safeParse(await readJsonObject(req));
+  const parsed = signInSchema.safeParse(await readJsonObject(req), { error: plainIssue });
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   const client = clientKey(req);
   let attempt: LoginAttempt;

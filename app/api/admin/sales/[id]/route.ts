@@ -4,6 +4,7 @@ import { getSale } from "@/db/sales";
 import { adminRoute } from "@/app/_lib/admin-session";
 import { otherMethods, readJsonObject } from "@/app/_lib/http";
 import { invalidFields, updateSaleSchema } from "../schema";
+import { plainIssue } from "@/db/plain-issues";
 
 export const GET = adminRoute(async (_req: Request, ctx: RouteContext<"/api/admin/sales/[id]">) => {
   const { id } = await ctx.params;
@@ -14,7 +15,7 @@ export const GET = adminRoute(async (_req: Request, ctx: RouteContext<"/api/admi
 
 /** Edit name, description, times or stock (stock only upward once the sale has started). */
 export const PATCH = adminRoute(async (req: Request, ctx: RouteContext<"/api/admin/sales/[id]">) => {
-  const parsed = updateSaleSchema.safeParse(await readJsonObject(req));
+  const parsed = updateSaleSchema.safeParse(await readJsonObject(req), { error: plainIssue });
   if (!parsed.success) throw invalidFields(parsed.error.issues);
   const { id } = await ctx.params;
   const sale = await updateSale({ id, changes: parsed.data });

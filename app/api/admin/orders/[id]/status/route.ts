@@ -5,6 +5,7 @@ import { isUuid } from "@/db/ids";
 import { ADMIN_STATUSES } from "@/jobs/queues";
 import { adminRoute } from "@/app/_lib/admin-session";
 import { describeIssues, otherMethods, readJsonObject } from "@/app/_lib/http";
+import { plainIssue } from "@/db/plain-issues";
 
 const bodySchema = z.object({ status: z.enum(ADMIN_STATUSES, { error: 'must be "shipped" or "cancelled"' }) }).strict();
 
@@ -13,7 +14,7 @@ const bodySchema = z.object({ status: z.enum(ADMIN_STATUSES, { error: 'must be "
  * an unknown order or an illegal move is retried with backoff and then lands in the dead letters.
  */
 export const PUT = adminRoute(async (req: Request, ctx: RouteContext<"/api/admin/orders/[id]/status">) => {
-  const parsed = bodySchema.safeParse(await readJsonObject(req));
+  const parsed = bodySchema.safeParse(await readJsonObject(req), { error: plainIssue });
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   const { id } = await ctx.params;
   if (!isUuid(id)) throw new AppError("invalid_request", "The order id must be a UUID.");

@@ -96,15 +96,18 @@ describe("GET /api/admin/sales/:id/orders", () => {
   });
 
   it.each([
-    ["an unknown status", "status=lost"],
-    ["a cursor that is not a number", "before=abc"],
-    ["both cursors", "before=5&after=2"],
-    ["a page that is too big", "limit=1000"],
-    ["an unknown parameter", "sort=asc"],
-  ])("answers 400 for %s", async (_what, query) => {
+    ["an unknown status", "status=lost", 'status: must be one of "pending", "completed", "failed", "shipped", "cancelled"'],
+    ["a cursor that is not a number", "before=abc", "before: must be a number"],
+    ["both cursors", "before=5&after=2", "give before or after, not both"],
+    ["a page that is too big", "limit=1000", "limit: must be at most 100"],
+    ["a page of none", "limit=0", "limit: must be at least 1"],
+    ["a page of half an order", "limit=1.5", "limit: must be a whole number"],
+    ["an unknown parameter", "sort=asc", '"sort" is not a field this request takes (it takes status, q, before, after, limit)'],
+  ])("answers 400 for %s, saying what is wrong in plain words", async (_what, query, message) => {
     const res = await page(query);
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe("invalid_request");
+    expect(res.json.error.message).toBe(message);
   });
 
   it("answers 404 for an unknown sale", async () => {
