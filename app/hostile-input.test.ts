@@ -99,6 +99,8 @@ const cases: Case[] = [
   { name: "an API path that does not exist", path: () => "/api/../api/sales/../nothing-here", options: () => ({}), status: 404, code: "not_found" },
   { name: "/api itself", path: () => "/api", options: () => ({}), status: 404, code: "not_found" },
   { name: "a POST to /api itself", method: "POST", path: () => "/api?x=1", options: () => ({ body: "{}", headers: json }), status: 404, code: "not_found" },
+  { name: "OPTIONS on an API path that does not exist", method: "OPTIONS", path: () => "/api/nothing-here", options: () => ({}), status: 404, code: "not_found" },
+  { name: "OPTIONS on an admin route without the admin's session", method: "OPTIONS", path: () => "/api/admin/dead-letters", options: () => ({ cookie: shopper }), status: 401, code: "unauthenticated" },
 ];
 
 describe("hostile input over HTTP", () => {
@@ -137,6 +139,23 @@ function rawExchange(url: string, bytes: string): Promise<string> {
     socket.write(bytes);
   });
 }
+
+describe("OPTIONS", () => {
+  it("answers 204 naming the methods the route has, as its 405s do", async () => {
+    for (const [path, allow] of [
+      ["/api/sales", "GET, HEAD, OPTIONS"],
+      [`/api/sales/${saleId}/orders`, "OPTIONS, POST"],
+      ["/api/session", "DELETE, GET, HEAD, OPTIONS, POST"],
+    ]) {
+      const options = await request(base + path, { method: "OPTIONS" });
+      expect(options.status, path).toBe(204);
+      expect(options.headers.get("allow"), path).toBe(allow);
+      const wrong = await request(base + path, { method: "PUT", cookie: shopper });
+      expect(wrong.status, path).toBe(405);
+      expect(wrong.headers.get("allow"), path).toBe(allow);
+    }
+  });
+});
 
 describe("a method the app serves on no path", () => {
   it("is a JSON 501, on the API and on pages alike, and changes nothing", async () => {

@@ -71,12 +71,18 @@ describe("methods a route does not have", () => {
         expect(res.headers.get("content-type")).toMatch(/^application\/json/);
         expect(res.headers.get("allow"), `${method} ${url}`).toBe(allow);
       }
+      // OPTIONS tells the same truth, and sends nothing else.
+      expect(typeof mod.OPTIONS, `${url} exports OPTIONS`).toBe("function");
+      const options = await call(mod.OPTIONS, url, { method: "OPTIONS", params, cookie: isAdmin ? await signInAdmin() : adminCookie });
+      expect(options.status, `OPTIONS ${url}`).toBe(204);
+      expect(options.headers.get("allow"), `OPTIONS ${url}`).toBe(allow);
+      expect(options.text).toBe("");
     });
 
     if (isAdmin) {
       it(`${url}: answers 401 to every method without the admin session`, async () => {
         const mod = (await import(file)) as Record<string, unknown>;
-        for (const method of METHODS) {
+        for (const method of [...METHODS, "OPTIONS"]) {
           const res = await call(mod[method], url, { method, params });
           expect(res.status, `${method} ${url}`).toBe(401);
           expect(res.json.error.code).toBe("unauthenticated");

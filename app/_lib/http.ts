@@ -3,8 +3,8 @@ import { AppError } from "@/db/errors";
 import { DeadlineExceeded, REQUEST_DEADLINE_MS, withDeadline } from "@/db/deadline";
 import { log } from "@/db/log";
 import { errorCode, isLockTimeout, isTransientDbError } from "@/db/retry";
-import { refuseCrossSite } from "./origin";
 import { plainIssue } from "@/db/plain-issues";
+import { refuseCrossSite } from "./origin";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -37,18 +37,24 @@ type RouteMethod = (typeof ROUTE_METHODS)[number];
 
 /**
  * Answers for the methods a route does not have: 405 `method_not_allowed` in the contract's JSON shape
- * with an `Allow` header, where Next.js would send an empty 405. A route file exports the ones it lacks
- * beside its own, through the same wrapper as its own (so an admin route still answers 401 first):
- * `export const { DELETE, PATCH, PUT } = otherMethods(["GET", "POST"]);`. `app/methods.test.ts` checks
- * that every route answers all five and that its `Allow` names exactly the methods it has.
+ * with an `Allow` header, where Next.js would send an empty 405; and OPTIONS, 204 with the same `Allow`
+ * (Next.js's own OPTIONS would name every method the file exports, these 405s included). A route file
+ * exports them beside its own, through the same wrapper as its own (so an admin route still answers 401
+ * first): `export const { DELETE, OPTIONS, PATCH, PUT } = otherMethods(["GET", "POST"]);`.
+ * `app/methods.test.ts` checks that every route answers all six and that its `Allow` names exactly the
+ * methods it has.
  */
-export function otherMethods(allowed: RouteMethod[], wrap: (handler: Handler<unknown>) => Handler<unknown> = route): Record<RouteMethod, Handler<unknown>> {
-  // Next.js answers HEAD with a route's GET, and OPTIONS itself.
+export function otherMethods(
+  allowed: RouteMethod[],
+  wrap: (handler: Handler<unknown>) => Handler<unknown> = route,
+): Record<RouteMethod | "OPTIONS", Handler<unknown>> {
+  // Next.js answers HEAD with a route's GET.
   const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort().join(", ");
   const answer = wrap(async (req) => {
     throw new AppError("method_not_allowed", `This endpoint does not answer ${req.method}; it answers ${allowed.join(", ")}.`, { allow });
   });
-  return Object.fromEntries(ROUTE_METHODS.map((method) => [method, answer])) as Record<RouteMethod, Handler<unknown>>;
+  const options = wrap(async () => new Response(null, { status: 204, headers: { allow } }));
+  return { ...(Object.fromEntries(ROUTE_METHODS.map((method) => [method, answer])) as Record<RouteMethod, Handler<unknown>>), OPTIONS: options };
 }
 
 function internalError(err: unknown, req: Request): AppError {

@@ -7,4 +7,4 @@ const notFound = route(async () => {
   throw new AppError("not_found", "There is no such API endpoint.");
 });
 
-export { notFound as DELETE, notFound as GET, notFound as PATCH, notFound as POST, notFound as PUT };
+export { notFound as DELETE, notFound as GET, notFound as OPTIONS, notFound as PATCH, notFound as POST, notFound as PUT };

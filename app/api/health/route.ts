@@ -13,4 +13,4 @@ export const GET = route(async () => {
   );
 });
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"]);

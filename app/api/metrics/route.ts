@@ -25,4 +25,4 @@ function isBearer(header: string | null, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"]);

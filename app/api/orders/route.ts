@@ -16,4 +16,4 @@ export const GET = route(async (req: Request) => {
   return Response.json({ orders, sales }, { headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"]);

@@ -7,4 +7,4 @@ export const GET = route(async () => {
   return Response.json({ sales: await listSales() }, { headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"]);

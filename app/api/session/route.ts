@@ -31,4 +31,4 @@ export const DELETE = route(async (req: Request) => {
   return new Response(null, { status: 204, headers: { "set-cookie": clearedSessionCookie(req) } });
 });
 
-export const { PATCH, PUT } = otherMethods(["GET", "POST", "DELETE"]);
+export const { OPTIONS, PATCH, PUT } = otherMethods(["GET", "POST", "DELETE"]);

@@ -10,4 +10,4 @@ export const GET = route(async () => {
   return Response.json({ now: Date.now() }, { headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"]);

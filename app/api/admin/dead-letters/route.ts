@@ -13,4 +13,4 @@ export const GET = adminRoute(async (req: Request) => {
   return Response.json(await listDeadLetters(query), { headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"], adminRoute);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"], adminRoute);

@@ -23,4 +23,4 @@ export const POST = adminRoute(async (req: Request) => {
   return Response.json({ sale }, { status: 201, headers: { location: `/api/admin/sales/${sale.id}`, "cache-control": "no-store" } });
 });
 
-export const { DELETE, PATCH, PUT } = otherMethods(["GET", "POST"], adminRoute);
+export const { DELETE, OPTIONS, PATCH, PUT } = otherMethods(["GET", "POST"], adminRoute);

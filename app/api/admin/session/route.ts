@@ -42,4 +42,4 @@ export const DELETE = route(async (req: Request) => {
   return new Response(null, { status: 204, headers: { "set-cookie": await endAdminSessionCookie(req) } });
 });
 
-export const { PATCH, PUT } = otherMethods(["GET", "POST", "DELETE"]);
+export const { OPTIONS, PATCH, PUT } = otherMethods(["GET", "POST", "DELETE"]);

@@ -13,4 +13,4 @@ export const DELETE = adminRoute(async (req: Request) => {
   return new Response(null, { status: 204, headers: { "set-cookie": clearedAdminCookie(req) } });
 });
 
-export const { GET, PATCH, POST, PUT } = otherMethods(["DELETE"], adminRoute);
+export const { GET, OPTIONS, PATCH, POST, PUT } = otherMethods(["DELETE"], adminRoute);

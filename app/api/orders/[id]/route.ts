@@ -11,4 +11,4 @@ export const GET = route(async (req: Request, ctx: RouteContext<"/api/orders/[id
   return Response.json({ order }, { headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"]);

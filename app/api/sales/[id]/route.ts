@@ -16,4 +16,4 @@ export const GET = route(async (_req: Request, ctx: RouteContext<"/api/sales/[id
   return Response.json({ sale: toSale(row) }, { headers: { "cache-control": "public, max-age=0, s-maxage=1" } });
 });
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"]);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"]);

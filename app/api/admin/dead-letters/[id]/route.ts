@@ -11,4 +11,4 @@ export const DELETE = adminRoute(async (_req: Request, ctx: RouteContext<"/api/a
   return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
 });
 
-export const { GET, PATCH, POST, PUT } = otherMethods(["DELETE"], adminRoute);
+export const { GET, OPTIONS, PATCH, POST, PUT } = otherMethods(["DELETE"], adminRoute);

@@ -22,4 +22,4 @@ export const PATCH = adminRoute(async (req: Request, ctx: RouteContext<"/api/adm
   return Response.json({ sale }, { headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, POST, PUT } = otherMethods(["GET", "PATCH"], adminRoute);
+export const { DELETE, OPTIONS, POST, PUT } = otherMethods(["GET", "PATCH"], adminRoute);

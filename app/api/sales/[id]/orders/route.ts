@@ -40,4 +40,4 @@ export const POST = route(
   { onError: (err) => recordRejection(err.code) },
 );
 
-export const { DELETE, GET, PATCH, PUT } = otherMethods(["POST"]);
+export const { DELETE, GET, OPTIONS, PATCH, PUT } = otherMethods(["POST"]);

@@ -10,4 +10,4 @@ export const POST = adminRoute(async (req: Request, ctx: RouteContext<"/api/admi
   return Response.json({ id, queue }, { status: 202, headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, GET, PATCH, PUT } = otherMethods(["POST"], adminRoute);
+export const { DELETE, GET, OPTIONS, PATCH, PUT } = otherMethods(["POST"], adminRoute);

@@ -23,4 +23,4 @@ export const PUT = adminRoute(async (req: Request, ctx: RouteContext<"/api/admin
   return Response.json({ orderId, status: parsed.data.status, jobId }, { status: 202, headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, GET, PATCH, POST } = otherMethods(["PUT"], adminRoute);
+export const { DELETE, GET, OPTIONS, PATCH, POST } = otherMethods(["PUT"], adminRoute);

@@ -9,4 +9,4 @@ export const POST = adminRoute(async (req: Request, ctx: RouteContext<"/api/admi
   return Response.json({ sale: await endSaleNow({ id }) }, { headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, GET, PATCH, PUT } = otherMethods(["POST"], adminRoute);
+export const { DELETE, GET, OPTIONS, PATCH, PUT } = otherMethods(["POST"], adminRoute);

@@ -29,4 +29,4 @@ export const GET = adminRoute(async (req: Request, ctx: RouteContext<"/api/admin
   return Response.json(result, { headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"], adminRoute);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"], adminRoute);

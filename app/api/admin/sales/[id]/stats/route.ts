@@ -11,4 +11,4 @@ export const GET = adminRoute(async (_req: Request, ctx: RouteContext<"/api/admi
   return Response.json(stats, { headers: { "cache-control": "no-store" } });
 });
 
-export const { DELETE, PATCH, POST, PUT } = otherMethods(["GET"], adminRoute);
+export const { DELETE, OPTIONS, PATCH, POST, PUT } = otherMethods(["GET"], adminRoute);
