@@ -2,18 +2,22 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useState } from "react";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
-import { orderPollMs } from "./clock";
+import { CONFIRMED_REFRESH_MS, orderRefreshMs, spread } from "./clock";
 import { orderNumber } from "./format";
 import { failureMessage } from "./messages";
 
 /**
- * One order, polled while it waits in line: after 0.3 s at first, backing off to 3 s, and not at
- * all once it reaches a final state or the store answers that asking again will not help (signed
- * out, not this shopper's order).
+ * One order, polled while it waits in line: after 0.3 s at first, backing off to 3 s; once confirmed,
+ * every 30 s while in view (the store may still ship or cancel it); not at all once it is shipped,
+ * cancelled or not filled, or once the store answers that asking again will not help (signed out,
+ * not this shopper's order).
  */
 export function useOrder(orderId: string | undefined, initial?: Order) {
+  // Spread once per page, not per render: TanStack Query restarts its timer whenever the period changes.
+  const [confirmedMs] = useState(() => spread(CONFIRMED_REFRESH_MS));
   return useQuery({
     queryKey: ["order", orderId],
     enabled: orderId !== undefined,
@@ -21,7 +25,7 @@ export function useOrder(orderId: string | undefined, initial?: Order) {
     initialData: initial,
     refetchInterval: (q) => {
       if (q.state.error instanceof ApiError && q.state.error.status < 500) return false;
-      return q.state.data?.status === "pending" ? orderPollMs(q.state.dataUpdateCount) : false;
+      return orderRefreshMs(q.state.data?.status, q.state.dataUpdateCount, confirmedMs);
     },
   });
 }

@@ -2,9 +2,11 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useState } from "react";
 import type { Order } from "@/db/orders";
 import type { Sale } from "@/db/sales";
 import { api } from "./api";
+import { CONFIRMED_REFRESH_MS, spread } from "./clock";
 import { formatPrice, formatTime, orderNumber } from "./format";
 import { errorMessage } from "./messages";
 import { ProductImage } from "./ProductImage";
@@ -23,13 +25,20 @@ const statusText: Record<Order["status"], { text: string; className: string }> =
 export function OrdersList() {
   const session = useSession();
   const isExpired = useSessionExpired();
+  // Spread once per page, not per render: TanStack Query restarts its timer whenever the period changes.
+  const [confirmedMs] = useState(() => spread(CONFIRMED_REFRESH_MS));
   const orders = useQuery({
     queryKey: ["orders"],
     // Each order comes with its sale (name and price for the row), however long ago it ended.
     queryFn: async () => api<{ orders: Order[]; sales: Sale[] }>("/api/orders"),
     enabled: !!session.data,
-    // Orders still in line settle within seconds; keep the list honest until they do.
-    refetchInterval: (q) => (q.state.data?.orders.some((o) => o.status === "pending") ? 2000 : false),
+    // Orders still in line settle within seconds; keep the list honest until they do. A confirmed one
+    // may still be shipped or cancelled by the store: asked about again every 30 s or so while in view.
+    refetchInterval: (q) => {
+      const orders = q.state.data?.orders ?? [];
+      if (orders.some((o) => o.status === "pending")) return 2000;
+      return orders.some((o) => o.status === "completed") ? confirmedMs : false;
+    },
   });
 
   if (session.isPending) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;

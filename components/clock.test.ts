@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { saleState, toSale } from "@/db/sales";
 import type { SaleRow } from "@/db/schema";
-import { formatDuration, orderPollMs, spread, stateAt } from "./clock";
+import { CONFIRMED_REFRESH_MS, formatDuration, orderPollMs, orderRefreshMs, spread, stateAt } from "./clock";
 
 const start = Date.parse("2026-01-01T12:00:00Z");
 const row = (remaining: number): SaleRow => ({
@@ -51,6 +51,19 @@ describe("a waiting order's polling", () => {
     expect(Math.max(...schedule)).toBe(3000);
     // Before the first answer is counted (no data yet), the same first wait.
     expect(orderPollMs(0)).toBe(300);
+  });
+});
+
+describe("when a shopper's order on screen is asked about again", () => {
+  it("follows the line while pending, every 30 s or so once confirmed (the store may ship or cancel it), and never once nothing can change it", () => {
+    expect(orderRefreshMs("pending", 1)).toBe(orderPollMs(1));
+    expect(orderRefreshMs("pending", 9)).toBe(3000);
+    expect(orderRefreshMs("completed", 20)).toBe(CONFIRMED_REFRESH_MS);
+    // A page's own spread period, the same on every call (a new one would restart TanStack Query's timer).
+    expect(orderRefreshMs("completed", 20, 27_500)).toBe(27_500);
+    expect(orderRefreshMs("completed", 21, 27_500)).toBe(27_500);
+    for (const status of ["shipped", "cancelled", "failed"] as const) expect(orderRefreshMs(status, 3)).toBe(false);
+    expect(orderRefreshMs(undefined, 0)).toBe(false);
   });
 });
 

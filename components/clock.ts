@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import type { Order } from "@/db/orders";
 import type { Sale, SaleState } from "@/db/sales";
 import { api } from "./api";
 
@@ -87,4 +88,21 @@ export function spread(ms: number): number {
  */
 export function orderPollMs(polls: number): number {
   return Math.min(Math.round(200 * 1.5 ** Math.max(1, polls)), 3000);
+}
+
+/** How often a confirmed order on screen is asked about again: the store may still ship or cancel it. */
+export const CONFIRMED_REFRESH_MS = 30_000;
+
+/**
+ * When a shopper's order on screen is asked about next, by its status: while it waits in line, as
+ * `orderPollMs`; once confirmed, every `confirmedMs` (about 30 s, spread once per page), since the
+ * store may still ship or cancel it and the page must not go on saying "Confirmed" about a cancelled
+ * order; never again once it is shipped, cancelled or not filled, which nothing changes. TanStack
+ * Query asks only while the tab is in view, and again whenever it comes back into view. The same
+ * inputs give the same period: TanStack Query restarts its timer whenever a render computes another.
+ */
+export function orderRefreshMs(status: Order["status"] | undefined, polls: number, confirmedMs: number = CONFIRMED_REFRESH_MS): number | false {
+  if (status === "pending") return orderPollMs(polls);
+  if (status === "completed") return confirmedMs;
+  return false;
 }

@@ -232,6 +232,31 @@ test("a unit that comes back after a sell-out brings the Buy button back on an o
   expect(orders.map((o) => o.status).sort()).toEqual(["cancelled", "completed"]);
 });
 
+test("a confirmed order the store then cancels shows as cancelled on the shopper's open pages, without a reload", async ({ page, context, createSale, baseURL, db }) => {
+  const sale = await createSale({ stock: 2 });
+  await signInByApi(page, "cancelled-later");
+  await page.goto(`/sales/${sale.id}`);
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  const [order] = await db<{ id: string }[]>`SELECT id FROM orders WHERE sale_id = ${sale.id}`;
+  const orderId = order!.id;
+  const list = await context.newPage();
+  await list.goto("/orders");
+  const row = list.getByTestId("order-row");
+  await expect(row.getByText("Confirmed", { exact: true })).toBeVisible();
+
+  const admin = await playwrightRequest.newContext({ baseURL });
+  expect((await admin.post("/api/admin/session", { data: { password: process.env.E2E_ADMIN_PASSWORD } })).status()).toBe(200);
+  expect((await admin.put(`/api/admin/orders/${orderId}/status`, { data: { status: "cancelled" } })).status()).toBe(202);
+  await admin.dispose();
+
+  // A confirmed order is asked about again every 30 s or so (±20 %) while its page is in view.
+  await expect.poll(async () => (await db`SELECT status FROM orders WHERE id = ${orderId}`)[0]!.status).toBe("cancelled");
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "cancelled", { timeout: 45_000 });
+  await expect(orderStatus(page)).toContainText("was cancelled by the store");
+  await expect(row.getByText("Cancelled", { exact: true })).toBeVisible({ timeout: 45_000 });
+});
+
 test("the live region announces changes of status, not each retry or each new place in line", async ({ page, createSale }) => {
   const sale = await createSale({ stock: 3 });
   await signInByApi(page, "screen-reader");
