@@ -97,12 +97,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 
 /**
  * At debug, one "request" line per request when its answer is done. The API's route wrapper
- * (app/_lib/http.ts) writes the line of the requests it answers, with the error code; this server
- * writes every other one: pages, assets, its own 400s, and the OPTIONS answers Next.js gives itself.
+ * (app/_lib/http.ts) writes the line of the requests it answers (every method of every API path,
+ * OPTIONS included), with the error code; this server writes every other one: pages, assets and its
+ * own answers.
  */
 function logRequestWhenDone(req: http.IncomingMessage, res: http.ServerResponse, isAnsweredHere: boolean): void {
   const { method, url = "/" } = req;
-  if (!isAnsweredHere && isApiPath(url) && method !== "OPTIONS") return;
+  if (!isAnsweredHere && isApiPath(url)) return;
   const queryAt = url.indexOf("?");
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   res.once("close", () => log.debug({ method, path, status: res.statusCode }, "request"));
