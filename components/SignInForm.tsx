@@ -48,7 +48,8 @@ export function SignInForm({ prompt = "Sign in with your email to buy", onSignIn
           onChange={(e) => setEmail(e.target.value)}
           aria-invalid={isInvalid || undefined}
           aria-describedby={signIn.isError ? errorId : undefined}
-          className="h-12 min-w-0 flex-1 rounded-lg border border-zinc-400 bg-white px-3 text-base dark:border-zinc-600 dark:bg-zinc-900"
+          // Grows only beside the button (a row); in the phone's column `flex-1` would set its height to 0 plus its text.
+          className="h-12 min-w-0 sm:flex-1 rounded-lg border border-zinc-400 bg-white px-3 text-base dark:border-zinc-600 dark:bg-zinc-900"
           placeholder="you@example.com"
         />
         <button

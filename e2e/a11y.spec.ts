@@ -101,6 +101,10 @@ test.describe("on a 375 px phone", () => {
     await page.screenshot({ path: testInfo.outputPath("mobile-home.png") });
 
     await page.goto(`/sales/${sale.id}`);
+    // The email field is as comfortable a touch target as the button under it.
+    const field = (await page.getByLabel(/sign in with your email/i).boundingBox())!;
+    expect(field.height).toBeGreaterThanOrEqual(44);
+    expect(field.height).toBe((await page.getByRole("button", { name: "Sign in" }).boundingBox())!.height);
     await page.getByLabel(/sign in with your email/i).fill(`phone-${Date.now()}@example.com`);
     await page.getByRole("button", { name: "Sign in" }).tap();
     await expect(buyButton(page)).toBeEnabled();
