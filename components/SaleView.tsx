@@ -49,7 +49,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
           first screen and push Buy below it at the opening second, so there it is a thumbnail beside
           the name (below). min-w-0: a long word inside (a sale's name, a shopper's address) wraps
           rather than widen the column past a phone's screen. */}
-      <div className="relative hidden min-w-0 overflow-hidden rounded-3xl shadow-sm md:block">
+      <div data-testid="sale-picture" className="relative hidden min-w-0 self-start overflow-hidden rounded-3xl shadow-sm md:block">
         <ProductImage name={sale.name} className={`aspect-square h-auto w-full ${isOver ? "grayscale" : ""}`} />
         {off > 0 && <span className="absolute right-4 top-4 rounded-full bg-red-700 px-3 py-1.5 text-sm font-bold text-white">−{off}%</span>}
       </div>

@@ -88,6 +88,18 @@ test("the Buy area keeps its size as the button changes state", async ({ page, c
   expect((await panel.boundingBox())?.height).toBe(before.panel?.height);
 });
 
+test("on a wide screen the product's picture keeps its own height beside a long name and description", async ({ page, createSale, db }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const sale = await createSale({ name: `A product whose name runs on over several lines of the page's right-hand column ${Date.now().toString(36)}`, stock: 4 });
+  const description = "A description long enough to make the column beside the picture taller than the picture itself. ".repeat(6);
+  await db`UPDATE sales SET description = ${description} WHERE id = ${sale.id}`;
+  await page.goto(`/sales/${sale.id}`);
+  const card = (await page.getByTestId("sale-picture").boundingBox())!;
+  const picture = (await page.getByTestId("sale-picture").getByRole("img").boundingBox())!;
+  // No empty band of the card below the picture.
+  expect(Math.abs(card.height - picture.height)).toBeLessThanOrEqual(1);
+});
+
 test.describe("on a 375 px phone", () => {
   test.use({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
 
