@@ -7,7 +7,7 @@ import { api } from "./api";
 import { BuyPanel } from "./BuyPanel";
 import { spread, stateAt, useServerNow } from "./clock";
 import { Countdown } from "./Countdown";
-import { formatPrice, percentOff } from "./format";
+import { formatCount, formatPrice, percentOff } from "./format";
 import { LocalTime } from "./LocalTime";
 import { ProductImage } from "./ProductImage";
 import { StockBar } from "./StockBar";
@@ -85,7 +85,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
                 <Countdown at={sale.startsAt} label="Opens in" />
               </p>
               <p className="text-sm text-zinc-600 dark:text-zinc-400">
-                <LocalTime iso={sale.startsAt} /> · {sale.stock} {sale.stock === 1 ? "unit" : "units"}
+                <LocalTime iso={sale.startsAt} /> · {formatCount(sale.stock)} {sale.stock === 1 ? "unit" : "units"}
               </p>
             </>
           ) : (

@@ -1,3 +1,5 @@
+import { stockWords } from "./format";
+
 /**
  * Units left of the stock, as a bar and in words; once the sale has ended (`isEnded`), units sold
  * instead: what is left of an ended sale is no longer on offer.
@@ -6,8 +8,7 @@ export function StockBar({ remaining, stock, isEnded = false, className = "" }: 
   const shown = isEnded ? stock - remaining : remaining;
   const percent = stock > 0 ? Math.round((shown / stock) * 100) : 0;
   const isLow = !isEnded && remaining > 0 && percent <= 20;
-  let words = remaining === 0 ? "None left" : `${remaining} of ${stock} left`;
-  if (isEnded) words = remaining === 0 ? `All ${stock} sold` : `${shown} of ${stock} sold`;
+  const words = stockWords(remaining, stock, isEnded);
   return (
     <div className={className}>
       <div

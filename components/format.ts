@@ -2,6 +2,17 @@ export function formatPrice(cents: number): string {
   return new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(cents / 100);
 }
 
+/** A count as a shopper reads it: "1,000,000", as the prices beside it group their digits. */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** The stock bar in words: units left of the stock, or once the sale has ended, units sold. */
+export function stockWords(remaining: number, stock: number, isEnded: boolean): string {
+  if (isEnded) return remaining === 0 ? `All ${formatCount(stock)} sold` : `${formatCount(stock - remaining)} of ${formatCount(stock)} sold`;
+  return remaining === 0 ? "None left" : `${formatCount(remaining)} of ${formatCount(stock)} left`;
+}
+
 /** Whole percent saved against the original price; 0 when there is no discount. */
 export function percentOff(priceCents: number, originalPriceCents: number): number {
   if (originalPriceCents <= priceCents) return 0;
