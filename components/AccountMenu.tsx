@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useRef } from "react";
 import { useSession, useSessionSync, useSignOut } from "./session";
 
 /** The header's right side: the shopper's orders, and who is signed in. */
@@ -9,9 +10,16 @@ export function AccountMenu() {
   useSessionSync();
   const session = useSession();
   const signOut = useSignOut();
+  const ordersLink = useRef<HTMLAnchorElement>(null);
+  // The button goes away the moment it is pressed (signed out on screen at once): focus moves to the
+  // link beside it first, so a keyboard user carries on from the header rather than from the page's top.
+  const pressSignOut = () => {
+    ordersLink.current?.focus();
+    signOut.mutate();
+  };
   return (
     <div className="flex min-w-0 items-center gap-4 text-sm">
-      <Link href="/orders" className="font-medium underline-offset-2 hover:underline">
+      <Link ref={ordersLink} href="/orders" className="font-medium underline-offset-2 hover:underline">
         My orders
       </Link>
       {session.data && (
@@ -19,7 +27,7 @@ export function AccountMenu() {
           <span className="hidden max-w-48 truncate text-zinc-600 sm:inline dark:text-zinc-400" title={session.data.email}>
             {session.data.email}
           </span>
-          <button type="button" onClick={() => signOut.mutate()} className="font-medium underline-offset-2 hover:underline">
+          <button type="button" onClick={pressSignOut} className="font-medium underline-offset-2 hover:underline">
             Sign out
           </button>
         </>

@@ -119,6 +119,19 @@ test("signing in and 'Not you?' keep keyboard focus in the Buy panel", async ({ 
   await expect.poll(inPanel).toBe(true);
 });
 
+test("Sign out from the header's keyboard leaves focus in the header, on My orders", async ({ page }) => {
+  await signInByApi(page, "keyboard-sign-out");
+  await page.goto("/orders");
+  const signOut = header(page).getByRole("button", { name: "Sign out" });
+  await signOut.focus();
+  await signOut.press("Enter");
+  await expect(page.getByLabel(/sign in with your email/i)).toBeVisible();
+  await expect(header(page).getByRole("link", { name: "My orders" })).toBeFocused();
+  // The next Tab goes on into the page, not back to the top.
+  await page.keyboard.press("Tab");
+  expect(await page.evaluate(() => document.activeElement?.closest("header") === null && document.activeElement !== document.body)).toBe(true);
+});
+
 test("a throttled sign-in does not mark the address as invalid", async ({ page, createSale }) => {
   const sale = await createSale({ stock: 3 });
   await page.route("/api/session", (route) =>
