@@ -48,6 +48,37 @@ test.describe("the sale form", () => {
 });
 
 test.describe("what the forms say", () => {
+  test("an edit with nothing changed says so and sends nothing, after a refused save too", async ({ page, createSale }) => {
+    const sale = await createSale({ stock: 40 });
+    await openAdminSale(page, sale.id);
+    await page.getByText("Edit this sale").click();
+    const stock = page.getByLabel("Stock (units)", { exact: true });
+    const save = page.getByRole("button", { name: "Save changes" });
+    const patches: string[] = [];
+    page.on("request", (request) => {
+      if (request.method() === "PATCH") patches.push(request.url());
+    });
+    // Live, so the stock cannot go down: refused by the server.
+    await stock.fill("30");
+    await save.click();
+    await expect(page.getByTestId("stock-error")).toHaveText("Stock can only go up once the sale has started (it is 40).");
+    expect(patches).toHaveLength(1);
+    // Typed back as it was: the form has nothing to send, and says so in words, the old refusal gone.
+    await stock.fill("40");
+    await save.click();
+    await expect(page.getByRole("status").filter({ hasText: "Nothing has changed." })).toBeVisible();
+    await expect(page.getByTestId("stock-error")).toHaveText("");
+    await expect(page.getByText("send at least one")).toHaveCount(0);
+    expect(patches).toHaveLength(1);
+    // A change after that is sent as usual.
+    await stock.fill("45");
+    await save.click();
+    await expect(page.getByText("Saved.")).toBeVisible();
+    await expect(page.getByText("Nothing has changed.")).toHaveCount(0);
+    expect(patches).toHaveLength(2);
+  });
+
+
   test("an empty field is required, and a price reads as a person types it in dollars", async ({ page, db }) => {
     await openAdmin(page);
     await page.goto("/admin/sales/new");

@@ -40,6 +40,17 @@ function rebase(typed: Values, base: Values, next: Values): Values {
   return result;
 }
 
+/** The fields of an edit the admin changed, as the API takes them: only those, so a time not touched keeps its seconds. */
+function editChanges(values: Values, initial: Values): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  if (values.name !== initial.name) changes.name = values.name;
+  if (values.description !== initial.description) changes.description = values.description;
+  if (values.stock !== initial.stock) changes.stock = readCount(values.stock);
+  if (values.startsAt !== initial.startsAt) changes.startsAt = fromLocalInput(values.startsAt);
+  if (values.endsAt !== initial.endsAt) changes.endsAt = fromLocalInput(values.endsAt);
+  return changes;
+}
+
 /**
  * What the admin typed into a form whose save met an expired session (401). adminApi then reloads to the
  * sign-in, which comes back to this page; the form picks the draft up again (`base`: what the sale held
@@ -83,6 +94,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const [restored] = useState(() => readDraft(draftKey(sale)));
   const [values, setValues] = useState(() => (restored ? (sale ? rebase(restored.typed, restored.base, initial) : restored.typed) : initial));
   const [saved, setSaved] = useState(false);
+  // An edit saved with every field as the sale has it (typed back after a refused save, say): nothing is
+  // sent, and the form says so rather than showing the API's refusal of an empty change.
+  const [isUnchanged, setIsUnchanged] = useState(false);
   // What the form itself found wrong at the last save (an empty field, a price it cannot read). The save
   // still goes, with those fields as null, so the server's rules on the other fields show at the same time.
   const [checked, setChecked] = useState<Problems>({});
@@ -122,14 +136,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         };
         return adminApi<{ sale: AdminSale }>("/api/admin/sales", { method: "POST", body: JSON.stringify(body) }, keepDraft);
       }
-      // Only what the admin changed: a time not touched keeps its seconds.
-      const changes: Record<string, unknown> = {};
-      if (values.name !== initial.name) changes.name = values.name;
-      if (values.description !== initial.description) changes.description = values.description;
-      if (values.stock !== initial.stock) changes.stock = readCount(values.stock);
-      if (values.startsAt !== initial.startsAt) changes.startsAt = fromLocalInput(values.startsAt);
-      if (values.endsAt !== initial.endsAt) changes.endsAt = fromLocalInput(values.endsAt);
-      return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(changes) }, keepDraft);
+      return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(editChanges(values, initial)) }, keepDraft);
     },
     onSuccess: ({ sale: result }) => {
       void queryClient.invalidateQueries({ queryKey: ["admin"] });
@@ -157,11 +164,21 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const problems: Problems = { ...serverProblems(save.error), ...checked };
   const set = (key: keyof Values) => (e: { target: { value: string } }) => {
     setSaved(false);
+    setIsUnchanged(false);
     setValues((v) => ({ ...v, [key]: e.target.value }));
   };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     if (save.isPending) return;
+    if (sale && Object.keys(editChanges(values, initial)).length === 0) {
+      // The last save's refusal is about values no longer there: it goes too.
+      setChecked({});
+      save.reset();
+      setSaved(false);
+      setIsUnchanged(true);
+      return;
+    }
+    setIsUnchanged(false);
     setChecked(formProblems(values, sale ? ["stock", "startsAt", "endsAt"] : ["price", "originalPrice", "stock", "startsAt", "endsAt"]));
     save.mutate();
   };
@@ -207,6 +224,10 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
           {save.isPending ? "Saving…" : sale ? "Save changes" : "Create sale"}
         </button>
         {saved && <span className="text-sm text-emerald-600">Saved.</span>}
+        {/* Always there, so a screen reader hears the words when they appear. */}
+        <span role="status" className="text-sm text-zinc-600 dark:text-zinc-400">
+          {isUnchanged ? "Nothing has changed." : ""}
+        </span>
         {otherError && (
           <p role="alert" className="text-sm text-red-600">
             {otherError}

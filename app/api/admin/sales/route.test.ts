@@ -242,6 +242,13 @@ describe("PATCH /api/admin/sales/:id", () => {
     expect(res.json.error.code).toBe("invalid_request");
   });
 
+  it("says in a sentence what an empty change is missing", async () => {
+    const { id } = await seedSale();
+    const res = await patch(id, {});
+    expect(res.status).toBe(400);
+    expect(res.json.error.details.fields.body).toBe("Send at least one field to change: name, description, stock, startsAt or endsAt.");
+  });
+
   it("answers 404 for an unknown or malformed sale id", async () => {
     for (const id of ["00000000-0000-4000-8000-00000000abcd", "not-a-uuid"]) {
       const res = await patch(id, { name: "x" });

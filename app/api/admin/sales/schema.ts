@@ -42,7 +42,7 @@ export const updateSaleSchema = z
   .object({ name, description, stock, startsAt: time, endsAt: time })
   .partial()
   .strict()
-  .refine((changes) => Object.keys(changes).length > 0, { message: "send at least one of name, description, stock, startsAt, endsAt" })
+  .refine((changes) => Object.keys(changes).length > 0, { message: "Send at least one field to change: name, description, stock, startsAt or endsAt." })
   .refine(endsAfterStart, endsAfterStartRule);
 
 /** zod's issues as one 400 with a message per field (the first problem of each). */
