@@ -133,6 +133,14 @@ test.describe("what the forms say", () => {
     await expect(password).toBeFocused();
     await expect(password).toHaveAccessibleDescription("Enter the admin password.");
   });
+
+  test("the sign-in says where the password comes from, the command set as code", async ({ page }) => {
+    await page.goto("/admin/login");
+    const hint = page.getByText("prints the password");
+    await expect(hint).toHaveText("npm start prints the password (or set ADMIN_PASSWORD).");
+    await expect(hint.locator("code").first()).toHaveText("npm start");
+    await expect(hint).not.toContainText("`");
+  });
 });
 
 test("an order's full id is one click away in the table, and Send change takes it", async ({ page, context, createSale, baseURL, db }) => {

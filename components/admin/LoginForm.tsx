@@ -57,7 +57,9 @@ export function LoginForm({ next }: { next: string }) {
           {message}
         </p>
       )}
-      <p className="text-xs text-zinc-500">`npm start` prints the password (or set ADMIN_PASSWORD).</p>
+      <p className="text-xs text-zinc-500">
+        <code className="font-mono">npm start</code> prints the password (or set <code className="font-mono">ADMIN_PASSWORD</code>).
+      </p>
     </form>
   );
 }
