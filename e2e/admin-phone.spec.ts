@@ -73,3 +73,14 @@ test("on a wide screen, where the tables fit, they are no Tab stop and say nothi
     await expect(region).not.toBeFocused();
   }
 });
+
+test("a sale whose name is one long word breaks it over lines rather than widening its page", async ({ page, createSale }, testInfo) => {
+  const sale = await createSale({ name: `Deluxe Supercalifragilisticexpialidocious${Date.now().toString(36)} Edition` });
+  await openAdmin(page);
+  await page.goto(`/admin/sales/${sale.id}`);
+  const heading = page.getByRole("heading", { level: 1 });
+  await expect(heading).toContainText(sale.name);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  expect(await heading.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: testInfo.outputPath("long-name-390.png") });
+});

@@ -51,9 +51,11 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
   return (
     <section aria-labelledby="sale-heading" className="space-y-4">
       <div className="flex flex-wrap items-start justify-between gap-3">
-        <div>
+        {/* min-w-0 and a name that may break anywhere (as on the shopper's page): a long word such as
+            "Supercalifragilisticexpialidocious" would otherwise set the page's width on a phone. */}
+        <div className="min-w-0">
           <h1 ref={headingRef} id="sale-heading" tabIndex={-1} className="flex flex-wrap items-center gap-x-3 gap-y-1 text-2xl font-bold">
-            {sale.name} <StateBadge state={sale.state} />
+            <span className="min-w-0 [overflow-wrap:anywhere]">{sale.name}</span> <StateBadge state={sale.state} />
           </h1>
           <p className="text-sm text-zinc-500">
             {formatPrice(sale.priceCents)} (was {formatPrice(sale.originalPriceCents)}) · <Time iso={sale.startsAt} /> → <Time iso={sale.endsAt} /> ·{" "}
