@@ -84,3 +84,28 @@ test("a sale whose name is one long word breaks it over lines rather than wideni
   expect(await heading.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(390);
   await page.screenshot({ path: testInfo.outputPath("long-name-390.png") });
 });
+
+test("a dead letter's payload keeps its lines whole, in a column wide enough to read, the table scrolling instead", async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  await openAdmin(page);
+  // A change for an order that does not exist ends as a dead letter after its retries.
+  const missing = "00000000-cafe-4000-8000-" + Date.now().toString(16).padStart(12, "0").slice(-12);
+  expect((await page.request.put(`/api/admin/orders/${missing}/status`, { data: { status: "shipped" } })).status()).toBe(202);
+  await page.goto("/admin/dead-letters");
+  const row = page.locator(`[data-testid="dead-letter-row"][data-order-id="${missing}"]`);
+  await expect(row).toBeVisible({ timeout: 45_000 });
+  const payload = row.locator("pre");
+  const text = (await payload.textContent())!;
+  expect(text).toContain(missing);
+  // As many lines on screen as the JSON has: none broken mid-word (the order id on a line of its own).
+  expect(await lines(payload)).toBe(text.split("\n").length);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  // The queue's name on one line too, not "order-" over "status".
+  const queueLines = await row.locator("td").first().evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+  });
+  expect(queueLines).toBe(1);
+  await page.screenshot({ path: testInfo.outputPath("dead-letter-payload-390.png") });
+});

@@ -64,9 +64,12 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
             <tbody>
               {deadLetters.map((d) => (
                 <tr key={d.id} data-testid="dead-letter-row" data-order-id={String(d.payload.orderId ?? "")} className="border-b border-zinc-100 align-top dark:border-zinc-900">
-                  <td className="py-2 pr-3 font-mono">{d.queue}</td>
+                  <td className="py-2 pr-3 font-mono whitespace-nowrap">{d.queue}</td>
                   <td className="py-2 pr-3">
-                    <pre className="max-w-sm text-xs break-all whitespace-pre-wrap">{JSON.stringify(d.payload, null, 1)}</pre>
+                    {/* Wide enough for a line holding an id (53 characters), so the JSON reads line by line
+                        on a phone too, where the table scrolls; a longer line wraps between words, and
+                        only a word longer than the column is broken. */}
+                    <pre className="max-w-xl min-w-[24rem] text-xs wrap-break-word whitespace-pre-wrap">{JSON.stringify(d.payload, null, 1)}</pre>
                   </td>
                   <td className="py-2 pr-3">
                     {d.reason && <span className="mr-1 rounded bg-red-100 px-1.5 py-0.5 font-mono text-xs text-red-800 dark:bg-red-900/40 dark:text-red-200">{d.reason}</span>}
