@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { buyAsAnotherShopper, openAdmin, openAdminSale, signInAsAdmin } from "./shopper";
+import { buyAsAnotherShopper, completedOrders, openAdmin, openAdminSale, signInAsAdmin } from "./shopper";
 
 // The operator's afternoon: sign in, create a sale, watch it sell out live, cancel an order, and
 // deal with a change that could not be applied. Screenshots of the dashboard are kept as artifacts.
@@ -105,6 +105,19 @@ test("an edit saved, then changed back and saved again, ends with the value last
   await save.click();
   await expect(page.getByText("Saved.")).toBeVisible();
   await expect.poll(async () => (await db`SELECT stock FROM sales WHERE id = ${sale.id}`)[0]!.stock).toBe(40);
+});
+
+test("the orders table's number column says it counts arrivals across the store, not this sale's orders", async ({ page, createSale, baseURL, db }) => {
+  const sale = await createSale({ stock: 2 });
+  const ids = await completedOrders(baseURL, db, sale.id, 2, "seq-column");
+  await openAdminSale(page, sale.id);
+  await expect(page.getByTestId("order-row")).toHaveCount(2);
+  const header = page.getByTestId("orders-table").getByRole("columnheader").first();
+  await expect(header).toHaveAccessibleName(/^Seq\. .*arrival.*every sale/i);
+  await expect(header).not.toHaveText("#");
+  // Each row shows its order's arrival number, as the store counts them.
+  const [seq] = await db<{ seq: string }[]>`SELECT seq::text FROM orders WHERE id = ${ids[0]!}`;
+  await expect(page.locator(`[data-testid="order-row"][data-order-id="${ids[0]}"] td`).first()).toHaveText(seq!.seq);
 });
 
 test("End now asks first, then ends the sale: the page, the open edit form and the shopper's page all show it", async ({ page, createSale, db }) => {

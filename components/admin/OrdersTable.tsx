@@ -160,7 +160,14 @@ export function OrdersTable({ saleId }: { saleId: string }) {
         <table className="w-full text-left text-sm" data-testid="orders-table">
           <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
             <tr>
-              <th className="py-2 pr-3">#</th>
+              <th className="py-2 pr-3">
+                {/* The store's arrival number (the keyset cursor), not a count within this sale: a sale's 11
+                    orders may read 71 to 81, and under a filter or search they skip. */}
+                <abbr title="Arrival number, counted across every sale in the store: a lower number came first, and stock went to orders in this order. Not a count of this sale's orders." className="cursor-help">
+                  Seq.
+                </abbr>
+                <span className="sr-only"> (arrival number, across every sale)</span>
+              </th>
               <th className="py-2 pr-3">Order</th>
               <th className="py-2 pr-3">Shopper</th>
               <th className="py-2 pr-3">Status</th>
