@@ -107,6 +107,20 @@ test("an edit saved, then changed back and saved again, ends with the value last
   await expect.poll(async () => (await db`SELECT stock FROM sales WHERE id = ${sale.id}`)[0]!.stock).toBe(40);
 });
 
+test("a sale without orders says it has none yet; a filter or search that finds none says none match", async ({ page, createSale }) => {
+  const sale = await createSale();
+  await openAdminSale(page, sale.id);
+  const table = page.getByRole("region", { name: "Orders table" });
+  await expect(table).toContainText("No orders yet.");
+  await page.getByRole("combobox", { name: "Status", exact: true }).selectOption("shipped");
+  await expect(table).toContainText("No orders match.");
+  await page.getByRole("combobox", { name: "Status", exact: true }).selectOption("");
+  await expect(table).toContainText("No orders yet.");
+  await page.getByLabel("Search", { exact: true }).fill("nobody@example.com");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(table).toContainText("No orders match.");
+});
+
 test("the orders table's number column says it counts arrivals across the store, not this sale's orders", async ({ page, createSale, baseURL, db }) => {
   const sale = await createSale({ stock: 2 });
   const ids = await completedOrders(baseURL, db, sale.id, 2, "seq-column");

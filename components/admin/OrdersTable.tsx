@@ -212,7 +212,11 @@ export function OrdersTable({ saleId }: { saleId: string }) {
             ))}
           </tbody>
         </table>
-        {orders.length === 0 && newer === 0 && !page.isPending && <p className="py-3 text-sm text-zinc-500">No orders match.</p>}
+        {/* "Yet" only where the page is the sale's newest orders, unfiltered; not over a previous
+            filter's rows shown while the next one loads. */}
+        {orders.length === 0 && newer === 0 && !page.isPending && !page.isPlaceholderData && (
+          <p className="py-3 text-sm text-zinc-500">{status || search || cursor.before || cursor.after ? "No orders match." : "No orders yet."}</p>
+        )}
       </TableScroll>
 
       <div className="flex gap-2 text-sm">
