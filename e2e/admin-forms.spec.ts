@@ -20,7 +20,7 @@ test.describe("the sale form", () => {
     await expect(name).toHaveAttribute("aria-invalid", "true");
     await expect(name).toHaveAccessibleDescription("Name is required.");
     await expect(price).toHaveAttribute("aria-invalid", "true");
-    await expect(price).toHaveAccessibleDescription("Price must be more than 0.");
+    await expect(price).toHaveAccessibleDescription("Price must be more than $0.");
     await expect(original).toHaveAttribute("aria-invalid", "false");
     await expect(original).toHaveAccessibleDescription("");
     // A field with a hint is described by its message, then its hint.
@@ -96,7 +96,7 @@ test.describe("what the forms say", () => {
     await create.click();
     await expect(page.getByTestId("originalPrice-error")).toHaveText("Original price is required.");
     await expect(page.getByTestId("stock-error")).toHaveText("Stock is required.");
-    await expect(page.getByTestId("startsAt-error")).toHaveText("Starts is required.");
+    await expect(page.getByTestId("startsAt-error")).toHaveText("Start time is required.");
     await expect(page.getByTestId("price-error")).toHaveText("");
     await expect(original).toBeFocused();
 
@@ -104,6 +104,12 @@ test.describe("what the forms say", () => {
     await original.fill("12.345");
     await create.click();
     await expect(page.getByTestId("originalPrice-error")).toHaveText("Enter a price like 19.99.");
+    // A number below the least allowed is told that least, not how to type a number.
+    await original.fill("-5");
+    await stock.fill("-3");
+    await create.click();
+    await expect(page.getByTestId("originalPrice-error")).toHaveText("Original price must be more than $0.");
+    await expect(page.getByTestId("stock-error")).toHaveText("Stock must be at least 1.");
 
     await original.fill("1,299.50");
     await stock.fill("3");
@@ -122,7 +128,7 @@ test.describe("what the forms say", () => {
     await page.getByLabel("Ends", { exact: true }).fill("");
     await page.getByRole("button", { name: "Save changes" }).click();
     await expect(page.getByTestId("stock-error")).toHaveText("Stock is required.");
-    await expect(page.getByTestId("endsAt-error")).toHaveText("Ends is required.");
+    await expect(page.getByTestId("endsAt-error")).toHaveText("End time is required.");
   });
 
   test("the sign-in asks for the password when it is sent empty, with focus back in the field", async ({ page }) => {

@@ -269,8 +269,8 @@ test("the admin creates a sale, watches it sell out, cancels an order, and disca
   await page.getByLabel("Starts", { exact: true }).fill(now.start);
   await page.getByLabel("Ends", { exact: true }).fill(now.before);
   await page.getByRole("button", { name: "Create sale" }).click();
-  await expect(page.getByTestId("price-error")).toHaveText("Price must be more than 0.");
-  await expect(page.getByTestId("endsAt-error")).toHaveText("Ends must be after the start.");
+  await expect(page.getByTestId("price-error")).toHaveText("Price must be more than $0.");
+  await expect(page.getByTestId("endsAt-error")).toHaveText("End time must be after the start.");
   await expect(page.getByTestId("name-error")).toHaveText("");
 
   await page.getByLabel("Price ($)", { exact: true }).fill("19.99");

@@ -40,8 +40,21 @@ describe("formProblems", () => {
     expect(formProblems(values, ["price", "originalPrice", "stock", "startsAt", "endsAt"])).toEqual({
       originalPrice: "Original price is required.",
       stock: "Stock is required.",
-      startsAt: "Starts is required.",
+      startsAt: "Start time is required.",
     });
+    expect(formProblems({ ...values, startsAt: "2030-01-01T09:00", endsAt: "" }, ["startsAt", "endsAt"])).toEqual({ endsAt: "End time is required." });
     expect(formProblems({ ...values, price: "19.999", stock: "2.5" }, ["price", "stock"])).toEqual({ price: "Enter a price like 19.99.", stock: "Stock must be a whole number, like 100." });
+  });
+
+  it("tells a negative stock or price what it must be, not how to type a number", () => {
+    const typed: Values = { name: "x", description: "", price: "-5", originalPrice: "$-5.00", stock: "-3", startsAt: "2030-01-01T09:00", endsAt: "2030-01-01T10:00" };
+    expect(formProblems(typed, ["price", "originalPrice", "stock"])).toEqual({
+      price: "Price must be more than $0.",
+      originalPrice: "Original price must be more than $0.",
+      stock: "Stock must be at least 1.",
+    });
+    expect(formProblems({ ...typed, price: "- 1,299.50", stock: " -1,000 " }, ["price", "stock"])).toEqual({ price: "Price must be more than $0.", stock: "Stock must be at least 1." });
+    // A minus before what is not a number at all is still told how to type one.
+    expect(formProblems({ ...typed, price: "-abc", stock: "-2.5" }, ["price", "stock"])).toEqual({ price: "Enter a price like 19.99.", stock: "Stock must be a whole number, like 100." });
   });
 });

@@ -8,8 +8,9 @@ export type Values = { name: string; description: string; price: string; origina
 /** What is wrong with a field, as the sentence shown beside it. */
 export type Problems = Partial<Record<keyof Values, string>>;
 
-// How messages name the fields (the labels without their units).
-const names: Record<keyof Values, string> = { name: "Name", description: "Description", price: "Price", originalPrice: "Original price", stock: "Stock", startsAt: "Starts", endsAt: "Ends" };
+// How messages name the fields: the labels without their units, and the times as nouns ("Start time is
+// required.", where the label "Starts" would read "Starts is required.").
+const names: Record<keyof Values, string> = { name: "Name", description: "Description", price: "Price", originalPrice: "Original price", stock: "Stock", startsAt: "Start time", endsAt: "End time" };
 // The API's names for the fields whose input is named differently.
 const fieldOfApi: Record<string, keyof Values> = { priceCents: "price", originalPriceCents: "originalPrice" };
 
@@ -39,18 +40,35 @@ export function readCount(typed: string): number | null {
   return count !== null && Number.isSafeInteger(count) ? count : null;
 }
 
-/** What the form itself can tell is wrong with `fields` of `values`: a field left empty, a price or a count it cannot read. */
+/** What follows a minus sign typed before a number ("-5", "$-5", "- 5"), or null when there is none. */
+function afterMinus(typed: string): string | null {
+  const match = /^(\$?)\s*-\s*(.*)$/.exec(typed.trim());
+  return match ? match[1]! + match[2]! : null;
+}
+
+/**
+ * What the form itself can tell is wrong with `fields` of `values`: a field left empty, a price or a count
+ * it cannot read. A negative number is readable, only too small: it is told the least it may be, in the
+ * server's words for 0 ("must be more than $0", "must be at least 1").
+ */
 export function formProblems(values: Values, fields: (keyof Values)[]): Problems {
   const problems: Problems = {};
   for (const field of fields) {
-    if (values[field].trim() === "") problems[field] = `${names[field]} is required.`;
-    else if ((field === "price" || field === "originalPrice") && readPrice(values[field]) === null) problems[field] = "Enter a price like 19.99.";
-    else if (field === "stock" && readCount(values[field]) === null) problems[field] = "Stock must be a whole number, like 100.";
+    const typed = values[field];
+    const negative = afterMinus(typed);
+    if (typed.trim() === "") problems[field] = `${names[field]} is required.`;
+    else if (field === "price" || field === "originalPrice") {
+      if (negative !== null && readPrice(negative) !== null) problems[field] = `${names[field]} must be more than $0.`;
+      else if (readPrice(typed) === null) problems[field] = "Enter a price like 19.99.";
+    } else if (field === "stock") {
+      if (negative !== null && readCount(negative) !== null) problems[field] = "Stock must be at least 1.";
+      else if (readCount(typed) === null) problems[field] = "Stock must be a whole number, like 100.";
+    }
   }
   return problems;
 }
 
-/** The server's message for each field ("must be more than 0") as the sentence beside its input ("Price must be more than 0."). */
+/** The server's message for each field ("must be more than $0") as the sentence beside its input ("Price must be more than $0."). */
 export function serverProblems(error: unknown): Problems {
   const problems: Problems = {};
   if (!(error instanceof AdminApiError)) return problems;

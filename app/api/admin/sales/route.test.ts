@@ -85,7 +85,7 @@ describe("POST /api/admin/sales", () => {
   it("reports every bad field at once", async () => {
     const res = await create({ ...valid(), name: "", stock: -1, priceCents: 0 });
     expect(res.status).toBe(400);
-    expect(Object.keys(res.json.error.details.fields).sort()).toEqual(["name", "priceCents", "stock"]);
+    expect(res.json.error.details.fields).toEqual({ name: "is required", priceCents: "must be more than $0", stock: "must be at least 1" });
   });
 
   it("says a field left out or sent as null is required, and one of the wrong kind what it must be", async () => {

@@ -12,7 +12,7 @@ const NUL_MESSAGE = "must not contain a NUL character";
 const name = z.string({ error: unlessMissing("must be text") }).trim().min(1, "is required").max(200, "must be at most 200 characters").refine(hasNoNul, NUL_MESSAGE);
 const description = z.string().trim().max(2000, "must be at most 2,000 characters").refine(hasNoNul, NUL_MESSAGE);
 const stock = z.number({ error: unlessMissing("must be a whole number") }).int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1,000,000");
-const cents = z.number({ error: unlessMissing("must be a whole number of cents") }).int("must be a whole number of cents").positive("must be more than 0").max(100_000_000, "must be at most $1,000,000");
+const cents = z.number({ error: unlessMissing("must be a whole number of cents") }).int("must be a whole number of cents").positive("must be more than $0").max(100_000_000, "must be at most $1,000,000");
 // ISO 8601 allows years Postgres cannot store (0000, or 9999 at an offset that makes it 10000 in UTC).
 const YEARS = "must be between the years 1970 and 9999";
 const time = z.iso
