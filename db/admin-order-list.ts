@@ -29,15 +29,18 @@ function asUuid(hex32: string): string {
 
 /**
  * What the admin typed into the search box: an order id or its first characters (as shown in the
- * table) becomes a range of ids the primary key answers, or, since `facade` or `1234` could as well
- * begin an email address, the start of one; anything else, an `@` included (`alice@exam` while
- * typing), the start of an email address, which a full address also is.
+ * table, or as a shopper quotes their order number: `#48EABAC2`) becomes a range of ids the primary
+ * key answers, or, since `facade` or `1234` could as well begin an email address, the start of one;
+ * anything else, an `@` included (`alice@exam` while typing), the start of an email address, which a
+ * full address also is.
  */
 export function parseOrderSearch(text: string): OrderSearch | undefined {
   const query = text.trim().toLowerCase();
   if (query === "") return undefined;
-  const digits = query.replace(/-/g, "");
-  if (/^[0-9a-f-]+$/.test(query) && hex.test(digits) && digits.length >= 4) {
+  // A leading `#` is taken off an order number only: `#` may begin an email address too.
+  const id = query.replace(/^#\s*/, "");
+  const digits = id.replace(/-/g, "");
+  if (/^[0-9a-f-]+$/.test(id) && hex.test(digits) && digits.length >= 4) {
     return { kind: "id-prefix", low: asUuid(digits.padEnd(32, "0")), high: asUuid(digits.padEnd(32, "f")), emailPrefix: query };
   }
   return { kind: "email-prefix", prefix: query };

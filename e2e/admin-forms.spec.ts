@@ -155,8 +155,10 @@ test("an order's full id is one click away in the table, and Send change takes i
   const [orderId] = await completedOrders(baseURL, db, sale.id, 1, "copy-id");
   await openAdminSale(page, sale.id);
   const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
-  await expect(row).toContainText(orderId!.slice(0, 8));
-  const copy = row.getByRole("button", { name: `Copy order id ${orderId!.slice(0, 8)}` });
+  // The order number as the shopper's page shows it: the first 8 characters, in capitals.
+  const number = orderId!.slice(0, 8).toUpperCase();
+  await expect(row).toContainText(number);
+  const copy = row.getByRole("button", { name: `Copy order id ${number}` });
   await expect(copy).toBeVisible();
   await copy.click();
   await expect(row.getByRole("status")).toHaveText("Copied");
@@ -176,6 +178,12 @@ test("an order's full id is one click away in the table, and Send change takes i
   await expect(page.getByText(/Sent as job/)).toBeVisible();
   await expect(page.getByRole("alert").filter({ hasText: "full order id" })).toHaveCount(0);
   await expect.poll(async () => (await db`SELECT status FROM orders WHERE id = ${orderId!}`)[0]!.status).toBe("shipped");
+
+  // Searched for as a shopper quotes it, # and all.
+  await page.getByLabel("Search", { exact: true }).fill(`#${number}`);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.getByTestId("order-row")).toHaveCount(1);
+  await expect(row).toBeVisible();
 });
 
 test("where the browser will not copy, the table shows the order's full id instead", async ({ page, createSale, baseURL, db }) => {
@@ -186,10 +194,11 @@ test("where the browser will not copy, the table shows the order's full id inste
   await openAdminSale(page, sale.id);
   const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
   await expect(row).not.toContainText(orderId!);
-  await row.getByRole("button", { name: `Copy order id ${orderId!.slice(0, 8)}` }).click();
+  const number = orderId!.slice(0, 8).toUpperCase();
+  await row.getByRole("button", { name: `Copy order id ${number}` }).click();
   await expect(row.getByRole("status")).toHaveText("Copy the id from the field");
   // A field a keyboard user reaches too, holding the whole id, selected as it gets focus.
-  const full = row.getByRole("textbox", { name: `Full order id ${orderId!.slice(0, 8)}` });
+  const full = row.getByRole("textbox", { name: `Full order id ${number}` });
   await expect(full).toHaveValue(orderId!);
   await full.focus();
   expect(await full.evaluate((input: HTMLInputElement) => input.value.slice(input.selectionStart ?? 0, input.selectionEnd ?? 0))).toBe(orderId);

@@ -5,18 +5,17 @@ import { useEffect, useState } from "react";
 const SHOWN_MS = 3000;
 
 /**
- * An id shown by its first 8 characters, as the tables show it, with a button that copies the whole id
- * (for the "Send change" form or a support ticket). Where the browser will not copy (a page over plain
- * HTTP has no clipboard API), the whole id is shown instead, selected by one click.
+ * An id shown short (`short`, by default its first 8 characters), as the tables show it, with a button
+ * that copies the whole id (for the "Send change" form or a support ticket). Where the browser will not
+ * copy (a page over plain HTTP has no clipboard API), the whole id is shown instead, selected by one click.
  */
-export function CopyId({ id, what }: { id: string; what: string }) {
+export function CopyId({ id, what, short = id.slice(0, 8) }: { id: string; what: string; short?: string }) {
   const [outcome, setOutcome] = useState<"copied" | "failed" | null>(null);
   useEffect(() => {
     if (outcome !== "copied") return;
     const timer = setTimeout(() => setOutcome(null), SHOWN_MS);
     return () => clearTimeout(timer);
   }, [outcome]);
-  const short = id.slice(0, 8);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(id);

@@ -4,6 +4,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
+import { orderNumber } from "@/components/format";
 import { isUuid } from "@/db/ids";
 import { adminApi, Time } from "./api";
 import { CopyId } from "./CopyId";
@@ -115,7 +116,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
             <input
               value={searchText}
               onChange={(e) => setSearchText(e.target.value)}
-              placeholder="order id (or its start) or email"
+              placeholder="order number or id, or email"
               className="w-52 rounded-md border border-zinc-300 bg-white px-2 py-1.5 sm:w-72 dark:border-zinc-700 dark:bg-zinc-900"
             />
           </label>
@@ -135,7 +136,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
       {change.error && <p role="alert" className="text-sm text-red-600">{change.error.message}</p>}
       {change.data && (
         <p role="status" className="text-sm text-emerald-700">
-          Sent: order {change.data.orderId.slice(0, 8)} → {change.data.status} (job {change.data.jobId.slice(0, 8)}). The worker applies it in a moment.
+          Sent: order {orderNumber(change.data.orderId)} → {change.data.status} (job {change.data.jobId.slice(0, 8)}). The worker applies it in a moment.
         </p>
       )}
 
@@ -180,7 +181,8 @@ export function OrdersTable({ saleId }: { saleId: string }) {
               <tr key={order.id} data-testid="order-row" data-order-id={order.id} data-status={order.status} className="border-b border-zinc-100 dark:border-zinc-900">
                 <td className="py-1.5 pr-3 tabular-nums text-zinc-500">{order.seq}</td>
                 <td className="py-1.5 pr-3 font-mono">
-                  <CopyId id={order.id} what="order id" />
+                  {/* The order number as the shopper's page shows it (48EABAC2), so the two read alike. */}
+                  <CopyId id={order.id} short={orderNumber(order.id)} what="order id" />
                 </td>
                 <td className="py-1.5 pr-3">{order.email}</td>
                 <td id={`order-status-${order.id}`} tabIndex={-1} data-testid="order-status-cell" className="py-1.5 pr-3">

@@ -70,6 +70,15 @@ describe("GET /api/admin/sales/:id/orders", () => {
     }
   });
 
+  it("finds an order by its number as the shopper sees and quotes it: capitals, after a #", async () => {
+    const id = ids[7]!;
+    for (const q of [`#${id.slice(0, 8).toUpperCase()}`, ` # ${id.slice(0, 8)}`, `#${id}`]) {
+      const res = await page(`q=${encodeURIComponent(q)}`);
+      expect(res.json.orders.map((o: { id: string }) => o.id), q).toContain(id);
+      expect(res.json.orders.every((o: { id: string }) => o.id.startsWith(id.slice(0, 8))), q).toBe(true);
+    }
+  });
+
   it("finds orders by the shopper's email, exactly or by its start, in this sale only", async () => {
     const exact = await page(`q=${encodeURIComponent("Shopper-12@Orders.Example")}`);
     expect(exact.json.orders.map((o: { id: string }) => o.id)).toEqual([ids[12]]);
