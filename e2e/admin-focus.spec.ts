@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { completedOrders, openAdmin, openAdminSale } from "./shopper";
+import { completedOrders, openAdmin, openAdminSale, openNewDeadLetter } from "./shopper";
 
 // Where a keyboard user's focus goes on the admin's pages when the control they pressed goes away: an
 // order row's Ship or Cancel, a dead letter's Discard, End now; and where it starts on the sign-in page.
@@ -94,12 +94,7 @@ test.describe("keyboard focus after an action", () => {
   test("Discard confirmed by keyboard leaves focus on the dead letters' count", async ({ page }) => {
     test.setTimeout(90_000);
     await openAdmin(page);
-    // A change for an order that does not exist ends as a dead letter after its retries.
-    const missing = "00000000-beef-4000-8000-" + Date.now().toString(16).padStart(12, "0").slice(-12);
-    expect((await page.request.put(`/api/admin/orders/${missing}/status`, { data: { status: "shipped" } })).status()).toBe(202);
-    await page.goto("/admin/dead-letters");
-    const row = page.locator(`[data-testid="dead-letter-row"][data-order-id="${missing}"]`);
-    await expect(row).toBeVisible({ timeout: 45_000 });
+    const { row } = await openNewDeadLetter(page, "beef");
 
     await row.getByRole("button", { name: "Discard" }).focus();
     await page.keyboard.press("Enter");

@@ -1,6 +1,6 @@
 import type { Locator } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { completedOrders, openAdmin } from "./shopper";
+import { completedOrders, openAdmin, openNewDeadLetter } from "./shopper";
 
 // The admin's pages on a 390 px phone: nothing wider than the screen, no badge or nav link broken over
 // two lines, and the tables (wider than a phone) scrolling inside a region a keyboard can reach.
@@ -88,12 +88,7 @@ test("a sale whose name is one long word breaks it over lines rather than wideni
 test("a dead letter's payload keeps its lines whole, in a column wide enough to read, the table scrolling instead", async ({ page }, testInfo) => {
   test.setTimeout(90_000);
   await openAdmin(page);
-  // A change for an order that does not exist ends as a dead letter after its retries.
-  const missing = "00000000-cafe-4000-8000-" + Date.now().toString(16).padStart(12, "0").slice(-12);
-  expect((await page.request.put(`/api/admin/orders/${missing}/status`, { data: { status: "shipped" } })).status()).toBe(202);
-  await page.goto("/admin/dead-letters");
-  const row = page.locator(`[data-testid="dead-letter-row"][data-order-id="${missing}"]`);
-  await expect(row).toBeVisible({ timeout: 45_000 });
+  const { missing, row } = await openNewDeadLetter(page, "cafe");
   const payload = row.locator("pre");
   const text = (await payload.textContent())!;
   expect(text).toContain(missing);

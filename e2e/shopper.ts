@@ -1,4 +1,4 @@
-import { request as playwrightRequest, type Page } from "@playwright/test";
+import { request as playwrightRequest, type Locator, type Page } from "@playwright/test";
 import type postgres from "postgres";
 import { expect, shopperEmail } from "./fixtures";
 
@@ -45,6 +45,20 @@ export async function signInAsAdmin(page: Page): Promise<void> {
 export async function openAdminSale(page: Page, saleId: string): Promise<void> {
   await page.goto(`/admin/sales/${saleId}`);
   await signInAsAdmin(page);
+}
+
+/**
+ * A dead letter made for the test: a change sent for an order that does not exist (`tag`, four hex
+ * digits, marks its id) ends there after its retries. Opens the dead letters page once it is listed;
+ * gives that order id and its row.
+ */
+export async function openNewDeadLetter(page: Page, tag: string): Promise<{ missing: string; row: Locator }> {
+  const missing = `00000000-${tag}-4000-8000-` + Date.now().toString(16).padStart(12, "0").slice(-12);
+  expect((await page.request.put(`/api/admin/orders/${missing}/status`, { data: { status: "shipped" } })).status()).toBe(202);
+  await page.goto("/admin/dead-letters");
+  const row = page.locator(`[data-testid="dead-letter-row"][data-order-id="${missing}"]`);
+  await expect(row).toBeVisible({ timeout: 45_000 });
+  return { missing, row };
 }
 
 /** Opens the admin's dashboard (`/admin`) signed in. */
