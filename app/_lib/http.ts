@@ -2,8 +2,8 @@ import type { ZodType } from "zod";
 import { AppError } from "@/db/errors";
 import { DeadlineExceeded, REQUEST_DEADLINE_MS, withDeadline } from "@/db/deadline";
 import { log } from "@/db/log";
-import { errorCode, isLockTimeout, isTransientDbError } from "@/db/retry";
 import { plainIssue } from "@/db/plain-issues";
+import { errorCode, isLockTimeout, isTransientDbError } from "@/db/retry";
 import { refuseCrossSite } from "./origin";
 
 export const MAX_BODY_BYTES = 16 * 1024;
