@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { useRef, useState, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
 import type { SaleStats } from "@/db/admin-stats";
-import { formatPrice } from "@/components/format";
+import { formatCount, formatPrice } from "@/components/format";
 import { ActivityChart } from "./ActivityChart";
 import { adminApi, formatDuration, Time } from "./api";
 import { SellThrough, StateBadge } from "./SalesList";
@@ -14,7 +14,6 @@ import { StaleNote } from "./StaleNote";
 import { useConfirmFocus } from "./useConfirmFocus";
 
 const statusOrder = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
-const number = (n: number) => n.toLocaleString("en-US");
 const rate = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1 });
 
 /** One sale, live: refreshed every second through TanStack Query while the page is open. */
@@ -87,10 +86,10 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
       <StaleNote query={stats} />
 
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-        <Stat label="Remaining" testId="stat-remaining" value={number(sale.remaining)} note={`of ${number(sale.stock)} · ${number(sale.sold)} sold`}>
+        <Stat label="Remaining" testId="stat-remaining" value={formatCount(sale.remaining)} note={`of ${formatCount(sale.stock)} · ${formatCount(sale.sold)} sold`}>
           <SellThrough sold={sale.sold} stock={sale.stock} />
         </Stat>
-        <Stat label="In line (queue depth)" testId="stat-in-line" value={data ? number(data.queue.inLine) : "…"} note={data ? `jobs waiting, all sales: ${data.queue.jobsWaiting >= data.queue.jobsWaitingCap ? `${number(data.queue.jobsWaitingCap)}+` : number(data.queue.jobsWaiting)}` : undefined} />
+        <Stat label="In line (queue depth)" testId="stat-in-line" value={data ? formatCount(data.queue.inLine) : "…"} note={data ? `jobs waiting, all sales: ${data.queue.jobsWaiting >= data.queue.jobsWaitingCap ? `${formatCount(data.queue.jobsWaitingCap)}+` : formatCount(data.queue.jobsWaiting)}` : undefined} />
         <Stat label="Accepted / s" testId="stat-accepted-rate" value={data ? rate(data.rates.accepted) : "…"} note={data ? `processed / s: ${rate(data.rates.processed)} (last ${data.rates.rateWindowSeconds} s)` : undefined} />
         <Stat label="Time to sell out" testId="stat-sell-out" value={sellOutText(data)} note={data?.sellOut.soldOutAt ? "from the start to the last unit" : data?.sellOut.etaSeconds ? "estimated at the current pace" : undefined} />
       </div>
@@ -108,7 +107,7 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
                 <div key={status} className="contents">
                   <dt className="capitalize text-zinc-500">{status}</dt>
                   <dd data-testid={`count-${status}`} className="text-right font-semibold tabular-nums">
-                    {data ? number(data.counts[status]) : "…"}
+                    {data ? formatCount(data.counts[status]) : "…"}
                   </dd>
                 </div>
               ))}
@@ -117,7 +116,7 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
           <div className="rounded-xl border border-zinc-200 p-4 dark:border-zinc-800">
             <h2 className="text-sm font-semibold">Dead letters</h2>
             <p className="text-2xl font-bold tabular-nums" data-testid="stat-dead-letters">
-              {data ? number(data.deadLetters) : "…"}
+              {data ? formatCount(data.deadLetters) : "…"}
             </p>
             <Link href={`/admin/dead-letters?saleId=${sale.id}`} className="text-sm underline">
               See them

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { AdminSale } from "@/db/admin-sales";
-import { formatPrice } from "@/components/format";
+import { formatCount, formatPrice } from "@/components/format";
 import { adminApi, Time } from "./api";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
@@ -93,7 +93,7 @@ function SalesTable({ sales }: { sales: AdminSale[] }) {
               </td>
               <td className="py-2 pr-3 tabular-nums">{formatPrice(sale.priceCents)}</td>
               <td className="py-2 pr-3 tabular-nums">
-                {sale.sold.toLocaleString("en-US")} / {sale.stock.toLocaleString("en-US")}
+                {formatCount(sale.sold)} / {formatCount(sale.stock)}
               </td>
               <td className="py-2 pr-3">
                 <SellThrough sold={sale.sold} stock={sale.stock} />
