@@ -2,10 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
-import { CONFIRMED_REFRESH_MS, orderRefreshMs, spread } from "./clock";
+import { CONFIRMED_REFRESH_MS, orderRefreshMs, useSpreadPeriod } from "./clock";
 import { orderNumber } from "./format";
 import { failureMessage } from "./messages";
 
@@ -16,8 +15,7 @@ import { failureMessage } from "./messages";
  * not this shopper's order).
  */
 export function useOrder(orderId: string | undefined, initial?: Order) {
-  // Spread once per page, not per render: TanStack Query restarts its timer whenever the period changes.
-  const [confirmedMs] = useState(() => spread(CONFIRMED_REFRESH_MS));
+  const confirmedMs = useSpreadPeriod(CONFIRMED_REFRESH_MS);
   return useQuery({
     queryKey: ["order", orderId],
     enabled: orderId !== undefined,

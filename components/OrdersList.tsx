@@ -2,11 +2,10 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
 import type { Order } from "@/db/orders";
 import type { Sale } from "@/db/sales";
 import { api } from "./api";
-import { CONFIRMED_REFRESH_MS, spread } from "./clock";
+import { CONFIRMED_REFRESH_MS, useSpreadPeriod } from "./clock";
 import { formatPrice, formatTime, orderNumber } from "./format";
 import { errorMessage } from "./messages";
 import { ProductImage } from "./ProductImage";
@@ -25,8 +24,7 @@ const statusText: Record<Order["status"], { text: string; className: string }> =
 export function OrdersList() {
   const session = useSession();
   const isExpired = useSessionExpired();
-  // Spread once per page, not per render: TanStack Query restarts its timer whenever the period changes.
-  const [confirmedMs] = useState(() => spread(CONFIRMED_REFRESH_MS));
+  const confirmedMs = useSpreadPeriod(CONFIRMED_REFRESH_MS);
   const orders = useQuery({
     queryKey: ["orders"],
     // Each order comes with its sale (name and price for the row), however long ago it ended.

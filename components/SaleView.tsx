@@ -1,11 +1,10 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import type { Sale } from "@/db/sales";
 import { api } from "./api";
 import { BuyPanel } from "./BuyPanel";
-import { spread, stateAt, useServerNow } from "./clock";
+import { stateAt, useServerNow, useSpreadPeriod } from "./clock";
 import { Countdown } from "./Countdown";
 import { formatCount, formatPrice, percentOff } from "./format";
 import { LocalTime } from "./LocalTime";
@@ -23,7 +22,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
   // The stock bar moves every 1.5 s (±20 %, this page's own period) while the sale is live; before it, a slow check for edits; sold out
   // before its end, a slow check for units that come back (a cancelled order, more stock), so the Buy
   // button returns without a reload; once it has ended, nothing.
-  const [livePollMs] = useState(() => spread(1500));
+  const livePollMs = useSpreadPeriod(1500);
   const pollEvery = (data: Sale | undefined) => {
     const current = data ?? initialSale;
     const state = stateAt(current, now);

@@ -1,10 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import type { Sale, SaleState } from "@/db/sales";
 import { api } from "./api";
-import { spread, stateAt, useServerNow } from "./clock";
+import { stateAt, useServerNow, useSpreadPeriod } from "./clock";
 import { SaleCard } from "./SaleCard";
 
 const time = (iso: string) => Date.parse(iso);
@@ -21,7 +20,7 @@ const groups: { state: SaleState; title: string; empty?: string; order: (a: Sale
 
 /** The home page's sales, grouped by their state on the server's clock and kept fresh. */
 export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
-  const [pollMs] = useState(() => spread(5000));
+  const pollMs = useSpreadPeriod(5000);
   const sales = useQuery({
     queryKey: ["sales"],
     queryFn: async () => (await api<{ sales: Sale[] }>("/api/sales")).sales,

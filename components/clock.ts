@@ -71,13 +71,22 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * A polling interval spread ±20 % around `ms`, drawn once per page (keep it in state: TanStack Query
- * restarts its timer whenever the interval it is given changes). The pages of a crowd that opened a
- * sale in the same second would otherwise poll in the same instant, every time; with periods of their
- * own they drift apart.
+ * A polling interval spread ±20 % around `ms`. The pages of a crowd that opened a sale in the same
+ * second would otherwise poll in the same instant, every time; with periods of their own they drift
+ * apart. Components draw theirs through useSpreadPeriod.
  */
 export function spread(ms: number): number {
   return Math.round(ms * (0.8 + Math.random() * 0.4));
+}
+
+/**
+ * `spread(ms)` drawn once for the component's life. It must not be drawn again on each render:
+ * TanStack Query restarts a query's timer whenever the interval it is given changes, so a period
+ * drawn afresh per render (the page renders every second) would never fire.
+ */
+export function useSpreadPeriod(ms: number): number {
+  const [period] = useState(() => spread(ms));
+  return period;
 }
 
 /**
