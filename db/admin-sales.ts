@@ -14,8 +14,9 @@ export function toAdminSale(row: SaleRow, now: number = Date.now()): AdminSale {
 
 /** A 400 whose details name the fields at fault, so a form can show each message beside its field. */
 export function fieldError(fields: Record<string, string>): AppError {
+  // A problem with the body as a whole (an unknown field, nothing to change) is a sentence of its own.
   const message = Object.entries(fields)
-    .map(([field, problem]) => `${field}: ${problem}`)
+    .map(([field, problem]) => (field === "body" ? problem : `${field}: ${problem}`))
     .join("; ");
   return new AppError("invalid_request", message, { details: { fields } });
 }

@@ -76,8 +76,10 @@ describe("POST /api/admin/sales", () => {
       const res = await create(body);
       expect(res.status).toBe(400);
       expect(res.json.error.code).toBe("invalid_request");
-      expect(res.json.error.details.fields[field]).toEqual(expect.any(String));
-      expect(res.json.error.message).toContain(field);
+      const problem = res.json.error.details.fields[field];
+      expect(problem).toEqual(expect.any(String));
+      // A field's problem is named after it; one with the body as a whole is a sentence of its own.
+      expect(res.json.error.message).toContain(field === "body" ? problem : `${field}: ${problem}`);
       expect(await saleCount()).toBe(before);
     });
   }
@@ -118,6 +120,19 @@ describe("POST /api/admin/sales", () => {
     expect(edit.status).toBe(400);
     expect(edit.json.error.details.fields.body).toBe('"priceCents" is not a field this request takes (it takes name, description, stock, startsAt, endsAt)');
     expect((await saleRow(id)).stock).toBe(10);
+  });
+
+  it("states a problem with the body as a whole as a sentence of its own, beside the fields' problems", async () => {
+    const { id } = await seedSale();
+    const empty = await patch(id, {});
+    expect(empty.status).toBe(400);
+    expect(empty.json.error.message).toBe("Send at least one field to change: name, description, stock, startsAt or endsAt.");
+    expect(empty.json.error.details.fields).toEqual({ body: "Send at least one field to change: name, description, stock, startsAt or endsAt." });
+    const mixed = await create({ ...valid(), stock: -1, remaining: 1 });
+    expect(mixed.status).toBe(400);
+    expect(mixed.json.error.message).toBe(
+      'stock: must be at least 1; "remaining" is not a field this request takes (it takes name, description, priceCents, originalPriceCents, stock, startsAt, endsAt)',
+    );
   });
 
   it("answers 400 for a body that is not a JSON object", async () => {
