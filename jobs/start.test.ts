@@ -328,6 +328,10 @@ describe("npm start: the embedded Postgres", () => {
     await first.waitForBanner();
     const warning = first.logs().find((line) => line.level === 40 && String(line.msg).includes("WORKERS=0"));
     expect(warning?.msg).toContain("orders stay pending until a worker runs");
+    // An extra web process (what WORKERS=0 is for) signing sessions with a secret of its own would sign
+    // shoppers out on the others: said when the secret and the password are its own.
+    const unshared = first.logs().find((line) => line.level === 40 && String(line.msg).includes("SESSION_SECRET and ADMIN_PASSWORD not set"));
+    expect(unshared?.msg).toContain("give every one the same SESSION_SECRET and ADMIN_PASSWORD");
     const url = readUrl(dataDir);
 
     // `npm run worker` beside it, finding the database through DATA_DIR.
@@ -340,8 +344,10 @@ describe("npm start: the embedded Postgres", () => {
       const saleId = await liveSale(url, "Restart");
       await stopAndExpectClean(first);
 
-      const second = await start(dataDir, { WORKERS: "0" });
+      // Given both, as every web process beside others should be: nothing to warn of.
+      const second = await start(dataDir, { WORKERS: "0", SESSION_SECRET: "shared-session-secret-0123456789-0123456789", ADMIN_PASSWORD: "shared-admin-password" });
       await second.waitForBanner();
+      expect(second.logs().some((line) => String(line.msg).includes("not set: this web process uses its own"))).toBe(false);
       expect(portOf(readUrl(dataDir))).toBe(portOf(url));
       expect(readUrl(dataDir)).toBe(url);
       // The only worker is the one started by hand: the order completes only if it reconnected.

@@ -217,6 +217,16 @@ async function main(): Promise<void> {
   const host = cfg.HOST;
   if (cfg.WORKERS === 0) {
     log.warn({ WORKERS: 0 }, "WORKERS=0: this npm start runs no worker, so orders stay pending until a worker runs against the same database (npm run worker)");
+    // WORKERS=0 is how extra web processes join one database. Each must sign and check sessions with
+    // the same secret and take the same admin password, or a shopper signed in on one is signed out on
+    // the next: unset, both are generated into this process's own DATA_DIR.
+    const unshared = (["SESSION_SECRET", "ADMIN_PASSWORD"] as const).filter((name) => cfg[name] === undefined);
+    if (unshared.length > 0) {
+      log.warn(
+        { unset: unshared },
+        `${unshared.join(" and ")} not set: this web process uses its own, generated into its DATA_DIR. Beside other web processes on the same database, give every one the same ${unshared.join(" and ")}, or shoppers signed in on one are signed out on the others`,
+      );
+    }
   }
   // Before anything slow: a port in use or a wrong HOST is told now, not after the build.
   await assertCanListen(cfg.PORT, host);
