@@ -11,7 +11,7 @@ describe("the bench's reading of the web's Buy histograms", () => {
     for (let i = 0; i < 10; i++) metrics.latency.observe(0.012);
     metrics.groupSeconds.observe(0.0018);
     // A worker's series of the same name (as /api/metrics shows them) is not the web's.
-    const text = `${await metrics.registry.metrics()}\norder_admission_seconds_bucket{le="0.003",role="worker",instance="worker-1"} 1000\n`;
+    const text = `${await metrics.registry.metrics()}\norder_admission_seconds_bucket{le="0.003",role="worker",process="worker-1"} 1000\n`;
     const delta = histogramDelta(before.order_admission_seconds, parseHistograms(text).order_admission_seconds);
 
     expect(countOf(delta)).toBe(100);

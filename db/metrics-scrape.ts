@@ -45,7 +45,7 @@ function within<T>(read: Promise<T>): Promise<Settled<T>> {
  * The Prometheus text for /api/metrics: this web process's counters and process metrics, the
  * gauges read at scrape time (backlog, dead letters of every queue as the admin's page counts them,
  * stock of live sales) and every live worker's
- * own metrics, each series labelled with its role and instance.
+ * own metrics, each series labelled with its role and process.
  */
 export async function renderMetrics(): Promise<{ text: string; contentType: string }> {
   const metrics = webMetrics();

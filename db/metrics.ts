@@ -5,10 +5,14 @@ import { log } from "./log";
 // Metrics of the web process. Kept on globalThis: Next.js may load this module once per route
 // bundle, and a metric registered twice would throw.
 
-/** A registry with the process metrics of this process, labelled so web and worker series stay apart. */
+/**
+ * A registry with the process metrics of this process, labelled so web and worker series stay apart:
+ * `role` and `process` (role and pid). Not `instance`: Prometheus sets that label itself, to the scrape
+ * target, and renames one the target sends (`exported_instance`).
+ */
 export function processRegistry(role: string): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ role, instance: `${role}-${process.pid}` });
+  registry.setDefaultLabels({ role, process: `${role}-${process.pid}` });
   collectDefaultMetrics({ register: registry });
   return registry;
 }

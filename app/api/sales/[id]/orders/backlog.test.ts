@@ -145,6 +145,9 @@ describe("the backlog bound", () => {
     expect(metric(text, "orders_settled_total", { role: "worker", outcome: "completed" })).toBe(ADMITTED);
     expect(metric(text, "jobs_failed_total", { role: "worker" })).toBe(0);
     expect(metric(text, "process_resident_memory_bytes", { role: "worker" })).toBeGreaterThan(0);
+    // Each series names its process in a label of its own; `instance` is Prometheus's, for the target.
+    expect(metric(text, "jobs_processed_total", { role: "worker", process: `worker-${worker!.pid}` })).toBe(ADMITTED);
+    expect(text).not.toMatch(/[{,]instance="/);
     expect(metric(text, "order_queue_depth")).toBe(0);
     expect(metric(text, "order_dead_letters")).toBe(1);
     expect(metric(text, "order_drain_per_second")).toBeGreaterThan(0);
