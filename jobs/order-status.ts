@@ -1,8 +1,9 @@
-import type { Job, JobResult } from "pg-boss";
+import type { Job, JobResult, JobWithMetadata } from "pg-boss";
 import { z } from "zod";
 import { applyOrderStatusChange, StatusChangeRefused } from "@/db/admin-orders";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
+import { logJobFailure } from "./job-failures";
 import { ADMIN_STATUSES, ORDER_STATUS, type OrderStatusJob } from "./queues";
 import { statusChanges } from "./worker-metrics";
 
@@ -16,6 +17,8 @@ export const name = ORDER_STATUS;
 export const workOptions = {
   batchSize: 20,
   perJobResults: true,
+  // Each job's retry limit, so a failure's log line says which attempt it was of how many.
+  includeMetadata: true,
   pollingIntervalSeconds: 1,
   notifyPollingIntervalSeconds: 1,
 } as const;
@@ -29,9 +32,13 @@ export const workOptions = {
 export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   const results: JobResult[] = [];
   for (const job of jobs) {
+    const retryLimit = (job as Partial<JobWithMetadata>).retryLimit;
+    const attempt = { queue: ORDER_STATUS, jobId: job.id, retryCount: job.retryCount, retryLimit };
     const parsed = payload.safeParse(job.data);
     if (!parsed.success) {
-      log.warn({ jobId: job.id }, "malformed order-status payload: dead-lettered");
+      const data = job.data as { orderId?: unknown } | null | undefined;
+      const orderId = typeof data?.orderId === "string" ? data.orderId : undefined;
+      logJobFailure({ ...attempt, orderId, reason: "malformed", message: "malformed order-status payload", deadLetterNow: true });
       statusChanges.inc({ outcome: "refused" });
       results.push({ id: job.id, status: "deadletter", output: { reason: "malformed", message: "malformed order-status payload", data: job.data } });
       continue;
@@ -44,11 +51,12 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
       results.push({ id: job.id, status: "completed", output: { changed } });
     } catch (err) {
       if (err instanceof StatusChangeRefused) {
-        log.warn({ orderId: change.orderId, status: change.status, reason: err.reason, retry: job.retryCount }, err.message);
+        logJobFailure({ ...attempt, orderId: change.orderId, details: { status: change.status }, reason: err.reason, message: err.message });
         statusChanges.inc({ outcome: "refused" });
         results.push({ id: job.id, status: "failed", output: { reason: err.reason, message: err.message } });
       } else {
-        log.error({ err, orderId: change.orderId }, "order status change failed");
+        log.error({ err, jobId: job.id, orderId: change.orderId }, "order status change failed");
+        logJobFailure({ ...attempt, orderId: change.orderId, details: { status: change.status }, reason: "error", message: "the change could not be applied (the error is logged above)" });
         statusChanges.inc({ outcome: "error" });
         results.push({ id: job.id, status: "failed", output: { reason: "error", message: "The change could not be applied (see the worker log)." } });
       }

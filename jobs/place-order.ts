@@ -6,7 +6,8 @@ import { config } from "@/db/config";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
-import { PLACE_ORDER } from "./queues";
+import { type JobFailure, logJobFailure } from "./job-failures";
+import { PLACE_ORDER, queueDefinitions } from "./queues";
 import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
 export const name = PLACE_ORDER;
@@ -63,7 +64,6 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   jobsFailed.inc(malformed + missing.size);
   ordersSettled.inc({ outcome: "completed" }, outcome.completed);
   ordersSettled.inc({ outcome: "failed" }, outcome.failed);
-  if (malformed > 0 || missing.size > 0) log.warn({ malformed, missing: missing.size }, "place-order jobs that cannot be allocated");
   log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, ms: Math.round(ended - started) }, "allocated batch");
   return results;
 }
@@ -71,7 +71,7 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
 /**
  * What pg-boss runs for each fetched batch: the handler's allocation, then the few bad jobs settled
  * one by one (a missing order failed for a retry with backoff, a malformed payload dead-lettered at
- * once). Returning completes every job still active, the allocated ones, in pg-boss's plain
+ * once), each failed job logged at warn with its attempt (and, on its last, its dead-lettering). Returning completes every job still active, the allocated ones, in pg-boss's plain
  * completion: one UPDATE by primary key over an id array. (pg-boss's per-job results complete through
  * a JSON recordset joined to the job table, whose plan turns into a nested loop over every retained job
  * of the queue when the table's statistics were taken with no job active: the usual case at the start
@@ -80,17 +80,31 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
 export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<void> {
   return async (jobs) => {
     const started = performance.now();
-    const results = await handler(jobs);
+    let results: JobResult[];
+    try {
+      results = await handler(jobs);
+    } catch (err) {
+      // pg-boss fails the whole batch: each job is retried, or dead-lettered on its last attempt.
+      const message = `allocation failed (${err instanceof Error ? err.message : String(err)})`;
+      await logFailures(boss, jobs.map((job) => ({ job, reason: "error", message })));
+      throw err;
+    }
     const byId = new Map(jobs.map((job) => [job.id, job]));
+    const failures: Failure[] = [];
     for (const result of results) {
-      if (result.status === "failed") await boss.fail(PLACE_ORDER, byId.get(result.id)!, result.output as object);
+      if (result.status === "failed") {
+        await boss.fail(PLACE_ORDER, byId.get(result.id)!, result.output as object);
+        failures.push({ job: byId.get(result.id)!, reason: "order_not_found", message: outputMessage(result) });
+      }
     }
     const dead = results.filter((r) => r.status === "deadletter");
     if (dead.length > 0) {
       const table = await jobTable(boss, PLACE_ORDER);
       const items = dead.map((r) => ({ id: r.id, retry_count: byId.get(r.id)!.retryCount, output: r.output ?? null }));
       await boss.getDb().executeSql(deadLetterJobsByIdWithOutputs(BOSS_SCHEMA, table), [PLACE_ORDER, JSON.stringify(items)]);
+      for (const r of dead) failures.push({ job: byId.get(r.id)!, reason: "malformed", message: outputMessage(r), deadLetterNow: true });
     }
+    if (failures.length > 0) await logFailures(boss, failures);
     // The orders are final already; only the jobs' completion (and this slot's next fetch) waits.
     // After a batch that was not full, the slot waits WORKER_LINGER_MS (from the batch's start)
     // before fetching again, so a steady trickle of Buys is allocated in batches of tens rather than
@@ -104,4 +118,35 @@ export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<voi
       recordLinger(performance.now());
     }
   };
+}
+
+type Failure = { job: Job<unknown>; reason: string; message: string; deadLetterNow?: boolean };
+
+const outputMessage = (result: JobResult) => String((result.output as { message?: unknown } | undefined)?.message ?? "failed");
+
+// The queue's own retry limit: what a job has unless it was sent with one of its own.
+const queueRetryLimit = queueDefinitions.find((q) => q.name === PLACE_ORDER)?.retryLimit;
+
+/**
+ * Logs each failed job (jobs/job-failures.ts). The fetch leaves out a job's retry limit (the hot path
+ * reads only what allocation needs), so it is read here for the few failed jobs; while the database is
+ * away the queue's own limit stands in.
+ */
+async function logFailures(boss: PgBoss, failures: Failure[]): Promise<void> {
+  let limits = new Map<string, number>();
+  try {
+    const table = await jobTable(boss, PLACE_ORDER);
+    const { rows } = await boss
+      .getDb()
+      .executeSql(`SELECT id, retry_limit FROM ${BOSS_SCHEMA}.${table} WHERE name = $1 AND id = ANY($2::uuid[])`, [PLACE_ORDER, failures.map((f) => f.job.id)]);
+    limits = new Map((rows as { id: string; retry_limit: number }[]).map((r) => [r.id, r.retry_limit]));
+  } catch {
+    // Logged below with the queue's own limit.
+  }
+  for (const { job, reason, message, deadLetterNow } of failures) {
+    const data = job.data as { orderId?: unknown } | null | undefined;
+    const orderId = typeof data?.orderId === "string" ? data.orderId : undefined;
+    const failure: JobFailure = { queue: PLACE_ORDER, jobId: job.id, orderId, reason, message, retryCount: job.retryCount, retryLimit: limits.get(job.id) ?? queueRetryLimit, deadLetterNow };
+    logJobFailure(failure);
+  }
 }

@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import type { Job, PgBoss } from "pg-boss";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { log } from "@/db/log";
+import { useTestDatabase } from "@/db/testing/database";
+import { createBoss } from "./boss";
+import * as orderStatus from "./order-status";
+import * as placeOrder from "./place-order";
+import { ORDER_STATUS, ORDER_STATUS_DEAD, PLACE_ORDER, PLACE_ORDER_DEAD } from "./queues";
+
+// Every job the worker fails is one warn line: its id, its order, the reason, and which attempt this
+// was of how many; the last attempt's line says the job went to its dead-letter queue and points the
+// operator to the admin's Dead letters page.
+
+// No wait after a batch that was not full: the test runs the batches itself.
+process.env.WORKER_LINGER_MS = "0";
+
+const db = useTestDatabase();
+let boss: PgBoss;
+
+beforeAll(async () => {
+  boss = createBoss("admin");
+  await boss.start();
+});
+afterAll(async () => {
+  await boss.stop({ graceful: false });
+});
+
+/** The warn lines logged while `run` runs, as [fields, message]. */
+async function warnings(run: () => Promise<unknown>): Promise<[Record<string, unknown>, string][]> {
+  const warn = vi.spyOn(log, "warn").mockImplementation(() => {});
+  try {
+    await run();
+    return warn.mock.calls.map((c) => [c[0] as unknown as Record<string, unknown>, String(c[1])]);
+  } finally {
+    warn.mockRestore();
+  }
+}
+
+const lineFor = (lines: [Record<string, unknown>, string][], jobId: string) => {
+  const found = lines.filter(([fields]) => fields.jobId === jobId);
+  expect(found, `one warn line for job ${jobId}`).toHaveLength(1);
+  return found[0]!;
+};
+
+describe("failed jobs in the worker's log", () => {
+  it("place-order: a missing order's job on each attempt, dead-lettered on its last; a malformed one dead-lettered at once", async () => {
+    const orderId = randomUUID();
+    const missingId = (await boss.send(PLACE_ORDER, { orderId, saleId: randomUUID() }, { retryLimit: 1, retryDelay: 0, retryBackoff: false }))!;
+    const malformedId = (await boss.send(PLACE_ORDER, { orderId: 7, note: "malformed" }))!;
+    const batch = placeOrder.batchWorker(boss);
+
+    const first = (await boss.fetch(PLACE_ORDER, { batchSize: 10 })) as Job<unknown>[];
+    expect(first.map((j) => j.id).sort()).toEqual([missingId, malformedId].sort());
+    const firstLines = await warnings(() => batch(first));
+    const [missing1, missing1Text] = lineFor(firstLines, missingId);
+    expect(missing1).toMatchObject({ queue: PLACE_ORDER, jobId: missingId, orderId, reason: "order_not_found", attempt: 1, attempts: 2, deadLettered: false });
+    expect(missing1Text).toContain(`order ${orderId} does not exist`);
+    expect(missing1Text).not.toContain("dead-letter");
+    const [malformed, malformedText] = lineFor(firstLines, malformedId);
+    expect(malformed).toMatchObject({ queue: PLACE_ORDER, jobId: malformedId, reason: "malformed", attempt: 1, attempts: 6, deadLettered: true, deadLetter: PLACE_ORDER_DEAD });
+    expect(malformed.orderId).toBeUndefined();
+    expect(malformedText).toMatch(/dead-lettered at once/);
+    expect(malformedText).toContain("Dead letters page (/admin/dead-letters)");
+
+    // The retry, the job's last attempt: it goes to the dead-letter queue, and its line says so.
+    const second = (await boss.fetch(PLACE_ORDER, { batchSize: 10 })) as Job<unknown>[];
+    expect(second.map((j) => j.id)).toEqual([missingId]);
+    const [missing2, missing2Text] = lineFor(await warnings(() => batch(second)), missingId);
+    expect(missing2).toMatchObject({ queue: PLACE_ORDER, jobId: missingId, orderId, reason: "order_not_found", attempt: 2, attempts: 2, deadLettered: true, deadLetter: PLACE_ORDER_DEAD });
+    expect(missing2Text).toMatch(/dead-lettered after its last attempt \(2 of 2\)/);
+    expect(missing2Text).toContain("Dead letters page (/admin/dead-letters)");
+    const dead = await db.sql`SELECT data->>'orderId' AS "orderId" FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD} AND data->>'orderId' = ${orderId}`;
+    expect(dead).toHaveLength(1);
+  });
+
+  it("order-status: a refused change on each attempt with its order, dead-lettered on its last; a malformed one at once", async () => {
+    const orderId = randomUUID();
+    const refusedId = (await boss.send(ORDER_STATUS, { orderId, status: "shipped", saleId: null }, { retryLimit: 1, retryDelay: 0, retryBackoff: false }))!;
+    const malformedId = (await boss.send(ORDER_STATUS, { orderId: "nope", status: "lost" }))!;
+    // As the worker fetches them: with each job's retry limit (asserted at the end).
+    const fetch = () => boss.fetch(ORDER_STATUS, { batchSize: orderStatus.workOptions.batchSize, includeMetadata: true }) as Promise<Job<unknown>[]>;
+
+    const firstLines = await warnings(async () => orderStatus.handler(await fetch()));
+    const [refused1, refused1Text] = lineFor(firstLines, refusedId);
+    expect(refused1).toMatchObject({ queue: ORDER_STATUS, jobId: refusedId, orderId, status: "shipped", reason: "order_not_found", attempt: 1, attempts: 2, deadLettered: false });
+    expect(refused1Text).toContain(`There is no order ${orderId}`);
+    const [malformed, malformedText] = lineFor(firstLines, malformedId);
+    expect(malformed).toMatchObject({ queue: ORDER_STATUS, jobId: malformedId, orderId: "nope", reason: "malformed", attempt: 1, attempts: 4, deadLettered: true, deadLetter: ORDER_STATUS_DEAD });
+    expect(malformedText).toContain("Dead letters page (/admin/dead-letters)");
+
+    // Failed back to pg-boss as the worker's pg-boss does with the handler's results; then the last attempt.
+    await boss.fail(ORDER_STATUS, refusedId, { reason: "order_not_found" });
+    const [refused2, refused2Text] = lineFor(await warnings(async () => orderStatus.handler(await fetch())), refusedId);
+    expect(refused2).toMatchObject({ jobId: refusedId, orderId, reason: "order_not_found", attempt: 2, attempts: 2, deadLettered: true, deadLetter: ORDER_STATUS_DEAD });
+    expect(refused2Text).toMatch(/dead-lettered after its last attempt \(2 of 2\)/);
+    expect(refused2Text).toContain("Dead letters page (/admin/dead-letters)");
+    expect(orderStatus.workOptions).toMatchObject({ includeMetadata: true });
+  });
+});
