@@ -6,6 +6,7 @@ import { useTestDatabase } from "@/db/testing/database";
 import { createBoss } from "./boss";
 import * as orderStatus from "./order-status";
 import * as placeOrder from "./place-order";
+import { jobsFailed, registry } from "./worker-metrics";
 import { ORDER_STATUS, ORDER_STATUS_DEAD, PLACE_ORDER, PLACE_ORDER_DEAD } from "./queues";
 
 // Every job the worker fails is one warn line: its id, its order, the reason, and which attempt this
@@ -49,6 +50,7 @@ describe("failed jobs in the worker's log", () => {
     const missingId = (await boss.send(PLACE_ORDER, { orderId, saleId: randomUUID() }, { retryLimit: 1, retryDelay: 0, retryBackoff: false }))!;
     const malformedId = (await boss.send(PLACE_ORDER, { orderId: 7, note: "malformed" }))!;
     const batch = placeOrder.batchWorker(boss);
+    const failedBefore = (await jobsFailed.get()).values[0]?.value ?? 0;
 
     const first = (await boss.fetch(PLACE_ORDER, { batchSize: 10 })) as Job<unknown>[];
     expect(first.map((j) => j.id).sort()).toEqual([missingId, malformedId].sort());
@@ -72,6 +74,11 @@ describe("failed jobs in the worker's log", () => {
     expect(missing2Text).toContain("Dead letters page (/admin/dead-letters)");
     const dead = await db.sql`SELECT data->>'orderId' AS "orderId" FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD} AND data->>'orderId' = ${orderId}`;
     expect(dead).toHaveLength(1);
+
+    // Two bad jobs, three failed attempts: jobs_failed_total counts attempts, and its help says so.
+    expect(((await jobsFailed.get()).values[0]?.value ?? 0) - failedBefore).toBe(3);
+    const help = (await registry.getSingleMetricAsString("jobs_failed_total")).split("\n")[0]!;
+    expect(help).toMatch(/^# HELP jobs_failed_total Allocation job attempts that failed, each retry counted again/);
   });
 
   it("order-status: a refused change on each attempt with its order, dead-lettered on its last; a malformed one at once", async () => {

@@ -17,7 +17,12 @@ export const instance = `worker-${process.pid}`;
 export const registry = processRegistry("worker");
 
 export const jobsProcessed = new Counter({ name: "jobs_processed_total", help: "Allocation jobs completed by this worker.", registers: [registry] });
-export const jobsFailed = new Counter({ name: "jobs_failed_total", help: "Allocation jobs whose batch failed (retried by pg-boss, then dead-lettered).", registers: [registry] });
+// Attempts, not jobs: a job retried until its dead letter is counted once per attempt.
+export const jobsFailed = new Counter({
+  name: "jobs_failed_total",
+  help: "Allocation job attempts that failed, each retry counted again (a job that fails 3 times counts 3): a missing order, a malformed payload, or every job of a batch whose allocation failed. Jobs now dead-lettered are order_dead_letters.",
+  registers: [registry],
+});
 export const statusChanges = new Counter({
   name: "order_status_changes_total",
   help: "Admin status changes (ship, cancel) this worker handled, by outcome: applied, refused (retried, then dead-lettered) or error.",
