@@ -1,6 +1,15 @@
 import { describe, expect, it, vi } from "vitest";
 import { log } from "./log";
-import { flushRejectionSummary, recordRejection, webMetrics } from "./metrics";
+import { createWebMetrics, flushRejectionSummary, recordRejection, webMetrics } from "./metrics";
+
+describe("orders_rejected_total", () => {
+  it("has a series at 0 for every reason a Buy can be rejected with, before any rejection", async () => {
+    const text = await createWebMetrics().registry.metrics();
+    for (const reason of ["invalid_json", "invalid_request", "payload_too_large", "unauthenticated", "forbidden", "sale_not_found", "sale_not_started", "sale_ended", "sold_out", "rate_limited", "busy", "unavailable", "internal_error"]) {
+      expect(text, reason).toMatch(new RegExp(`^orders_rejected_total\\{reason="${reason}",[^}]*\\} 0$`, "m"));
+    }
+  });
+});
 
 describe("rejection logging", () => {
   it("sums a storm of rejections into one line per interval instead of a line per request", async () => {

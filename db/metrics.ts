@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { detached } from "./detached";
+import type { ErrorCode } from "./errors";
 import { log } from "./log";
 
 // Metrics of the web process. Kept on globalThis: Next.js may load this module once per route
@@ -17,9 +18,32 @@ export function processRegistry(role: string): Registry {
   return registry;
 }
 
-function create() {
+/**
+ * Every error code a Buy can answer (DESIGN.md's contract, and what the route's wrapper adds: 403 for
+ * a cross-site request, 503 `unavailable` when the database is away, 500): each has its
+ * `orders_rejected_total` series from the start, at 0, so an alert on one reads 0 rather than no data
+ * until it first happens.
+ */
+export const BUY_REJECTION_CODES = [
+  "invalid_json",
+  "invalid_request",
+  "payload_too_large",
+  "unauthenticated",
+  "forbidden",
+  "sale_not_found",
+  "sale_not_started",
+  "sale_ended",
+  "sold_out",
+  "rate_limited",
+  "busy",
+  "unavailable",
+  "internal_error",
+] as const satisfies readonly ErrorCode[];
+
+/** A new set of the web's metrics in a registry of its own (webMetrics() keeps the process's one). */
+export function createWebMetrics() {
   const registry = processRegistry("web");
-  return {
+  const metrics = {
     registry,
     accepted: new Counter({ name: "orders_accepted_total", help: "Orders admitted (202), each with its allocation job.", registers: [registry] }),
     repeated: new Counter({ name: "orders_repeated_total", help: "Buys answered with the shopper's existing order (repeat click or Idempotency-Key replay).", registers: [registry] }),
@@ -65,14 +89,16 @@ function create() {
       registers: [registry],
     }),
   };
+  for (const reason of BUY_REJECTION_CODES) metrics.rejected.inc({ reason }, 0);
+  return metrics;
 }
 
-export type WebMetrics = ReturnType<typeof create>;
+export type WebMetrics = ReturnType<typeof createWebMetrics>;
 
 const holder = globalThis as unknown as { __flashSaleWebMetrics?: WebMetrics; __flashSaleRejections?: Map<string, number> };
 
 export function webMetrics(): WebMetrics {
-  holder.__flashSaleWebMetrics ??= create();
+  holder.__flashSaleWebMetrics ??= createWebMetrics();
   return holder.__flashSaleWebMetrics;
 }
 
