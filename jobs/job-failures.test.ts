@@ -13,6 +13,13 @@ import { ORDER_STATUS, ORDER_STATUS_DEAD, PLACE_ORDER, PLACE_ORDER_DEAD } from "
 // was of how many; the last attempt's line says the job went to its dead-letter queue and points the
 // operator to the admin's Dead letters page.
 
+// Allocation that fails outright (not a transient error) while `failing.on`: the whole batch is failed.
+const failing = vi.hoisted(() => ({ on: false }));
+vi.mock("@/db/allocation", async (importOriginal) => {
+  const real = await importOriginal<typeof import("@/db/allocation")>();
+  return { ...real, allocateOrders: (ids: string[]) => (failing.on ? Promise.reject(new Error("allocation broke")) : real.allocateOrders(ids)) };
+});
+
 // No wait after a batch that was not full: the test runs the batches itself.
 process.env.WORKER_LINGER_MS = "0";
 
@@ -79,6 +86,25 @@ describe("failed jobs in the worker's log", () => {
     expect(((await jobsFailed.get()).values[0]?.value ?? 0) - failedBefore).toBe(3);
     const help = (await registry.getSingleMetricAsString("jobs_failed_total")).split("\n")[0]!;
     expect(help).toMatch(/^# HELP jobs_failed_total Allocation job attempts that failed, each retry counted again/);
+  });
+
+  it("place-order: a batch whose allocation fails logs each of its jobs, the one on its last attempt as dead-lettered", async () => {
+    const lastId = (await boss.send(PLACE_ORDER, { orderId: randomUUID(), saleId: randomUUID() }, { retryLimit: 0 }))!;
+    const firstId = (await boss.send(PLACE_ORDER, { orderId: randomUUID(), saleId: randomUUID() }))!;
+    const jobs = (await boss.fetch(PLACE_ORDER, { batchSize: 10 })) as Job<unknown>[];
+    failing.on = true;
+    try {
+      const lines = await warnings(() => expect(placeOrder.batchWorker(boss)(jobs)).rejects.toThrow("allocation broke"));
+      const [last, lastText] = lineFor(lines, lastId);
+      expect(last).toMatchObject({ queue: PLACE_ORDER, reason: "error", attempt: 1, attempts: 1, deadLettered: true, deadLetter: PLACE_ORDER_DEAD });
+      expect(lastText).toContain("allocation failed (allocation broke)");
+      expect(lastText).toContain("Dead letters page (/admin/dead-letters)");
+      const [first] = lineFor(lines, firstId);
+      expect(first).toMatchObject({ queue: PLACE_ORDER, reason: "error", attempt: 1, attempts: 6, deadLettered: false });
+    } finally {
+      failing.on = false;
+      await boss.fail(PLACE_ORDER, [lastId, firstId]);
+    }
   });
 
   it("order-status: a refused change on each attempt with its order, dead-lettered on its last; a malformed one at once", async () => {
