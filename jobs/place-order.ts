@@ -6,7 +6,7 @@ import { config } from "@/db/config";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
-import { type JobFailure, logJobFailure } from "./job-failures";
+import { isLastAttempt, type JobFailure, logJobFailure } from "./job-failures";
 import { PLACE_ORDER, queueDefinitions } from "./queues";
 import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
@@ -86,7 +86,7 @@ export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<voi
     } catch (err) {
       // pg-boss fails the whole batch: each job is retried, or dead-lettered on its last attempt.
       const message = `allocation failed (${err instanceof Error ? err.message : String(err)})`;
-      await logFailures(boss, jobs.map((job) => ({ job, reason: "error", message })));
+      await logFailures(boss, jobs.map((job) => ({ job, reason: "error", message })), { isBatch: true });
       throw err;
     }
     const byId = new Map(jobs.map((job) => [job.id, job]));
@@ -129,10 +129,12 @@ const queueRetryLimit = queueDefinitions.find((q) => q.name === PLACE_ORDER)?.re
 
 /**
  * Logs each failed job (jobs/job-failures.ts). The fetch leaves out a job's retry limit (the hot path
- * reads only what allocation needs), so it is read here for the few failed jobs; while the database is
- * away the queue's own limit stands in.
+ * reads only what allocation needs), so it is read here for the failed jobs; while the database is
+ * away the queue's own limit stands in. A whole batch that failed (`isBatch`: up to a thousand jobs,
+ * on every attempt while the database misbehaves) is one line for the jobs that will be retried, and
+ * a line of its own only for each job it dead-letters.
  */
-async function logFailures(boss: PgBoss, failures: Failure[]): Promise<void> {
+async function logFailures(boss: PgBoss, failures: Failure[], { isBatch = false }: { isBatch?: boolean } = {}): Promise<void> {
   let limits = new Map<string, number>();
   try {
     const table = await jobTable(boss, PLACE_ORDER);
@@ -143,10 +145,19 @@ async function logFailures(boss: PgBoss, failures: Failure[]): Promise<void> {
   } catch {
     // Logged below with the queue's own limit.
   }
+  const retried: JobFailure[] = [];
   for (const { job, reason, message, deadLetterNow } of failures) {
     const data = job.data as { orderId?: unknown } | null | undefined;
     const orderId = typeof data?.orderId === "string" ? data.orderId : undefined;
     const failure: JobFailure = { queue: PLACE_ORDER, jobId: job.id, orderId, reason, message, retryCount: job.retryCount, retryLimit: limits.get(job.id) ?? queueRetryLimit, deadLetterNow };
-    logJobFailure(failure);
+    if (isBatch && !isLastAttempt(failure)) retried.push(failure);
+    else logJobFailure(failure);
+  }
+  if (retried.length > 0) {
+    const attempts = retried.map((f) => f.retryCount + 1);
+    log.warn(
+      { queue: PLACE_ORDER, jobs: retried.length, reason: retried[0]!.reason, firstAttempt: Math.min(...attempts), lastAttempt: Math.max(...attempts), deadLettered: false },
+      `${PLACE_ORDER}: a batch of ${retried.length} job${retried.length === 1 ? "" : "s"} failed, to be retried: ${retried[0]!.message}`,
+    );
   }
 }
