@@ -14,22 +14,70 @@ export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 const MIGRATION_LOCK = 7_215_120_931;
 
 /**
+ * A DATABASE_URL the database will not take: its message names DATABASE_URL, the host and port (never
+ * the password), what went wrong and what to check. An operator's to fix, not the app's fault, so it is
+ * told in one line, without a stack trace.
+ */
+export class DatabaseUrlError extends Error {
+  override name = "DatabaseUrlError";
+}
+
+/** Where `url` points, as postgres.js resolves it: no host anywhere is PGHOST, else localhost. */
+function hostAndPort(url: string): string {
+  const { url: plain, options } = postgresJsTarget(url);
+  const { hostname, port } = new URL(plain);
+  const host = options.host ?? (hostname || process.env.PGHOST || "localhost");
+  return `${host}:${options.port ?? (port || 5432)}`;
+}
+
+type DriverError = { code?: unknown; message?: unknown; errors?: unknown };
+
+/** The driver's code, also of a refusal Node reports as an AggregateError (localhost tried as ::1 and 127.0.0.1). */
+function driverCode(err: DriverError): string | undefined {
+  if (typeof err.code === "string") return err.code;
+  const first = Array.isArray(err.errors) ? (err.errors[0] as DriverError | undefined) : undefined;
+  return typeof first?.code === "string" ? first.code : undefined;
+}
+
+/**
+ * The refusals a wrong DATABASE_URL meets, told as DatabaseUrlErrors: nothing listening at its host and
+ * port, its user not let in (28P01 wrong password, 28000 no such role or no pg_hba.conf entry), no such
+ * database (3D000). Anything else: undefined.
+ */
+function refusal(err: DriverError, url: string): DatabaseUrlError | undefined {
+  const where = `the database in DATABASE_URL (${hostAndPort(url)})`;
+  const said = typeof err.message === "string" ? err.message : "";
+  switch (driverCode(err)) {
+    case "ECONNREFUSED":
+      return new DatabaseUrlError(`${where} refused the connection: nothing listens there (ECONNREFUSED). Check its host and port, and that Postgres is running.`);
+    case "28P01":
+      return new DatabaseUrlError(`${where} did not accept the password of its user (28P01: ${said}). Check the user and password in DATABASE_URL.`);
+    case "28000":
+      return new DatabaseUrlError(`${where} did not let its user in (28000: ${said}). Check the user in DATABASE_URL, and that the server's pg_hba.conf admits it from here.`);
+    case "3D000":
+      return new DatabaseUrlError(`${where} has no such database (3D000: ${said}). Check the database name in DATABASE_URL, or create it (createdb).`);
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Fails, naming where it tried (never the password), unless the database answers within `ms`. A host
  * that drops packets, or a server that accepts and never answers, would otherwise hold start-up at
  * "applying migrations" for good: postgres.js tries connecting again and again, each time for
- * PG_CONNECT_TIMEOUT, and a queued query waits through all of them.
+ * PG_CONNECT_TIMEOUT, and a queued query waits through all of them. A refused connection, a user not
+ * let in or a missing database fails at once, and is named the same way (DatabaseUrlError).
  */
 async function reachable(sql: postgres.Sql, url: string, ms: number): Promise<void> {
   const startedAt = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
-  // A refused connection or a wrong password fails on its own, with the driver's clear message; a
-  // connection that opens and then hears nothing back is this function's to name.
+  // A connection that opens and then hears nothing back is told apart from one refused outright.
   const answered = sql`SELECT 1`.then(
     () => "answered" as const,
-    (err: { code?: string }) => {
+    (err: DriverError) => {
       if (err.code === "CONNECT_TIMEOUT") return "late" as const;
-      throw err;
+      throw refusal(err, url) ?? err;
     },
   );
   try {
@@ -37,12 +85,8 @@ async function reachable(sql: postgres.Sql, url: string, ms: number): Promise<vo
   } finally {
     clearTimeout(timer);
   }
-  const { url: plain, options } = postgresJsTarget(url);
-  const { hostname, port } = new URL(plain);
-  // As postgres.js resolves it: no host anywhere is PGHOST, else localhost.
-  const host = options.host ?? (hostname || process.env.PGHOST || "localhost");
   await sql.end({ timeout: 0 });
-  throw new Error(`cannot reach the database in DATABASE_URL (${host}:${options.port ?? (port || 5432)}): no answer within ${Math.max(1, Math.round((Date.now() - startedAt) / 1000))} s. Check its host, port and network.`);
+  throw new DatabaseUrlError(`cannot reach the database in DATABASE_URL (${hostAndPort(url)}): no answer within ${Math.max(1, Math.round((Date.now() - startedAt) / 1000))} s. Check its host, port and network.`);
 }
 
 /**

@@ -267,6 +267,37 @@ describe("npm start: problems told plainly", () => {
     expect(text(other)).not.toContain("Flash sale is running");
   }, 60_000);
 
+  it("a DATABASE_URL the database refuses (nothing listening, a wrong password, no such database): exit 1, one line naming DATABASE_URL and what to check, no stack, no password", async () => {
+    const admin = new URL(inject("pgAdminUrl"));
+    const at = (change: (url: URL) => void) => {
+      const url = new URL(admin);
+      change(url);
+      return url.toString();
+    };
+    const closedPort = await freePort();
+    const cases = [
+      { url: at((u) => ((u.port = String(closedPort)), (u.password = "s3cret-pw-1"))), where: `127.0.0.1:${closedPort}`, says: /refused the connection: nothing listens there \(ECONNREFUSED\)\. Check its host and port, and that Postgres is running\./ },
+      { url: at((u) => (u.password = "s3cret-pw-2")), where: admin.host, says: /did not accept the password of its user \(28P01: password authentication failed for user "postgres"\)\. Check the user and password in DATABASE_URL\./ },
+      { url: at((u) => (u.pathname = "/nosuchdb")), where: admin.host, says: /has no such database \(3D000: database "nosuchdb" does not exist\)\. Check the database name in DATABASE_URL/ },
+    ];
+    const runs = await Promise.all(cases.map(async ({ url }) => start(tempDir(), { DATABASE_URL: url })));
+    const exits = await Promise.all(runs.map((run) => run.exitWithin(30_000)));
+    cases.forEach(({ where, says }, i) => {
+      const said = text(runs[i]!);
+      expect(exits[i], said).toEqual({ code: 1, signal: null });
+      const told = said.split("\n").filter((line) => line.includes("npm start: could not start:"));
+      expect(told, said).toHaveLength(1);
+      expect(told[0]).toContain(`the database in DATABASE_URL (${where})`);
+      expect(told[0]).toMatch(says);
+      const fatal = runs[i]!.logs().find((line) => line.level === 60);
+      expect(fatal?.err?.message).toMatch(says);
+      expect(fatal?.err?.stack).toBeUndefined();
+      expect(said).not.toMatch(/^\s+at /m);
+      for (const secret of ["s3cret-pw", admin.password]) expect(said).not.toContain(secret);
+      expect(said).not.toContain("Flash sale is running");
+    });
+  }, 90_000);
+
   it("a web server that dies before it ever answers (the port taken during the build) is a startup failure, not a restart loop", async () => {
     const dataDir = tempDir();
     const port = await freePort();
