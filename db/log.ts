@@ -98,15 +98,28 @@ export function markStopping(): void {
   holder.__flashSaleStopping = true;
 }
 
-// A connection refused, reset or closed (Node's, postgres.js's and pg's codes; SQLSTATE class 08), or
-// closed by Postgres as it shuts down; pg reports a connection that ended under it without a code.
-const CONNECTION_MESSAGES = /connection terminated|connection ended|terminating connection/i;
+// A connection refused, reset, closed or timed out (Node's, postgres.js's and pg's codes; SQLSTATE class
+// 08), or closed by Postgres as it shuts down. pg reports a connection that ended under it without a
+// code, pg-pool one that did not open in time ("Connection terminated due to connection timeout",
+// "timeout exceeded when trying to connect"), pg-boss a LISTEN connection that went silent.
+const CONNECTION_MESSAGES = /connection terminated|connection ended|terminating connection|timeout exceeded when trying to connect|heartbeat timed out/i;
+const CONNECT_TIMED_OUT = "ETIMEDOUT";
 
 // 57P02 (another server process crashed) is never ordinary: it stays an error.
 const isOrderlyClose = (e: { code?: unknown }) => e.code === "57P01" || e.code === "57P03";
-const isConnectionFailure = (e: { code?: unknown; message?: unknown }) =>
-  (typeof e.code === "string" && (SHUTDOWN_SQLSTATES.has(e.code) || CONNECTION_CLIENT_CODES.has(e.code) || e.code.startsWith("08"))) ||
+const isConnectionFailureLike = (e: { code?: unknown; message?: unknown }) =>
+  (typeof e.code === "string" && (SHUTDOWN_SQLSTATES.has(e.code) || CONNECTION_CLIENT_CODES.has(e.code) || e.code === CONNECT_TIMED_OUT || e.code.startsWith("08"))) ||
   (typeof e.message === "string" && CONNECTION_MESSAGES.test(e.message));
+
+/**
+ * The database out of reach for a moment, as a pool or pg-boss meets it while Postgres restarts, fails
+ * over or hangs: a connection refused, reset, terminated or timed out, Postgres shutting down or
+ * starting up (57P01, 57P02, 57P03), SQLSTATE class 08. They reconnect by themselves; nothing here says
+ * the app did anything wrong.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  return findInCauseChain(err, isConnectionFailureLike) !== undefined;
+}
 
 /**
  * How loudly a warning or error about `err` is logged, when a shutdown explains it. Once this process
@@ -116,7 +129,7 @@ const isConnectionFailure = (e: { code?: unknown; message?: unknown }) =>
  * app, which reconnects: warn. Anything else (a crash, 57P02, included): undefined, as logged.
  */
 export function shutdownLevel(err: unknown): "info" | "warn" | undefined {
-  if (holder.__flashSaleStopping === true && findInCauseChain(err, isConnectionFailure) !== undefined) return "info";
+  if (holder.__flashSaleStopping === true && isConnectionFailure(err)) return "info";
   return findInCauseChain(err, isOrderlyClose) ? "warn" : undefined;
 }
 

@@ -1,7 +1,7 @@
 import { PgBoss } from "pg-boss";
 import { databaseUrl } from "@/db/config";
 import { pgConnectionString } from "@/db/connection-url";
-import { log } from "@/db/log";
+import { isConnectionFailure, log } from "@/db/log";
 
 type Role = "web" | "worker" | "admin";
 
@@ -29,9 +29,20 @@ export function createBoss(role: Role): PgBoss {
   });
   // Logged compactly by db/log.ts (never the pg client an error carries), and more quietly when a
   // shutdown explains it (db/log.ts shutdownLevel): Ctrl-C stops Postgres and the app at once.
-  boss.on("error", (err: unknown) => log.error({ err }, "pg-boss error"));
+  boss.on("error", (err: unknown) => logBossError(err));
   boss.on("warning", (warning: unknown) => log.warn({ warning }, "pg-boss warning"));
   return boss;
+}
+
+/**
+ * A pg-boss error as the log tells it. The database out of reach for a moment (Postgres restarted under
+ * the app, failing over or frozen: refused, reset, terminated or timed-out connections) is a warning
+ * without a stack: pg-boss reconnects and the app recovers by itself, and every poll that failed meanwhile
+ * would otherwise page whoever alerts on errors, several times per outage. Anything else is an error.
+ */
+export function logBossError(err: unknown): void {
+  if (isConnectionFailure(err)) log.warn({ err }, "pg-boss lost its database connection; it reconnects by itself");
+  else log.error({ err }, "pg-boss error");
 }
 
 const holder = globalThis as unknown as { __flashSaleBoss?: Promise<PgBoss> };

@@ -55,19 +55,68 @@ describe("logs while the database goes away", () => {
     }
   });
 
-  it("a pg-boss error that is not a shutdown stays an error, in a few hundred bytes", async () => {
+  it("a pg-boss error that is not a connection failing stays an error, in a few hundred bytes", async () => {
     const boss = createBoss("web");
-    // As pg-pool reports an idle client that died: the client, with its secret key, rides on the error.
-    const dropped = Object.assign(new Error("Connection terminated unexpectedly"), {
+    // A pg client, with its secret key, riding on the error, as pg-pool hands it on.
+    const missing = Object.assign(new Error('relation "pgboss.job" does not exist'), {
+      code: "42P01",
       client: { processID: 4242, secretKey: 987654321, connectionParameters: { host: "127.0.0.1" }, buffer: "x".repeat(3000) },
     });
     const from = capture.raw.length;
-    boss.emit("error", dropped);
+    boss.emit("error", missing);
     const [raw] = capture.raw.slice(from);
     const line = parseLogLine(raw!);
-    expect(line).toMatchObject({ level: 50, msg: "pg-boss error", err: { message: "Connection terminated unexpectedly" } });
+    expect(line).toMatchObject({ level: 50, msg: "pg-boss error", err: { message: 'relation "pgboss.job" does not exist', code: "42P01" } });
+    expect(line.err?.stack).toBeDefined();
     expect(raw!.length).toBeLessThan(1500);
     for (const internal of ["processID", "secretKey", "4242", "987654321"]) expect(raw).not.toContain(internal);
+  });
+
+  it("pg-boss losing its connection for a moment (Postgres restarting, failing over or frozen) is a warning without a stack; other pg-boss errors stay errors", async () => {
+    const boss = createBoss("worker");
+    const coded = (message: string, code: string, extra: object = {}) => Object.assign(new Error(message), { code, ...extra });
+    // As pg-boss emits them while the embedded Postgres restarts under the app, or hangs.
+    const refused = coded("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED", { syscall: "connect", address: "127.0.0.1", port: 5432 });
+    refused.message += " (Queue: place-order, Worker: 1b2c)";
+    const transient: unknown[] = [
+      refused,
+      // The worker's fetch loop emits a copy: a plain object with the error's fields, its queue and worker.
+      { ...coded("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED"), message: "connect ECONNREFUSED 127.0.0.1:5432", stack: "Error: connect ECONNREFUSED\n    at x (y.js:1:1)", queue: "place-order", worker: "1b2c" },
+      coded("read ECONNRESET", "ECONNRESET"),
+      coded("connect ETIMEDOUT 10.0.0.5:5432", "ETIMEDOUT"),
+      new Error("Connection terminated unexpectedly"),
+      new Error("Connection terminated due to connection timeout", { cause: coded("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED") }),
+      new Error("timeout exceeded when trying to connect"),
+      new Error("LISTEN/NOTIFY heartbeat timed out"),
+      new Error("LISTEN/NOTIFY connection ended"),
+      coded("terminating connection due to administrator command", "57P01"),
+      coded("terminating connection because of crash of another server process", "57P02"),
+      coded("the database system is starting up", "57P03"),
+      coded("the database system is shutting down", "57P03"),
+      coded("connection failure", "08006"),
+      coded("could not connect to server", "08001"),
+    ];
+    const genuine: unknown[] = [
+      coded('relation "pgboss.job" does not exist', "42P01"),
+      coded("duplicate key value violates unique constraint", "23505"),
+      coded("deadlock detected", "40P01"),
+      new Error("LISTEN/NOTIFY channel registration was lost"),
+      { message: "queue place-order not found", stack: "Error: queue place-order not found\n    at x (y.js:1:1)" },
+    ];
+    const from = capture.raw.length;
+    // Typed as Error, though pg-boss emits some as plain objects (above).
+    for (const err of [...transient, ...genuine]) boss.emit("error", err as Error);
+    const lines = capture.raw.slice(from).map((raw) => ({ raw, line: parseLogLine(raw) }));
+    expect(lines).toHaveLength(transient.length + genuine.length);
+    lines.forEach(({ raw, line }, i) => {
+      if (i < transient.length) {
+        expect(line, raw).toMatchObject({ level: 40, msg: "pg-boss lost its database connection; it reconnects by itself" });
+        expect(line.err?.stack, raw).toBeUndefined();
+        expect(raw.length, raw).toBeLessThan(600);
+      } else {
+        expect(line, raw).toMatchObject({ level: 50, msg: "pg-boss error" });
+      }
+    });
   });
 
   it("a worker's metrics push to an unreachable database is a short warning; the row's removal at stop is info", async () => {
