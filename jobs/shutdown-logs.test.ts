@@ -90,13 +90,14 @@ describe("logs while the database goes away", () => {
       new Error("LISTEN/NOTIFY heartbeat timed out"),
       new Error("LISTEN/NOTIFY connection ended"),
       coded("terminating connection due to administrator command", "57P01"),
-      coded("terminating connection because of crash of another server process", "57P02"),
       coded("the database system is starting up", "57P03"),
       coded("the database system is shutting down", "57P03"),
       coded("connection failure", "08006"),
       coded("could not connect to server", "08001"),
     ];
     const genuine: unknown[] = [
+      // A crash of another server process is never ordinary, for pg-boss as for the rest of the app.
+      coded("terminating connection because of crash of another server process", "57P02"),
       coded('relation "pgboss.job" does not exist', "42P01"),
       coded("duplicate key value violates unique constraint", "23505"),
       coded("deadlock detected", "40P01"),
