@@ -114,6 +114,9 @@ describe("the backlog bound", () => {
     expect(metric(text, "order_queue_overflow_total")).toBe(busy);
     expect(metric(text, "orders_rejected_total", { reason: "busy" })).toBe(busy);
     expect(metric(text, "order_admission_seconds_count")).toBe(answers.length);
+    // Accepted Buys timed apart from those turned away, which are answered without a round trip.
+    expect(metric(text, "order_admission_seconds_count", { outcome: "accepted" })).toBe(accepted);
+    expect(metric(text, "order_admission_seconds_count", { outcome: "rejected" })).toBe(busy);
     // Every admitted Buy went through a group statement; groups carried them in fewer statements.
     expect(metric(text, "order_admission_group_size_sum")).toBe(accepted);
     expect(metric(text, "order_admission_group_seconds_count")).toBe(metric(text, "order_admission_group_size_count"));

@@ -15,6 +15,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 export const POST = route(
   async (req: Request, ctx: RouteContext<"/api/sales/[id]/orders">) => {
     const stopTimer = webMetrics().latency.startTimer();
+    // Timed by outcome: an accepted Buy's round trip is not lost among the quick refusals of a storm.
+    let outcome: "accepted" | "repeated" | "rejected" = "rejected";
     try {
       await readJsonObject(req, { allowEmpty: true });
       const userId = requireShopper(req);
@@ -27,6 +29,7 @@ export const POST = route(
 
       const { order, isNew, isReplay } = await placeOrder({ saleId, userId, idempotencyKey, checkRateLimits: () => limitOrderAttempt(req, userId) });
       (isNew ? webMetrics().accepted : webMetrics().repeated).inc();
+      outcome = isNew ? "accepted" : "repeated";
       const statusUrl = `/api/orders/${order.id}`;
       const headers: Record<string, string> = { "cache-control": "no-store" };
       // A retry with the key that placed the order gets the first answer again: 202 and its Location.
@@ -34,7 +37,7 @@ export const POST = route(
       if (isReplay) headers["idempotent-replayed"] = "true";
       return Response.json({ order, statusUrl }, { status: isNew || isReplay ? 202 : 200, headers });
     } finally {
-      stopTimer();
+      stopTimer({ outcome });
     }
   },
   { onError: (err) => recordRejection(err.code) },
