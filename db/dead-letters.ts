@@ -82,6 +82,18 @@ export async function countDeadLetters({ saleId }: { saleId?: string } = {}): Pr
   return Number(row?.n ?? 0);
 }
 
+/** How many dead letters wait in each dead-letter queue (every queue named, 0 included), counting at most 10,000 each. */
+export async function countDeadLettersByQueue(): Promise<Map<string, number>> {
+  const rows = await getDb().execute<{ name: string; n: number }>(sql`
+    SELECT q.name, (
+      SELECT count(*)::int FROM (
+        SELECT 1 FROM ${sql.identifier(BOSS_SCHEMA)}.job WHERE name = q.name AND state < 'active' LIMIT ${COUNT_CAP}
+      ) AS waiting
+    ) AS n
+    FROM unnest(${sql.param(queueNames)}::text[]) AS q(name)`);
+  return new Map([...rows].map((r) => [r.name, Number(r.n)]));
+}
+
 const notFound = () => new AppError("dead_letter_not_found", "There is no dead letter with this id; it may have been retried or discarded already.");
 
 async function findDeadLetterQueue(id: string): Promise<string> {

@@ -2,7 +2,7 @@ import { and, gt, lte, sql } from "drizzle-orm";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
 import { backlogStatus } from "./admission";
 import { getDb } from "./client";
-import { countDeadLetters } from "./dead-letters";
+import { countDeadLettersByQueue } from "./dead-letters";
 import { withDeadline } from "./deadline";
 import { webMetrics } from "./metrics";
 import { sales, workerMetrics } from "./schema";
@@ -54,7 +54,7 @@ export async function renderMetrics(): Promise<{ text: string; contentType: stri
   // which are what an operator needs most right then.
   const [backlog, deadLetters, stock, workers] = await Promise.all([
     within(backlogStatus()),
-    within(countDeadLetters()),
+    within(countDeadLettersByQueue()),
     within(liveSaleStock()),
     within(freshWorkerMetrics()),
   ]);
@@ -63,7 +63,7 @@ export async function renderMetrics(): Promise<{ text: string; contentType: stri
     metrics.backlogMax.set(backlog.value.bound);
     metrics.drainRate.set(backlog.value.drainPerSecond);
   }
-  if (deadLetters.ok) metrics.deadLetters.set(deadLetters.value);
+  if (deadLetters.ok) for (const [queue, n] of deadLetters.value) metrics.deadLetters.set({ queue }, n);
   if (stock.ok) {
     metrics.stockRemaining.reset();
     for (const sale of stock.value) metrics.stockRemaining.set({ sale_id: sale.id }, sale.remaining);

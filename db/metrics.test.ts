@@ -8,6 +8,7 @@ describe("orders_rejected_total", () => {
     for (const reason of ["invalid_json", "invalid_request", "payload_too_large", "unauthenticated", "forbidden", "sale_not_found", "sale_not_started", "sale_ended", "sold_out", "rate_limited", "busy", "unavailable", "internal_error"]) {
       expect(text, reason).toMatch(new RegExp(`^orders_rejected_total\\{reason="${reason}",[^}]*\\} 0$`, "m"));
     }
+    for (const queue of ["place-order-dead", "order-status-dead"]) expect(text, queue).toMatch(new RegExp(`^order_dead_letters\\{[^}]*queue="${queue}"[^}]*\\} 0$`, "m"));
     // The Buy's latency likewise, for each outcome it is timed under.
     for (const outcome of ["accepted", "repeated", "rejected"]) {
       expect(text, outcome).toMatch(new RegExp(`^order_admission_seconds_count\\{[^}]*outcome="${outcome}"[^}]*\\} 0$`, "m"));

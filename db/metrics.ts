@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { deadLetterQueues } from "@/jobs/queues";
 import { detached } from "./detached";
 import type { ErrorCode } from "./errors";
 import { log } from "./log";
@@ -77,7 +78,12 @@ export function createWebMetrics() {
     depth: new Gauge({ name: "order_queue_depth", help: "Pending orders (the allocation backlog) as this web process last measured it.", registers: [registry] }),
     backlogMax: new Gauge({ name: "order_backlog_max", help: "The backlog bound in force: above it new Buys get 503 busy.", registers: [registry] }),
     drainRate: new Gauge({ name: "order_drain_per_second", help: "Orders the workers settle per second, as measured by them.", registers: [registry] }),
-    deadLetters: new Gauge({ name: "order_dead_letters", help: "Jobs in the dead-letter queues: allocation and admin status changes.", registers: [registry] }),
+    deadLetters: new Gauge({
+      name: "order_dead_letters",
+      help: "Jobs waiting in each dead-letter queue: place-order-dead (orders whose allocation failed), order-status-dead (admin ship and cancel that could not be applied).",
+      labelNames: ["queue"] as const,
+      registers: [registry],
+    }),
     databaseUp: new Gauge({
       name: "database_up",
       help: "1 if every read of this scrape answered; 0 if one failed or took over 2 s (the gauges it feeds keep their last values).",
@@ -92,6 +98,7 @@ export function createWebMetrics() {
   };
   for (const reason of BUY_REJECTION_CODES) metrics.rejected.inc({ reason }, 0);
   for (const outcome of ["accepted", "repeated", "rejected"] as const) metrics.latency.zero({ outcome });
+  for (const { name } of deadLetterQueues) metrics.deadLetters.set({ queue: name }, 0);
   return metrics;
 }
 

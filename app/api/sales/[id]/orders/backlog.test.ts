@@ -5,7 +5,7 @@ import { useTestDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { webBoss } from "@/jobs/boss";
-import { PLACE_ORDER_DEAD } from "@/jobs/queues";
+import { ORDER_STATUS_DEAD, PLACE_ORDER_DEAD } from "@/jobs/queues";
 import * as metricsRoute from "@/app/api/metrics/route";
 import * as session from "@/app/api/session/route";
 import * as orders from "./route";
@@ -153,6 +153,9 @@ describe("the backlog bound", () => {
     expect(text).not.toMatch(/[{,]instance="/);
     expect(metric(text, "order_queue_depth")).toBe(0);
     expect(metric(text, "order_dead_letters")).toBe(1);
+    // Told apart by queue: a stuck order is not a failed ship or cancel.
+    expect(metric(text, "order_dead_letters", { queue: PLACE_ORDER_DEAD })).toBe(1);
+    expect(metric(text, "order_dead_letters", { queue: ORDER_STATUS_DEAD })).toBe(0);
     expect(metric(text, "order_drain_per_second")).toBeGreaterThan(0);
     const remaining = saleIds.map((id) => metric(text, "sale_stock_remaining", { sale_id: id }));
     expect(remaining[0]! + remaining[1]!).toBe(2000 - ADMITTED);
