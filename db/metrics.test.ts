@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { log } from "./log";
 import { createWebMetrics, flushRejectionSummary, recordRejection, webMetrics } from "./metrics";
 
-describe("orders_rejected_total", () => {
-  it("has a series at 0 for every reason a Buy can be rejected with, and the Buy's latency one for every outcome, before any Buy", async () => {
+describe("series an alert reads before anything happens", () => {
+  it("has a series at 0 for every reason a Buy can be rejected with, every outcome of the Buy's latency and every dead-letter queue, before any Buy", async () => {
     const text = await createWebMetrics().registry.metrics();
     for (const reason of ["invalid_json", "invalid_request", "payload_too_large", "unauthenticated", "forbidden", "sale_not_found", "sale_not_started", "sale_ended", "sold_out", "rate_limited", "busy", "unavailable", "internal_error"]) {
       expect(text, reason).toMatch(new RegExp(`^orders_rejected_total\\{reason="${reason}",[^}]*\\} 0$`, "m"));
