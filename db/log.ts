@@ -111,14 +111,17 @@ const isConnectionFailureLike = (e: { code?: unknown; message?: unknown }) =>
   (typeof e.code === "string" && (SHUTDOWN_SQLSTATES.has(e.code) || CONNECTION_CLIENT_CODES.has(e.code) || e.code === CONNECT_TIMED_OUT || e.code.startsWith("08"))) ||
   (typeof e.message === "string" && CONNECTION_MESSAGES.test(e.message));
 
+/** A connection refused, reset, terminated or timed out, Postgres shutting down, crashed or starting up, SQLSTATE class 08. */
+const isConnectionFailure = (err: unknown) => findInCauseChain(err, isConnectionFailureLike) !== undefined;
+
 /**
  * The database out of reach for a moment, as a pool or pg-boss meets it while Postgres restarts, fails
- * over or hangs: a connection refused, reset, terminated or timed out, Postgres shutting down or
- * starting up (57P01, 57P02, 57P03), SQLSTATE class 08. They reconnect by themselves; nothing here says
- * the app did anything wrong.
+ * over or hangs: a connection failure (above) that is not a crash of another server process (57P02,
+ * which stays an error everywhere). Pools and pg-boss reconnect by themselves; nothing here says the app
+ * did anything wrong.
  */
-export function isConnectionFailure(err: unknown): boolean {
-  return findInCauseChain(err, isConnectionFailureLike) !== undefined;
+export function isMomentaryConnectionLoss(err: unknown): boolean {
+  return isConnectionFailure(err) && findInCauseChain(err, (e) => e.code === "57P02") === undefined;
 }
 
 /**

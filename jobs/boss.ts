@@ -1,8 +1,7 @@
 import { PgBoss } from "pg-boss";
 import { databaseUrl } from "@/db/config";
 import { pgConnectionString } from "@/db/connection-url";
-import { isConnectionFailure, log } from "@/db/log";
-import { findInCauseChain } from "@/db/pg-errors";
+import { isMomentaryConnectionLoss, log } from "@/db/log";
 
 type Role = "web" | "worker" | "admin";
 
@@ -42,9 +41,7 @@ export function createBoss(role: Role): PgBoss {
  * would otherwise page whoever alerts on errors, several times per outage. Anything else is an error.
  */
 export function logBossError(err: unknown): void {
-  // A crash of another server process (57P02) stays an error here too, as everywhere in the log.
-  const isCrash = findInCauseChain(err, (e) => e.code === "57P02") !== undefined;
-  if (isConnectionFailure(err) && !isCrash) log.warn({ err }, "pg-boss lost its database connection; it reconnects by itself");
+  if (isMomentaryConnectionLoss(err)) log.warn({ err }, "pg-boss lost its database connection; it reconnects by itself");
   else log.error({ err }, "pg-boss error");
 }
 

@@ -25,6 +25,12 @@ export type JobFailure = {
   details?: Record<string, unknown>;
 };
 
+/** The order a job's payload names, if it names one (a malformed payload may not). */
+export function orderIdOf(data: unknown): string | undefined {
+  const orderId = (data as { orderId?: unknown } | null | undefined)?.orderId;
+  return typeof orderId === "string" ? orderId : undefined;
+}
+
 /** The dead-letter queue fed by `queue`. */
 function deadLetterOf(queue: string): string | undefined {
   return deadLetterQueues.find((d) => d.source === queue)?.name;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { applyOrderStatusChange, StatusChangeRefused } from "@/db/admin-orders";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
-import { logJobFailure } from "./job-failures";
+import { logJobFailure, orderIdOf } from "./job-failures";
 import { ADMIN_STATUSES, ORDER_STATUS, type OrderStatusJob } from "./queues";
 import { statusChanges } from "./worker-metrics";
 
@@ -36,9 +36,7 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
     const attempt = { queue: ORDER_STATUS, jobId: job.id, retryCount: job.retryCount, retryLimit };
     const parsed = payload.safeParse(job.data);
     if (!parsed.success) {
-      const data = job.data as { orderId?: unknown } | null | undefined;
-      const orderId = typeof data?.orderId === "string" ? data.orderId : undefined;
-      logJobFailure({ ...attempt, orderId, reason: "malformed", message: "malformed order-status payload", deadLetterNow: true });
+      logJobFailure({ ...attempt, orderId: orderIdOf(job.data), reason: "malformed", message: "malformed order-status payload", deadLetterNow: true });
       statusChanges.inc({ outcome: "refused" });
       results.push({ id: job.id, status: "deadletter", output: { reason: "malformed", message: "malformed order-status payload", data: job.data } });
       continue;

@@ -6,7 +6,7 @@ import { config } from "@/db/config";
 import { log } from "@/db/log";
 import { withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
-import { isLastAttempt, type JobFailure, logJobFailure } from "./job-failures";
+import { isLastAttempt, type JobFailure, logJobFailure, orderIdOf } from "./job-failures";
 import { PLACE_ORDER, queueDefinitions } from "./queues";
 import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
@@ -147,9 +147,7 @@ async function logFailures(boss: PgBoss, failures: Failure[], { isBatch = false 
   }
   const retried: JobFailure[] = [];
   for (const { job, reason, message, deadLetterNow } of failures) {
-    const data = job.data as { orderId?: unknown } | null | undefined;
-    const orderId = typeof data?.orderId === "string" ? data.orderId : undefined;
-    const failure: JobFailure = { queue: PLACE_ORDER, jobId: job.id, orderId, reason, message, retryCount: job.retryCount, retryLimit: limits.get(job.id) ?? queueRetryLimit, deadLetterNow };
+    const failure: JobFailure = { queue: PLACE_ORDER, jobId: job.id, orderId: orderIdOf(job.data), reason, message, retryCount: job.retryCount, retryLimit: limits.get(job.id) ?? queueRetryLimit, deadLetterNow };
     if (isBatch && !isLastAttempt(failure)) retried.push(failure);
     else logJobFailure(failure);
   }
