@@ -22,6 +22,11 @@ export class DatabaseUrlError extends Error {
   override name = "DatabaseUrlError";
 }
 
+/** An error as a log line carries it: a DatabaseUrlError's message says it all, so no stack trace. */
+export function loggableError(err: unknown): unknown {
+  return err instanceof DatabaseUrlError ? { type: err.name, message: err.message } : err;
+}
+
 /** Where `url` points, as postgres.js resolves it: no host anywhere is PGHOST, else localhost. */
 function hostAndPort(url: string): string {
   const { url: plain, options } = postgresJsTarget(url);
@@ -87,6 +92,20 @@ async function reachable(sql: postgres.Sql, url: string, ms: number): Promise<vo
   }
   await sql.end({ timeout: 0 });
   throw new DatabaseUrlError(`cannot reach the database in DATABASE_URL (${hostAndPort(url)}): no answer within ${Math.max(1, Math.round((Date.now() - startedAt) / 1000))} s. Check its host, port and network.`);
+}
+
+/**
+ * Fails with a DatabaseUrlError, as `migrate` does, unless the database in `url` answers: for a process
+ * started on a database someone else migrates (SKIP_MIGRATE=1), whose first query would otherwise fail
+ * with the driver's bare message.
+ */
+export async function assertReachable(url: string, { reachWithinMs = 5 * config().PG_CONNECT_TIMEOUT * 1000 }: { reachWithinMs?: number } = {}): Promise<void> {
+  const sql = connectTo(url, { max: 1, onnotice: () => {}, connect_timeout: config().PG_CONNECT_TIMEOUT });
+  try {
+    await reachable(sql, url, reachWithinMs);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 /**

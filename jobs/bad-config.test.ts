@@ -67,6 +67,22 @@ describe("a process started alone with a bad setting", () => {
     expect(output).not.toContain("Tr0ub4dor");
   });
 
+  it("a worker whose database refuses it (nothing listening) stops naming DATABASE_URL and what to check, without a stack, migrating or not", async () => {
+    const closedPort = await portNear();
+    const url = `postgres://app:s3cret-pw@127.0.0.1:${closedPort}/flash`;
+    const [migrating, skipping] = await Promise.all(
+      [{ SKIP_MIGRATE: "0" }, { SKIP_MIGRATE: "1" }].map((extra) => outcome(spawnWorker({ env: env({ DATABASE_URL: url, ...extra }), stdio: ["ignore", "pipe", "pipe"] }))),
+    );
+    for (const { code, output } of [migrating!, skipping!]) {
+      expect(code, output).toBe(1);
+      expect(fatalMessage(output)).toBe(
+        `the database in DATABASE_URL (127.0.0.1:${closedPort}) refused the connection: nothing listens there (ECONNREFUSED). Check its host and port, and that Postgres is running.`,
+      );
+      expect(output).not.toMatch(/\bat .+:\d+:\d+/);
+      expect(output).not.toContain("s3cret-pw");
+    }
+  });
+
   it("a web process with ADMISSION_TX_MAX=abc stops at start naming it", async () => {
     const port = await portNear();
     const { code, output } = await outcome(spawnWeb({ port, env: env({ ADMISSION_TX_MAX: "abc" }), stdio: ["ignore", "pipe", "pipe"] }));

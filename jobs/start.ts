@@ -9,7 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
 import { log, redactSecrets } from "@/db/log";
 import { assertConnectionCapacity } from "@/db/capacity";
 import { whenParentGone } from "./parent-watch";
-import { DatabaseUrlError, migrate } from "@/db/migrate";
+import { loggableError, migrate } from "@/db/migrate";
 import { clearRuntimeDatabaseUrl, writeRuntimeDatabaseUrl } from "@/db/runtime";
 import { persistentSecret, readablePassword } from "@/db/secrets";
 import { seedDemoSale } from "@/db/seed";
@@ -109,7 +109,7 @@ function fail(err: unknown, context = "could not start"): void {
     return;
   }
   // A DATABASE_URL the database refuses is the operator's to fix, and its message says how: no stack trace.
-  log.fatal({ err: err instanceof DatabaseUrlError ? { type: err.name, message: err.message } : err }, context);
+  log.fatal({ err: loggableError(err) }, context);
   // Also in plain words for the person at the terminal (the log line above carries the same message).
   process.stderr.write(`\n  npm start: ${context}: ${redactSecrets(err instanceof Error ? err.message : String(err))}\n\n`);
   void stopEverything(1);

@@ -2,7 +2,7 @@ import "./worker-role";
 import { onStopSignal } from "./early-signals";
 import { closeDb } from "@/db/client";
 import { log, markStopping, shutdownLevel } from "@/db/log";
-import { migrate } from "@/db/migrate";
+import { assertReachable, loggableError, migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
 import type { PgBoss } from "pg-boss";
 import { createBoss } from "./boss";
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const url = resolveDatabaseUrl();
   if (!url) throw new Error("No database: set DATABASE_URL, or run `npm start`, which starts the embedded one");
   process.env.DATABASE_URL = url;
-  if (process.env.SKIP_MIGRATE !== "1") await migrate(url);
+  // With SKIP_MIGRATE=1 (`npm start`'s workers, started after it migrated) the database is only checked.
+  await (process.env.SKIP_MIGRATE === "1" ? assertReachable(url) : migrate(url));
   if (isStopping) return;
 
   const boss = (running.boss = createBoss("worker"));
@@ -71,6 +72,6 @@ main().catch((err) => {
   // Told to stop while starting (Ctrl-C stops Postgres together with the app): a connection that
   // failed then is the stop's doing, and the stop in progress exits 0.
   if (shutdownLevel(err) === "info") return void log.info({ err }, "worker stopped while starting");
-  log.fatal({ err }, "worker failed to start");
+  log.fatal({ err: loggableError(err) }, "worker failed to start");
   process.exit(1);
 });
