@@ -1,9 +1,10 @@
-import { gt, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { getDb } from "./client";
 import { config } from "./config";
 import { AppError } from "./errors";
 import { log } from "./log";
 import { orders, sales, workerMetrics } from "./schema";
+import { isLiveWorkerRow } from "./worker-rows";
 
 // The admission gate and the backlog bound. Both read one count of the pending orders, per sale,
 // asked for at most 250 ms before the Buy judged on it arrived (over the partial index of pending
@@ -90,7 +91,7 @@ export async function reportedDrainRate(): Promise<number | undefined> {
   const [row] = await getDb()
     .select({ drain: sql<number | null>`sum(${workerMetrics.drainPerSecond})::float8` })
     .from(workerMetrics)
-    .where(gt(workerMetrics.updatedAt, sql`now() - interval '15 seconds'`));
+    .where(isLiveWorkerRow(15));
   const drain = row?.drain;
   return drain !== null && drain !== undefined && drain > 0 ? drain : undefined;
 }

@@ -6,6 +6,7 @@ import { countDeadLettersByQueue } from "./dead-letters";
 import { withDeadline } from "./deadline";
 import { webMetrics } from "./metrics";
 import { sales, workerMetrics } from "./schema";
+import { isLiveWorkerRow } from "./worker-rows";
 
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
@@ -25,7 +26,7 @@ export async function freshWorkerMetrics(): Promise<MetricsJson[]> {
   const rows = await getDb()
     .select({ metrics: workerMetrics.metrics })
     .from(workerMetrics)
-    .where(gt(workerMetrics.updatedAt, sql`now() - make_interval(secs => ${WORKER_FRESH_SECONDS})`));
+    .where(isLiveWorkerRow(WORKER_FRESH_SECONDS));
   return rows.map((r) => r.metrics as MetricsJson);
 }
 
