@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { OperatorError } from "./operator-error";
 import { plainIssue } from "./plain-issues";
 
 const DATABASE_URL_HELP =
@@ -78,6 +79,11 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+/** A setting that is missing or wrong; its message names every bad variable. */
+export class ConfigError extends OperatorError {
+  override name = "ConfigError";
+}
+
 let cached: Config | undefined;
 
 /** The settings, checked once per process (the first call); throws naming every bad variable. */
@@ -88,7 +94,7 @@ export function config(): Config {
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== "")), { error: plainIssue });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   cached = { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
   return cached;
@@ -97,7 +103,7 @@ export function config(): Config {
 /** Read live, not from the cached config: `npm start` and the tests set it after start-up. */
 export function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides one");
-  if (!isValidDatabaseUrl(url)) throw new Error(`DATABASE_URL ${DATABASE_URL_HELP}`);
+  if (!url) throw new ConfigError("DATABASE_URL is not set: start the app with `npm start`, which provides one");
+  if (!isValidDatabaseUrl(url)) throw new ConfigError(`DATABASE_URL ${DATABASE_URL_HELP}`);
   return url;
 }

@@ -2,12 +2,13 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { commandLine, processStat } from "@/jobs/process-tree";
+import { OperatorError } from "./operator-error";
 
 // What is checked before the embedded Postgres starts, so that a known problem is told in words an
 // operator can act on instead of "exited during start" or a raw spawn error.
 
 /** A problem with the embedded Postgres that the operator must fix; its message says how. */
-export class EmbeddedPostgresError extends Error {
+export class EmbeddedPostgresError extends OperatorError {
   override name = "EmbeddedPostgresError";
 }
 

@@ -1,7 +1,11 @@
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import postgres from "postgres";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { StartupError } from "@/jobs/supervise";
+import { ConfigError } from "./config";
+import { EmbeddedPostgresError } from "./embedded-checks";
 import { log } from "./log";
+import { DatabaseUrlError } from "./migrate";
 import { captureLogLines, type LogLine } from "./testing/log-lines";
 
 // What reaches a log line: never a credential, never a driver's internals or a query's parameters,
@@ -123,5 +127,17 @@ describe("the logger", () => {
     for (const internal of ["processID", "secretKey", "4242", "987654321", "connectionParameters"]) expect(raw[1]).not.toContain(internal);
     expect(lines[1]!.err!.message).toBe("Connection terminated unexpectedly");
     expect(lines[1]!.err!.stack!.split("\n").length).toBeLessThanOrEqual(5);
+  });
+
+  it("logs a problem for the operator (a setting, a port, a DATABASE_URL refused) by its message alone, without stack frames", () => {
+    const problems = [new ConfigError("Invalid configuration:\n  WORKERS: must be a whole number"), new DatabaseUrlError("the database in DATABASE_URL (127.0.0.1:1) refused the connection"), new StartupError("PORT 3000 is in use"), new EmbeddedPostgresError("a Postgres already runs on this directory")];
+    const { lines } = captured(() => {
+      for (const err of problems) log.fatal({ err }, "could not start");
+      log.fatal({ err: new Error("a fault of the app's") }, "could not start");
+    });
+    expect(lines.map((l) => l.err)).toEqual([
+      ...problems.map((err) => ({ type: err.name, message: err.message })),
+      { type: "Error", message: "a fault of the app's", stack: expect.stringMatching(/^at /) },
+    ]);
   });
 });

@@ -1,9 +1,11 @@
 import pino from "pino";
+import { OperatorError } from "./operator-error";
 import { CONNECTION_CLIENT_CODES, findInCauseChain, SHUTDOWN_SQLSTATES } from "./pg-errors";
 
 // JSON lines on stdout; INFO by default. Cookies and credentials never reach a log line: fields named
 // like them are censored, a URL's password and a `password=` pair are masked in every string, and an
-// error is logged compactly (type, message, code, a few stack frames at error level), never with the
+// error is logged compactly (type, message, code, a few stack frames at error level unless it is an
+// OperatorError, whose message says it all), never with the
 // properties a driver hangs on it: a pg client and its secret key, a query's parameters, the `input`
 // of a URL that did not parse. A warning or error whose failure a shutdown explains is written more
 // quietly (see shutdownLevel): at info once this process is stopping (Ctrl-C stops Postgres together
@@ -57,7 +59,7 @@ function compactError(value: unknown, withStack: boolean, depth = 0): LoggedErro
     const v = err[field];
     if (typeof v === "number" || (typeof v === "string" && v !== "")) out[field] = typeof v === "string" ? clip(redactSecrets(v), 100) : v;
   }
-  if (withStack && typeof err.stack === "string") {
+  if (withStack && !(value instanceof OperatorError) && typeof err.stack === "string") {
     const frames = err.stack.split("\n").filter((line) => /^\s+at /.test(line)).slice(0, STACK_FRAMES);
     if (frames.length > 0) out.stack = redactSecrets(frames.map((line) => line.trim()).join("\n"));
   }

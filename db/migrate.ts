@@ -6,6 +6,7 @@ import { PgBoss } from "pg-boss";
 import { ensureQueues } from "@/jobs/queues";
 import { config } from "./config";
 import { connectTo, postgresJsTarget, pgConnectionString } from "./connection-url";
+import { OperatorError } from "./operator-error";
 
 export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 
@@ -16,15 +17,10 @@ const MIGRATION_LOCK = 7_215_120_931;
 /**
  * A DATABASE_URL the database will not take: its message names DATABASE_URL, the host and port (never
  * the password), what went wrong and what to check. An operator's to fix, not the app's fault, so it is
- * told in one line, without a stack trace.
+ * told in one line, without a stack trace (an OperatorError).
  */
-export class DatabaseUrlError extends Error {
+export class DatabaseUrlError extends OperatorError {
   override name = "DatabaseUrlError";
-}
-
-/** An error as a log line carries it: a DatabaseUrlError's message says it all, so no stack trace. */
-export function loggableError(err: unknown): unknown {
-  return err instanceof DatabaseUrlError ? { type: err.name, message: err.message } : err;
 }
 
 /** Where `url` points, as postgres.js resolves it: no host anywhere is PGHOST, else localhost. */

@@ -39,9 +39,10 @@ async function outcome(child: ChildProcess, timeoutMs = 30_000): Promise<Outcome
 
 const env = (extra: Record<string, string>) => ({ ...process.env, DATABASE_URL: db.url, SKIP_MIGRATE: "1", LOG_LEVEL: "warn", ...extra });
 
-/** The fatal line's error message: the process said what is wrong as a log line, not a raw stack. */
+/** The fatal line's error message: the process said what is wrong as a log line, without a stack. */
 function fatalMessage(output: string): string {
   const fatal = jsonLines(output.split("\n")).find((line) => line.level === 60);
+  expect(fatal?.err?.stack, output).toBeUndefined();
   return fatal?.err?.message ?? "";
 }
 

@@ -9,7 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedCluster } from "@/db/embedded";
 import { log, redactSecrets } from "@/db/log";
 import { assertConnectionCapacity } from "@/db/capacity";
 import { whenParentGone } from "./parent-watch";
-import { loggableError, migrate } from "@/db/migrate";
+import { migrate } from "@/db/migrate";
 import { clearRuntimeDatabaseUrl, writeRuntimeDatabaseUrl } from "@/db/runtime";
 import { persistentSecret, readablePassword } from "@/db/secrets";
 import { seedDemoSale } from "@/db/seed";
@@ -108,8 +108,8 @@ function fail(err: unknown, context = "could not start"): void {
     log.debug({ err }, "error while stopping");
     return;
   }
-  // A DATABASE_URL the database refuses is the operator's to fix, and its message says how: no stack trace.
-  log.fatal({ err: loggableError(err) }, context);
+  // An OperatorError (a DATABASE_URL the database refuses, a port in use) is logged without a stack.
+  log.fatal({ err }, context);
   // Also in plain words for the person at the terminal (the log line above carries the same message).
   process.stderr.write(`\n  npm start: ${context}: ${redactSecrets(err instanceof Error ? err.message : String(err))}\n\n`);
   void stopEverything(1);

@@ -1,12 +1,13 @@
 import type { ChildProcess } from "node:child_process";
 import { listenError } from "@/db/embedded";
+import { OperatorError } from "@/db/operator-error";
 import { isRunning } from "./launch";
 
 // Pieces of the `npm start` supervisor (jobs/start.ts): the checks and waits around the web process,
 // the restart backoff, and what the banner may show of a database URL.
 
 /** A startup problem the operator must fix; its message says what is wrong and what to do. */
-export class StartupError extends Error {
+export class StartupError extends OperatorError {
   override name = "StartupError";
 }
 

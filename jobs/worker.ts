@@ -2,7 +2,7 @@ import "./worker-role";
 import { onStopSignal } from "./early-signals";
 import { closeDb } from "@/db/client";
 import { log, markStopping, shutdownLevel } from "@/db/log";
-import { assertReachable, loggableError, migrate } from "@/db/migrate";
+import { assertReachable, migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
 import type { PgBoss } from "pg-boss";
 import { createBoss } from "./boss";
@@ -72,6 +72,6 @@ main().catch((err) => {
   // Told to stop while starting (Ctrl-C stops Postgres together with the app): a connection that
   // failed then is the stop's doing, and the stop in progress exits 0.
   if (shutdownLevel(err) === "info") return void log.info({ err }, "worker stopped while starting");
-  log.fatal({ err: loggableError(err) }, "worker failed to start");
+  log.fatal({ err }, "worker failed to start");
   process.exit(1);
 });
