@@ -1,8 +1,24 @@
 import { defineConfig, devices } from "@playwright/test";
 
-// Browser tests run against a production build (`next build` + `next start`), a real worker and a
-// throwaway embedded Postgres, all started by e2e/global-setup.ts on 127.0.0.1.
+// Browser tests run against a production build (`next start`), a real worker and a throwaway embedded
+// Postgres, all started once by e2e/global-setup.ts on 127.0.0.1 and shared by every spec.
 const port = Number(process.env.E2E_PORT) || 3210;
+
+// Most specs only make and read their own sales and shoppers (`createSale`, `shopperEmail`), so they run
+// two at a time ("parallel"). A spec is exclusive, and runs alone after all of them, when it:
+// locks a table (every other test's requests would stall behind it), starts, stops or kills processes,
+// changes state the whole database or server shares (all admin sessions, the order backlog), or asserts
+// on global lists or counts that other tests' data would change (the sales list's pages, empty states,
+// dead-letter or metrics totals). A new spec goes in the parallel project only if none of that holds.
+// Running one exclusive spec alone: `npx playwright test e2e/admin.spec.ts --no-deps` (without --no-deps
+// Playwright runs the whole parallel project first, as a dependency).
+const exclusiveSpecs = [
+  "admin.spec.ts", // Sign out everywhere ends every admin's session; the sales list's pages count every sale
+  "admin-resilience.spec.ts", // locks the admin sessions' table
+  "busy.spec.ts", // its own web process whose backlog bound counts every pending order in the database
+  "shopper-edges.spec.ts", // locks the sales table
+  "shutdown.spec.ts", // its own web processes, SIGTERMed under a 300-shopper storm; locks the sales table
+].map((file) => `**/${file}`);
 
 export default defineConfig({
   testDir: "e2e",
@@ -10,8 +26,9 @@ export default defineConfig({
   globalSetup: "./e2e/global-setup.ts",
   timeout: 60_000,
   expect: { timeout: 15_000 },
+  // Files run side by side in the parallel project; the tests of one file run in order, in one worker.
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   retries: 0,
   reporter: [["list"]],
   use: {
@@ -24,5 +41,8 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  projects: [
+    { name: "parallel", testIgnore: exclusiveSpecs, use: { ...devices["Desktop Chrome"] } },
+    { name: "exclusive", testMatch: exclusiveSpecs, dependencies: ["parallel"], workers: 1, use: { ...devices["Desktop Chrome"] } },
+  ],
 });
