@@ -14,10 +14,9 @@ const port = Number(process.env.E2E_PORT) || 3210;
 // Playwright runs the whole parallel project first, as a dependency).
 const exclusiveSpecs = [
   "admin.spec.ts", // Sign out everywhere ends every admin's session; the sales list's pages count every sale
-  "admin-resilience.spec.ts", // locks the admin sessions' table
   "busy.spec.ts", // its own web process whose backlog bound counts every pending order in the database
-  "shopper-edges.spec.ts", // locks the sales table
   "shutdown.spec.ts", // its own web processes, SIGTERMed under a 300-shopper storm; locks the sales table
+  "stalled-database.spec.ts", // locks the sales table, then the admin sessions' table
 ].map((file) => `**/${file}`);
 
 export default defineConfig({
