@@ -10,10 +10,10 @@ const port = Number(process.env.E2E_PORT) || 3210;
 // changes state the whole database or server shares (all admin sessions, the order backlog), or asserts
 // on global lists or counts that other tests' data would change (the sales list's pages, empty states,
 // dead-letter or metrics totals). A new spec goes in the parallel project only if none of that holds.
-// Running one exclusive spec alone: `npx playwright test e2e/admin.spec.ts --no-deps` (without --no-deps
+// Running one exclusive spec alone: `npx playwright test e2e/busy.spec.ts --no-deps` (without --no-deps
 // Playwright runs the whole parallel project first, as a dependency).
 const exclusiveSpecs = [
-  "admin.spec.ts", // Sign out everywhere ends every admin's session; the sales list's pages count every sale
+  "admin-whole-shop.spec.ts", // Sign out everywhere ends every admin's session; the sales list's pages count every sale
   "busy.spec.ts", // its own web process whose backlog bound counts every pending order in the database
   "shutdown.spec.ts", // its own web processes, SIGTERMed under a 300-shopper storm; locks the sales table
   "stalled-database.spec.ts", // locks the sales table, then the admin sessions' table
