@@ -90,13 +90,17 @@ async function reachable(sql: postgres.Sql, url: string, ms: number): Promise<vo
   throw new DatabaseUrlError(`cannot reach the database in DATABASE_URL (${hostAndPort(url)}): no answer within ${Math.max(1, Math.round((Date.now() - startedAt) / 1000))} s. Check its host, port and network.`);
 }
 
+/** How long a start-up waits for a first answer: five of the driver's connect timeouts. */
+const defaultReachMs = () => 5 * config().PG_CONNECT_TIMEOUT * 1000;
+const oneConnection = (url: string) => connectTo(url, { max: 1, onnotice: () => {}, connect_timeout: config().PG_CONNECT_TIMEOUT });
+
 /**
  * Fails with a DatabaseUrlError, as `migrate` does, unless the database in `url` answers: for a process
  * started on a database someone else migrates (SKIP_MIGRATE=1), whose first query would otherwise fail
  * with the driver's bare message.
  */
-export async function assertReachable(url: string, { reachWithinMs = 5 * config().PG_CONNECT_TIMEOUT * 1000 }: { reachWithinMs?: number } = {}): Promise<void> {
-  const sql = connectTo(url, { max: 1, onnotice: () => {}, connect_timeout: config().PG_CONNECT_TIMEOUT });
+export async function assertReachable(url: string, { reachWithinMs = defaultReachMs() }: { reachWithinMs?: number } = {}): Promise<void> {
+  const sql = oneConnection(url);
   try {
     await reachable(sql, url, reachWithinMs);
   } finally {
@@ -109,8 +113,8 @@ export async function assertReachable(url: string, { reachWithinMs = 5 * config(
  * the app's queues. Safe to run concurrently and on every start: the app's migrations run under a
  * session advisory lock (held by the one connection the migrator uses), pg-boss takes its own.
  */
-export async function migrate(url: string, { reachWithinMs = 5 * config().PG_CONNECT_TIMEOUT * 1000 }: { reachWithinMs?: number } = {}): Promise<void> {
-  const sql = connectTo(url, { max: 1, onnotice: () => {}, connect_timeout: config().PG_CONNECT_TIMEOUT });
+export async function migrate(url: string, { reachWithinMs = defaultReachMs() }: { reachWithinMs?: number } = {}): Promise<void> {
+  const sql = oneConnection(url);
   try {
     await reachable(sql, url, reachWithinMs);
     await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;
