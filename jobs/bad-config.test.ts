@@ -1,4 +1,7 @@
 import type { ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { portNear } from "@/db/testing/app-stack";
 import { useTestDatabase } from "@/db/testing/database";
@@ -81,6 +84,17 @@ describe("a process started alone with a bad setting", () => {
       );
       expect(output).not.toMatch(/\bat .+:\d+:\d+/);
       expect(output).not.toContain("s3cret-pw");
+    }
+  });
+
+  it("a worker with no database at all (no DATABASE_URL, no `npm start` running in its DATA_DIR) stops saying how to give it one", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flash-sale-no-db-"));
+    try {
+      const { code, output } = await outcome(spawnWorker({ env: env({ DATABASE_URL: "", DATA_DIR: dataDir }), stdio: ["ignore", "pipe", "pipe"] }));
+      expect(code, output).toBe(1);
+      expect(fatalMessage(output)).toBe("No database: set DATABASE_URL, or run `npm start`, which starts the embedded one");
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

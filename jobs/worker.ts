@@ -1,6 +1,7 @@
 import "./worker-role";
 import { onStopSignal } from "./early-signals";
 import { closeDb } from "@/db/client";
+import { ConfigError } from "@/db/config";
 import { log, markStopping, shutdownLevel } from "@/db/log";
 import { assertReachable, migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   });
 
   const url = resolveDatabaseUrl();
-  if (!url) throw new Error("No database: set DATABASE_URL, or run `npm start`, which starts the embedded one");
+  if (!url) throw new ConfigError("No database: set DATABASE_URL, or run `npm start`, which starts the embedded one");
   process.env.DATABASE_URL = url;
   // With SKIP_MIGRATE=1 (`npm start`'s workers, started after it migrated) the database is only checked.
   await (process.env.SKIP_MIGRATE === "1" ? assertReachable(url) : migrate(url));
