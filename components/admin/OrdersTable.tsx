@@ -17,6 +17,8 @@ const PAGE_SIZE = 20;
 const REFRESH_MS = 2000;
 // A change the worker has not applied by then (it went to the dead letters) gives the row its buttons back.
 const SENT_SHOWN_MS = 30_000;
+// What the Seq. column's numbers are: the store's arrival numbers (the keyset cursor), not a count within the sale.
+const SEQ_MEANING = "Arrival number, counted across every sale in the store: a lower number came first, and stock went to orders in this order. Not a count of this sale's orders.";
 
 type Cursor = { before?: number; after?: number };
 type Sent = { orderId: string; status: AdminStatus; jobId: string };
@@ -164,7 +166,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
               <th className="py-2 pr-3">
                 {/* The store's arrival number (the keyset cursor), not a count within this sale: a sale's 11
                     orders may read 71 to 81, and under a filter or search they skip. */}
-                <abbr title="Arrival number, counted across every sale in the store: a lower number came first, and stock went to orders in this order. Not a count of this sale's orders." className="cursor-help">
+                <abbr title={SEQ_MEANING} className="cursor-help">
                   Seq.
                 </abbr>
                 <span className="sr-only"> (arrival number, across every sale)</span>
@@ -220,6 +222,11 @@ export function OrdersTable({ saleId }: { saleId: string }) {
           <p className="py-3 text-sm text-zinc-500">{status || search || cursor.before || cursor.after ? "No orders match." : "No orders yet."}</p>
         )}
       </TableScroll>
+      {/* A phone shows no tooltip: there the column's meaning is a line of its own (screen readers have it
+          in the column's name already). */}
+      <p aria-hidden="true" className="text-xs text-zinc-500 sm:hidden">
+        Seq.: {SEQ_MEANING}
+      </p>
 
       <div className="flex gap-2 text-sm">
         <button type="button" disabled={!page.data?.hasNewer} onClick={() => setCursor({ after: orders[0]?.seq })} className="rounded border border-zinc-300 px-3 py-1 disabled:opacity-40 dark:border-zinc-700">
