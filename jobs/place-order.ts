@@ -1,10 +1,11 @@
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import { deadLetterJobsByIdWithOutputs } from "pg-boss/dist/plans.js";
 import { z } from "zod";
-import { allocateOrders } from "@/db/allocation";
+import { type AllocationResult, allocateOrders } from "@/db/allocation";
+import { WORKER_LOCK_TIMEOUT_MS } from "@/db/client";
 import { config } from "@/db/config";
 import { log } from "@/db/log";
-import { withTransientRetry } from "@/db/retry";
+import { isLockTimeout, withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
 import { isLastAttempt, type JobFailure, logJobFailure, orderIdOf } from "./job-failures";
 import { PLACE_ORDER, queueDefinitions } from "./queues";
@@ -13,6 +14,45 @@ import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, re
 export const name = PLACE_ORDER;
 
 const payload = z.object({ orderId: z.uuid(), saleId: z.uuid() });
+
+type ValidJob = { id: string; orderId: string; saleId: string };
+
+/** A job's output when its sale's allocation waited too long for a lock: retried with backoff. */
+export const LOCK_TIMEOUT_REASON = "lock_timeout";
+
+const heldMessage = `its sale's allocation waited over ${WORKER_LOCK_TIMEOUT_MS / 1000} s for a lock another transaction holds, such as one left open on the sale's row or on one of its orders`;
+
+/**
+ * The batch's allocation, in one statement. A batch mixes the orders of every live sale, and that
+ * statement waits for each of their rows: when it gives up on a lock (the worker's lock timeout,
+ * db/client.ts), each sale's orders are allocated in a statement of their own, so one sale held by
+ * another transaction holds only its own orders (`held`, to be failed for a retry) and not the rest.
+ */
+async function allocate(valid: ValidJob[]): Promise<{ outcome: AllocationResult; held: ValidJob[] }> {
+  const run = (group: ValidJob[]) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId)));
+  try {
+    return { outcome: await run(valid), held: [] };
+  } catch (err) {
+    const bySale = new Map<string, ValidJob[]>();
+    for (const v of valid) bySale.set(v.saleId, [...(bySale.get(v.saleId) ?? []), v]);
+    if (!isLockTimeout(err) || bySale.size < 2) throw err;
+    const outcome: AllocationResult = { completed: 0, failed: 0, skipped: 0, missing: [] };
+    const held: ValidJob[] = [];
+    for (const group of bySale.values()) {
+      try {
+        const part = await run(group);
+        outcome.completed += part.completed;
+        outcome.failed += part.failed;
+        outcome.skipped += part.skipped;
+        outcome.missing.push(...part.missing);
+      } catch (groupErr) {
+        if (!isLockTimeout(groupErr)) throw groupErr;
+        held.push(...group);
+      }
+    }
+    return { outcome, held };
+  }
+}
 
 // Large batches turn thousands of orders into a handful of statements; burst mode keeps fetching
 // while batches come back full, and NOTIFY wakes the worker when the queue was empty. The tunable
@@ -39,32 +79,36 @@ export const workOptions = {
 export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   const started = performance.now();
   const results: JobResult[] = [];
-  const valid: { id: string; orderId: string }[] = [];
+  const valid: ValidJob[] = [];
   for (const job of jobs) {
     const parsed = payload.safeParse(job.data);
-    if (parsed.success) valid.push({ id: job.id, orderId: parsed.data.orderId });
+    if (parsed.success) valid.push({ id: job.id, orderId: parsed.data.orderId, saleId: parsed.data.saleId });
     else results.push({ id: job.id, status: "deadletter", output: { message: "malformed place-order payload", data: job.data } });
   }
-  let outcome;
+  let allocated;
   try {
-    outcome = await withTransientRetry("allocate", () => allocateOrders(valid.map((v) => v.orderId)));
+    allocated = await allocate(valid);
   } catch (err) {
     jobsFailed.inc(jobs.length);
     throw err;
   }
+  const { outcome } = allocated;
   const missing = new Set(outcome.missing);
+  const held = new Set(allocated.held.map((v) => v.id));
   for (const { id, orderId } of valid) {
-    results.push(missing.has(orderId) ? { id, status: "failed", output: { message: `order ${orderId} does not exist` } } : { id, status: "completed" });
+    if (held.has(id)) results.push({ id, status: "failed", output: { reason: LOCK_TIMEOUT_REASON, message: heldMessage } });
+    else if (missing.has(orderId)) results.push({ id, status: "failed", output: { message: `order ${orderId} does not exist` } });
+    else results.push({ id, status: "completed" });
   }
   const ended = performance.now();
   const malformed = jobs.length - valid.length;
   batchSeconds.observe((ended - started) / 1000);
   recordBatch(jobs.length, started, ended);
-  jobsProcessed.inc(jobs.length - malformed - missing.size);
-  jobsFailed.inc(malformed + missing.size);
+  jobsProcessed.inc(jobs.length - malformed - missing.size - held.size);
+  jobsFailed.inc(malformed + missing.size + held.size);
   ordersSettled.inc({ outcome: "completed" }, outcome.completed);
   ordersSettled.inc({ outcome: "failed" }, outcome.failed);
-  log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, ms: Math.round(ended - started) }, "allocated batch");
+  log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, held: held.size, ms: Math.round(ended - started) }, "allocated batch");
   return results;
 }
 
@@ -92,8 +136,15 @@ export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<voi
     }
     const byId = new Map(jobs.map((job) => [job.id, job]));
     const failures: Failure[] = [];
+    const held = results.filter((r) => r.status === "failed" && outputReason(r) === LOCK_TIMEOUT_REASON);
+    if (held.length > 0) {
+      // One sale's orders, up to a whole batch: failed in one call, logged as a batch.
+      const heldJobs = held.map((r) => byId.get(r.id)!);
+      await boss.fail(PLACE_ORDER, heldJobs, held[0]!.output as object);
+      await logFailures(boss, heldJobs.map((job) => ({ job, reason: LOCK_TIMEOUT_REASON, message: heldMessage })), { isBatch: true });
+    }
     for (const result of results) {
-      if (result.status === "failed") {
+      if (result.status === "failed" && outputReason(result) !== LOCK_TIMEOUT_REASON) {
         await boss.fail(PLACE_ORDER, byId.get(result.id)!, result.output as object);
         failures.push({ job: byId.get(result.id)!, reason: "order_not_found", message: outputMessage(result) });
       }
@@ -124,6 +175,7 @@ export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<voi
 type Failure = { job: Job<unknown>; reason: string; message: string; deadLetterNow?: boolean };
 
 const outputMessage = (result: JobResult) => String((result.output as { message?: unknown } | undefined)?.message ?? "failed");
+const outputReason = (result: JobResult) => (result.output as { reason?: unknown } | undefined)?.reason;
 
 // The queue's own retry limit: what a job has unless it was sent with one of its own.
 const queueRetryLimit = queueDefinitions.find((q) => q.name === PLACE_ORDER)?.retryLimit;

@@ -69,7 +69,7 @@ export function lockTable(url: string, table: "sales" | "admin_sessions"): Promi
  * Holds the sale's row FOR NO KEY UPDATE, the lock allocation takes on it, until `release`.
  * Admission's order inserts (KEY SHARE, their foreign key) are not held up.
  */
-function holdSaleRow(url: string, saleId: string): Promise<RowLock> {
+export function holdSaleRow(url: string, saleId: string): Promise<RowLock> {
   return holdRowLock(url, (tx) => tx`SELECT pg_backend_pid() AS pid FROM sales WHERE id = ${saleId} FOR NO KEY UPDATE`);
 }
 
