@@ -7,6 +7,7 @@ import { allocateOrders } from "./allocation";
 import { placeOrder } from "./orders";
 import { createSale } from "./sales";
 import { useTestDatabase } from "./testing/database";
+import { holdRowLock } from "./testing/held-work";
 import { startWorker, stopProcess, waitFor } from "./testing/processes";
 import { upsertUserByEmail } from "./users";
 
@@ -45,7 +46,7 @@ describe("allocateOrders", () => {
   it("fills the oldest orders first and fails the rest as sold out", async () => {
     const { sale, orderIds } = await saleWithOrders(2, 3);
     // The batch order does not matter: arrival order does.
-    expect(await allocateOrders([...orderIds].reverse())).toEqual({ completed: 2, failed: 1, skipped: 0, missing: [] });
+    expect(await allocateOrders([...orderIds].reverse())).toEqual({ completed: 2, failed: 1, skipped: 0, missing: [], held: [] });
     const after = await state(sale.id);
     expect(after.remaining).toBe(0);
     expect(after.orders.map((o) => [o.id, o.status, o.failure_reason])).toEqual([
@@ -59,7 +60,7 @@ describe("allocateOrders", () => {
     const { sale, orderIds } = await saleWithOrders(1, 2);
     await allocateOrders(orderIds);
     const before = await state(sale.id);
-    expect(await allocateOrders(orderIds)).toEqual({ completed: 0, failed: 0, skipped: 2, missing: [] });
+    expect(await allocateOrders(orderIds)).toEqual({ completed: 0, failed: 0, skipped: 2, missing: [], held: [] });
     expect(await state(sale.id)).toEqual(before);
   });
 
@@ -76,9 +77,25 @@ describe("allocateOrders", () => {
   it("settles a batch that spans several sales, each against its own stock", async () => {
     const a = await saleWithOrders(1, 2);
     const b = await saleWithOrders(5, 2);
-    expect(await allocateOrders([...a.orderIds, ...b.orderIds])).toEqual({ completed: 3, failed: 1, skipped: 0, missing: [] });
+    expect(await allocateOrders([...a.orderIds, ...b.orderIds])).toEqual({ completed: 3, failed: 1, skipped: 0, missing: [], held: [] });
     expect((await state(a.sale.id)).remaining).toBe(0);
     expect((await state(b.sale.id)).remaining).toBe(3);
+  });
+
+  it("with skipLocked, leaves an order another transaction holds pending, names it held, and settles the rest in arrival order", async () => {
+    const { sale, orderIds } = await saleWithOrders(2, 4);
+    // An operator's session that changed the oldest order and never committed.
+    const lock = await holdRowLock(db.url, (tx) => tx`SELECT pg_backend_pid() AS pid FROM orders WHERE id = ${orderIds[0]!} FOR UPDATE`);
+    try {
+      expect(await allocateOrders(orderIds, { skipLocked: true })).toEqual({ completed: 2, failed: 1, skipped: 0, missing: [], held: [orderIds[0]] });
+    } finally {
+      await lock.release();
+    }
+    const after = await state(sale.id);
+    expect(after.remaining).toBe(0);
+    expect(after.orders.map((o) => o.status)).toEqual(["pending", "completed", "completed", "failed"]);
+    // Once the lock is gone, the held order is settled by the next attempt: the units are gone.
+    expect(await allocateOrders(orderIds, { skipLocked: true })).toEqual({ completed: 0, failed: 1, skipped: 3, missing: [], held: [] });
   });
 });
 

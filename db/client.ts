@@ -38,9 +38,10 @@ function connect(options: { max: number; name: string; parameters?: Record<strin
  * A worker's statements wait at most WORKER_LOCK_TIMEOUT for a lock. Allocations of one sale queue
  * for its row behind each other for milliseconds; a transaction left open on a sale's row or an order
  * (an operator's session) would otherwise hold the worker's batch, and with it the allocation of every
- * other sale's orders in that batch, until it ends. The batch is then allocated sale by sale
- * (jobs/place-order.ts), so only the held sale's jobs fail and are retried with backoff. One held sale
- * costs a batch two timeouts, inside the 15 s after which pg-boss hands an active job to another worker.
+ * other sale's orders in that batch, until it ends. The batch is then allocated sale by sale, each
+ * sale's statement skipping orders another transaction holds (jobs/place-order.ts), so only the held
+ * order's or sale's jobs fail and are retried with backoff. A held sale row costs a batch two timeouts,
+ * inside the 15 s after which pg-boss hands an active job to another worker.
  */
 export const WORKER_LOCK_TIMEOUT_MS = 5_000;
 

@@ -1,67 +1,110 @@
 import type { ChildProcess } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
 import { saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
-import { holdSaleRow } from "@/db/testing/held-work";
+import { holdRowLock, holdSaleRow, type RowLock } from "@/db/testing/held-work";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 import { PLACE_ORDER, PLACE_ORDER_DEAD } from "./queues";
 
-// An operator's transaction left open on one sale's row (a psql session that updated it and never
-// committed) holds that sale's allocation. It must hold only that sale's: the worker's batches mix
-// the orders of every live sale, and the other sales' orders are settled meanwhile.
+// An operator's transaction left open on a sale's row or on one order (a psql session that updated
+// it and never committed) holds what it locked, and only that: the worker's batches mix the orders
+// of every live sale, and everything else in them is settled meanwhile.
 
 // Every Buy is admitted before the worker starts (no drain rate measured yet to size the bound from).
 process.env.ORDER_ADMISSION_SLACK = "10";
 process.env.ORDER_BACKLOG_MAX = "100000";
 
 const PER_SALE = 6;
+const STOCK = 10;
 
 const db = useTestDatabase();
 let worker: ChildProcess | undefined;
 
-afterAll(async () => {
+afterEach(async () => {
   if (worker) await stopProcess(worker, "SIGKILL");
+  worker = undefined;
 });
 
-const pendingOf = async (saleId: string) => (await saleCounts(db.sql, saleId)).pending;
+const liveSale = (name: string) =>
+  createSale({ name, priceCents: 1000, originalPriceCents: 2000, stock: STOCK, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3600_000) });
 
-/** A sale's place-order jobs that have failed at least once and wait for, or are in, another attempt. */
-async function retriedJobs(saleId: string): Promise<number> {
+let shoppers = 0;
+/** Shoppers buy, one order each, in turn across the sales; returns each sale's order ids in the order they were placed. */
+async function buyInTurn(sales: { id: string }[], perSale: number): Promise<Map<string, string[]>> {
+  const cookies = await signInShoppers(sales.length * perSale, `held-${shoppers++}`);
+  const ids = new Map(sales.map((s) => [s.id, [] as string[]]));
+  for (const [i, cookie] of cookies.entries()) {
+    const sale = sales[i % sales.length]!;
+    const res = await buy(sale.id, cookie);
+    expect(res.status).toBe(202);
+    ids.get(sale.id)!.push(res.json!.order.id as string);
+  }
+  return ids;
+}
+
+const pendingOf = async (saleId: string) => (await saleCounts(db.sql, saleId)).pending;
+const finalWithin = (saleId: string, ms: number, what: string) => waitFor(async () => ((await pendingOf(saleId)) === 0 ? true : undefined), ms, what);
+
+/** Place-order jobs of these orders that have failed at least once and wait for, or are in, another attempt. */
+async function retriedJobs(orderIds: string[]): Promise<number> {
   const [row] = await db.sql`
     SELECT count(*)::int AS n FROM pgboss.job
-    WHERE name = ${PLACE_ORDER} AND data->>'saleId' = ${saleId} AND retry_count >= 1 AND state IN ('retry', 'active', 'created')`;
+    WHERE name = ${PLACE_ORDER} AND data->>'orderId' = ANY(${orderIds}::text[]) AND retry_count >= 1 AND state IN ('retry', 'active', 'created')`;
   return row!.n as number;
 }
 
-describe("a sale row held by another transaction", () => {
-  it("holds that sale's orders only: another sale's, fetched in the same batches, become final; the held sale's once the lock goes; nothing is dead-lettered", async () => {
-    const sale = (name: string) =>
-      createSale({ name, priceCents: 1000, originalPriceCents: 2000, stock: 10, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3600_000) });
-    const held = await sale("Held sale");
-    const free = await sale("Free sale");
-    const cookies = await signInShoppers(2 * PER_SALE, "heldsale");
-    // Both sales' orders are in line before the worker starts, so its first batch holds them all.
-    const answers = await Promise.all(cookies.map((cookie, i) => buy(i % 2 === 0 ? held.id : free.id, cookie)));
-    expect(answers.map((a) => a.status)).toEqual(cookies.map(() => 202));
+/** Holds `lock` while the worker starts and `whileHeld` runs; then lets it go. */
+async function withWorkerUnder(lock: RowLock, whileHeld: () => Promise<void>): Promise<void> {
+  try {
+    worker = startWorker(db.url);
+    await whileHeld();
+  } finally {
+    await lock.release();
+  }
+}
 
-    const lock = await holdSaleRow(db.url, held.id);
-    try {
-      worker = startWorker(db.url);
-      await waitFor(async () => ((await pendingOf(free.id)) === 0 ? true : undefined), 30_000, "the free sale's orders to be final while the other sale's row is held");
-      expect(await saleCounts(db.sql, free.id)).toMatchObject({ completed: PER_SALE, pending: 0, remaining: 10 - PER_SALE });
-      expect(await pendingOf(held.id)).toBe(PER_SALE);
+async function deadLetters(): Promise<number> {
+  const [row] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD}`;
+  return row!.n as number;
+}
+
+describe("a lock another transaction holds", () => {
+  it("on a sale's row holds that sale's orders only: another sale's, fetched in the same batches, become final; the held sale's once the lock goes", async () => {
+    const held = await liveSale("Held sale");
+    const free = await liveSale("Free sale");
+    // Both sales' orders are in line before the worker starts, so its first batch holds them all.
+    const ids = await buyInTurn([held, free], PER_SALE);
+
+    await withWorkerUnder(await holdSaleRow(db.url, held.id), async () => {
+      await finalWithin(free.id, 30_000, "the free sale's orders to be final while the other sale's row is held");
+      expect(await saleCounts(db.sql, free.id)).toMatchObject({ completed: PER_SALE, pending: 0, remaining: STOCK - PER_SALE });
       // The held sale's jobs are not stuck in the worker either: each attempt gives up on the lock and
       // fails them back for a retry with backoff.
-      await waitFor(async () => ((await retriedJobs(held.id)) === PER_SALE ? true : undefined), 30_000, "the held sale's jobs to be failed back for a retry");
+      await waitFor(async () => ((await retriedJobs(ids.get(held.id)!)) === PER_SALE ? true : undefined), 30_000, "the held sale's jobs to be failed back for a retry");
       expect(await pendingOf(held.id)).toBe(PER_SALE);
-    } finally {
-      await lock.release();
-    }
-    await waitFor(async () => ((await pendingOf(held.id)) === 0 ? true : undefined), 30_000, "the held sale's orders to be final once the lock went");
-    expect(await saleCounts(db.sql, held.id)).toMatchObject({ completed: PER_SALE, pending: 0, remaining: 10 - PER_SALE });
-    const [dead] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD}`;
-    expect(dead!.n).toBe(0);
+    });
+    await finalWithin(held.id, 30_000, "the held sale's orders to be final once the lock went");
+    expect(await saleCounts(db.sql, held.id)).toMatchObject({ completed: PER_SALE, pending: 0, remaining: STOCK - PER_SALE });
+    expect(await deadLetters()).toBe(0);
+  });
+
+  it("on one order holds that order only: the rest of its sale's batch becomes final, the held one once the lock goes", async () => {
+    const sale = await liveSale("One order held");
+    const orderIds = (await buyInTurn([sale], PER_SALE)).get(sale.id)!;
+    const heldId = orderIds[0]!;
+    const status = async (id: string) => ((await db.sql`SELECT status FROM orders WHERE id = ${id}`)[0]!.status as string);
+
+    const lock = await holdRowLock(db.url, (tx) => tx`SELECT pg_backend_pid() AS pid FROM orders WHERE id = ${heldId} FOR UPDATE`);
+    await withWorkerUnder(lock, async () => {
+      await waitFor(async () => ((await pendingOf(sale.id)) === 1 ? true : undefined), 30_000, "every order but the held one to be final");
+      expect(await status(heldId)).toBe("pending");
+      await waitFor(async () => ((await retriedJobs([heldId])) === 1 ? true : undefined), 30_000, "the held order's job to be failed back for a retry");
+      expect(await retriedJobs(orderIds.slice(1))).toBe(0);
+    });
+    await finalWithin(sale.id, 30_000, "the held order to be final once the lock went");
+    expect(await saleCounts(db.sql, sale.id)).toMatchObject({ completed: PER_SALE, pending: 0, remaining: STOCK - PER_SALE });
+    expect(await deadLetters()).toBe(0);
   });
 });

@@ -17,41 +17,48 @@ const payload = z.object({ orderId: z.uuid(), saleId: z.uuid() });
 
 type ValidJob = { id: string; orderId: string; saleId: string };
 
-/** A job's output when its sale's allocation waited too long for a lock: retried with backoff. */
+/** A job's output when its order, or its sale's row, stayed locked by another transaction: retried. */
 export const LOCK_TIMEOUT_REASON = "lock_timeout";
 
-const heldMessage = `its sale's allocation waited over ${WORKER_LOCK_TIMEOUT_MS / 1000} s for a lock another transaction holds, such as one left open on the sale's row or on one of its orders`;
+const heldMessage = `its order or its sale's row stayed locked by another transaction for over ${WORKER_LOCK_TIMEOUT_MS / 1000} s, such as one left open on either`;
 
 /**
- * The batch's allocation, in one statement. A batch mixes the orders of every live sale, and that
- * statement waits for each of their rows: when it gives up on a lock (the worker's lock timeout,
- * db/client.ts), each sale's orders are allocated in a statement of their own, so one sale held by
- * another transaction holds only its own orders (`held`, to be failed for a retry) and not the rest.
+ * The batch's allocation, in one statement. That statement waits for every order of the batch and
+ * every sale among them, and a batch mixes the orders of every live sale: when it gives up on a lock
+ * (the worker's lock timeout, db/client.ts), each sale's orders are allocated in a statement of their
+ * own that skips orders another transaction holds. So a held order holds only itself, and a held sale
+ * row only its sale's orders: those are `held`, their jobs failed for a retry, and the rest are settled.
  */
-async function allocate(valid: ValidJob[]): Promise<{ outcome: AllocationResult; held: ValidJob[] }> {
-  const run = (group: ValidJob[]) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId)));
+async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
+  const run = (group: ValidJob[], skipLocked = false) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), { skipLocked }));
   try {
-    return { outcome: await run(valid), held: [] };
+    return await run(valid);
   } catch (err) {
-    const bySale = new Map<string, ValidJob[]>();
-    for (const v of valid) bySale.set(v.saleId, [...(bySale.get(v.saleId) ?? []), v]);
-    if (!isLockTimeout(err) || bySale.size < 2) throw err;
-    const outcome: AllocationResult = { completed: 0, failed: 0, skipped: 0, missing: [] };
-    const held: ValidJob[] = [];
-    for (const group of bySale.values()) {
-      try {
-        const part = await run(group);
-        outcome.completed += part.completed;
-        outcome.failed += part.failed;
-        outcome.skipped += part.skipped;
-        outcome.missing.push(...part.missing);
-      } catch (groupErr) {
-        if (!isLockTimeout(groupErr)) throw groupErr;
-        held.push(...group);
-      }
-    }
-    return { outcome, held };
+    if (!isLockTimeout(err)) throw err;
   }
+  const bySale = new Map<string, ValidJob[]>();
+  for (const v of valid) {
+    const group = bySale.get(v.saleId);
+    if (group) group.push(v);
+    else bySale.set(v.saleId, [v]);
+  }
+  const outcome: AllocationResult = { completed: 0, failed: 0, skipped: 0, missing: [], held: [] };
+  for (const group of bySale.values()) {
+    let part;
+    try {
+      part = await run(group, true);
+    } catch (err) {
+      if (!isLockTimeout(err)) throw err;
+      outcome.held.push(...group.map((v) => v.orderId));
+      continue;
+    }
+    outcome.completed += part.completed;
+    outcome.failed += part.failed;
+    outcome.skipped += part.skipped;
+    outcome.missing.push(...part.missing);
+    outcome.held.push(...part.held);
+  }
+  return outcome;
 }
 
 // Large batches turn thousands of orders into a handful of statements; burst mode keeps fetching
@@ -73,7 +80,8 @@ export const workOptions = {
 /**
  * Allocates one fetched batch in one statement (run again in-process on deadlocks, serialization
  * failures and dropped connections) and says what became of each job: completed; `deadletter` for a
- * malformed payload; `failed` (for a retry with backoff) when its order does not exist. Throwing
+ * malformed payload; `failed` (for a retry with backoff) when its order does not exist, or when it or
+ * its sale's row stayed locked by another transaction (`allocate`, above). Throwing
  * fails the whole batch back to pg-boss, which retries it: allocation is idempotent.
  */
 export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
@@ -85,27 +93,29 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
     if (parsed.success) valid.push({ id: job.id, orderId: parsed.data.orderId, saleId: parsed.data.saleId });
     else results.push({ id: job.id, status: "deadletter", output: { message: "malformed place-order payload", data: job.data } });
   }
-  let allocated;
+  let outcome;
   try {
-    allocated = await allocate(valid);
+    outcome = await allocate(valid);
   } catch (err) {
     jobsFailed.inc(jobs.length);
     throw err;
   }
-  const { outcome } = allocated;
   const missing = new Set(outcome.missing);
-  const held = new Set(allocated.held.map((v) => v.id));
+  const held = new Set(outcome.held);
+  let heldJobs = 0;
   for (const { id, orderId } of valid) {
-    if (held.has(id)) results.push({ id, status: "failed", output: { reason: LOCK_TIMEOUT_REASON, message: heldMessage } });
-    else if (missing.has(orderId)) results.push({ id, status: "failed", output: { message: `order ${orderId} does not exist` } });
+    if (held.has(orderId)) {
+      results.push({ id, status: "failed", output: { reason: LOCK_TIMEOUT_REASON, message: heldMessage } });
+      heldJobs++;
+    } else if (missing.has(orderId)) results.push({ id, status: "failed", output: { message: `order ${orderId} does not exist` } });
     else results.push({ id, status: "completed" });
   }
   const ended = performance.now();
   const malformed = jobs.length - valid.length;
   batchSeconds.observe((ended - started) / 1000);
   recordBatch(jobs.length, started, ended);
-  jobsProcessed.inc(jobs.length - malformed - missing.size - held.size);
-  jobsFailed.inc(malformed + missing.size + held.size);
+  jobsProcessed.inc(jobs.length - malformed - missing.size - heldJobs);
+  jobsFailed.inc(malformed + missing.size + heldJobs);
   ordersSettled.inc({ outcome: "completed" }, outcome.completed);
   ordersSettled.inc({ outcome: "failed" }, outcome.failed);
   log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, held: held.size, ms: Math.round(ended - started) }, "allocated batch");
