@@ -6,7 +6,10 @@ import { useTestDatabase } from "@/db/testing/database";
 import { holdRowLock, holdSaleRow, type RowLock } from "@/db/testing/held-work";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
-import { PLACE_ORDER, PLACE_ORDER_DEAD } from "./queues";
+import * as status from "@/app/api/admin/orders/[id]/status/route";
+import { signInAdmin } from "@/db/testing/admin";
+import { call } from "@/db/testing/http";
+import { ORDER_STATUS_DEAD, PLACE_ORDER, PLACE_ORDER_DEAD } from "./queues";
 
 // An operator's transaction left open on a sale's row or on one order (a psql session that updated
 // it and never committed) holds what it locked, and only that: the worker's batches mix the orders
@@ -47,11 +50,11 @@ async function buyInTurn(sales: { id: string }[], perSale: number): Promise<Map<
 const pendingOf = async (saleId: string) => (await saleCounts(db.sql, saleId)).pending;
 const finalWithin = (saleId: string, ms: number, what: string) => waitFor(async () => ((await pendingOf(saleId)) === 0 ? true : undefined), ms, what);
 
-/** Place-order jobs of these orders that have failed at least once and wait for, or are in, another attempt. */
+/** Place-order jobs of these orders failed back for a lock (the reason the admin's Dead letters page would show), waiting for another attempt. */
 async function retriedJobs(orderIds: string[]): Promise<number> {
   const [row] = await db.sql`
     SELECT count(*)::int AS n FROM pgboss.job
-    WHERE name = ${PLACE_ORDER} AND data->>'orderId' = ANY(${orderIds}::text[]) AND retry_count >= 1 AND state IN ('retry', 'active', 'created')`;
+    WHERE name = ${PLACE_ORDER} AND data->>'orderId' = ANY(${orderIds}::text[]) AND state = 'retry' AND output->>'reason' = 'lock_timeout'`;
   return row!.n as number;
 }
 
@@ -106,5 +109,29 @@ describe("a lock another transaction holds", () => {
     await finalWithin(sale.id, 30_000, "the held order to be final once the lock went");
     expect(await saleCounts(db.sql, sale.id)).toMatchObject({ completed: PER_SALE, pending: 0, remaining: STOCK - PER_SALE });
     expect(await deadLetters()).toBe(0);
+  });
+
+  it("on an order delays the admin's Ship: the change's attempt gives up on the lock and is retried, and applied once the lock goes", async () => {
+    const sale = await liveSale("Ship held");
+    const [orderId] = (await buyInTurn([sale], 1)).get(sale.id)!;
+    worker = startWorker(db.url);
+    await finalWithin(sale.id, 20_000, "the order to be allocated");
+    const admin = await signInAdmin();
+
+    const lock = await holdRowLock(db.url, (tx) => tx`SELECT pg_backend_pid() AS pid FROM orders WHERE id = ${orderId!} FOR UPDATE`);
+    let jobId: string;
+    try {
+      const res = await call(status.PUT, `/api/admin/orders/${orderId}/status`, { method: "PUT", params: { id: orderId! }, body: { status: "shipped" }, cookie: admin });
+      expect(res.status).toBe(202);
+      jobId = res.json.jobId as string;
+      const retried = async () => (await db.sql`SELECT 1 FROM pgboss.job WHERE id = ${jobId} AND state = 'retry' AND output->>'reason' = 'lock_timeout'`).length === 1;
+      await waitFor(async () => ((await retried()) ? true : undefined), 30_000, "the change's first attempt to give up on the lock and wait for a retry");
+      expect((await db.sql`SELECT status FROM orders WHERE id = ${orderId!}`)[0]!.status).toBe("completed");
+    } finally {
+      await lock.release();
+    }
+    await waitFor(async () => ((await db.sql`SELECT status FROM orders WHERE id = ${orderId!}`)[0]!.status === "shipped" ? true : undefined), 30_000, "the change to be applied once the lock went");
+    const [dead] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${ORDER_STATUS_DEAD}`;
+    expect(dead!.n).toBe(0);
   });
 });

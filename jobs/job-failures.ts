@@ -1,9 +1,19 @@
+import { WORKER_LOCK_TIMEOUT_MS } from "@/db/client";
 import { log } from "@/db/log";
 import { deadLetterQueues } from "./queues";
 
 // One warn line for each job the worker fails, so a job that ends in a dead-letter queue can be
 // followed through the log: its id, its order, the reason, and which attempt this was of how many.
 // The line of the last attempt says the job went to its dead-letter queue and where the admin finds it.
+
+/**
+ * The reason of a job whose work waited longer than the worker's lock timeout for a row another
+ * transaction holds (one left open in an operator's session, say): failed, and retried with backoff.
+ */
+export const LOCK_TIMEOUT_REASON = "lock_timeout";
+
+/** The message of such a failure: which rows, and for how long. */
+export const lockTimeoutMessage = (rows: string) => `${rows} stayed locked by another transaction for over ${WORKER_LOCK_TIMEOUT_MS / 1000} s (one left open, say)`;
 
 /** Where the admin finds every dead letter, with Retry and Discard (the admin nav's *Dead letters*). */
 export const DEAD_LETTERS_PAGE = "/admin/dead-letters";

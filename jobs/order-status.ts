@@ -2,8 +2,8 @@ import type { Job, JobResult, JobWithMetadata } from "pg-boss";
 import { z } from "zod";
 import { applyOrderStatusChange, StatusChangeRefused } from "@/db/admin-orders";
 import { log } from "@/db/log";
-import { withTransientRetry } from "@/db/retry";
-import { logJobFailure, orderIdOf } from "./job-failures";
+import { isLockTimeout, withTransientRetry } from "@/db/retry";
+import { LOCK_TIMEOUT_REASON, lockTimeoutMessage, logJobFailure, orderIdOf } from "./job-failures";
 import { ADMIN_STATUSES, ORDER_STATUS, type OrderStatusJob } from "./queues";
 import { statusChanges } from "./worker-metrics";
 
@@ -52,6 +52,12 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
         logJobFailure({ ...attempt, orderId: change.orderId, details: { status: change.status }, reason: err.reason, message: err.message });
         statusChanges.inc({ outcome: "refused" });
         results.push({ id: job.id, status: "failed", output: { reason: err.reason, message: err.message } });
+      } else if (isLockTimeout(err)) {
+        // Not a fault of the app's: the order or its sale's row is held elsewhere; retried with backoff.
+        const message = lockTimeoutMessage("the order or its sale's row");
+        logJobFailure({ ...attempt, orderId: change.orderId, details: { status: change.status }, reason: LOCK_TIMEOUT_REASON, message });
+        statusChanges.inc({ outcome: "error" });
+        results.push({ id: job.id, status: "failed", output: { reason: LOCK_TIMEOUT_REASON, message } });
       } else {
         log.error({ err, jobId: job.id, orderId: change.orderId }, "order status change failed");
         logJobFailure({ ...attempt, orderId: change.orderId, details: { status: change.status }, reason: "error", message: "the change could not be applied (the error is logged above)" });

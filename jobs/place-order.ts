@@ -2,12 +2,11 @@ import type { Job, JobResult, PgBoss } from "pg-boss";
 import { deadLetterJobsByIdWithOutputs } from "pg-boss/dist/plans.js";
 import { z } from "zod";
 import { type AllocationResult, allocateOrders } from "@/db/allocation";
-import { WORKER_LOCK_TIMEOUT_MS } from "@/db/client";
 import { config } from "@/db/config";
 import { log } from "@/db/log";
 import { isLockTimeout, withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
-import { isLastAttempt, type JobFailure, logJobFailure, orderIdOf } from "./job-failures";
+import { isLastAttempt, type JobFailure, LOCK_TIMEOUT_REASON, lockTimeoutMessage, logJobFailure, orderIdOf } from "./job-failures";
 import { PLACE_ORDER, queueDefinitions } from "./queues";
 import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
@@ -17,10 +16,7 @@ const payload = z.object({ orderId: z.uuid(), saleId: z.uuid() });
 
 type ValidJob = { id: string; orderId: string; saleId: string };
 
-/** A job's output when its order, or its sale's row, stayed locked by another transaction: retried. */
-export const LOCK_TIMEOUT_REASON = "lock_timeout";
-
-const heldMessage = `its order or its sale's row stayed locked by another transaction for over ${WORKER_LOCK_TIMEOUT_MS / 1000} s, such as one left open on either`;
+const heldMessage = lockTimeoutMessage("its order or its sale's row");
 
 /**
  * The batch's allocation, in one statement. That statement waits for every order of the batch and
