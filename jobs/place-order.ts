@@ -144,7 +144,7 @@ export function batchWorker(boss: PgBoss): (jobs: Job<unknown>[]) => Promise<voi
     const failures: Failure[] = [];
     const held = results.filter((r) => r.status === "failed" && outputReason(r) === LOCK_TIMEOUT_REASON);
     if (held.length > 0) {
-      // One sale's orders, up to a whole batch: failed in one call, logged as a batch.
+      // Held orders, up to a whole batch: failed in one call, logged as a batch.
       const heldJobs = held.map((r) => byId.get(r.id)!);
       await boss.fail(PLACE_ORDER, heldJobs, held[0]!.output as object);
       await logFailures(boss, heldJobs.map((job) => ({ job, reason: LOCK_TIMEOUT_REASON, message: heldMessage })), { isBatch: true });
