@@ -3,8 +3,8 @@ import { PLACE_ORDER } from "@/jobs/queues";
 import { toAdminSale, type AdminSale } from "./admin-sales";
 import { getDb } from "./client";
 import { countDeadLetters } from "./dead-letters";
-import { getSale } from "./sales";
-import { orderStatus, saleActivity, saleStatusCounts, type OrderStatus } from "./schema";
+import { isUuid } from "./ids";
+import { orderStatus, saleActivity, sales, saleStatusCounts, type OrderStatus } from "./schema";
 
 export type ActivityPoint = { t: number; accepted: number; completed: number; failed: number };
 
@@ -13,7 +13,7 @@ export type SaleStats = {
   /** Orders of the sale by status, from the counters the order triggers keep. */
   counts: Record<OrderStatus, number>;
   queue: { inLine: number; jobsWaiting: number; jobsWaitingCap: number };
-  /** Per second, averaged over the last complete `rateWindowSeconds`. */
+  /** Per second, averaged over the last complete `rateWindowSeconds` (10, fewer in a sale's first seconds). */
   rates: { accepted: number; processed: number; rateWindowSeconds: number };
   /** One point per second (unix seconds) over the last `windowSeconds`, zeros included. */
   series: ActivityPoint[];
@@ -24,6 +24,15 @@ export type SaleStats = {
 };
 
 const RATE_WINDOW_SECONDS = 10;
+
+/**
+ * How many complete seconds the rates average over: the last ten, or for a sale that opened less than
+ * ten seconds ago the seconds since its opening second began (at least one).
+ */
+export function rateWindow(startsAtMs: number, nowSecond: number): number {
+  const sinceOpening = nowSecond - Math.floor(startsAtMs / 1000);
+  return sinceOpening >= 1 ? Math.min(RATE_WINDOW_SECONDS, sinceOpening) : RATE_WINDOW_SECONDS;
+}
 const JOBS_WAITING_CAP = 10_000;
 
 /** Jobs waiting for a worker, all sales together, counted over pg-boss's queued-jobs index and capped. */
@@ -41,18 +50,30 @@ async function countJobsWaiting(): Promise<number> {
  * waiting jobs and of dead letters. No query here touches the orders table.
  */
 export async function getSaleStats({ saleId, windowSeconds = 300, now = Date.now() }: { saleId: string; windowSeconds?: number; now?: number }): Promise<SaleStats | undefined> {
-  const row = await getSale({ id: saleId });
-  if (!row) return undefined;
+  if (!isUuid(saleId)) return undefined;
   const db = getDb();
+  // The sale's row and its status counters from one snapshot: allocation changes `remaining` and the
+  // orders (so their counters) in one transaction, and read apart in a storm they disagreed (53 sold
+  // beside 67 completed).
+  const snapshot = await db.transaction(
+    async (tx) => {
+      const [row] = await tx.select().from(sales).where(eq(sales.id, saleId)).limit(1);
+      if (!row) return undefined;
+      const countRows = await tx
+        .select({ status: saleStatusCounts.status, n: sql<number>`sum(${saleStatusCounts.n})`.mapWith(Number) })
+        .from(saleStatusCounts)
+        .where(eq(saleStatusCounts.saleId, saleId))
+        .groupBy(saleStatusCounts.status);
+      return { row, countRows };
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
+  if (!snapshot) return undefined;
+  const { row, countRows } = snapshot;
   const nowSecond = Math.floor(now / 1000);
   const firstSecond = nowSecond - windowSeconds + 1;
 
-  const [countRows, activityRows, lastSale, jobsWaiting, deadLetters] = await Promise.all([
-    db
-      .select({ status: saleStatusCounts.status, n: sql<number>`sum(${saleStatusCounts.n})`.mapWith(Number) })
-      .from(saleStatusCounts)
-      .where(eq(saleStatusCounts.saleId, saleId))
-      .groupBy(saleStatusCounts.status),
+  const [activityRows, lastSale, jobsWaiting, deadLetters] = await Promise.all([
     db
       .select({
         second: saleActivity.second,
@@ -83,15 +104,18 @@ export async function getSaleStats({ saleId, windowSeconds = 300, now = Date.now
     const r = bySecond.get(t);
     series.push({ t, accepted: r?.accepted ?? 0, completed: r?.completed ?? 0, failed: r?.failed ?? 0 });
   }
-  // The current second is still filling up; rates use the complete seconds before it.
-  const recent = series.slice(-RATE_WINDOW_SECONDS - 1, -1);
+  // The current second is still filling up; rates use the complete seconds before it, and only those
+  // since the sale opened (its opening second counted whole): in a storm's first seconds, quiet
+  // seconds before the opening would divide its pace down several times over, and its time to sell out up.
+  const rateWindowSeconds = rateWindow(row.startsAt.getTime(), nowSecond);
+  const recent = series.slice(-rateWindowSeconds - 1, -1);
   const sum = (pick: (p: ActivityPoint) => number) => recent.reduce((total, p) => total + pick(p), 0);
   const rates = {
-    accepted: sum((p) => p.accepted) / RATE_WINDOW_SECONDS,
-    processed: sum((p) => p.completed + p.failed) / RATE_WINDOW_SECONDS,
-    rateWindowSeconds: RATE_WINDOW_SECONDS,
+    accepted: sum((p) => p.accepted) / rateWindowSeconds,
+    processed: sum((p) => p.completed + p.failed) / rateWindowSeconds,
+    rateWindowSeconds,
   };
-  const completedRate = sum((p) => p.completed) / RATE_WINDOW_SECONDS;
+  const completedRate = sum((p) => p.completed) / rateWindowSeconds;
 
   const lastSold = lastSale[0]?.second ? new Date(lastSale[0].second) : null;
   // Sold out within the second of the last sale, so the time is counted to that second's end.

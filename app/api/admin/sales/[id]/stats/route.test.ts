@@ -38,11 +38,16 @@ async function shoppersBuy(saleId: string, count: number, tag: string): Promise<
 
 type Point = { accepted: number; completed: number; failed: number };
 
-/** The rates the live view must show: per second over the ten complete seconds before the current one. */
-function ratesFromSeries(series: Point[]) {
-  const recent = series.slice(-11, -1);
+/**
+ * The rates the live view must show: per second over the ten complete seconds before the current one,
+ * or, in a sale's first ten seconds, over the complete seconds since the one it opened in began.
+ */
+function ratesFromSeries({ series, at, sale }: { series: Point[]; at: string; sale: { startsAt: string } }) {
+  const sinceOpening = Math.floor(Date.parse(at) / 1000) - Math.floor(Date.parse(sale.startsAt) / 1000);
+  const window = sinceOpening >= 1 ? Math.min(10, sinceOpening) : 10;
+  const recent = series.slice(-window - 1, -1);
   const sum = (f: (p: Point) => number) => recent.reduce((n, p) => n + f(p), 0);
-  return { accepted: sum((p) => p.accepted) / 10, processed: sum((p) => p.completed + p.failed) / 10, rateWindowSeconds: 10 };
+  return { accepted: sum((p) => p.accepted) / window, processed: sum((p) => p.completed + p.failed) / window, rateWindowSeconds: window };
 }
 
 /** Waits into the next whole second, so that what happened so far lies in complete seconds. */
@@ -83,7 +88,7 @@ describe("GET /api/admin/sales/:id/stats", () => {
     expect(accepted).toBe(300);
     expect(waiting.json.series).toHaveLength(waiting.json.windowSeconds);
     expect(waiting.json.sellOut).toEqual({ soldOutAt: null, secondsToSellOut: null, etaSeconds: null });
-    expect(waiting.json.rates).toEqual(ratesFromSeries(waiting.json.series));
+    expect(waiting.json.rates).toEqual(ratesFromSeries(waiting.json));
     expect(waiting.json.rates).toMatchObject({ accepted: expect.any(Number), processed: 0 });
     expect(waiting.json.rates.accepted).toBeGreaterThan(0);
 
@@ -104,7 +109,7 @@ describe("GET /api/admin/sales/:id/stats", () => {
     expect(done.json.deadLetters).toBe(0);
     await nextSecond();
     const after = await view(sale.id);
-    expect(after.json.rates).toEqual(ratesFromSeries(after.json.series));
+    expect(after.json.rates).toEqual(ratesFromSeries(after.json));
     expect(after.json.rates.processed).toBeGreaterThan(0);
   }, 90_000);
 
@@ -123,6 +128,45 @@ describe("GET /api/admin/sales/:id/stats", () => {
     expect([total("accepted"), total("completed"), total("failed")]).toEqual([accepted, 50, accepted - 50]);
     // Rates are per second over the last ten complete seconds: never more than the burst itself.
     expect(done.json.rates.accepted * done.json.rates.rateWindowSeconds).toBeLessThanOrEqual(accepted);
+  }, 90_000);
+
+  it("in a sale's first seconds, measures its pace over the seconds since it opened, not over quiet ones before", async () => {
+    if (worker) await stopProcess(worker);
+    worker = undefined;
+    // Opened a moment ago: 40 shoppers buy at once, as at a storm's opening.
+    const sale = await createSale({ name: "Opening pace", priceCents: 1000, originalPriceCents: 2000, stock: 500, startsAt: new Date(Date.now() - 200), endsAt: new Date(Date.now() + 3600_000) });
+    expect(await shoppersBuy(sale.id, 40, "opening")).toBe(40);
+    await nextSecond();
+    const res = await view(sale.id);
+    const sinceOpening = Math.floor(Date.parse(res.json.at) / 1000) - Math.floor(sale.startsAt.getTime() / 1000);
+    expect(sinceOpening).toBeLessThan(10);
+    // Every Buy fell in the seconds since the opening: the pace is 40 over those, not over ten.
+    expect(res.json.rates.rateWindowSeconds).toBe(sinceOpening);
+    expect(res.json.rates.accepted * res.json.rates.rateWindowSeconds).toBeCloseTo(40, 9);
+  });
+
+  it("shows the sale's stock and its orders by status from one moment while a worker allocates", async () => {
+    const STOCK = 150;
+    const sale = await createSale({ name: "One moment", priceCents: 1000, originalPriceCents: 2000, stock: STOCK, startsAt: new Date(Date.now() - 5_000), endsAt: new Date(Date.now() + 3600_000) });
+    if (worker) await stopProcess(worker);
+    expect(await shoppersBuy(sale.id, 200, "moment")).toBe(200);
+    // Small batches: the line drains in dozens of commits, each changing the stock and the counts.
+    worker = startWorker(db.url, { WORKER_BATCH_SIZE: "2", WORKER_CONCURRENCY: "1" });
+    const seen: string[] = [];
+    let looks = 0;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { json } = await view(sale.id);
+      looks++;
+      const { sale: shown, counts } = json;
+      // What the admin reads side by side: units sold, and orders completed.
+      if (shown.sold !== counts.completed || shown.remaining !== STOCK - counts.completed) seen.push(`${shown.sold} sold, ${shown.remaining} left beside ${counts.completed} completed`);
+      if (counts.pending === 0 || Date.now() > deadline) break;
+    }
+    expect(seen).toEqual([]);
+    // Looked at often enough while the line drained for a mismatch to have shown.
+    expect(looks).toBeGreaterThanOrEqual(10);
+    expect((await view(sale.id)).json.counts).toMatchObject({ pending: 0, completed: STOCK, failed: 50 });
   }, 90_000);
 
   it("answers 404 for an unknown or malformed sale id", async () => {
