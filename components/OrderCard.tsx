@@ -77,7 +77,8 @@ export function OrderCard({ order, showLink = true }: { order: Order; showLink?:
             <p data-testid="position" className="font-medium tabular-nums">
               {order.position ? `${order.position} ${order.position === 1 ? "order" : "orders"} ahead of you` : "You're next"}
             </p>
-            <p className="text-zinc-700 dark:text-zinc-300">Your place is held. We&apos;ll confirm it in a moment.</p>
+            {/* One line on a 320 px phone and in the tablet's narrow column, so the Buy area keeps its height. */}
+            <p className="text-zinc-700 dark:text-zinc-300">Your place is held.</p>
           </>
         )}
         {(order.status === "completed" || order.status === "shipped" || order.status === "cancelled") && (
