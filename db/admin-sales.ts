@@ -45,6 +45,17 @@ export async function createAdminSale(input: NewSale): Promise<AdminSale> {
   return toAdminSale(await createSale(input));
 }
 
+/**
+ * How long an edit or End now waits for the sale's row. Allocations hold it for milliseconds; a
+ * transaction left open on it (an operator's session) would otherwise keep the edit waiting in
+ * Postgres until it ends, long after the request deadline answered the admin 503, with its pool
+ * connection taken the whole time: ten clicks on Save took every connection of the web process
+ * (health 503, every Buy 503) for as long as the operator's session stayed open, and each edit the
+ * admin was told had failed was applied once it closed. Giving up frees the connection, and the 503
+ * (`database lock wait timed out`, as for a Buy) is then true: nothing was changed.
+ */
+const EDIT_LOCK_TIMEOUT = "2s";
+
 export type SaleChanges = Partial<Pick<NewSale, "name" | "description" | "stock" | "startsAt" | "endsAt">>;
 
 /**
@@ -55,6 +66,7 @@ export type SaleChanges = Partial<Pick<NewSale, "name" | "description" | "stock"
 export async function updateSale({ id, changes, now = new Date() }: { id: string; changes: SaleChanges; now?: Date }): Promise<AdminSale> {
   if (!isUuid(id)) throw new AppError("sale_not_found", "There is no sale with this id.");
   const sale = await getDb().transaction(async (tx) => {
+    await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${EDIT_LOCK_TIMEOUT}'`));
     const [current] = await tx.select().from(sales).where(eq(sales.id, id)).for("update");
     if (!current) throw new AppError("sale_not_found", "There is no sale with this id.");
 
@@ -129,14 +141,17 @@ export async function updateSale({ id, changes, now = new Date() }: { id: string
  */
 export async function endSaleNow({ id }: { id: string }): Promise<AdminSale> {
   if (!isUuid(id)) throw new AppError("sale_not_found", "There is no sale with this id.");
-  const [row] = await getDb()
-    .update(sales)
-    .set({
-      endsAt: sql`CASE WHEN ${sales.endsAt} > now() THEN now() ELSE ${sales.endsAt} END`,
-      startsAt: sql`CASE WHEN ${sales.endsAt} > now() THEN LEAST(${sales.startsAt}, now() - interval '1 millisecond') ELSE ${sales.startsAt} END`,
-    })
-    .where(eq(sales.id, id))
-    .returning();
+  const [row] = await getDb().transaction(async (tx) => {
+    await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${EDIT_LOCK_TIMEOUT}'`));
+    return tx
+      .update(sales)
+      .set({
+        endsAt: sql`CASE WHEN ${sales.endsAt} > now() THEN now() ELSE ${sales.endsAt} END`,
+        startsAt: sql`CASE WHEN ${sales.endsAt} > now() THEN LEAST(${sales.startsAt}, now() - interval '1 millisecond') ELSE ${sales.startsAt} END`,
+      })
+      .where(eq(sales.id, id))
+      .returning();
+  });
   if (!row) throw new AppError("sale_not_found", "There is no sale with this id.");
   forgetCachedSale(id);
   return toAdminSale(row);
