@@ -1,6 +1,7 @@
 import type { ZodType } from "zod";
 import { AppError } from "@/db/errors";
 import { DeadlineExceeded, REQUEST_DEADLINE_MS, withDeadline } from "@/db/deadline";
+import { detached } from "@/db/detached";
 import { log } from "@/db/log";
 import { plainIssue } from "@/db/plain-issues";
 import { errorCode, isLockTimeout, isTransientDbError } from "@/db/retry";
@@ -65,9 +66,40 @@ function internalError(err: unknown, req: Request): AppError {
 function unavailable(err: unknown, req: Request): AppError {
   // A lock wait cut short (another transaction holds a row this request needs) is not an outage:
   // an operator reading the logs looks for the holder, not for a database that went away.
-  const line = isLockTimeout(err) ? "database lock wait timed out" : err instanceof DeadlineExceeded ? `no answer from the database within ${REQUEST_DEADLINE_MS / 1000} s` : "database unavailable";
-  log.warn({ ...(err instanceof DeadlineExceeded ? {} : { code: errorCode(err) }), method: req.method, path: new URL(req.url).pathname }, line);
+  const fields = { ...(err instanceof DeadlineExceeded ? {} : { code: errorCode(err) }), method: req.method, path: new URL(req.url).pathname };
+  if (isLockTimeout(err)) log.warn(fields, "database lock wait timed out");
+  else outageLine(err instanceof DeadlineExceeded ? `no answer from the database within ${REQUEST_DEADLINE_MS / 1000} s` : "database unavailable", fields);
   return new AppError("unavailable", "The service is briefly unavailable. Please try again in a moment.", { retryAfterSeconds: 2 });
+}
+
+// While the database is down or silent every request meets it, and a storm's Buys were a warn line
+// each (hundreds a second, synchronous I/O on the hot path, as rejections are never logged). The first
+// request is a line at once; the others are counted and written as one line with their count every
+// OUTAGE_SUMMARY_MS while they keep coming. Kept on globalThis: each route bundle has its own copy
+// of this module.
+const OUTAGE_SUMMARY_MS = 5000;
+type OutageCount = { count: number; codes: Map<string, number> };
+const outages = ((globalThis as unknown as { __flashSaleOutageLines?: Map<string, OutageCount> }).__flashSaleOutageLines ??= new Map());
+
+function outageLine(line: string, fields: { code?: string; method: string; path: string }): void {
+  const counted = outages.get(line);
+  if (counted) {
+    counted.count++;
+    if (fields.code) counted.codes.set(fields.code, (counted.codes.get(fields.code) ?? 0) + 1);
+    return;
+  }
+  log.warn(fields, line);
+  outages.set(line, { count: 0, codes: new Map() });
+  const summarize = () => {
+    const now = outages.get(line)!;
+    if (now.count === 0) return void outages.delete(line);
+    log.warn({ requests: now.count, ...(now.codes.size > 0 ? { codes: Object.fromEntries(now.codes) } : {}), windowSeconds: OUTAGE_SUMMARY_MS / 1000 }, line);
+    outages.set(line, { count: 0, codes: new Map() });
+    schedule();
+  };
+  // Not tied to the request that started it (db/detached.ts).
+  const schedule = () => detached(() => setTimeout(summarize, OUTAGE_SUMMARY_MS).unref());
+  schedule();
 }
 
 /**

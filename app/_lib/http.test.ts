@@ -1,0 +1,43 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/db/client";
+import { useTestDatabase } from "@/db/testing/database";
+import { call } from "@/db/testing/http";
+import { captureLogLines } from "@/db/testing/log-lines";
+import { signInShoppers } from "@/db/testing/shoppers";
+import * as orders from "@/app/api/orders/route";
+
+const db = useTestDatabase();
+const capture = captureLogLines();
+afterAll(() => capture.stop());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("requests that meet a database that is down", () => {
+  it("are each answered 503, and logged as one warn line at once, then one line with the count of the others every 5 s", async () => {
+    const [shopper] = await signInShoppers(1, "outage-log");
+    await closeDb();
+    // Nothing listens there: every connection attempt is refused, as while Postgres restarts.
+    process.env.DATABASE_URL = "postgres://nobody:secret@127.0.0.1:1/nothing";
+    try {
+      const from = capture.lines().length;
+      const outageLines = () => capture.lines().slice(from).filter((l) => l.msg === "database unavailable");
+      for (let i = 0; i < 30; i++) {
+        const res = await call(orders.GET, "/api/orders", { cookie: shopper! });
+        expect([res.status, res.json?.error?.code, res.headers.get("retry-after")]).toEqual([503, "unavailable", "2"]);
+      }
+      // The first request's line, with what the operator needs to know.
+      expect(outageLines()).toEqual([expect.objectContaining({ level: 40, code: "ECONNREFUSED", method: "GET", path: "/api/orders" })]);
+      await sleep(5500);
+      const lines = outageLines();
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toMatchObject({ level: 40, requests: 29, codes: { ECONNREFUSED: 29 }, windowSeconds: 5 });
+      // Nothing more while nothing more fails.
+      await sleep(5500);
+      expect(outageLines()).toHaveLength(2);
+    } finally {
+      await closeDb().catch(() => {});
+      process.env.DATABASE_URL = db.url;
+    }
+    expect((await call(orders.GET, "/api/orders", { cookie: shopper! })).status).toBe(200);
+  }, 60_000);
+});
