@@ -10,7 +10,8 @@ import { log } from "./log";
 import { webMetrics } from "./metrics";
 import { positionInLine } from "./line";
 import { arrayLiteral } from "./pg-array";
-import { isTxConflict, withTransientRetry } from "./retry";
+import { checkHeldSale, heldSaleError, isHeldNow, markHeldSales } from "./held-sales";
+import { isLockTimeout, isTxConflict, withTransientRetry } from "./retry";
 import type { OrderRow } from "./schema";
 
 // Group admission: Buys that arrive while ADMISSION_TX_MAX statements are in flight wait for the next one, and that
@@ -29,17 +30,40 @@ export type Admitted = { row: OrderRow; position: number; xid: bigint } | null;
 // Two statements in flight (ADMISSION_TX_MAX) let one fill while the other commits; more only add
 // lock contention. Sized from config() on the first Buy rather than at import, so that importing this
 // module reads no setting (config() reads the environment once, on its first call in the process).
-let admitter: ((item: Admission) => Promise<Admitted>) | undefined;
+let admitter: ((item: Admission) => Promise<Admitted | typeof HELD>) | undefined;
+
+/** A Buy of a sale whose row another transaction holds (db/held-sales.ts): answered 503. */
+const HELD = Symbol("held sale");
 
 /** Admits one Buy in the next group statement: its order and job exist together, or neither. A
  * group that fails is retried Buy by Buy, so one bad Buy fails alone; one the database could not run
- * (down, unreachable) fails whole, at once (db/batcher.ts). */
-export function admit(item: Admission): Promise<Admitted> {
-  admitter ??= batcher((items: Admission[]) => admitBatch(items.map((i) => ({ ...i, id: randomUUID() }))), {
-    maxBatch: config().ADMISSION_BATCH_MAX,
-    maxInFlight: config().ADMISSION_TX_MAX,
-  });
-  return admitter(item);
+ * (down, unreachable) fails whole, at once (db/batcher.ts); one that gave up on a sale's row another
+ * transaction holds answers that sale's Buys 503 and admits the others (db/held-sales.ts). */
+export async function admit(item: Admission): Promise<Admitted> {
+  const held = checkHeldSale(item.saleId);
+  if (held) await held;
+  admitter ??= batcher(admitGroup, { maxBatch: config().ADMISSION_BATCH_MAX, maxInFlight: config().ADMISSION_TX_MAX });
+  const admitted = await admitter(item);
+  if (admitted === HELD) throw heldSaleError();
+  return admitted;
+}
+
+/** One group's admission; the Buys of a sale marked held are left out of it. */
+async function admitGroup(items: Admission[]): Promise<(Admitted | typeof HELD)[]> {
+  const batch = items.map((i) => ({ ...i, id: randomUUID() }));
+  const open = batch.filter((b) => !isHeldNow(b.saleId));
+  let results: Admitted[];
+  try {
+    results = open.length > 0 ? await admitBatch(open) : [];
+  } catch (err) {
+    if (!isLockTimeout(err)) throw err;
+    // Not a sale's row (an order's, say): the batcher tries the group Buy by Buy.
+    if ((await markHeldSales(open.map((b) => b.saleId))).size === 0) throw err;
+    return admitGroup(items);
+  }
+  if (open.length === batch.length) return results;
+  const byId = new Map(open.map((b, i) => [b.id, results[i]!]));
+  return batch.map((b) => (byId.has(b.id) ? byId.get(b.id)! : HELD));
 }
 
 type RawOrder = { id: string; seq: string | number; sale_id: string; user_id: string; status: OrderRow["status"]; failure_reason: string | null; idempotency_key: string | null; created_at: string | Date; updated_at: string | Date };
