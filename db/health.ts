@@ -5,6 +5,11 @@ import { getDb } from "./client";
 // A health check must answer fast even when the database does not: it gives up after this long.
 const TIMEOUT_MS = 1500;
 
+// And its query gives up on a lock sooner: the queue's table locked whole (an operator's migration, a
+// VACUUM FULL) would otherwise keep each check's query waiting in Postgres after the check answered,
+// its pool connection with it, until a balancer's checks had taken every connection of the process.
+const LOCK_TIMEOUT = "1s";
+
 const holder = globalThis as unknown as { __flashSaleDraining?: boolean };
 
 /** Marks this process as shutting down: health answers 503 so a balancer stops sending it work. */
@@ -17,8 +22,8 @@ export function isDraining(): boolean {
 }
 
 /**
- * Undefined when healthy, else what is wrong. One cheap round trip: Postgres answers, and the
- * order queue exists in pg-boss's schema.
+ * Undefined when healthy, else what is wrong. One cheap read in a short transaction: Postgres
+ * answers, and the order queue exists in pg-boss's schema (and is not locked for longer than a second).
  */
 export async function checkHealth(): Promise<string | undefined> {
   if (isDraining()) return "This server is shutting down.";
@@ -28,7 +33,10 @@ export async function checkHealth(): Promise<string | undefined> {
   });
   try {
     const answer = await Promise.race([
-      getDb().execute<{ ok: number }>(sql`SELECT 1 AS ok FROM pgboss.queue WHERE name = ${PLACE_ORDER}`),
+      getDb().transaction(async (tx) => {
+        await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`));
+        return tx.execute<{ ok: number }>(sql`SELECT 1 AS ok FROM pgboss.queue WHERE name = ${PLACE_ORDER}`);
+      }),
       timeout,
     ]);
     if (answer === "timeout") return `The database did not answer within ${TIMEOUT_MS} ms.`;
