@@ -2,6 +2,7 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 import { config, databaseUrl } from "./config";
 import { connectTo } from "./connection-url";
+import { REQUEST_DEADLINE_MS } from "./deadline";
 import * as schema from "./schema";
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -45,13 +46,23 @@ function connect(options: { max: number; name: string; parameters?: Record<strin
  */
 export const WORKER_LOCK_TIMEOUT_MS = 5_000;
 
+/**
+ * And the web's, a little past its request deadline (db/deadline.ts). A request answered 503 at the
+ * deadline leaves its query running; one waiting on a lock (a table a migration or a VACUUM FULL
+ * holds for longer) kept its pool connection until the lock went, and a page's worth of them took
+ * every connection of the process, so nothing was answered, even what never touches that table.
+ * Nothing a request waits for is of use past its deadline. Where waiting longer than a moment is
+ * the wrong answer, a statement sets a shorter one of its own (admission, an admin's edit, health).
+ */
+const WEB_LOCK_TIMEOUT_MS = REQUEST_DEADLINE_MS + 500;
+
 export function getPool(): Pool {
   if (holder.__flashSalePool) return holder.__flashSalePool;
   const role = process.env.FLASH_ROLE ?? "web";
   const sql = connect({
     max: poolSize(),
     name: `flash-sale-${role}`,
-    ...(role === "worker" ? { parameters: { lock_timeout: `${WORKER_LOCK_TIMEOUT_MS}ms` } } : {}),
+    parameters: { lock_timeout: `${role === "worker" ? WORKER_LOCK_TIMEOUT_MS : WEB_LOCK_TIMEOUT_MS}ms` },
   });
   const db = drizzle(sql, { schema });
   holder.__flashSalePool = { sql, db };

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { createSale } from "@/db/sales";
+import { useTestDatabase } from "@/db/testing/database";
+import { lockSalesTable } from "@/db/testing/held-work";
+import { call } from "@/db/testing/http";
+import { signInShoppers } from "@/db/testing/shoppers";
+import * as sale from "@/app/api/sales/[id]/route";
+import * as session from "@/app/api/session/route";
+
+// A pool of two, so that two requests stuck on a locked table hold every connection of the web
+// process, as a page's worth of them does with the default pool. Read when the pool is first made.
+process.env.PG_POOL_MAX = "2";
+
+const db = useTestDatabase();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("requests stuck behind a table locked for longer than their deadline (an operator's migration)", () => {
+  it("are answered 503 at the deadline and give their connections back soon after: what does not need that table is answered again while it stays locked", async () => {
+    const [shopper] = await signInShoppers(1, "locked-table");
+    const window = { startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) };
+    const sales = [await createSale({ name: "A", priceCents: 1000, originalPriceCents: 2000, stock: 5, ...window }), await createSale({ name: "B", priceCents: 1000, originalPriceCents: 2000, stock: 5, ...window })];
+    const lock = await lockSalesTable(db.url);
+    try {
+      // Two first reads of a sale (nothing cached yet) wait on the table with both connections.
+      const stuck = await Promise.all(sales.map((s) => call(sale.GET, `/api/sales/${s.id}`, { params: { id: s.id } })));
+      for (const res of stuck) expect([res.status, res.json.error?.code]).toEqual([503, "unavailable"]);
+      // A moment after the deadline their queries have given up on the lock: the shopper's session,
+      // which reads no sale, is answered at once although the table is still locked.
+      await sleep(1_500);
+      const started = performance.now();
+      const res = await call(session.GET, "/api/session", { cookie: shopper! });
+      expect(res.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      await lock.release();
+    }
+  }, 60_000);
+});
