@@ -69,6 +69,7 @@ export async function renderMetrics(): Promise<{ text: string; contentType: stri
     metrics.stockRemaining.reset();
     for (const sale of stock.value) metrics.stockRemaining.set({ sale_id: sale.id }, sale.remaining);
   }
+  if (workers.ok) metrics.workersLive.set(workers.value.length);
   metrics.databaseUp.set(backlog.ok && deadLetters.ok && stock.ok && workers.ok ? 1 : 0);
   const registry = AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), ...(workers.ok ? workers.value : [])]);
   return { text: await registry.metrics(), contentType: registry.contentType };

@@ -89,6 +89,11 @@ export function createWebMetrics() {
       help: "1 if every read of this scrape answered; 0 if one failed or took over 2 s (the gauges it feeds keep their last values).",
       registers: [registry],
     }),
+    workersLive: new Gauge({
+      name: "workers_live",
+      help: "Worker processes that pushed their metrics within the last 30 s: 0 while orders wait is the alert (a worker stopped, hung or cut off from the database).",
+      registers: [registry],
+    }),
     stockRemaining: new Gauge({
       name: "sale_stock_remaining",
       help: "Units left in each live sale.",

@@ -126,6 +126,8 @@ describe("the backlog bound", () => {
     expect(metric(text, "order_dead_letters")).toBe(0);
     for (const id of saleIds) expect(metric(text, "sale_stock_remaining", { sale_id: id })).toBe(1000);
     expect(metric(text, "process_resident_memory_bytes", { role: "web" })).toBeGreaterThan(0);
+    // No worker runs yet: the gauge an operator alerts on while orders wait.
+    expect(metric(text, "workers_live")).toBe(0);
   });
 
   it("adds the worker's own metrics once it drains the backlog, and counts dead letters", async () => {
@@ -148,6 +150,7 @@ describe("the backlog bound", () => {
     expect(metric(text, "orders_settled_total", { role: "worker", outcome: "completed" })).toBe(ADMITTED);
     expect(metric(text, "jobs_failed_total", { role: "worker" })).toBe(0);
     expect(metric(text, "process_resident_memory_bytes", { role: "worker" })).toBeGreaterThan(0);
+    expect(metric(text, "workers_live")).toBe(1);
     // Each series names its process in a label of its own; `instance` is Prometheus's, for the target.
     expect(metric(text, "jobs_processed_total", { role: "worker", process: `worker-${worker!.pid}` })).toBe(ADMITTED);
     expect(text).not.toMatch(/[{,]instance="/);
