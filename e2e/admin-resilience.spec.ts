@@ -126,6 +126,29 @@ test.describe("refreshes that fail", () => {
     await expect(page.getByTestId("count-completed")).toHaveText("0");
   });
 
+  test("the live numbers say how old they are while a refresh is slow to come back, and stop saying it once it has", async ({ page, createSale }) => {
+    const sale = await createSale({ stock: 12 });
+    await openAdminSale(page, sale.id);
+    await expect(page.getByTestId("stat-remaining")).toHaveText("12");
+    const slowNote = page.getByText(/The server is slow to answer — showing figures from \d\d:\d\d:\d\d\./);
+    await expect(slowNote).toHaveCount(0);
+
+    // A busy server: refreshes are answered only once the test lets them go.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/admin/sales/${sale.id}/stats`, async (route) => {
+      await released;
+      await route.continue();
+    });
+    await expect(slowNote).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByTestId("stat-remaining")).toHaveText("12");
+    release();
+    await expect(slowNote).toHaveCount(0);
+    // And a refresh answered at once afterwards raises no note.
+    await page.waitForTimeout(4_000);
+    await expect(slowNote).toHaveCount(0);
+  });
+
   test("the orders table keeps its rows with a note while its refreshes fail", async ({ page, createSale, baseURL }) => {
     const sale = await createSale({ stock: 5 });
     await placeOrder(baseURL, sale.id, "stale-orders");
