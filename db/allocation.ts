@@ -83,3 +83,12 @@ export async function allocateOrders(orderIds: string[], { skipLocked = false }:
   const { completed, failed, missing, held = [] } = row!;
   return { completed, failed, skipped: ids.length - completed - failed - missing.length - held.length, missing, held };
 }
+
+/**
+ * Whether another transaction holds the sale's row against an allocation right now (an operator's
+ * session that updated it, say), without waiting: for a sale whose allocation gave up on its row lately.
+ */
+export async function isSaleRowTaken(saleId: string): Promise<boolean> {
+  const rows = await getPool().sql`SELECT id FROM sales WHERE id = ${saleId} FOR NO KEY UPDATE SKIP LOCKED`;
+  return rows.length === 0;
+}

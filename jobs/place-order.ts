@@ -1,7 +1,7 @@
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import { deadLetterJobsByIdWithOutputs } from "pg-boss/dist/plans.js";
 import { z } from "zod";
-import { type AllocationResult, allocateOrders } from "@/db/allocation";
+import { type AllocationResult, allocateOrders, isSaleRowTaken } from "@/db/allocation";
 import { config } from "@/db/config";
 import { log } from "@/db/log";
 import { isLockTimeout, withTransientRetry } from "@/db/retry";
@@ -18,19 +18,32 @@ type ValidJob = { id: string; orderId: string; saleId: string };
 
 const heldMessage = lockTimeoutMessage("its order or its sale's row");
 
+// Sales whose own statement gave up on their row lately, in this worker, and until when it is
+// remembered: a batch holding their orders goes sale by sale at once, and their row is looked at
+// without waiting first, so neither the other sales' orders nor this worker's batch slots wait out a
+// lock timeout again while the row stays held. (A look that meets another worker's allocation
+// holding the row for its milliseconds costs that sale's jobs a retry a second later.)
+const RECENTLY_HELD_MS = 10_000;
+const recentlyHeld = new Map<string, number>();
+
 /**
  * The batch's allocation, in one statement. That statement waits for every order of the batch and
  * every sale among them, and a batch mixes the orders of every live sale: when it gives up on a lock
- * (the worker's lock timeout, db/client.ts), each sale's orders are allocated in a statement of their
- * own that skips orders another transaction holds. So a held order holds only itself, and a held sale
- * row only its sale's orders: those are `held`, their jobs failed for a retry, and the rest are settled.
+ * (the worker's lock timeout, db/client.ts), or a sale of the batch was held lately, each sale's orders
+ * are allocated in a statement of their own that skips orders another transaction holds. So a held
+ * order holds only itself, and a held sale row only its sale's orders: those are `held`, their jobs
+ * failed for a retry, and the rest are settled.
  */
 async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
   const run = (group: ValidJob[], skipLocked = false) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), { skipLocked }));
-  try {
-    return await run(valid);
-  } catch (err) {
-    if (!isLockTimeout(err)) throw err;
+  const now = Date.now();
+  for (const [saleId, until] of recentlyHeld) if (until <= now) recentlyHeld.delete(saleId);
+  if (!valid.some((v) => recentlyHeld.has(v.saleId))) {
+    try {
+      return await run(valid);
+    } catch (err) {
+      if (!isLockTimeout(err)) throw err;
+    }
   }
   const bySale = new Map<string, ValidJob[]>();
   for (const v of valid) {
@@ -39,15 +52,24 @@ async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
     else bySale.set(v.saleId, [v]);
   }
   const outcome: AllocationResult = { completed: 0, failed: 0, skipped: 0, missing: [], held: [] };
-  for (const group of bySale.values()) {
+  const markHeld = (saleId: string, group: ValidJob[]) => {
+    recentlyHeld.set(saleId, Date.now() + RECENTLY_HELD_MS);
+    outcome.held.push(...group.map((v) => v.orderId));
+  };
+  for (const [saleId, group] of bySale) {
+    if (recentlyHeld.has(saleId) && (await isSaleRowTaken(saleId))) {
+      markHeld(saleId, group);
+      continue;
+    }
     let part;
     try {
       part = await run(group, true);
     } catch (err) {
       if (!isLockTimeout(err)) throw err;
-      outcome.held.push(...group.map((v) => v.orderId));
+      markHeld(saleId, group);
       continue;
     }
+    recentlyHeld.delete(saleId);
     outcome.completed += part.completed;
     outcome.failed += part.failed;
     outcome.skipped += part.skipped;
