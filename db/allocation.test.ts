@@ -82,20 +82,38 @@ describe("allocateOrders", () => {
     expect((await state(b.sale.id)).remaining).toBe(3);
   });
 
-  it("with skipLocked, leaves an order another transaction holds pending, names it held, and settles the rest in arrival order", async () => {
+  it("with skipLocked, leaves an order another transaction holds pending with its place in line kept, names it held, and settles the rest in arrival order", async () => {
     const { sale, orderIds } = await saleWithOrders(2, 4);
     // An operator's session that changed the oldest order and never committed.
     const lock = await holdRowLock(db.url, (tx) => tx`SELECT pg_backend_pid() AS pid FROM orders WHERE id = ${orderIds[0]!} FOR UPDATE`);
     try {
-      expect(await allocateOrders(orderIds, { skipLocked: true })).toEqual({ completed: 2, failed: 1, skipped: 0, missing: [], held: [orderIds[0]] });
+      // Two units: one kept for the held order, first in line; the next order gets the other.
+      expect(await allocateOrders(orderIds, { skipLocked: true })).toEqual({ completed: 1, failed: 2, skipped: 0, missing: [], held: [orderIds[0]] });
     } finally {
       await lock.release();
     }
-    const after = await state(sale.id);
+    let after = await state(sale.id);
+    expect(after.remaining).toBe(1);
+    expect(after.orders.map((o) => o.status)).toEqual(["pending", "completed", "failed", "failed"]);
+    // Once the lock is gone, the held order's next attempt takes the unit kept for it.
+    expect(await allocateOrders(orderIds, { skipLocked: true })).toEqual({ completed: 1, failed: 0, skipped: 3, missing: [], held: [] });
+    after = await state(sale.id);
     expect(after.remaining).toBe(0);
-    expect(after.orders.map((o) => o.status)).toEqual(["pending", "completed", "completed", "failed"]);
-    // Once the lock is gone, the held order is settled by the next attempt: the units are gone.
-    expect(await allocateOrders(orderIds, { skipLocked: true })).toEqual({ completed: 0, failed: 1, skipped: 3, missing: [], held: [] });
+    expect(after.orders.map((o) => o.status)).toEqual(["completed", "completed", "failed", "failed"]);
+  });
+
+  it("with skipLocked, gives up on a sale's row another transaction holds after a short wait, changing nothing", async () => {
+    const { sale, orderIds } = await saleWithOrders(2, 2);
+    const before = await state(sale.id);
+    const lock = await holdRowLock(db.url, (tx) => tx`SELECT pg_backend_pid() AS pid FROM sales WHERE id = ${sale.id} FOR NO KEY UPDATE`);
+    try {
+      const started = performance.now();
+      await expect(allocateOrders(orderIds, { skipLocked: true })).rejects.toMatchObject({ code: "55P03" });
+      expect(performance.now() - started).toBeLessThan(4_000);
+    } finally {
+      await lock.release();
+    }
+    expect(await state(sale.id)).toEqual(before);
   });
 });
 

@@ -20,15 +20,12 @@ export type AllocationResult = { completed: number; failed: number; skipped: num
 //   decrement comes from the rows moved here, never from a job count, so a crash after commit and
 //   before the job is marked done is harmless.
 // - `settled`: that many orders of each sale, oldest first, are completed; the rest fail as sold out.
-//
-// With `skipLocked` (jobs/place-order.ts, after a batch gave up waiting for a lock), `locked` skips
-// orders another transaction holds instead of waiting for them, and `held` names those still pending.
-const allocateStatement = (skipLocked: boolean) => `
+const ALLOCATE = `
   WITH locked AS (
     SELECT id, sale_id, seq FROM orders
     WHERE id = ANY($1::uuid[]) AND status = 'pending'
     ORDER BY seq
-    FOR UPDATE${skipLocked ? " SKIP LOCKED" : ""}
+    FOR UPDATE
   ),
   demand AS (SELECT sale_id, count(*)::int AS k FROM locked GROUP BY sale_id),
   current AS (
@@ -57,38 +54,78 @@ const allocateStatement = (skipLocked: boolean) => `
     (SELECT count(*) FILTER (WHERE wins) FROM settled)::int AS completed,
     (SELECT count(*) FILTER (WHERE NOT wins) FROM settled)::int AS failed,
     (SELECT coalesce(array_agg(w.id::text), '{}') FROM unnest($1::uuid[]) AS w(id)
-      WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = w.id)) AS missing${
-  skipLocked
-    ? `,
-    (SELECT coalesce(array_agg(o.id::text), '{}') FROM orders o
-      WHERE o.id = ANY($1::uuid[]) AND o.status = 'pending' AND NOT EXISTS (SELECT 1 FROM locked l WHERE l.id = o.id)) AS held`
-    : ""
-}`;
+      WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = w.id)) AS missing`;
 
-const ALLOCATE = allocateStatement(false);
-const ALLOCATE_SKIP_LOCKED = allocateStatement(true);
+// The same, for a batch whose statement gave up on a lock (jobs/place-order.ts): orders another
+// transaction holds are skipped rather than waited for (`held`: still pending, their jobs retried),
+// and keep their places in line. Each sale's locked and held orders are ranked together by arrival;
+// locked ones within `remaining` of the front are completed, the units of held ones among them stay in
+// `remaining` for their next attempt, and the locked ones behind fail as sold out.
+const ALLOCATE_SKIP_LOCKED = `
+  WITH locked AS (
+    SELECT id, sale_id, seq FROM orders
+    WHERE id = ANY($1::uuid[]) AND status = 'pending'
+    ORDER BY seq
+    FOR UPDATE SKIP LOCKED
+  ),
+  held AS (
+    SELECT o.id, o.sale_id, o.seq FROM orders o
+    WHERE o.id = ANY($1::uuid[]) AND o.status = 'pending' AND NOT EXISTS (SELECT 1 FROM locked l WHERE l.id = o.id)
+  ),
+  current AS (
+    SELECT s.id, s.remaining FROM sales s WHERE s.id IN (SELECT sale_id FROM locked)
+    ORDER BY s.id
+    FOR NO KEY UPDATE OF s
+  ),
+  ranked AS (
+    SELECT x.id, x.is_locked, row_number() OVER (PARTITION BY x.sale_id ORDER BY x.seq) <= c.remaining AS wins, x.sale_id
+    FROM (SELECT id, sale_id, seq, true AS is_locked FROM locked UNION ALL SELECT id, sale_id, seq, false FROM held) AS x
+    JOIN current c ON c.id = x.sale_id
+  ),
+  taken AS (
+    UPDATE sales SET remaining = c.remaining - w.n
+    FROM current c JOIN (SELECT sale_id, count(*)::int AS n FROM ranked WHERE is_locked AND wins GROUP BY sale_id) AS w ON w.sale_id = c.id
+    WHERE sales.id = c.id
+    RETURNING sales.id
+  ),
+  settled AS (
+    UPDATE orders SET
+      status = CASE WHEN ranked.wins THEN 'completed' ELSE 'failed' END::order_status,
+      failure_reason = CASE WHEN ranked.wins THEN NULL ELSE 'sold_out' END,
+      updated_at = now()
+    FROM ranked WHERE orders.id = ranked.id AND ranked.is_locked
+    RETURNING ranked.wins
+  )
+  SELECT
+    (SELECT count(*) FILTER (WHERE wins) FROM settled)::int AS completed,
+    (SELECT count(*) FILTER (WHERE NOT wins) FROM settled)::int AS failed,
+    (SELECT coalesce(array_agg(w.id::text), '{}') FROM unnest($1::uuid[]) AS w(id)
+      WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = w.id)) AS missing,
+    (SELECT coalesce(array_agg(id::text), '{}') FROM held) AS held`;
+
+// In the skip-locked statement, how long a sale's row is waited for: longer than a queue of other
+// workers' allocations holds it (milliseconds each), shorter than the worker's lock timeout.
+const SKIP_LOCKED_SALE_WAIT_MS = 2_000;
 
 /**
  * Allocates stock to a batch of orders in ONE statement. Only orders still `pending` are locked
  * and settled, so a redelivered job finds nothing to do. Per sale, `remaining` drops by
  * min(k, remaining) on the locked sale row, and that many orders, oldest first, are completed; the
  * rest fail as sold out. With `skipLocked`, orders another transaction holds are left pending
- * (`held`) rather than waited for; the sale's row is always waited for.
+ * (`held`) rather than waited for, and a sale's row is waited for at most SKIP_LOCKED_SALE_WAIT_MS
+ * (then it throws a lock timeout).
  */
 export async function allocateOrders(orderIds: string[], { skipLocked = false }: { skipLocked?: boolean } = {}): Promise<AllocationResult> {
   const ids = [...new Set(orderIds)];
   if (ids.length === 0) return { completed: 0, failed: 0, skipped: 0, missing: [], held: [] };
-  const statement = skipLocked ? ALLOCATE_SKIP_LOCKED : ALLOCATE;
-  const [row] = await getPool().sql.unsafe<{ completed: number; failed: number; missing: string[]; held?: string[] }[]>(statement, [arrayLiteral(ids)], { prepare: true });
+  type Row = { completed: number; failed: number; missing: string[]; held?: string[] };
+  const sql = getPool().sql;
+  const [row] = skipLocked
+    ? await sql.begin(async (tx) => {
+        await tx.unsafe(`SET LOCAL lock_timeout = '${SKIP_LOCKED_SALE_WAIT_MS}ms'`);
+        return tx.unsafe<Row[]>(ALLOCATE_SKIP_LOCKED, [arrayLiteral(ids)], { prepare: true });
+      })
+    : await sql.unsafe<Row[]>(ALLOCATE, [arrayLiteral(ids)], { prepare: true });
   const { completed, failed, missing, held = [] } = row!;
   return { completed, failed, skipped: ids.length - completed - failed - missing.length - held.length, missing, held };
-}
-
-/**
- * Whether another transaction holds the sale's row against an allocation right now (an operator's
- * session that updated it, say), without waiting: for a sale whose allocation gave up on its row lately.
- */
-export async function isSaleRowTaken(saleId: string): Promise<boolean> {
-  const rows = await getPool().sql`SELECT id FROM sales WHERE id = ${saleId} FOR NO KEY UPDATE SKIP LOCKED`;
-  return rows.length === 0;
 }

@@ -41,8 +41,8 @@ function connect(options: { max: number; name: string; parameters?: Record<strin
  * (an operator's session) would otherwise hold the worker's batch, and with it the allocation of every
  * other sale's orders in that batch, until it ends. The batch is then allocated sale by sale, each
  * sale's statement skipping orders another transaction holds (jobs/place-order.ts), so only the held
- * order's or sale's jobs fail and are retried with backoff. A held sale row costs a batch two timeouts,
- * inside the 15 s after which pg-boss hands an active job to another worker.
+ * order's or sale's jobs fail and are retried with backoff. A held sale row costs a batch this and a
+ * 2 s wait (db/allocation.ts), inside the 15 s after which pg-boss hands an active job to another worker.
  */
 export const WORKER_LOCK_TIMEOUT_MS = 5_000;
 

@@ -17,7 +17,7 @@ import { ORDER_STATUS, ORDER_STATUS_DEAD, PLACE_ORDER, PLACE_ORDER_DEAD } from "
 const failing = vi.hoisted(() => ({ on: false }));
 vi.mock("@/db/allocation", async (importOriginal) => {
   const real = await importOriginal<typeof import("@/db/allocation")>();
-  return { ...real, allocateOrders: (ids: string[]) => (failing.on ? Promise.reject(new Error("allocation broke")) : real.allocateOrders(ids)) };
+  return { ...real, allocateOrders: (...args: Parameters<typeof real.allocateOrders>) => (failing.on ? Promise.reject(new Error("allocation broke")) : real.allocateOrders(...args)) };
 });
 
 // No wait after a batch that was not full: the test runs the batches itself.

@@ -1,4 +1,3 @@
-import { WORKER_LOCK_TIMEOUT_MS } from "@/db/client";
 import { log } from "@/db/log";
 import { deadLetterQueues } from "./queues";
 
@@ -12,8 +11,8 @@ import { deadLetterQueues } from "./queues";
  */
 export const LOCK_TIMEOUT_REASON = "lock_timeout";
 
-/** The message of such a failure: which rows, and for how long. */
-export const lockTimeoutMessage = (rows: string) => `${rows} stayed locked by another transaction for over ${WORKER_LOCK_TIMEOUT_MS / 1000} s (one left open, say)`;
+/** The message of such a failure: which rows. */
+export const lockTimeoutMessage = (rows: string) => `${rows} stayed locked by another transaction (one left open, say)`;
 
 /** Where the admin finds every dead letter, with Retry and Discard (the admin nav's *Dead letters*). */
 export const DEAD_LETTERS_PAGE = "/admin/dead-letters";

@@ -1,7 +1,7 @@
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import { deadLetterJobsByIdWithOutputs } from "pg-boss/dist/plans.js";
 import { z } from "zod";
-import { type AllocationResult, allocateOrders, isSaleRowTaken } from "@/db/allocation";
+import { type AllocationResult, allocateOrders } from "@/db/allocation";
 import { config } from "@/db/config";
 import { log } from "@/db/log";
 import { isLockTimeout, withTransientRetry } from "@/db/retry";
@@ -18,21 +18,22 @@ type ValidJob = { id: string; orderId: string; saleId: string };
 
 const heldMessage = lockTimeoutMessage("its order or its sale's row");
 
-// Sales whose own statement gave up on their row lately, in this worker, and until when it is
-// remembered: a batch holding their orders goes sale by sale at once, and their row is looked at
-// without waiting first, so neither the other sales' orders nor this worker's batch slots wait out a
-// lock timeout again while the row stays held. (A look that meets another worker's allocation
-// holding the row for its milliseconds costs that sale's jobs a retry a second later.)
-const RECENTLY_HELD_MS = 10_000;
+// Sales whose row this worker's statements gave up on lately, and until when that is remembered
+// (longer than a held job's retries are apart, 30 s at most, so each finds its sale remembered): a
+// batch with their orders goes sale by sale at once, theirs last, each statement waiting for a sale's
+// row only briefly, so the other sales' orders are settled first and the batch is not held for the
+// worker's whole lock timeout again.
+const RECENTLY_HELD_MS = 40_000;
 const recentlyHeld = new Map<string, number>();
 
 /**
  * The batch's allocation, in one statement. That statement waits for every order of the batch and
  * every sale among them, and a batch mixes the orders of every live sale: when it gives up on a lock
- * (the worker's lock timeout, db/client.ts), or a sale of the batch was held lately, each sale's orders
- * are allocated in a statement of their own that skips orders another transaction holds. So a held
- * order holds only itself, and a held sale row only its sale's orders: those are `held`, their jobs
- * failed for a retry, and the rest are settled.
+ * (the worker's lock timeout, db/client.ts), or the batch holds a sale held lately, each sale's
+ * orders are allocated in a statement of their own that skips orders another transaction holds and
+ * waits only briefly for the sale's row (db/allocation.ts). So a held order holds only
+ * itself, and a held sale row only its sale's orders: those are `held`, their jobs failed for a
+ * retry, and the rest are settled.
  */
 async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
   const run = (group: ValidJob[], skipLocked = false) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), { skipLocked }));
@@ -52,24 +53,17 @@ async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
     else bySale.set(v.saleId, [v]);
   }
   const outcome: AllocationResult = { completed: 0, failed: 0, skipped: 0, missing: [], held: [] };
-  const markHeld = (saleId: string, group: ValidJob[]) => {
-    recentlyHeld.set(saleId, Date.now() + RECENTLY_HELD_MS);
-    outcome.held.push(...group.map((v) => v.orderId));
-  };
-  for (const [saleId, group] of bySale) {
-    if (recentlyHeld.has(saleId) && (await isSaleRowTaken(saleId))) {
-      markHeld(saleId, group);
-      continue;
-    }
+  const groups = [...bySale].sort(([a], [b]) => Number(recentlyHeld.has(a)) - Number(recentlyHeld.has(b)));
+  for (const [saleId, group] of groups) {
     let part;
     try {
       part = await run(group, true);
     } catch (err) {
       if (!isLockTimeout(err)) throw err;
-      markHeld(saleId, group);
+      recentlyHeld.set(saleId, Date.now() + RECENTLY_HELD_MS);
+      outcome.held.push(...group.map((v) => v.orderId));
       continue;
     }
-    recentlyHeld.delete(saleId);
     outcome.completed += part.completed;
     outcome.failed += part.failed;
     outcome.skipped += part.skipped;

@@ -35,9 +35,9 @@ export const queueDefinitions: QueueDefinition[] = [
     // NOTIFY wakes an idle worker the moment an order is queued instead of at its next poll.
     notify: true,
     // An allocation batch takes milliseconds (plus WORKER_LINGER_MS, at most 5 s, after one that
-    // was not full; two lock timeouts, 10 s, when another transaction holds one of its sales): a job
-    // still active after this belonged to a worker that died, and is handed to another one
-    // (allocation is idempotent, so that is always safe).
+    // was not full; the worker's lock timeout, 5 s, and 2 s for each sale of it another transaction
+    // holds, when one does): a job still active after this belonged to a worker that died, and is
+    // handed to another one (allocation is idempotent, so that is always safe).
     expireInSeconds: 15,
     retryLimit: 5,
     retryDelay: 1,
