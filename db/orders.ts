@@ -2,6 +2,7 @@ import { and, desc, eq, or, sql } from "drizzle-orm";
 import { reserveAdmission, type Reservation } from "./admission";
 import { getDb } from "./client";
 import { admit, shopperOrderInSale } from "./group-admission";
+import { isHeldSaleError } from "./held-sales";
 import { AppError } from "./errors";
 import { positionInLine } from "./line";
 import { isUuid } from "./ids";
@@ -126,6 +127,12 @@ async function insertOrderWithJob({
     // the session secret stayed): a session to sign in again with, not a fault of ours.
     if ((err as { constraint_name?: string } | null)?.constraint_name === USER_FOREIGN_KEY) {
       throw new AppError("unauthenticated", "Your session is for an account this shop no longer has. Sign in again.");
+    }
+    // A sale whose row another transaction holds (db/held-sales.ts) blocks new orders only: a repeat
+    // click or a replay is answered with the shopper's order, as an insert meeting it would have been.
+    if (isHeldSaleError(err)) {
+      const existing = await findExistingOrder({ userId, saleId, idempotencyKey });
+      if (existing) return { ...existing, isNew: false, xid: null };
     }
     throw err;
   }
