@@ -29,7 +29,7 @@ const RATE_WINDOW_SECONDS = 10;
  * How many complete seconds the rates average over: the last ten, or for a sale that opened less than
  * ten seconds ago the seconds since its opening second began (at least one).
  */
-export function rateWindow(startsAtMs: number, nowSecond: number): number {
+function rateWindow(startsAtMs: number, nowSecond: number): number {
   const sinceOpening = nowSecond - Math.floor(startsAtMs / 1000);
   return sinceOpening >= 1 ? Math.min(RATE_WINDOW_SECONDS, sinceOpening) : RATE_WINDOW_SECONDS;
 }
