@@ -64,6 +64,8 @@ async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
       outcome.held.push(...group.map((v) => v.orderId));
       continue;
     }
+    // Its row was had: the sale's next batches go in one statement again.
+    recentlyHeld.delete(saleId);
     outcome.completed += part.completed;
     outcome.failed += part.failed;
     outcome.skipped += part.skipped;
