@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import { getDb } from "./client";
+import { getDb, setLocalLockTimeout } from "./client";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
 import { createSale, forgetCachedSale, toSale, type NewSale, type Sale } from "./sales";
@@ -54,7 +54,7 @@ export async function createAdminSale(input: NewSale): Promise<AdminSale> {
  * admin was told had failed was applied once it closed. Giving up frees the connection, and the 503
  * (`database lock wait timed out`, as for a Buy) is then true: nothing was changed.
  */
-const EDIT_LOCK_TIMEOUT = "2s";
+const EDIT_LOCK_TIMEOUT_MS = 2_000;
 
 export type SaleChanges = Partial<Pick<NewSale, "name" | "description" | "stock" | "startsAt" | "endsAt">>;
 
@@ -66,7 +66,7 @@ export type SaleChanges = Partial<Pick<NewSale, "name" | "description" | "stock"
 export async function updateSale({ id, changes, now = new Date() }: { id: string; changes: SaleChanges; now?: Date }): Promise<AdminSale> {
   if (!isUuid(id)) throw new AppError("sale_not_found", "There is no sale with this id.");
   const sale = await getDb().transaction(async (tx) => {
-    await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${EDIT_LOCK_TIMEOUT}'`));
+    await tx.execute(sql.raw(setLocalLockTimeout(EDIT_LOCK_TIMEOUT_MS)));
     const [current] = await tx.select().from(sales).where(eq(sales.id, id)).for("update");
     if (!current) throw new AppError("sale_not_found", "There is no sale with this id.");
 
@@ -142,7 +142,7 @@ export async function updateSale({ id, changes, now = new Date() }: { id: string
 export async function endSaleNow({ id }: { id: string }): Promise<AdminSale> {
   if (!isUuid(id)) throw new AppError("sale_not_found", "There is no sale with this id.");
   const [row] = await getDb().transaction(async (tx) => {
-    await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${EDIT_LOCK_TIMEOUT}'`));
+    await tx.execute(sql.raw(setLocalLockTimeout(EDIT_LOCK_TIMEOUT_MS)));
     return tx
       .update(sales)
       .set({

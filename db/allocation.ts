@@ -1,4 +1,4 @@
-import { getPool } from "./client";
+import { getPool, setLocalLockTimeout } from "./client";
 import { arrayLiteral } from "./pg-array";
 
 /**
@@ -122,7 +122,7 @@ export async function allocateOrders(orderIds: string[], { skipLocked = false }:
   const sql = getPool().sql;
   const [row] = skipLocked
     ? await sql.begin(async (tx) => {
-        await tx.unsafe(`SET LOCAL lock_timeout = '${SKIP_LOCKED_SALE_WAIT_MS}ms'`);
+        await tx.unsafe(setLocalLockTimeout(SKIP_LOCKED_SALE_WAIT_MS));
         return tx.unsafe<Row[]>(ALLOCATE_SKIP_LOCKED, [arrayLiteral(ids)], { prepare: true });
       })
     : await sql.unsafe<Row[]>(ALLOCATE, [arrayLiteral(ids)], { prepare: true });

@@ -56,6 +56,12 @@ export const WORKER_LOCK_TIMEOUT_MS = 5_000;
  */
 const WEB_LOCK_TIMEOUT_MS = REQUEST_DEADLINE_MS + 500;
 
+/**
+ * The statement that makes the rest of a transaction wait at most `ms` for a lock: for work that must
+ * give up on a held row sooner than its connection's own lock_timeout.
+ */
+export const setLocalLockTimeout = (ms: number) => `SET LOCAL lock_timeout = '${ms}ms'`;
+
 export function getPool(): Pool {
   if (holder.__flashSalePool) return holder.__flashSalePool;
   const role = process.env.FLASH_ROLE ?? "web";

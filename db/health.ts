@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { PLACE_ORDER } from "@/jobs/queues";
-import { getDb } from "./client";
+import { getDb, setLocalLockTimeout } from "./client";
 
 // A health check must answer fast even when the database does not: it gives up after this long.
 const TIMEOUT_MS = 1500;
@@ -8,7 +8,7 @@ const TIMEOUT_MS = 1500;
 // And its query gives up on a lock sooner: the queue's table locked whole (an operator's migration, a
 // VACUUM FULL) would otherwise keep each check's query waiting in Postgres after the check answered,
 // its pool connection with it, until a balancer's checks had taken every connection of the process.
-const LOCK_TIMEOUT = "1s";
+const LOCK_TIMEOUT_MS = 1_000;
 
 const holder = globalThis as unknown as { __flashSaleDraining?: boolean };
 
@@ -34,7 +34,7 @@ export async function checkHealth(): Promise<string | undefined> {
   try {
     const answer = await Promise.race([
       getDb().transaction(async (tx) => {
-        await tx.execute(sql.raw(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`));
+        await tx.execute(sql.raw(setLocalLockTimeout(LOCK_TIMEOUT_MS)));
         return tx.execute<{ ok: number }>(sql`SELECT 1 AS ok FROM pgboss.queue WHERE name = ${PLACE_ORDER}`);
       }),
       timeout,

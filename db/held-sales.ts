@@ -1,4 +1,4 @@
-import { getPool } from "./client";
+import { getPool, setLocalLockTimeout } from "./client";
 import { AppError } from "./errors";
 import { log } from "./log";
 
@@ -31,7 +31,7 @@ export const isHeldSaleError = (err: unknown): boolean => err instanceof HeldSal
 async function heldOf(saleIds: string[]): Promise<string[]> {
   const ids = [...new Set(saleIds)];
   const rows = await getPool().sql.begin(async (tx) => {
-    await tx`SET LOCAL lock_timeout = '100ms'`;
+    await tx.unsafe(setLocalLockTimeout(100));
     return tx<{ id: string }[]>`
       WITH free AS (SELECT id FROM sales WHERE id = ANY(${ids}::uuid[]) FOR KEY SHARE SKIP LOCKED)
       SELECT id FROM sales WHERE id = ANY(${ids}::uuid[]) AND id NOT IN (SELECT id FROM free)`;
