@@ -1,11 +1,14 @@
 import { eq, sql } from "drizzle-orm";
 import { webBoss } from "@/jobs/boss";
 import { ORDER_STATUS, type OrderStatusJob } from "@/jobs/queues";
-import { getDb } from "./client";
+import { getDb, setLocalLockTimeout } from "./client";
 import { isUuid } from "./ids";
 import { orders, sales, type OrderRow } from "./schema";
 
 export type AdminStatus = OrderStatusJob["status"];
+
+/** A batch holds at most 20 changes (jobs/order-status.ts) and expires after 30 s (jobs/queues.ts). */
+export const STATUS_CHANGE_LOCK_WAIT_MS = 1_000;
 
 /** Why a status change cannot be applied: the job fails with this, is retried, then dead-lettered. */
 export class StatusChangeRefused extends Error {
@@ -36,10 +39,16 @@ export async function requestOrderStatusChange({ orderId, status }: { orderId: s
  * `cancelled`, which gives its unit back to the sale's `remaining`. Asking for the status the order
  * already has changes nothing and succeeds, so a redelivered job is harmless. The order row is locked
  * before the sale row, the same order allocation takes them in.
+ *
+ * Each change waits at most STATUS_CHANGE_LOCK_WAIT_MS for a row another transaction holds: the
+ * worker applies a batch's changes one after another, and a batch of changes all held (an operator's
+ * transaction left open on their orders) must still be settled within the queue's expiry, or pg-boss
+ * fails the whole batch, the changes already applied included, and runs them again beside the first.
  */
 export async function applyOrderStatusChange({ orderId, status }: { orderId: string; status: AdminStatus }): Promise<{ changed: boolean; order: OrderRow }> {
   if (!isUuid(orderId)) throw new StatusChangeRefused("order_not_found", `There is no order ${orderId}.`);
   return getDb().transaction(async (tx) => {
+    await tx.execute(sql.raw(setLocalLockTimeout(STATUS_CHANGE_LOCK_WAIT_MS)));
     const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for("update");
     if (!order) throw new StatusChangeRefused("order_not_found", `There is no order ${orderId}.`);
     if (order.status === status) return { changed: false, order };

@@ -141,4 +141,41 @@ describe("a lock another transaction holds", () => {
     const [dead] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${ORDER_STATUS_DEAD}`;
     expect(dead!.n).toBe(0);
   });
+
+  it("on several orders the admin ships at once: one batch of their changes gives up on each within the queue's expiry, each failed for its lock, and all applied once the lock goes", async () => {
+    const HELD = 8;
+    const sale = await liveSale("Ship many held");
+    const orderIds = (await buyInTurn([sale], HELD)).get(sale.id)!;
+    worker = startWorker(db.url);
+    await finalWithin(sale.id, 20_000, "the orders to be allocated");
+    // The changes wait for a worker that is not running, so the next one fetches them in one batch.
+    await stopProcess(worker, "SIGKILL");
+    const admin = await signInAdmin();
+
+    const lock = await holdRowLock(db.url, (tx) => tx`SELECT pg_backend_pid() AS pid FROM orders WHERE id = ANY(${orderIds}::uuid[]) FOR UPDATE`);
+    const jobIds: string[] = [];
+    for (const orderId of orderIds) {
+      const res = await call(status.PUT, `/api/admin/orders/${orderId}/status`, { method: "PUT", params: { id: orderId }, body: { status: "shipped" }, cookie: admin });
+      expect(res.status).toBe(202);
+      jobIds.push(res.json.jobId as string);
+    }
+    // A job whose attempt failed waits as 'retry' until fetched again (its retry_count then 1).
+    const firstAttempts = async () =>
+      (await db.sql`SELECT output FROM pgboss.job WHERE id = ANY(${jobIds}::uuid[]) AND (state = 'retry' OR retry_count >= 1)`) as unknown as { output: { reason?: string; value?: { message?: string } } | null }[];
+    await withWorkerUnder(lock, async () => {
+      // Every change's first attempt ends, each for the lock (a batch that outlives the queue's 30 s
+      // expiry is failed whole by pg-boss instead: "handler execution exceeded 30s").
+      await waitFor(async () => ((await firstAttempts()).length === HELD ? true : undefined), 25_000, "every change's first attempt to give up on the lock");
+      const outputs = (await firstAttempts()).map((job) => job.output?.reason ?? job.output?.value?.message ?? JSON.stringify(job.output));
+      expect(outputs).toEqual(Array(HELD).fill("lock_timeout"));
+      expect((await db.sql`SELECT count(*)::int AS n FROM orders WHERE id = ANY(${orderIds}::uuid[]) AND status = 'completed'`)[0]!.n).toBe(HELD);
+    });
+    await waitFor(
+      async () => ((await db.sql`SELECT count(*)::int AS n FROM orders WHERE id = ANY(${orderIds}::uuid[]) AND status = 'shipped'`)[0]!.n === HELD ? true : undefined),
+      30_000,
+      "every change to be applied once the lock went",
+    );
+    const [dead] = await db.sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${ORDER_STATUS_DEAD}`;
+    expect(dead!.n).toBe(0);
+  });
 });
