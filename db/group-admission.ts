@@ -147,13 +147,15 @@ export async function admitBatch(batch: (Admission & { id: string })[]): Promise
     arrayLiteral(batch.map((b) => b.idempotencyKey)),
   ];
   const metrics = webMetrics();
-  metrics.groupSize.observe(batch.length);
   const stopTimer = metrics.groupSeconds.startTimer();
   const rows = await withTransientRetry("admit", () => getAdmissionSql(config().ADMISSION_TX_MAX).unsafe<(RawOrder & { position: number; xid: string })[]>(text, params, { prepare: true }), {
     attempts: 4,
     baseDelayMs: 5,
     retryOn: isTxConflict,
   }).finally(stopTimer);
+  // Counted once its statement has answered: a group that failed (and is run again, whole or Buy by
+  // Buy) admitted nobody in that statement.
+  metrics.groupSize.observe(batch.length);
   if (rows.length > 0) wakeWorkers();
   const byId = new Map<string, NonNullable<Admitted>>();
   for (const r of rows) byId.set(r.id, { row: toRow(r), position: Number(r.position), xid: BigInt(r.xid) });

@@ -4,6 +4,7 @@ import { useTestDatabase } from "@/db/testing/database";
 import { holdRowLock } from "@/db/testing/held-work";
 import { call } from "@/db/testing/http";
 import { signInShoppers } from "@/db/testing/shoppers";
+import { webMetrics } from "@/db/metrics";
 import * as orders from "./route";
 
 // An operator's session that locked a sale's row FOR UPDATE (or a statement that does, such as a
@@ -64,5 +65,9 @@ describe("a sale whose row another transaction holds FOR UPDATE", () => {
     expect((await timedBuy(held.id, late[0]!)).status).toBe(202);
     const [row] = await db.sql`SELECT (SELECT count(*)::int FROM orders WHERE sale_id = ${held.id}) AS held, (SELECT count(*)::int FROM orders WHERE sale_id = ${other.id}) AS other`;
     expect(row).toEqual({ held: 2, other: otherShoppers.length + 1 });
+    // The operator's group-size histogram counts each admitted Buy once: the groups that gave up on the
+    // held row and were run again without its Buys are counted in the statement that answered.
+    const sizes = (await webMetrics().groupSize.get()).values;
+    expect(sizes.find((v) => v.metricName === "order_admission_group_size_sum")?.value).toBe(row!.held + row!.other);
   }, 60_000);
 });
