@@ -33,6 +33,7 @@ function rateWindow(startsAtMs: number, nowSecond: number): number {
   const sinceOpening = nowSecond - Math.floor(startsAtMs / 1000);
   return sinceOpening >= 1 ? Math.min(RATE_WINDOW_SECONDS, sinceOpening) : RATE_WINDOW_SECONDS;
 }
+
 const JOBS_WAITING_CAP = 10_000;
 
 /** Jobs waiting for a worker, all sales together, counted over pg-boss's queued-jobs index and capped. */
@@ -52,22 +53,21 @@ async function countJobsWaiting(): Promise<number> {
 export async function getSaleStats({ saleId, windowSeconds = 300, now = Date.now() }: { saleId: string; windowSeconds?: number; now?: number }): Promise<SaleStats | undefined> {
   if (!isUuid(saleId)) return undefined;
   const db = getDb();
-  // The sale's row and its status counters from one snapshot: allocation changes `remaining` and the
-  // orders (so their counters) in one transaction, and read apart in a storm they disagreed (53 sold
-  // beside 67 completed).
-  const snapshot = await db.transaction(
-    async (tx) => {
-      const [row] = await tx.select().from(sales).where(eq(sales.id, saleId)).limit(1);
-      if (!row) return undefined;
-      const countRows = await tx
-        .select({ status: saleStatusCounts.status, n: sql<number>`sum(${saleStatusCounts.n})`.mapWith(Number) })
-        .from(saleStatusCounts)
-        .where(eq(saleStatusCounts.saleId, saleId))
-        .groupBy(saleStatusCounts.status);
-      return { row, countRows };
-    },
-    { isolationLevel: "repeatable read", accessMode: "read only" },
-  );
+  // The sale's row and its status counters in one statement, so from one snapshot: allocation changes
+  // `remaining` and the orders (so their counters) in one transaction, and read apart in a storm they
+  // disagreed (53 sold beside 67 completed).
+  const [snapshot] = await db
+    .select({
+      row: sales,
+      countRows: sql<{ status: OrderStatus; n: number }[]>`(
+        SELECT coalesce(json_agg(json_build_object('status', c.status, 'n', c.n)), '[]'::json) FROM (
+          SELECT ${saleStatusCounts.status} AS status, sum(${saleStatusCounts.n})::int AS n FROM ${saleStatusCounts}
+          WHERE ${saleStatusCounts.saleId} = ${sales.id} GROUP BY ${saleStatusCounts.status}
+        ) AS c)`,
+    })
+    .from(sales)
+    .where(eq(sales.id, saleId))
+    .limit(1);
   if (!snapshot) return undefined;
   const { row, countRows } = snapshot;
   const nowSecond = Math.floor(now / 1000);
