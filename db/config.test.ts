@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 // The settings an operator sets: every one checked at start, a bad one named (never echoed), and the
 // tuning variables' defaults the ones the README's table states.
 
-const TUNING = ["PG_POOL_MAX", "PG_CONNECT_TIMEOUT", "ADMISSION_TX_MAX", "ADMISSION_BATCH_MAX", "WORKER_BATCH_SIZE", "WORKER_LINGER_MS", "WORKER_CONCURRENCY", "WORKER_WAKE_MS"];
+const TUNING = ["PG_POOL_MAX", "PG_CONNECT_TIMEOUT", "ADMISSION_TX_MAX", "ADMISSION_BATCH_MAX", "WORKER_BATCH_SIZE", "WORKER_LINGER_MS", "WORKER_CONCURRENCY", "WORKER_WAKE_MS", "KEEP_ALIVE_TIMEOUT_MS"];
 const saved = { ...process.env };
 
 afterEach(() => {
@@ -54,6 +54,7 @@ describe("tuning variables", () => {
       WORKER_LINGER_MS: "0",
       WORKER_CONCURRENCY: "4",
       WORKER_WAKE_MS: "5",
+      KEEP_ALIVE_TIMEOUT_MS: "65000",
     });
     expect(config()).toMatchObject({
       PG_POOL_MAX: 6,
@@ -64,6 +65,7 @@ describe("tuning variables", () => {
       WORKER_LINGER_MS: 0,
       WORKER_CONCURRENCY: 4,
       WORKER_WAKE_MS: 5,
+      KEEP_ALIVE_TIMEOUT_MS: 65_000,
     });
   });
 
@@ -77,6 +79,8 @@ describe("tuning variables", () => {
     ["WORKER_LINGER_MS", "5001"],
     ["WORKER_CONCURRENCY", "1000"],
     ["WORKER_WAKE_MS", "soon"],
+    ["KEEP_ALIVE_TIMEOUT_MS", "500"],
+    ["KEEP_ALIVE_TIMEOUT_MS", "1h"],
   ])("%s=%s stops config() with an error naming it", async (name, value) => {
     const { config } = await freshConfig({ [name]: value });
     expect(() => config()).toThrow(new RegExp(`^  ${name}: `, "m"));

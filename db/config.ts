@@ -62,6 +62,9 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   // Honour the client address in X-Forwarded-For (its last entry) only behind a proxy that sets it.
   TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("0").transform((v) => v === "1" || v === "true"),
+  // How long an idle keep-alive connection stays open (Node's 5 s unless set). Behind a proxy that
+  // keeps its own connections to the app, set it above the proxy's idle timeout.
+  KEEP_ALIVE_TIMEOUT_MS: int(1_000, 600_000).default(5_000),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Tuning (README, Configuration). Unset PG_POOL_MAX means 10 in a web process, 4 in a worker.

@@ -303,7 +303,7 @@ async function main(): Promise<void> {
     `  Admission: ORDER_ADMISSION_SLACK=${cfg.ORDER_ADMISSION_SLACK} RATE_LIMIT_SHOPPER_PER_SECOND=${cfg.RATE_LIMIT_SHOPPER_PER_SECOND}` +
       ` RATE_LIMIT_SHOPPER_BURST=${cfg.RATE_LIMIT_SHOPPER_BURST} RATE_LIMIT_IP_PER_SECOND=${cfg.RATE_LIMIT_IP_PER_SECOND}` +
       ` RATE_LIMIT_IP_BURST=${cfg.RATE_LIMIT_IP_BURST} RATE_LIMIT_LOGIN_PER_MINUTE=${cfg.RATE_LIMIT_LOGIN_PER_MINUTE}` +
-      ` TRUST_PROXY=${cfg.TRUST_PROXY ? 1 : 0} METRICS_TOKEN=${cfg.METRICS_TOKEN ? "(from env)" : "(unset: /api/metrics is open)"}`,
+      ` TRUST_PROXY=${cfg.TRUST_PROXY ? 1 : 0} KEEP_ALIVE_TIMEOUT_MS=${cfg.KEEP_ALIVE_TIMEOUT_MS} METRICS_TOKEN=${cfg.METRICS_TOKEN ? "(from env)" : "(unset: /api/metrics is open)"}`,
     `  Press Ctrl-C to stop (or send SIGTERM or SIGHUP to pid ${process.pid}).`,
     "",
   ];

@@ -111,7 +111,7 @@ function logRequestWhenDone(req: http.IncomingMessage, res: http.ServerResponse,
 
 async function main(): Promise<void> {
   // Every setting checked before anything starts: a bad one stops this process here, named.
-  const { PORT: port, HOST: hostname } = config();
+  const { PORT: port, HOST: hostname, KEEP_ALIVE_TIMEOUT_MS: keepAliveMs } = config();
   const app = next({ dev: false, dir: process.cwd(), hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -139,7 +139,11 @@ async function main(): Promise<void> {
       }
     });
   });
-  server.keepAliveTimeout = 5000;
+  // A proxy that reuses a connection the app has just closed as idle gets a reset and answers its
+  // client 502: behind one, KEEP_ALIVE_TIMEOUT_MS is set above the proxy's own idle timeout. A request's
+  // headers may take as long as the connection may sit idle before it (Node's 60 s at least).
+  server.keepAliveTimeout = keepAliveMs;
+  server.headersTimeout = Math.max(60_000, keepAliveMs + 1_000);
   server.on("clientError", answerClientError);
   server.on("connection", () => (lastConnectionAt = Date.now()));
   await new Promise<void>((resolve, reject) => {
