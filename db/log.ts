@@ -1,6 +1,6 @@
 import pino from "pino";
 import { OperatorError } from "./operator-error";
-import { CONNECTION_CLIENT_CODES, findInCauseChain, SHUTDOWN_SQLSTATES } from "./pg-errors";
+import { CONNECTION_CLIENT_CODES, CONNECTION_SQLSTATES, findInCauseChain, SHUTDOWN_SQLSTATES } from "./pg-errors";
 
 // JSON lines on stdout; INFO by default. Cookies and credentials never reach a log line: fields named
 // like them are censored, a URL's password and a `password=` pair are masked in every string, and an
@@ -101,19 +101,18 @@ export function markStopping(): void {
 }
 
 // A connection refused, reset, closed or timed out (Node's, postgres.js's and pg's codes; SQLSTATE class
-// 08), or closed by Postgres as it shuts down. pg reports a connection that ended under it without a
+// 08), refused for too many connections (53300), or closed by Postgres as it shuts down. pg reports a connection that ended under it without a
 // code, pg-pool one that did not open in time ("Connection terminated due to connection timeout",
 // "timeout exceeded when trying to connect"), pg-boss a LISTEN connection that went silent.
 const CONNECTION_MESSAGES = /connection terminated|connection ended|terminating connection|timeout exceeded when trying to connect|heartbeat timed out/i;
-const CONNECT_TIMED_OUT = "ETIMEDOUT";
 
 // 57P02 (another server process crashed) is never ordinary: it stays an error.
 const isOrderlyClose = (e: { code?: unknown }) => e.code === "57P01" || e.code === "57P03";
 const isConnectionFailureLike = (e: { code?: unknown; message?: unknown }) =>
-  (typeof e.code === "string" && (SHUTDOWN_SQLSTATES.has(e.code) || CONNECTION_CLIENT_CODES.has(e.code) || e.code === CONNECT_TIMED_OUT || e.code.startsWith("08"))) ||
+  (typeof e.code === "string" && (SHUTDOWN_SQLSTATES.has(e.code) || CONNECTION_CLIENT_CODES.has(e.code) || CONNECTION_SQLSTATES.has(e.code) || e.code.startsWith("08"))) ||
   (typeof e.message === "string" && CONNECTION_MESSAGES.test(e.message));
 
-/** A connection refused, reset, terminated or timed out, Postgres shutting down, crashed or starting up, SQLSTATE class 08. */
+/** A connection refused (too many connections included), reset, terminated or timed out, Postgres shutting down, crashed or starting up, SQLSTATE class 08. */
 const isConnectionFailure = (err: unknown) => findInCauseChain(err, isConnectionFailureLike) !== undefined;
 
 /**

@@ -12,11 +12,26 @@ export const SHUTDOWN_SQLSTATES = new Set(["57P01", "57P02", "57P03"]);
  * transaction holds. Not the database failing, so not retried by db/retry.ts; a request answers 503. */
 export const LOCK_TIMEOUT_SQLSTATE = "55P03";
 
-/** Connection failures of SQLSTATE class 08 the app retries. */
-export const CONNECTION_SQLSTATES = new Set(["08000", "08001", "08003", "08006"]);
+/** Connection failures the app retries: SQLSTATE class 08 (08004: the server rejected the connection),
+ * and 53300 too many connections (the server's `max_connections`, or a role's connection limit, is
+ * reached: other clients, or processes started beside `npm start`'s, hold the slots for a moment). */
+export const CONNECTION_SQLSTATES = new Set(["08000", "08001", "08003", "08004", "08006", "53300"]);
 
-/** A connection refused, reset or closed: Node's and postgres.js's own codes. */
-export const CONNECTION_CLIENT_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "EPIPE"]);
+/** A connection refused, reset, closed, timed out or not routed, or the database's host name not
+ * resolved for a moment: Node's and postgres.js's own codes. */
+export const CONNECTION_CLIENT_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
 
 /** The fields of an error (or a plain object pg-boss emits as one) the checks above read. */
 export type ErrorLike = { code?: unknown; message?: unknown; cause?: unknown };

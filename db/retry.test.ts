@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "./client";
 import { useTestDatabase } from "./testing/database";
@@ -69,6 +70,31 @@ describe("withTransientRetry", () => {
     await app;
     expect(attempts).toBe(2);
     expect(await db.sql`SELECT n FROM retry_probe WHERE id = 3`).toEqual([{ n: 101 }]);
+  });
+
+  it("runs work again when Postgres refuses a connection for too many connections (53300), once one is free", async () => {
+    // A role whose connection limit is reached stands for a server whose max_connections is.
+    const role = `retry_full_${process.pid}`;
+    await db.sql.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'retry-full-pw' CONNECTION LIMIT 0`);
+    const url = new URL(db.url);
+    [url.username, url.password] = [role, "retry-full-pw"];
+    let attempts = 0;
+    const codes: (string | undefined)[] = [];
+    const answer = await withTransientRetry("probe", async () => {
+      attempts++;
+      const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
+      try {
+        return (await client`SELECT 41 + 1 AS n`)[0]!.n as number;
+      } catch (err) {
+        codes.push(errorCode(err));
+        // A slot frees up after the first refusal.
+        await db.sql.unsafe(`ALTER ROLE ${role} CONNECTION LIMIT -1`);
+        throw err;
+      } finally {
+        await client.end({ timeout: 1 });
+      }
+    });
+    expect([answer, attempts, codes]).toEqual([42, 2, ["53300"]]);
   });
 
   it("does not repeat work that failed for a reason of its own", async () => {

@@ -44,4 +44,23 @@ describe("requests that meet a database that is down", () => {
     }
     expect((await call(orders.GET, "/api/orders", { cookie: shopper! })).status).toBe(200);
   }, 60_000);
+
+  it("are answered 503, not 500, when Postgres refuses connections for too many of them (53300)", async () => {
+    const [shopper] = await signInShoppers(1, "full-server");
+    // A role whose connection limit is reached stands for a server whose max_connections is.
+    const role = `web_full_${process.pid}`;
+    await db.sql.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'web-full-pw' CONNECTION LIMIT 0`);
+    const url = new URL(db.url);
+    [url.username, url.password] = [role, "web-full-pw"];
+    await closeDb();
+    process.env.DATABASE_URL = url.toString();
+    try {
+      const res = await call(orders.GET, "/api/orders", { cookie: shopper! });
+      expect([res.status, res.json?.error?.code, res.headers.get("retry-after")]).toEqual([503, "unavailable", "2"]);
+    } finally {
+      await closeDb().catch(() => {});
+      process.env.DATABASE_URL = db.url;
+    }
+    expect((await call(orders.GET, "/api/orders", { cookie: shopper! })).status).toBe(200);
+  }, 60_000);
 });
