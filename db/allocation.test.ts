@@ -102,6 +102,30 @@ describe("allocateOrders", () => {
     expect(after.orders.map((o) => o.status)).toEqual(["completed", "completed", "failed", "failed"]);
   });
 
+  it("with skipLocked, keeps no unit back for an order another worker is completing at that moment: the next in line gets it", async () => {
+    const { sale, orderIds } = await saleWithOrders(2, 3);
+    const [first, second, third] = orderIds as [string, string, string];
+    // A second delivery of the first order's job, in another worker: it holds the order, has taken
+    // its unit from the sale, and commits a moment after this allocation began.
+    const other = await holdRowLock(db.url, async (tx) => {
+      const rows = await tx`SELECT pg_backend_pid() AS pid FROM orders WHERE id = ${first} FOR UPDATE`;
+      await tx`UPDATE sales SET remaining = remaining - 1 WHERE id = ${sale.id}`;
+      await tx`UPDATE orders SET status = 'completed', updated_at = now() WHERE id = ${first}`;
+      return rows;
+    });
+    const allocation = allocateOrders([first, second, third], { skipLocked: true });
+    await new Promise((r) => setTimeout(r, 300));
+    await other.release();
+    expect(await allocation).toEqual({ completed: 1, failed: 1, skipped: 1, missing: [], held: [] });
+    const after = await state(sale.id);
+    expect(after.remaining).toBe(0);
+    expect(after.orders.map((o) => [o.id, o.status])).toEqual([
+      [first, "completed"],
+      [second, "completed"],
+      [third, "failed"],
+    ]);
+  });
+
   it("with skipLocked, gives up on a sale's row another transaction holds after a short wait, changing nothing", async () => {
     const { sale, orderIds } = await saleWithOrders(2, 2);
     const before = await state(sale.id);

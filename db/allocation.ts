@@ -61,6 +61,14 @@ const ALLOCATE = `
 // and keep their places in line. Each sale's locked and held orders are ranked together by arrival;
 // locked ones within `remaining` of the front are completed, the units of held ones among them stay in
 // `remaining` for their next attempt, and the locked ones behind fail as sold out.
+// It runs after LOCK_SALES, in the same transaction, so with a snapshot taken once the sale rows are
+// this transaction's: an order held by another worker that has already taken its unit (which needs the
+// sale's row) shows as completed, not held, and no unit is kept back for it a second time.
+const LOCK_SALES = `
+  SELECT 1 FROM sales
+  WHERE id IN (SELECT sale_id FROM orders WHERE id = ANY($1::uuid[]) AND status = 'pending')
+  ORDER BY id
+  FOR NO KEY UPDATE`;
 const ALLOCATE_SKIP_LOCKED = `
   WITH locked AS (
     SELECT id, sale_id, seq FROM orders
@@ -123,6 +131,7 @@ export async function allocateOrders(orderIds: string[], { skipLocked = false }:
   const [row] = skipLocked
     ? await sql.begin(async (tx) => {
         await tx.unsafe(setLocalLockTimeout(SKIP_LOCKED_SALE_WAIT_MS));
+        await tx.unsafe(LOCK_SALES, [arrayLiteral(ids)], { prepare: true });
         return tx.unsafe<Row[]>(ALLOCATE_SKIP_LOCKED, [arrayLiteral(ids)], { prepare: true });
       })
     : await sql.unsafe<Row[]>(ALLOCATE, [arrayLiteral(ids)], { prepare: true });
