@@ -6,7 +6,7 @@ import { useTestDatabase } from "@/db/testing/database";
 import { createBoss } from "./boss";
 import * as orderStatus from "./order-status";
 import * as placeOrder from "./place-order";
-import { jobsFailed, registry } from "./worker-metrics";
+import { jobsFailed, jobsProcessed, registry } from "./worker-metrics";
 import { ORDER_STATUS, ORDER_STATUS_DEAD, PLACE_ORDER, PLACE_ORDER_DEAD } from "./queues";
 
 // Every job the worker fails is one warn line: its id, its order, the reason, and which attempt this
@@ -86,6 +86,18 @@ describe("failed jobs in the worker's log", () => {
     expect(((await jobsFailed.get()).values[0]?.value ?? 0) - failedBefore).toBe(3);
     const help = (await registry.getSingleMetricAsString("jobs_failed_total")).split("\n")[0]!;
     expect(help).toMatch(/^# HELP jobs_failed_total Allocation job attempts that failed, each retry counted again/);
+  });
+
+  it("place-order: two jobs of one missing order in a batch are two failed jobs in the metrics, none processed", async () => {
+    const data = { orderId: randomUUID(), saleId: randomUUID() };
+    const ids = [(await boss.send(PLACE_ORDER, data))!, (await boss.send(PLACE_ORDER, data))!];
+    const counted = async (): Promise<[number, number]> => [(await jobsFailed.get()).values[0]?.value ?? 0, (await jobsProcessed.get()).values[0]?.value ?? 0];
+    const [failedBefore, processedBefore] = await counted();
+    const jobs = (await boss.fetch(PLACE_ORDER, { batchSize: 10 })) as Job<unknown>[];
+    expect(jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
+    await warnings(() => placeOrder.batchWorker(boss)(jobs));
+    const [failedAfter, processedAfter] = await counted();
+    expect([failedAfter - failedBefore, processedAfter - processedBefore]).toEqual([2, 0]);
   });
 
   it("place-order: a batch whose allocation fails is one line for the jobs to be retried, and a line for each job it dead-letters", async () => {

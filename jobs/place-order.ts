@@ -116,20 +116,22 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   }
   const missing = new Set(outcome.missing);
   const held = new Set(outcome.held);
-  let heldJobs = 0;
+  // Jobs, not orders: a batch may carry two jobs of one order (a redelivery beside a retry).
+  let failedJobs = jobs.length - valid.length;
   for (const { id, orderId } of valid) {
     if (held.has(orderId)) {
       results.push({ id, status: "failed", output: { reason: LOCK_TIMEOUT_REASON, message: heldMessage } });
-      heldJobs++;
-    } else if (missing.has(orderId)) results.push({ id, status: "failed", output: { message: `order ${orderId} does not exist` } });
-    else results.push({ id, status: "completed" });
+      failedJobs++;
+    } else if (missing.has(orderId)) {
+      results.push({ id, status: "failed", output: { message: `order ${orderId} does not exist` } });
+      failedJobs++;
+    } else results.push({ id, status: "completed" });
   }
   const ended = performance.now();
-  const malformed = jobs.length - valid.length;
   batchSeconds.observe((ended - started) / 1000);
   recordBatch(jobs.length, started, ended);
-  jobsProcessed.inc(jobs.length - malformed - missing.size - heldJobs);
-  jobsFailed.inc(malformed + missing.size + heldJobs);
+  jobsProcessed.inc(jobs.length - failedJobs);
+  jobsFailed.inc(failedJobs);
   ordersSettled.inc({ outcome: "completed" }, outcome.completed);
   ordersSettled.inc({ outcome: "failed" }, outcome.failed);
   log.debug({ jobs: jobs.length, ...outcome, missing: missing.size, held: held.size, ms: Math.round(ended - started) }, "allocated batch");
