@@ -5,16 +5,50 @@ import path from "node:path";
 /**
  * A secret generated once and kept in `dir/name` (mode 0600), so restarts keep sessions and the admin
  * password. Safe when several processes ask at once: the first writer wins, the rest read its value.
+ * The file appears whole or not at all (written aside, then linked into place), so a reader never sees
+ * it half written; an empty one (a crash while one was written in place) is replaced, never used as
+ * a secret.
  */
 export function persistentSecret(dir: string, name: string, generate: () => string = () => randomBytes(32).toString("base64url")): string {
   const file = path.join(dir, name);
   fs.mkdirSync(dir, { recursive: true });
+  const existing = readSecret(file);
+  if (existing) return existing;
+  const value = generate() + "\n";
+  const aside = path.join(dir, `.${name}.${process.pid}.${randomBytes(6).toString("hex")}`);
+  fs.writeFileSync(aside, value, { flag: "wx", mode: 0o600 });
   try {
-    fs.writeFileSync(file, generate() + "\n", { flag: "wx", mode: 0o600 });
+    if (existing === "") fs.renameSync(aside, file);
+    else fs.linkSync(aside, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A file system without hard links (some mounted volumes): created in place, as exclusively.
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") writeExclusive(file, value);
+    else if (code !== "EEXIST") throw err;
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+  const secret = readSecret(file);
+  if (!secret) throw new Error(`${file} is empty: remove it, and a new secret is generated at the next start`);
+  return secret;
+}
+
+function writeExclusive(file: string, value: string): void {
+  try {
+    fs.writeFileSync(file, value, { flag: "wx", mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
-  return fs.readFileSync(file, "utf8").trim();
+}
+
+/** The file's secret; "" for an empty file, undefined when there is none. */
+function readSecret(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
 }
 
 /** A password a person can type: four groups of four lower-case letters and digits. */
