@@ -111,26 +111,30 @@ const ALLOCATE_SKIP_LOCKED = `
       WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = w.id)) AS missing,
     (SELECT coalesce(array_agg(id::text), '{}') FROM held) AS held`;
 
-// In the skip-locked statement, how long a sale's row is waited for: longer than a queue of other
-// workers' allocations holds it (milliseconds each), shorter than the worker's lock timeout.
-const SKIP_LOCKED_SALE_WAIT_MS = 2_000;
+// In the skip-locked statement, how long a sale's row is waited for unless the caller says less:
+// longer than a queue of other workers' allocations holds it (milliseconds each), shorter than the
+// worker's lock timeout.
+export const SKIP_LOCKED_SALE_WAIT_MS = 2_000;
 
 /**
  * Allocates stock to a batch of orders in ONE statement. Only orders still `pending` are locked
  * and settled, so a redelivered job finds nothing to do. Per sale, `remaining` drops by
  * min(k, remaining) on the locked sale row, and that many orders, oldest first, are completed; the
  * rest fail as sold out. With `skipLocked`, orders another transaction holds are left pending
- * (`held`) rather than waited for, and a sale's row is waited for at most SKIP_LOCKED_SALE_WAIT_MS
- * (then it throws a lock timeout).
+ * (`held`) rather than waited for, and a sale's row is waited for at most `saleWaitMs` (then it
+ * throws a lock timeout).
  */
-export async function allocateOrders(orderIds: string[], { skipLocked = false }: { skipLocked?: boolean } = {}): Promise<AllocationResult> {
+export async function allocateOrders(
+  orderIds: string[],
+  { skipLocked = false, saleWaitMs = SKIP_LOCKED_SALE_WAIT_MS }: { skipLocked?: boolean; saleWaitMs?: number } = {},
+): Promise<AllocationResult> {
   const ids = [...new Set(orderIds)];
   if (ids.length === 0) return { completed: 0, failed: 0, skipped: 0, missing: [], held: [] };
   type Row = { completed: number; failed: number; missing: string[]; held?: string[] };
   const sql = getPool().sql;
   const [row] = skipLocked
     ? await sql.begin(async (tx) => {
-        await tx.unsafe(setLocalLockTimeout(SKIP_LOCKED_SALE_WAIT_MS));
+        await tx.unsafe(setLocalLockTimeout(saleWaitMs));
         await tx.unsafe(LOCK_SALES, [arrayLiteral(ids)], { prepare: true });
         return tx.unsafe<Row[]>(ALLOCATE_SKIP_LOCKED, [arrayLiteral(ids)], { prepare: true });
       })

@@ -100,6 +100,28 @@ describe("a lock another transaction holds", () => {
     expect(await deadLetters()).toBe(0);
   });
 
+  it("on the rows of many sales at once (an UPDATE of every sale left uncommitted): one batch waits on them within its jobs' expiry, so a free sale's orders are final on their first attempt", async () => {
+    const held = await Promise.all(Array.from({ length: 6 }, (_, i) => liveSale(`Held sale ${i + 1}`)));
+    const free = await liveSale("Free sale");
+    // Every sale's orders in line before the worker starts, the free sale's last in the batch.
+    const ids = await buyInTurn([...held, free], 1);
+    const heldIds = held.flatMap((sale) => ids.get(sale.id)!);
+    const locks = await Promise.all(held.map((sale) => holdSaleRow(db.url, sale.id)));
+    try {
+      worker = startWorker(db.url);
+      await waitFor(async () => ((await retriedJobs(heldIds)) === heldIds.length ? true : undefined), 30_000, "every held sale's job to be failed back for its lock");
+      await finalWithin(free.id, 30_000, "the free sale's order to be final");
+      // Settled in the batch's first attempt: pg-boss did not fail the batch for outliving its jobs'
+      // expiry (15 s: 5 s for the batch's statement, then 2 s for each held sale's, took 17).
+      const [job] = await db.sql`SELECT state, retry_count FROM pgboss.job WHERE name = ${PLACE_ORDER} AND data->>'orderId' = ${ids.get(free.id)![0]!}`;
+      expect(job).toEqual({ state: "completed", retry_count: 0 });
+    } finally {
+      for (const lock of locks) await lock.release();
+    }
+    for (const sale of held) await finalWithin(sale.id, 30_000, "the held sales' orders to be final once the locks went");
+    expect(await deadLetters()).toBe(0);
+  });
+
   it("on one order holds that order only: the rest of its sale's batch becomes final, the held one once the lock goes", async () => {
     const sale = await liveSale("One order held");
     const orderIds = (await buyInTurn([sale], PER_SALE)).get(sale.id)!;

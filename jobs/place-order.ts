@@ -1,7 +1,7 @@
 import type { Job, JobResult, PgBoss } from "pg-boss";
 import { deadLetterJobsByIdWithOutputs } from "pg-boss/dist/plans.js";
 import { z } from "zod";
-import { type AllocationResult, allocateOrders } from "@/db/allocation";
+import { type AllocationResult, allocateOrders, SKIP_LOCKED_SALE_WAIT_MS } from "@/db/allocation";
 import { config } from "@/db/config";
 import { log } from "@/db/log";
 import { isLockTimeout, withTransientRetry } from "@/db/retry";
@@ -26,6 +26,13 @@ const heldMessage = lockTimeoutMessage("its order or its sale's row");
 const RECENTLY_HELD_MS = 40_000;
 const recentlyHeld = new Map<string, number>();
 
+// pg-boss fails a batch whose handler is still running when its jobs expire (15 s, jobs/queues.ts),
+// the orders it has settled included, and runs it again beside the first: the batch's statements,
+// sale by sale after one gave up on a lock, share this much time, each sale's waiting for its row a
+// share of what is left. A sale whose turn comes too late is failed for a retry, like a held one.
+const ALLOCATION_BUDGET_MS = 10_000;
+const MIN_SALE_WAIT_MS = 200;
+
 /**
  * The batch's allocation, in one statement. That statement waits for every order of the batch and
  * every sale among them, and a batch mixes the orders of every live sale: when it gives up on a lock
@@ -36,7 +43,8 @@ const recentlyHeld = new Map<string, number>();
  * retry, and the rest are settled.
  */
 async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
-  const run = (group: ValidJob[], skipLocked = false) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), { skipLocked }));
+  const deadline = performance.now() + ALLOCATION_BUDGET_MS;
+  const run = (group: ValidJob[], options?: { skipLocked: true; saleWaitMs: number }) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), options));
   const now = Date.now();
   for (const [saleId, until] of recentlyHeld) if (until <= now) recentlyHeld.delete(saleId);
   if (!valid.some((v) => recentlyHeld.has(v.saleId))) {
@@ -54,10 +62,15 @@ async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
   }
   const outcome: AllocationResult = { completed: 0, failed: 0, skipped: 0, missing: [], held: [] };
   const groups = [...bySale].sort(([a], [b]) => Number(recentlyHeld.has(a)) - Number(recentlyHeld.has(b)));
-  for (const [saleId, group] of groups) {
+  for (const [i, [saleId, group]] of groups.entries()) {
+    const saleWaitMs = Math.min(SKIP_LOCKED_SALE_WAIT_MS, Math.floor((deadline - performance.now()) / (groups.length - i)));
+    if (saleWaitMs < MIN_SALE_WAIT_MS) {
+      outcome.held.push(...group.map((v) => v.orderId));
+      continue;
+    }
     let part;
     try {
-      part = await run(group, true);
+      part = await run(group, { skipLocked: true, saleWaitMs });
     } catch (err) {
       if (!isLockTimeout(err)) throw err;
       recentlyHeld.set(saleId, Date.now() + RECENTLY_HELD_MS);
