@@ -27,6 +27,20 @@ describe("persistentSecret", () => {
     expect(fs.readdirSync(dir)).toEqual(["session-secret"]);
   });
 
+  it("gives a caller that raced another the other's secret when the other's file came first, never its own", async () => {
+    const dir = freshDir();
+    let inner: string | undefined;
+    // While the outer call generates its secret, another caller (another process starting at the same
+    // moment) creates the file first.
+    const outer = persistentSecret(dir, "session-secret", () => {
+      inner = persistentSecret(dir, "session-secret", () => "the-first-callers-secret");
+      return "the-second-callers-secret";
+    });
+    expect([inner, outer]).toEqual(["the-first-callers-secret", "the-first-callers-secret"]);
+    expect(fs.readFileSync(path.join(dir, "session-secret"), "utf8")).toBe("the-first-callers-secret\n");
+    expect(fs.readdirSync(dir)).toEqual(["session-secret"]);
+  });
+
   it("replaces an empty file (left by a crash while it was written) instead of signing sessions with an empty secret", async () => {
     const dir = freshDir();
     fs.writeFileSync(path.join(dir, "session-secret"), "", { mode: 0o600 });
