@@ -7,6 +7,7 @@ import { useTestDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import * as session from "@/app/api/session/route";
 import * as orders from "./route";
+import { databaseSnapshot } from "@/db/testing/snapshot";
 
 const db = useTestDatabase();
 let cookie: string;
@@ -23,14 +24,8 @@ const sale = (overrides: Partial<NewSale> = {}) =>
     ...overrides,
   });
 
-/** Everything an order attempt could change: orders, jobs, and stock. */
-async function snapshot() {
-  const [row] = await db.sql`
-    SELECT (SELECT count(*)::int FROM orders) AS orders,
-           (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order') AS jobs,
-           (SELECT coalesce(sum(remaining), 0)::int FROM sales) AS remaining`;
-  return row;
-}
+/** Everything an order attempt could change: every row of the users, sales, orders and jobs. */
+const snapshot = () => databaseSnapshot(db.sql);
 
 function buy(saleId: string, options: Parameters<typeof call>[2] = {}) {
   return call(orders.POST, `/api/sales/${saleId}/orders`, { method: "POST", params: { id: saleId }, cookie, ...options });
