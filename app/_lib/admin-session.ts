@@ -8,6 +8,7 @@ import { log } from "@/db/log";
 import { persistentSecret, readablePassword } from "@/db/secrets";
 import { readCookie, signToken, verifyToken } from "./cookies";
 import { route } from "./http";
+import { requestHost } from "./origin";
 import { pageData } from "./page-data";
 import { sessionSecret } from "./session";
 
@@ -117,14 +118,13 @@ export function assertSameOrigin(req: Request): void {
   }
   const origin = req.headers.get("origin");
   if (origin === null) return;
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host") ?? new URL(req.url).host;
   let originHost: string | undefined;
   try {
     originHost = new URL(origin).host;
   } catch {
     originHost = undefined;
   }
-  if (originHost !== host) throw new AppError("forbidden", "Requests from another origin are refused.");
+  if (originHost !== requestHost(req)) throw new AppError("forbidden", "Requests from another origin are refused.");
 }
 
 /**

@@ -121,4 +121,28 @@ describe("state-changing admin routes called from another site", () => {
     expect(res.status).toBe(200);
     expect(res.json.sale.name).toBe("Renamed from the admin page");
   });
+
+  it("accepts it behind a chain of proxies, whose X-Forwarded-Host names the public host first", async () => {
+    const behindProxies = { host: "internal:3000", "x-forwarded-host": "shop.example, internal", "sec-fetch-site": "same-origin" };
+    const res = await call(sale.PATCH, `/api/admin/sales/${saleId}`, {
+      method: "PATCH",
+      params: { id: saleId },
+      body: { name: "Renamed behind two proxies" },
+      cookie,
+      headers: { ...behindProxies, origin: "https://shop.example" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.sale.name).toBe("Renamed behind two proxies");
+    // The public host is the first entry: another site named later in the chain is still another site.
+    const before = await snapshot();
+    const forged = await call(sale.PATCH, `/api/admin/sales/${saleId}`, {
+      method: "PATCH",
+      params: { id: saleId },
+      body: { name: "Renamed from elsewhere" },
+      cookie,
+      headers: { ...behindProxies, "x-forwarded-host": "shop.example, evil.example", origin: "https://evil.example" },
+    });
+    expect(forged.status).toBe(403);
+    expect(await snapshot()).toEqual(before);
+  });
 });
