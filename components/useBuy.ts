@@ -166,7 +166,9 @@ export function useBuy(saleId: string, userId: string | undefined) {
   // Leaving the page stops the retries.
   useEffect(() => cancel, [cancel]);
 
-  const buyer = useRef<string | undefined>(undefined);
+  // Who pressed Buy, while the press or its answer is on screen; null once they have signed out since
+  // (or their session expired), so the next sign-in, theirs again included, starts afresh.
+  const buyer = useRef<string | null | undefined>(undefined);
   useEffect(() => {
     if (buyer.current === undefined || userId === buyer.current) return;
     if (inFlight.current) {
@@ -177,8 +179,12 @@ export function useBuy(saleId: string, userId: string | undefined) {
       reset();
       return;
     }
-    // A finished answer stays on screen through a sign-out (a 401 keeps its message), until someone signs in.
-    if (userId === undefined) return;
+    // A finished answer stays on screen through a sign-out (a 401 keeps its message), until someone
+    // signs in: the same shopper signing in again after an expired session included.
+    if (userId === undefined) {
+      buyer.current = null;
+      return;
+    }
     buyer.current = undefined;
     reset();
   }, [userId, reset, cancel]);

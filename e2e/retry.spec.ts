@@ -78,3 +78,23 @@ test("a session that expired before Buy brings the sign-in form back, and buying
   await buyButton(page).click();
   await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
 });
+
+test("signing in again with the same email after a Buy met an expired session no longer says it expired, and buying works", async ({ page, context, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  const { email } = await signInByApi(page, "expired-same");
+  await page.goto(`/sales/${sale.id}`);
+  await expect(buyButton(page)).toBeEnabled();
+  await context.clearCookies();
+
+  await buyButton(page).click();
+  const panel = page.getByTestId("buy-panel");
+  await expect(panel).toContainText("Your sign-in has expired");
+  await page.getByLabel(/sign in with your email/i).fill(email);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(buyButton(page)).toBeEnabled();
+  await expect(panel).toContainText(`Signed in as ${email}`);
+  await expect(panel).not.toContainText(/sign-in has expired/i);
+  await expect(page.getByTestId("announcer")).not.toContainText(/sign-in has expired/i);
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+});
