@@ -4,24 +4,27 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
-import { CONFIRMED_REFRESH_MS, orderRefreshMs, useSpreadPeriod } from "./clock";
+import { CONFIRMED_REFRESH_MS, orderRefreshMs, UNAVAILABLE_RETRY_MS, useSpreadPeriod } from "./clock";
 import { orderNumber } from "./format";
-import { failureMessage } from "./messages";
+import { failureMessage, isRetryable } from "./messages";
 
 /**
  * One order, polled while it waits in line: after 0.3 s at first, backing off to 3 s; once confirmed,
  * every 30 s while in view (the store may still ship or cancel it); not at all once it is shipped,
  * cancelled or not filled, or once the store answers that asking again will not help (signed out,
- * not this shopper's order).
+ * not this shopper's order). Not yet seen because the store could not answer (a 503, the network):
+ * asked again every 5 s or so until it does.
  */
 export function useOrder(orderId: string | undefined, initial?: Order) {
   const confirmedMs = useSpreadPeriod(CONFIRMED_REFRESH_MS);
+  const unavailableMs = useSpreadPeriod(UNAVAILABLE_RETRY_MS);
   return useQuery({
     queryKey: ["order", orderId],
     enabled: orderId !== undefined,
     queryFn: async () => (await api<{ order: Order }>(`/api/orders/${orderId}`)).order,
     initialData: initial,
     refetchInterval: (q) => {
+      if (q.state.data === undefined && isRetryable(q.state.error)) return unavailableMs;
       if (q.state.error instanceof ApiError && q.state.error.status < 500) return false;
       return orderRefreshMs(q.state.data?.status, q.state.dataUpdateCount, confirmedMs);
     },

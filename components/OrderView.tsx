@@ -2,10 +2,11 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useState } from "react";
 import type { Sale } from "@/db/sales";
 import { api, ApiError } from "./api";
 import { formatPrice, formatTime } from "./format";
-import { errorMessage, expiredMessage } from "./messages";
+import { errorMessage, expiredMessage, isRetryable } from "./messages";
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
 import { ProductImage } from "./ProductImage";
 import { useSession, useSessionExpired } from "./session";
@@ -16,6 +17,14 @@ export function OrderView({ orderId }: { orderId: string }) {
   const session = useSession();
   const isExpired = useSessionExpired();
   const order = useOrder(session.data ? orderId : undefined);
+  // With no order on screen, each new look after a failure starts over as "loading" in TanStack Query
+  // (error cleared, retries and all): the failure stays on screen meanwhile, rather than the page
+  // flickering between it and a placeholder (and the alert being read out again) every few seconds.
+  const [lastError, setLastError] = useState<Error | null>(null);
+  const failure = order.data ? null : order.error;
+  if (failure && failure !== lastError) setLastError(failure);
+  if (order.data && lastError) setLastError(null);
+  const error = order.error ?? (order.isPending && isRetryable(lastError) ? lastError : null);
   const saleId = order.data?.saleId;
   const sale = useQuery({
     queryKey: ["sale", saleId],
@@ -24,16 +33,16 @@ export function OrderView({ orderId }: { orderId: string }) {
   });
 
   let body;
-  if (session.isPending || (session.data && order.isPending)) {
+  if (session.isPending || (session.data && order.isPending && !error)) {
     body = <div aria-hidden className="h-40 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   } else if (!session.data) {
     body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again with the email you ordered with to see this order" : "Sign in with the email you ordered with to see this order"} />;
-  } else if (order.isError && (!order.data || (order.error instanceof ApiError && order.error.status < 500))) {
+  } else if (error && (!order.data || (error instanceof ApiError && error.status < 500))) {
     // The store no longer shows the order (another account's), or never answered: a failed refresh of
     // an order already on screen keeps its card (the polling goes on) with a note below it.
     body = (
       <p role="alert" data-testid="order-error" className="rounded-xl border border-red-300 bg-red-50 p-4 text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-        {errorMessage(order.error)}
+        {errorMessage(error)}
       </p>
     );
   } else if (order.data) {

@@ -99,6 +99,13 @@ export function orderPollMs(polls: number): number {
   return Math.min(Math.round(200 * 1.5 ** Math.max(1, polls)), 3000);
 }
 
+/**
+ * How often an order page with no order on screen yet asks again after a failure worth retrying (a 503
+ * while the database restarts, the network): calm, since every open page asks, but by itself, so the
+ * page recovers without a reload.
+ */
+export const UNAVAILABLE_RETRY_MS = 5000;
+
 /** How often a confirmed order on screen is asked about again: the store may still ship or cancel it. */
 export const CONFIRMED_REFRESH_MS = 30_000;
 

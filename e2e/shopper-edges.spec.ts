@@ -147,6 +147,32 @@ test("an order page whose refreshes fail keeps the order on screen with a note, 
   await expect(page.getByTestId("order-stale")).toHaveCount(0);
 });
 
+test("an order page opened while the store is briefly unavailable says so, keeps asking, and shows the order by itself once the store answers", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await signInByApi(page, "order-unavailable");
+  const buy = await page.request.post(`/api/sales/${sale.id}/orders`);
+  expect(buy.status()).toBe(202);
+  const { order } = await buy.json();
+  let isFailing = true;
+  await page.route(`**/api/orders/${order.id}`, (route) =>
+    isFailing ? route.fulfill({ status: 503, headers: { "retry-after": "2" }, json: { error: { code: "unavailable", message: "Briefly unavailable." } } }) : route.continue(),
+  );
+  const polls = watchOrderPolls(page);
+  await page.goto(`/orders/${order.id}`);
+  const error = page.getByTestId("order-error");
+  await expect(error).toContainText("briefly unavailable", { timeout: 20_000 });
+
+  // The page asks again by itself (no reload, no focus change), and the message stays meanwhile.
+  const asked = polls.count;
+  await expect.poll(() => polls.count, { timeout: 15_000 }).toBeGreaterThan(asked);
+  await page.waitForTimeout(500);
+  await expect(error).toContainText("briefly unavailable");
+
+  isFailing = false;
+  await expect(orderStatus(page)).toBeVisible({ timeout: 15_000 });
+  await expect(error).toHaveCount(0);
+});
+
 test("an address the shop has no page for is a 404 page of the shop's own, with the way back to the sales", async ({ page }) => {
   for (const path of ["/no-such-page", "/sales", "/orders/not/a/page"]) {
     const answer = await page.goto(path);
