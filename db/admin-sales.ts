@@ -2,14 +2,23 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb, setLocalLockTimeout } from "./client";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
-import { createSale, forgetCachedSale, toSale, type NewSale, type Sale } from "./sales";
+import { createSale, forgetCachedSale, saleState, toSale, type NewSale, type Sale, type SaleState } from "./sales";
 import { orders, sales, type SaleRow } from "./schema";
 
 /** A sale as the admin sees it: the shopper's view plus how many units are sold. */
 export type AdminSale = Sale & { sold: number; createdAt: string };
 
+/**
+ * A sale's state for the admin: `ended` once its end has passed, sold out or not. A shopper's `state`
+ * (DESIGN.md) keeps `sold_out` for a sale that sold out and then ended, what they saw last; the admin
+ * asks whether it is still running (End now is offered only while it is), and an ended one says so.
+ */
+export function adminSaleState(row: Pick<SaleRow, "startsAt" | "endsAt" | "remaining">, now: number = Date.now()): SaleState {
+  return now >= row.endsAt.getTime() ? "ended" : saleState(row, now);
+}
+
 export function toAdminSale(row: SaleRow, now: number = Date.now()): AdminSale {
-  return { ...toSale(row, now), sold: row.stock - row.remaining, createdAt: row.createdAt.toISOString() };
+  return { ...toSale(row, now), state: adminSaleState(row, now), sold: row.stock - row.remaining, createdAt: row.createdAt.toISOString() };
 }
 
 /** A 400 whose details name the fields at fault, so a form can show each message beside its field. */

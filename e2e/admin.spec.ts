@@ -157,6 +157,27 @@ test("End now asks first, then ends the sale: the page, the open edit form and t
   await expect(page.getByRole("button", { name: /^Buy/ })).toHaveCount(0);
 });
 
+test("End now on a sold-out sale: its heading and the sales list say ended, End now is no longer offered, and shoppers still read it as sold out", async ({ page, createSale, baseURL, db }) => {
+  const sale = await createSale({ stock: 1 });
+  await completedOrders(baseURL, db, sale.id, 1, "sold-then-ended");
+  await openAdminSale(page, sale.id);
+  const heading = page.getByRole("heading", { level: 1 });
+  await expect(heading.getByText("sold out", { exact: true })).toBeVisible();
+
+  await page.getByRole("button", { name: "End now" }).click();
+  await page.getByRole("button", { name: "Yes, end the sale now" }).click();
+  await expect(heading.getByText("ended", { exact: true })).toBeVisible();
+  await expect(heading.getByText("sold out", { exact: true })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "End now" })).toHaveCount(0);
+  expect((await db`SELECT ends_at <= now() AS ended FROM sales WHERE id = ${sale.id}`)[0]!.ended).toBe(true);
+
+  await page.goto("/admin");
+  await expect(page.getByTestId("admin-sale-row").filter({ hasText: sale.name }).getByText("ended", { exact: true })).toBeVisible();
+  // The shopper's API keeps the contract's state: the sale sold out before it ended.
+  const shopperView = await page.request.get(`/api/sales/${sale.id}`);
+  expect((await shopperView.json()).sale.state).toBe("sold_out");
+});
+
 test("a link to a sale the database does not have answers 404 inside the dashboard, with the way back to its list", async ({ page }) => {
   await openAdmin(page);
   const answer = await page.goto(`/admin/sales/${crypto.randomUUID()}`);

@@ -45,6 +45,7 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
 
   const data = stats.data;
   const sale = data?.sale ?? initialSale;
+  // The admin's state: ended once the end has passed, a sold-out sale too (db/admin-sales.ts).
   const isOver = sale.state === "ended";
 
   return (

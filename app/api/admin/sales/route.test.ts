@@ -7,6 +7,7 @@ import { call, cookieFrom } from "@/db/testing/http";
 import { stopWebBoss } from "@/jobs/boss";
 import * as shopperSession from "@/app/api/session/route";
 import * as buy from "@/app/api/sales/[id]/orders/route";
+import * as shopperSale from "@/app/api/sales/[id]/route";
 import * as saleEnd from "./[id]/end/route";
 import * as sale from "./[id]/route";
 import * as sales from "./route";
@@ -289,6 +290,18 @@ describe("POST /api/admin/sales/:id/end", () => {
     const order = await call(buy.POST, `/api/sales/${id}/orders`, { method: "POST", params: { id }, cookie: await shopperIn("late@example.com") });
     expect(order.status).toBe(409);
     expect(order.json.error.code).toBe("sale_ended");
+  });
+
+  it("ends a sold-out sale: the admin's pages read it as ended, a shopper's as sold out (what they saw last)", async () => {
+    const { id } = await seedSale({ stock: 1 });
+    await db.sql`UPDATE sales SET remaining = 0 WHERE id = ${id}`;
+    const res = await call(saleEnd.POST, `/api/admin/sales/${id}/end`, { method: "POST", params: { id }, cookie });
+    expect(res.status).toBe(200);
+    expect(res.json.sale.state).toBe("ended");
+    const admin = await call(sale.GET, `/api/admin/sales/${id}`, { params: { id }, cookie });
+    expect(admin.json.sale.state).toBe("ended");
+    const shopper = await call(shopperSale.GET, `/api/sales/${id}`, { params: { id } });
+    expect(shopper.json.sale.state).toBe("sold_out");
   });
 
   it("ends a scheduled sale before it ever opens", async () => {
