@@ -1,6 +1,6 @@
 import type { Locator, Page, Route } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { buyAsAnotherShopper, openAdminSale, signInAsAdmin } from "./shopper";
+import { buyAsAnotherShopper, completedOrders, openAdminSale, signInAsAdmin } from "./shopper";
 
 // The admin's pages when things go wrong around them: a keyboard user at a confirmation, refreshes that
 // fail while the database restarts, a session that expires with a form half typed.
@@ -104,6 +104,39 @@ test.describe("the orders table under the pointer", () => {
     await expect(row).toHaveAttribute("data-status", "shipped");
     await expect(page.getByRole("button", { name: "Cancel" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Ship" })).toHaveCount(0);
+  });
+
+  test("with the pointer resting on the table, the page or search the admin asks for shows its own rows at once", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 30 });
+    const ids = await completedOrders(baseURL, db, sale.id, 22, "paged");
+    await openAdminSale(page, sale.id);
+    const rows = page.getByTestId("order-row");
+    await expect(rows).toHaveCount(20);
+    await page.getByTestId("orders-table").hover();
+    const showNewer = page.getByTestId("show-newer");
+
+    // Older orders, asked for from the keyboard: the sale's two oldest, not the page held before.
+    await page.getByRole("button", { name: "Older →" }).focus();
+    await page.keyboard.press("Enter");
+    await expect(rows).toHaveCount(2);
+    await expect(rows.first()).toHaveAttribute("data-order-id", ids[1]!);
+    await expect(showNewer).toHaveCount(0);
+
+    // A search for one order: that order.
+    await page.getByPlaceholder("order number or id, or email").fill(ids[5]!);
+    await page.keyboard.press("Enter");
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toHaveAttribute("data-order-id", ids[5]!);
+    await page.getByPlaceholder("order number or id, or email").fill("");
+    await page.keyboard.press("Enter");
+    await expect(rows).toHaveCount(20);
+    await expect(rows.first()).toHaveAttribute("data-order-id", ids[21]!);
+
+    // Those rows are held in turn: a newer order waits behind the button, above the rows as they were.
+    await placeOrder(baseURL, sale.id, "paged-late");
+    await expect(showNewer).toHaveText("Show 1 newer order");
+    await expect(rows.first()).toHaveAttribute("data-order-id", ids[21]!);
+    await expect(rows.nth(1)).toHaveAttribute("data-order-id", ids[20]!);
   });
 });
 

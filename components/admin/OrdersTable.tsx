@@ -44,8 +44,9 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   // The rows hold their places while the pointer or keyboard focus is in the table: newest first, a new
   // order would otherwise slide every row down under the cursor just as the admin clicks Ship. Their
   // statuses still refresh (each row is drawn from the latest page); newer orders wait behind a button
-  // until the admin leaves or asks for them.
-  const [heldIds, setHeldIds] = useState<string[] | null>(null);
+  // until the admin leaves or asks for them. A hold is for one query (`key`: filter, search, page): the
+  // admin's own change of those shows its rows at once, and they are held in turn once they arrive.
+  const [held, setHeld] = useState<{ key: string | null; ids: string[] } | null>(null);
   // Rows whose change is sent but not yet applied by the worker: no second button to press meanwhile.
   const [sent, setSent] = useState<Record<string, AdminStatus>>({});
   const forget = (orderId: string) =>
@@ -64,8 +65,9 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   if (search) params.set("q", search);
   if (cursor.before) params.set("before", String(cursor.before));
   if (cursor.after) params.set("after", String(cursor.after));
+  const queryKey = params.toString();
   const page = useQuery({
-    queryKey: ["admin", "orders", saleId, params.toString()],
+    queryKey: ["admin", "orders", saleId, queryKey],
     queryFn: () => adminApi<OrderPage>(`/api/admin/sales/${saleId}/orders?${params}`),
     refetchInterval: REFRESH_MS,
     placeholderData: (previous) => previous,
@@ -78,12 +80,17 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   };
   const fresh = page.data?.orders ?? [];
   const freshById = new Map(fresh.map((order) => [order.id, order]));
+  const idsOf = (list: AdminOrder[]) => list.map((order) => order.id);
+  // This query's own rows, not the previous one's shown while it loads.
+  const isAnswered = page.data !== undefined && !page.isPlaceholderData;
+  // Held over another query: the admin asked for this one, so its rows are held as they arrive.
+  if (held && held.key !== queryKey && isAnswered) setHeld({ key: queryKey, ids: idsOf(fresh) });
+  const heldIds = held?.key === queryKey ? held.ids : null;
   // A held row shows its latest state; one that has left the page (cancelled under a "completed" filter,
   // say) goes, as the admin's own action would have it.
   const orders = heldIds ? heldIds.flatMap((id) => freshById.get(id) ?? []) : fresh;
   const newer = heldIds ? fresh.length - orders.length : 0;
-  const idsOf = (list: AdminOrder[]) => list.map((order) => order.id);
-  const hold = () => setHeldIds((held) => held ?? (page.data ? idsOf(fresh) : null));
+  const hold = () => setHeld((before) => before ?? (isAnswered ? { key: queryKey, ids: idsOf(fresh) } : { key: null, ids: [] }));
   const rowIds = idsOf(orders).join();
   useEffect(() => {
     const landed = landedRef.current;
@@ -146,16 +153,16 @@ export function OrdersTable({ saleId }: { saleId: string }) {
         ref={tableRef}
         label="Orders table"
         onPointerEnter={hold}
-        onPointerLeave={() => setHeldIds(null)}
+        onPointerLeave={() => setHeld(null)}
         onFocus={hold}
         onBlur={(e) => {
-          if (!e.currentTarget.contains(e.relatedTarget)) setHeldIds(null);
+          if (!e.currentTarget.contains(e.relatedTarget)) setHeld(null);
         }}
       >
         {/* Always one line high, so the button coming and going moves no row. */}
         <div className="h-6 text-xs">
           {newer > 0 && (
-            <button type="button" onClick={() => setHeldIds(idsOf(fresh))} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700" data-testid="show-newer">
+            <button type="button" onClick={() => setHeld({ key: queryKey, ids: idsOf(fresh) })} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700" data-testid="show-newer">
               Show {newer} newer {newer === 1 ? "order" : "orders"}
             </button>
           )}
