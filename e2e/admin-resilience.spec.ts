@@ -49,6 +49,9 @@ test.describe("keyboard focus at a confirmation", () => {
   });
 });
 
+/** An order's row in the admin's orders table. */
+const orderRow = (page: Page, orderId: string) => page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
+
 /** One shopper of its own places an order in the sale. */
 async function placeOrder(baseURL: string | undefined, saleId: string, tag: string) {
   expect(await buyAsAnotherShopper(baseURL, saleId, tag)).toBe(202);
@@ -104,6 +107,36 @@ test.describe("the orders table under the pointer", () => {
     await expect(row).toHaveAttribute("data-status", "shipped");
     await expect(page.getByRole("button", { name: "Cancel" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Ship" })).toHaveCount(0);
+  });
+
+  test("a Ship refused on one row while another row's Ship is on its way is told on its own row, which offers its buttons again", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 5 });
+    const [a, b] = await completedOrders(baseURL, db, sale.id, 2, "two-ships");
+    await openAdminSale(page, sale.id);
+    const rowA = orderRow(page, a!);
+    const rowB = orderRow(page, b!);
+    await expect(rowA).toBeVisible();
+    // A's change is answered late, and refused (the database restarting); B's is sent meanwhile and goes through.
+    await page.route(`**/api/admin/orders/${a}/status`, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await unavailable(route);
+    });
+    await rowA.getByRole("button", { name: "Ship" }).click();
+    await expect(rowA.getByTestId("change-sent")).toHaveText("→ shipped: sent, applying…");
+    await rowB.getByRole("button", { name: "Ship" }).click();
+
+    await expect(rowA.getByRole("alert")).toHaveText("Not shipped: The database is not answering right now.", { timeout: 5000 });
+    await expect(rowA.getByTestId("change-sent")).toHaveCount(0);
+    await expect(rowA.getByRole("button", { name: "Ship" })).toBeVisible();
+    await expect(rowB).toHaveAttribute("data-status", "shipped");
+    await expect(rowB.getByRole("alert")).toHaveCount(0);
+    expect((await db`SELECT status FROM orders WHERE id = ${a!}`)[0]!.status).toBe("completed");
+
+    // Sent again once the database is back, it goes through and the message goes.
+    await page.unroute(`**/api/admin/orders/${a}/status`);
+    await rowA.getByRole("button", { name: "Ship" }).click();
+    await expect(rowA.getByRole("alert")).toHaveCount(0);
+    await expect(rowA).toHaveAttribute("data-status", "shipped");
   });
 
   test("with the pointer resting on the table, the page or search the admin asks for shows its own rows at once", async ({ page, createSale, baseURL, db }) => {

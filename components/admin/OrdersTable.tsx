@@ -6,7 +6,7 @@ import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
 import { orderNumber } from "@/components/format";
 import { isUuid } from "@/db/ids";
-import { adminApi, Time } from "./api";
+import { AdminApiError, adminApi, Time } from "./api";
 import { CopyId } from "./CopyId";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
@@ -49,15 +49,28 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   const [held, setHeld] = useState<{ key: string | null; ids: string[] } | null>(null);
   // Rows whose change is sent but not yet applied by the worker: no second button to press meanwhile.
   const [sent, setSent] = useState<Record<string, AdminStatus>>({});
+  // Rows whose change the server refused or never answered, with why: told on the row it belongs to.
+  const [refused, setRefused] = useState<Record<string, string>>({});
+  const [lastSent, setLastSent] = useState<Sent | null>(null);
   const forget = (orderId: string) =>
     setSent((all) => {
       const { [orderId]: _done, ...rest } = all;
       return rest;
     });
-  const send = (orderId: string, next: AdminStatus) => {
+  // Each row's request reports its own outcome (mutateAsync): per-call callbacks of mutate() are dropped
+  // by the next row's mutate(), so a Ship refused while another row's was on its way went untold.
+  const send = async (orderId: string, next: AdminStatus) => {
     setSent((all) => ({ ...all, [orderId]: next }));
-    change.mutate({ orderId, status: next }, { onError: () => forget(orderId) });
-    setTimeout(() => forget(orderId), SENT_SHOWN_MS);
+    setRefused(({ [orderId]: _before, ...rest }) => rest);
+    const timer = setTimeout(() => forget(orderId), SENT_SHOWN_MS);
+    try {
+      setLastSent(await change.mutateAsync({ orderId, status: next }));
+    } catch (err) {
+      clearTimeout(timer);
+      forget(orderId);
+      const why = err instanceof AdminApiError ? err.message : "Could not reach the server.";
+      setRefused((all) => ({ ...all, [orderId]: `Not ${next}: ${why}` }));
+    }
   };
 
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
@@ -142,10 +155,9 @@ export function OrdersTable({ saleId }: { saleId: string }) {
       ) : (
         <StaleNote query={page} what="the orders as of" />
       )}
-      {change.error && <p role="alert" className="text-sm text-red-600">{change.error.message}</p>}
-      {change.data && (
+      {lastSent && (
         <p role="status" className="text-sm text-emerald-700">
-          Sent: order {orderNumber(change.data.orderId)} → {change.data.status} (job {change.data.jobId.slice(0, 8)}). The worker applies it in a moment.
+          Sent: order {orderNumber(lastSent.orderId)} → {lastSent.status} (job {lastSent.jobId.slice(0, 8)}). The worker applies it in a moment.
         </p>
       )}
 
@@ -208,15 +220,22 @@ export function OrdersTable({ saleId }: { saleId: string }) {
                         → {sent[order.id]}: sent, applying…
                       </span>
                     ) : (
-                      <RowActions
-                        actions={[
-                          { label: "Ship", onClick: () => send(order.id, "shipped") },
-                          { label: "Cancel", onClick: () => send(order.id, "cancelled"), isDanger: true, confirm: "Yes, cancel the order" },
-                        ]}
-                        // Focus stays on the row, on its status, which turns shipped or cancelled. Under a
-                        // status filter the changed row leaves the table, so focus goes to the table itself.
-                        landing={() => (landedRef.current = status ? tableRef.current : document.getElementById(`order-status-${order.id}`))}
-                      />
+                      <span className="flex flex-col gap-1">
+                        <RowActions
+                          actions={[
+                            { label: "Ship", onClick: () => void send(order.id, "shipped") },
+                            { label: "Cancel", onClick: () => void send(order.id, "cancelled"), isDanger: true, confirm: "Yes, cancel the order" },
+                          ]}
+                          // Focus stays on the row, on its status, which turns shipped or cancelled. Under a
+                          // status filter the changed row leaves the table, so focus goes to the table itself.
+                          landing={() => (landedRef.current = status ? tableRef.current : document.getElementById(`order-status-${order.id}`))}
+                        />
+                        {refused[order.id] && (
+                          <span role="alert" data-testid="change-refused" className="text-red-600">
+                            {refused[order.id]}
+                          </span>
+                        )}
+                      </span>
                     ))}
                 </td>
               </tr>
