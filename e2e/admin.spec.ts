@@ -129,9 +129,24 @@ test("End now asks first, then ends the sale: the page, the open edit form and t
   expect((await db`SELECT ends_at > now() AS open FROM sales WHERE id = ${sale.id}`)[0]!.open).toBe(true);
 
   await endNow.click();
+  // The live numbers after the end take a second to come: End now does not come back meanwhile.
+  await page.route(`**/api/admin/sales/${sale.id}/stats`, async (route) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    await route.continue().catch(() => {});
+  });
+  await page.evaluate(() => {
+    const seen = { endNow: 0 };
+    (window as unknown as { seen: typeof seen }).seen = seen;
+    new MutationObserver(() => {
+      if ([...document.querySelectorAll("button")].some((b) => b.textContent?.trim() === "End now")) seen.endNow++;
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
   await page.getByRole("button", { name: "Yes, end the sale now" }).click();
   await expect(endNow).toBeHidden();
   await expect(page.getByRole("heading", { level: 1 })).toContainText("ended");
+  await page.waitForResponse((res) => res.url().includes(`/api/admin/sales/${sale.id}/stats`));
+  expect(await page.evaluate(() => (window as unknown as { seen: { endNow: number } }).seen.endNow), "End now shown again after the end").toBe(0);
+  await page.unroute(`**/api/admin/sales/${sale.id}/stats`);
   const [ended] = await db<{ ends_at: Date }[]>`SELECT ends_at FROM sales WHERE id = ${sale.id}`;
   expect(ended!.ends_at.getTime()).toBeLessThanOrEqual(Date.now());
   // The form the admin already had open now shows the new end, in the browser's own zone.

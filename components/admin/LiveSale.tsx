@@ -32,9 +32,13 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
   // The question replaces End now: focus moves to "Yes…" and, after Keep, back to End now. Once the sale
   // has ended End now is gone too, so focus goes to the heading, whose badge turns "ended".
   const { confirmRef, triggerRef, land } = useConfirmFocus(isConfirming ? "end" : null, () => headingRef.current);
+  // When End now succeeded: until live numbers fetched after it arrive, the sale is over on screen too,
+  // or End now would come back between the question going and the next refresh.
+  const [endedAt, setEndedAt] = useState<number | null>(null);
   const endNow = useMutation({
     mutationFn: () => adminApi<{ sale: AdminSale }>(`/api/admin/sales/${initialSale.id}/end`, { method: "POST" }),
     onSuccess: () => {
+      setEndedAt(Date.now());
       land();
       setIsConfirming(false);
       void queryClient.invalidateQueries({ queryKey: ["admin"] });
@@ -44,8 +48,10 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
   });
 
   const data = stats.data;
-  const sale = data?.sale ?? initialSale;
+  const hasJustEnded = endedAt !== null && stats.dataUpdatedAt <= endedAt;
+  const shown = data?.sale ?? initialSale;
   // The admin's state: ended once the end has passed, a sold-out sale too (db/admin-sales.ts).
+  const sale: AdminSale = hasJustEnded ? { ...shown, state: "ended" } : shown;
   const isOver = sale.state === "ended";
 
   return (
