@@ -16,6 +16,7 @@ let stack: AppStack;
 let base: string;
 let saleId: string;
 let shopper: string;
+let other: string;
 
 beforeAll(async () => {
   // Sign-in failures count against the sign-in limit like any other; this file is about the answers.
@@ -26,6 +27,7 @@ beforeAll(async () => {
     VALUES ('Hostile', 100, 100, 5, 5, now() - interval '1 second', now() + interval '1 hour') RETURNING id`;
   saleId = sale!.id as string;
   shopper = await signIn(base, "hostile-shopper@example.com");
+  other = await signIn(base, "hostile-other@example.com");
 });
 
 afterAll(async () => {
@@ -33,6 +35,10 @@ afterAll(async () => {
 });
 
 const secret = () => process.env.SESSION_SECRET!;
+// The refused session cookies name a shopper who exists, and each differs from an accepted one in one
+// thing only (its key, its expiry, its user), so a refusal is that check's and no other's.
+const idIn = (cookie: string) => /=([0-9a-f-]{36})\./.exec(cookie)![1]!;
+const WRONG_KEY = "a-secret-that-is-not-the-apps-0123456789";
 const sessionFor = (fields: string[], ttlSeconds: number, key = secret()) => `${SESSION_COOKIE}=${signToken(key, fields, ttlSeconds)}`;
 const json = { "content-type": "application/json" };
 const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...Buffer.from(p, "utf8")] : p)));
@@ -77,11 +83,11 @@ const cases: Case[] = [
   { name: "buy with 16 KiB + 1 bytes", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ body: oversized, headers: json, cookie: shopper }), status: 413, code: "payload_too_large" },
   { name: "buy with a 201-character Idempotency-Key", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: shopper, headers: { "idempotency-key": "k".repeat(201) } }), status: 400, code: "invalid_request" },
   { name: "buy without a session", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({}), status: 401, code: "unauthenticated" },
-  { name: "buy with a forged session cookie", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor([randomUUID()], 3600, "a-secret-that-is-not-the-apps-0123456789") }), status: 401, code: "unauthenticated" },
+  { name: "buy with a forged session cookie", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor([idIn(shopper)], 3600, WRONG_KEY) }), status: 401, code: "unauthenticated" },
   { name: "buy with a truncated session cookie", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: shopper.slice(0, -6) }), status: 401, code: "unauthenticated" },
-  { name: "buy with an expired session cookie", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor([randomUUID()], -60) }), status: 401, code: "unauthenticated" },
+  { name: "buy with an expired session cookie", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor([idIn(shopper)], -60) }), status: 401, code: "unauthenticated" },
   { name: "buy with a signed cookie whose user is not an id", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: sessionFor(["' OR 1=1 --"], 3600) }), status: 401, code: "unauthenticated" },
-  { name: "buy with a cookie whose user id was swapped", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: shopper.replace(/=([0-9a-f-]{36})\./, `=${randomUUID()}.`) }), status: 401, code: "unauthenticated" },
+  { name: "buy with a cookie whose user id was swapped for another shopper's", method: "POST", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: shopper.replace(idIn(shopper), idIn(other)) }), status: 401, code: "unauthenticated" },
   { name: "buy with an SQL-looking sale id", method: "POST", path: () => `/api/sales/${encodeURIComponent("1' OR '1'='1")}/orders`, options: () => ({ cookie: shopper }), status: 404, code: "sale_not_found" },
   { name: "buy with path traversal in the sale id", method: "POST", path: () => "/api/sales/..%2F..%2Fetc%2Fpasswd/orders", options: () => ({ cookie: shopper }), status: 404, code: ["sale_not_found", "not_found"] },
   { name: "buy with a 2,000-character sale id", method: "POST", path: () => `/api/sales/${"9".repeat(2000)}/orders`, options: () => ({ cookie: shopper }), status: 404, code: "sale_not_found" },
@@ -89,7 +95,8 @@ const cases: Case[] = [
   { name: "an order by path traversal", path: () => "/api/orders/..%2F..%2Fetc%2Fpasswd", options: () => ({ cookie: shopper }), status: 404, code: ["order_not_found", "not_found"] },
   { name: "an order by an encoded NUL byte", path: () => "/api/orders/%00", options: () => ({ cookie: shopper }), status: 404, code: "order_not_found" },
   { name: "a sale by an SQL-looking id", path: () => `/api/sales/${encodeURIComponent("x' UNION SELECT * FROM users --")}`, options: () => ({}), status: 404, code: "sale_not_found" },
-  { name: "the session with a forged cookie", path: () => "/api/session", options: () => ({ cookie: sessionFor([randomUUID()], 3600, "another-secret-0123456789-0123456789") }), status: 401, code: "unauthenticated" },
+  { name: "the session with a forged cookie", path: () => "/api/session", options: () => ({ cookie: sessionFor([idIn(shopper)], 3600, WRONG_KEY) }), status: 401, code: "unauthenticated" },
+  { name: "the session with an expired cookie", path: () => "/api/session", options: () => ({ cookie: sessionFor([idIn(shopper)], -60) }), status: 401, code: "unauthenticated" },
   { name: "a Buy by GET", path: () => `/api/sales/${saleId}/orders`, options: () => ({ cookie: shopper }), status: 405, code: "method_not_allowed" },
   { name: "the shopper session by PUT", method: "PUT", path: () => "/api/session", options: () => ({ body: `{"email": "a@example.com"}`, headers: json }), status: 405, code: "method_not_allowed" },
   { name: "an admin sale list by DELETE, without the admin session", method: "DELETE", path: () => "/api/admin/sales", options: () => ({}), status: 401, code: "unauthenticated" },
@@ -104,6 +111,12 @@ const cases: Case[] = [
 ];
 
 describe("hostile input over HTTP", () => {
+  it("accepts the cookie the refused ones are made from: current, signed with the app's key, for the shopper it names", async () => {
+    const res = await request(`${base}/api/session`, { cookie: sessionFor([idIn(shopper)], 3600) });
+    expect([res.status, res.json?.user?.id]).toEqual([200, idIn(shopper)]);
+    expect(idIn(other)).not.toBe(idIn(shopper));
+  });
+
   it("answers every case with a clear JSON error and leaves the database unchanged", async () => {
     const before = await databaseSnapshot(db.sql);
     const wrong: string[] = [];

@@ -81,13 +81,23 @@ describe("/api/session", () => {
     expect(await db.sql`SELECT count(*)::int AS n FROM users`).toEqual(before);
   });
 
+  // Each refused cookie names a shopper who exists, and differs from one that is accepted in one thing only.
+  const existingShopper = async () => (await signIn({ email: `cookie-${Date.now()}-${Math.random()}@example.com` })).json.user.id as string;
+  const APP_SECRET = () => process.env.SESSION_SECRET!;
+
+  it("knows the shopper from a current cookie signed with the app's secret, the one each refused cookie below differs from", async () => {
+    const id = await existingShopper();
+    const res = await call(session.GET, "/api/session", { cookie: `flash_session=${signToken(APP_SECRET(), [id], 3600)}` });
+    expect([res.status, res.json.user?.id]).toEqual([200, id]);
+  });
+
   it.each([
-    ["no cookie", ""],
-    ["a cookie signed with another secret", `flash_session=${signToken("another-secret-entirely-0123456789abcdef", ["00000000-0000-4000-8000-000000000000"], 3600)}`],
-    ["an expired cookie", `flash_session=${signToken(process.env.SESSION_SECRET!, ["00000000-0000-4000-8000-000000000000"], -10)}`],
-    ["a truncated cookie", "flash_session=abc.def"],
-  ])("answers 401 to GET with %s", async (_name, cookie) => {
-    const res = await call(session.GET, "/api/session", { cookie });
+    ["no cookie", () => ""],
+    ["a cookie signed with another secret", (id: string) => `flash_session=${signToken("another-secret-entirely-0123456789abcdef", [id], 3600)}`],
+    ["an expired cookie", (id: string) => `flash_session=${signToken(APP_SECRET(), [id], -10)}`],
+    ["a truncated cookie", () => "flash_session=abc.def"],
+  ])("answers 401 to GET with %s", async (_name, cookieFor) => {
+    const res = await call(session.GET, "/api/session", { cookie: cookieFor(await existingShopper()) });
     expect(res.status).toBe(401);
     expect(res.json.error.code).toBe("unauthenticated");
   });

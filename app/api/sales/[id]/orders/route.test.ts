@@ -95,6 +95,12 @@ describe("POST /api/sales/:id/orders", () => {
     { name: "no session, with a malformed Idempotency-Key", status: 401, code: "unauthenticated", setup: async () => ({ saleId: (await sale()).id, options: { cookie: "", headers: { "idempotency-key": " " } } }) },
     { name: "a forged session cookie", status: 401, code: "unauthenticated", setup: async () => ({ saleId: (await sale()).id, options: { cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) } }) },
     {
+      name: "an expired session cookie of a shopper who exists",
+      status: 401,
+      code: "unauthenticated",
+      setup: async () => ({ saleId: (await sale()).id, options: { cookie: `${SESSION_COOKIE}=${signToken(sessionSecret(), [/=([0-9a-f-]{36})\./.exec(cookie)![1]!], -60)}` } }),
+    },
+    {
       name: "a validly signed session for a shopper this database does not have",
       status: 401,
       code: "unauthenticated",
