@@ -182,7 +182,12 @@ test.describe("refreshes that fail", () => {
     await expect(staleNote(page)).toHaveCount(0);
 
     const stats = `**/api/admin/sales/${sale.id}/stats`;
-    await page.route(stats, unavailable);
+    let failed = 0;
+    await page.route(stats, (route) => (failed++, unavailable(route)));
+    await expect(staleNote(page)).toBeVisible();
+    // Past the query's three retries and into the next refreshes, where the query is in its error state.
+    await expect.poll(() => failed, { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
+    await expect(page.getByRole("alert").filter({ hasText: "Could not load the live numbers" })).toHaveCount(0);
     await expect(staleNote(page)).toBeVisible();
     await expect(page.getByTestId("stat-remaining")).toHaveText("12");
     await expect(page.getByTestId("count-completed")).toHaveText("0");
@@ -247,7 +252,12 @@ test.describe("refreshes that fail", () => {
     await expect(row).toBeVisible();
 
     const list = (url: URL) => url.pathname === "/api/admin/sales";
-    await page.route(list, unavailable);
+    let failed = 0;
+    await page.route(list, (route) => (failed++, unavailable(route)));
+    await expect(staleNote(page)).toBeVisible();
+    // Past the query's three retries and into the next refresh, where the query is in its error state.
+    await expect.poll(() => failed, { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
+    await expect(page.getByRole("alert").filter({ hasText: "The database is not answering right now." })).toHaveCount(0);
     await expect(staleNote(page)).toBeVisible();
     await expect(row).toBeVisible();
 
