@@ -166,16 +166,22 @@ test("an order's full id is one click away in the table, and Send change takes i
 
   const field = page.getByLabel("Order id", { exact: true });
   const send = page.getByRole("button", { name: "Send change" });
+  const changes: string[] = [];
+  page.on("request", (req) => {
+    if (req.method() === "PUT" && /\/api\/admin\/orders\/[^/]+\/status$/.test(new URL(req.url()).pathname)) changes.push(new URL(req.url()).pathname);
+  });
   // The short id alone names no order: the form says where the full one is, and sends nothing.
   await field.fill(orderId!.slice(0, 8));
   await send.click();
   await expect(page.getByRole("alert").filter({ hasText: "full order id" })).toContainText("Copy");
+  expect(changes).toEqual([]);
   await field.fill("");
   await field.focus();
   await page.keyboard.press("ControlOrMeta+V");
   await expect(field).toHaveValue(orderId!);
   await send.click();
   await expect(page.getByText(/Sent as job/)).toBeVisible();
+  expect(changes).toEqual([`/api/admin/orders/${orderId}/status`]);
   await expect(page.getByRole("alert").filter({ hasText: "full order id" })).toHaveCount(0);
   await expect.poll(async () => (await db`SELECT status FROM orders WHERE id = ${orderId!}`)[0]!.status).toBe("shipped");
 
