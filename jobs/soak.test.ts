@@ -45,6 +45,7 @@ describe("soak", () => {
     const web = stack.webs[0]!;
     const bigSale = await liveSale("Soak", 1_000_000);
     let smallSale = await liveSale("Soak small", 20);
+    let isReplacing = false;
     const measuredFrom = Date.now() + SOAK_WARMUP_SECONDS * 1000;
     const deadline = measuredFrom + SOAK_SECONDS * 1000;
     const unexpected: string[] = [];
@@ -73,15 +74,24 @@ describe("soak", () => {
         tally.buys++;
         if (bought.status === 410 && saleId !== bigSale) {
           tally.soldOut++;
-          // The first shopper to meet the sell-out puts the next small sale up.
-          if (smallSale === saleId) smallSale = await liveSale(`Soak small ${n}`, 20);
+          // The first shopper to meet the sell-out puts the next small sale up (one at a time).
+          if (smallSale === saleId && !isReplacing) {
+            isReplacing = true;
+            smallSale = await liveSale(`Soak small ${n}`, 20);
+            isReplacing = false;
+          }
           continue;
         }
         if (!expectStatus("buy", bought, [202])) continue;
-        for (let poll = 0; poll < 50; poll++) {
+        // Polled as the sale page does until the order is final: still pending after 10 s is a finding.
+        for (let poll = 0; ; poll++) {
           const order = await request(`${web.url}${bought.json.statusUrl}`, { cookie });
           tally.polls++;
           if (!expectStatus("poll", order, [200]) || order.json.order.status !== "pending") break;
+          if (poll === 100) {
+            unexpected.push(`order ${bought.json.order.id} still pending after 100 polls (10 s)`);
+            break;
+          }
           await new Promise((r) => setTimeout(r, 100));
         }
       }
@@ -108,6 +118,16 @@ describe("soak", () => {
     await waitFor(async () => ((await saleCounts(db.sql, bigSale)).pending === 0 ? true : undefined), 30_000, "the soak's orders to be final");
     const big = await saleCounts(db.sql, bigSale);
     expect(big.stock).toBe(big.remaining + big.completed);
+    // The small sales, which sold out one after another: each sold exactly its stock (once a Buy was
+    // told sold out, the orders in line held every unit left), the one still up no more than its stock.
+    const smallSales = await db.sql<{ id: string }[]>`SELECT id FROM sales WHERE name LIKE 'Soak small%'`;
+    expect(smallSales.length).toBeGreaterThan(1);
+    for (const { id } of smallSales) {
+      await waitFor(async () => ((await saleCounts(db.sql, id)).pending === 0 ? true : undefined), 30_000, "the small sales' orders to be final");
+      const small = await saleCounts(db.sql, id);
+      expect(small.stock).toBe(small.remaining + small.completed);
+      if (id !== smallSale) expect(small.completed, "a small sale that sold out").toBe(small.stock);
+    }
 
     // Flat memory: after the warm-up, the second half's mean RSS is within 15% (plus 24 MB of
     // allocator slack) of the first half's. With the default two minutes the halves' means are a minute
