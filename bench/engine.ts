@@ -79,15 +79,16 @@ export async function ourEngine({ url, userIds, stock, timeoutMs }: { url: strin
 
 /** The baseline: one transaction per order (lock the sale's row, decrement, settle the order), over
  * `connections` connections. */
-export async function baselineEngine({ url, userIds, stock, connections }: { url: string; userIds: string[]; stock: number; connections: number }): Promise<EngineRun> {
+export async function baselineEngine({ url, userIds, stock, connections, timeoutMs }: { url: string; userIds: string[]; stock: number; connections: number; timeoutMs: number }): Promise<EngineRun> {
   const { saleId, ids } = await queueOrders({ url, userIds, stock, withJobs: false });
-  const sql = postgres(url, { max: connections, onnotice: () => {} });
+  // A statement stuck on a lock fails rather than holding the run; orders left pending fail its audit.
+  const sql = postgres(url, { max: connections, onnotice: () => {}, connection: { statement_timeout: 30_000 } });
   try {
     let next = 0;
     const started = performance.now();
     await Promise.all(
       Array.from({ length: connections }, async () => {
-        while (next < ids.length) {
+        while (next < ids.length && performance.now() - started < timeoutMs) {
           const orderId = ids[next++]!;
           await sql.begin(async (tx) => {
             const [sale] = await tx`SELECT remaining FROM sales WHERE id = ${saleId} FOR UPDATE`;

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newPool, openLoop, summarize } from "./load";
+import { closedLoop, newPool, openLoop, summarize, unexpectedAnswers } from "./load";
 
 // A server that answers every request 200 ms after it arrives: far slower than the load sent at it.
 let server: http.Server;
@@ -47,4 +47,29 @@ describe("the open loop", () => {
       await pool.close();
     }
   }, 30_000);
+});
+
+describe("the closed loop", () => {
+  it("stops sending at its time limit, and counts what it did not send apart from the answers", async () => {
+    const pool = newPool(origin, 2);
+    try {
+      // 2 in flight against a server that answers in 200 ms, for at most 1 s: about 10 of 200 sent.
+      const load = await closedLoop({ pool, count: 200, concurrency: 2, maxSeconds: 1, shot: () => ({ method: "GET", path: "/", labels: { 200: "ok" } }) });
+      const ok = load.answers["200 ok"]!;
+      expect(ok).toBeGreaterThan(0);
+      expect(ok + load.answers["0 not_sent"]!).toBe(200);
+      expect(load.requests).toBe(ok);
+      expect(unexpectedAnswers(load.answers, ["200 ok"])).toEqual({ "0 not_sent": 200 - ok });
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+});
+
+describe("a phase's unexpected answers", () => {
+  it("are every answer outside the phase's own: errors, refusals, requests never sent", () => {
+    const answers = { "202 accepted": 900, "200 repeat": 50, "410 sold_out": 40, "503 busy": 7, "0 network_error": 2, "429 rate_limited": 0 };
+    expect(unexpectedAnswers(answers, ["202 accepted", "200 repeat", "410 sold_out"])).toEqual({ "503 busy": 7, "0 network_error": 2 });
+    expect(unexpectedAnswers({ "200 ok": 10 }, ["200 ok"])).toEqual({});
+  });
 });

@@ -114,7 +114,18 @@ export async function closedLoop(options: {
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, options.count) }, runner));
+  // Requests the time limit left unsent are counted apart, as in the open loop: the run's answers say so.
+  if (next < options.count) rec.answers["0 not_sent"] = options.count - next;
   return rec.result(done);
+}
+
+/**
+ * The answers outside `expected` (keys such as "202 accepted"), with their counts: a phase's requests/s
+ * and latencies count every answer, so a run whose answers include errors, refusals or requests never
+ * sent cannot have its ratios read as met.
+ */
+export function unexpectedAnswers(answers: Record<string, number>, expected: string[]): Record<string, number> {
+  return Object.fromEntries(Object.entries(answers).filter(([key, n]) => n > 0 && !expected.includes(key)));
 }
 
 /** `rate` requests per second for `count` requests. At most `maxInFlight` are outstanding: one that

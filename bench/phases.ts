@@ -30,7 +30,11 @@ export type Correctness = {
   completed: number;
   unitsSold: number;
   oversold: number;
+  /** Units left unsold although more shoppers than units were admitted or refused. */
+  undersold: number;
   lost: number;
+  /** Orders in the table that no shopper was told about (neither a 202 nor a repeat click's 200). */
+  untold: number;
   duplicates: number;
   isInvariantHeld: boolean;
   isCorrect: boolean;
@@ -102,7 +106,7 @@ export async function storm(options: {
     let next = 0;
     await Promise.all(
       Array.from({ length: 50 }, async () => {
-        while (next < ids.length) {
+        while (next < ids.length && Date.now() < pollDeadline) {
           const id = ids[next++]!;
           const answer = await fire(pool, { method: "GET", path: `/api/orders/${id}`, cookie: shoppers[waiting.get(id)!]!.cookie });
           const status = answer.body?.order?.status;
@@ -119,18 +123,30 @@ export async function storm(options: {
   const unitsSold = audit.stock - audit.remaining;
   // A shopper who was told "accepted" with two different order ids got a duplicate.
   const splitAnswers = [...acceptedByShopper.values()].filter((ids) => ids.size > 1).length;
+  const told = new Set([...acceptedByShopper.values()].flatMap((ids) => [...ids]));
   const correct: Correctness = {
     accepted: accepted.size,
     completed: audit.completed,
     unitsSold,
     oversold: Math.max(0, audit.completed - audit.stock, -audit.remaining),
-    lost: waiting.size,
+    // More shoppers than units pressed Buy: every unit is sold, none held back by an order left pending.
+    undersold: Math.max(0, Math.min(audit.stock, shoppers.length) - audit.completed),
+    lost: waiting.size + audit.pending,
+    untold: Math.max(0, audit.orders - told.size),
     duplicates: audit.duplicateOrders + splitAnswers,
     isInvariantHeld: audit.isInvariantHeld,
     isCorrect: false,
   };
   // A storm in which nobody was admitted proves nothing: that is a broken run, not a correct one.
-  correct.isCorrect = correct.accepted > 0 && correct.oversold === 0 && correct.lost === 0 && correct.duplicates === 0 && correct.isInvariantHeld && audit.completed === unitsSold;
+  correct.isCorrect =
+    correct.accepted > 0 &&
+    correct.oversold === 0 &&
+    correct.undersold === 0 &&
+    correct.lost === 0 &&
+    correct.untold === 0 &&
+    correct.duplicates === 0 &&
+    correct.isInvariantHeld &&
+    audit.completed === unitsSold;
   // From the first order accepted, not the first made final: every order of a batch carries the
   // batch's one time, so a span from the first final time would leave out the first batch's work.
   const finalSpan = audit.firstAcceptedAt !== null && audit.lastFinalAt !== null ? audit.lastFinalAt - audit.firstAcceptedAt : null;
