@@ -131,7 +131,8 @@ export async function storm(options: {
     oversold: Math.max(0, audit.completed - audit.stock, -audit.remaining),
     // More shoppers than units pressed Buy: every unit is sold, none held back by an order left pending.
     undersold: Math.max(0, Math.min(audit.stock, shoppers.length) - audit.completed),
-    lost: waiting.size + audit.pending,
+    // A 202 never seen final, or an order still pending (one whose 202 never reached the shopper too).
+    lost: Math.max(waiting.size, audit.pending),
     untold: Math.max(0, audit.orders - told.size),
     duplicates: audit.duplicateOrders + splitAnswers,
     isInvariantHeld: audit.isInvariantHeld,
