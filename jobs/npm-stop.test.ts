@@ -39,6 +39,8 @@ it("SIGTERM to npm itself stops the supervisor, web, worker and embedded Postgre
     expect(output).toContain("the process that started npm start is gone (npm was stopped): stopping web and workers");
     expect(output).toContain("worker stopped");
     expect(output).toContain("web stopped");
+    // Postgres too was stopped in order, not killed with the rest.
+    expect(output).toContain("embedded Postgres stopped; data kept");
   } finally {
     for (const pid of tree) if (isAlive(pid)) process.kill(pid, "SIGKILL");
   }

@@ -1,3 +1,4 @@
+import net from "node:net";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { expect, it } from "vitest";
@@ -49,8 +50,11 @@ it("a web process and a worker whose parent was SIGKILLed stop by themselves, cl
     expect(output.match(/the process that started this one is gone: stopping/g)).toHaveLength(2);
     expect(output).toContain("worker stopped");
     expect(output).toContain("web stopped");
-    // The port is free for the next npm start.
-    await expect(fetch(`http://127.0.0.1:${port}/api/health`)).rejects.toThrow();
+    // The port is free for the next npm start: another server can listen on it.
+    await new Promise<void>((resolve, reject) => {
+      const next = net.createServer().once("error", reject);
+      next.listen(port, "127.0.0.1", () => next.close(() => resolve()));
+    });
   } finally {
     if (parent.exitCode === null && parent.signalCode === null) parent.kill("SIGKILL");
     for (const pid of [pids?.web, pids?.worker]) if (pid !== undefined && isAlive(pid)) process.kill(pid, "SIGKILL");

@@ -40,7 +40,7 @@ describe("GET /api/health", () => {
       const res = await call(health.GET, "/api/health");
       expect(res.status).toBe(503);
       expect(res.json).toEqual({ error: { code: "unavailable", message: expect.any(String) } });
-      expect(performance.now() - started).toBeLessThan(2500);
+      expect(performance.now() - started).toBeLessThan(2000);
     } finally {
       await closeDb().catch(() => {});
       process.env.DATABASE_URL = db.url;
