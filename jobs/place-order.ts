@@ -26,11 +26,12 @@ const heldMessage = lockTimeoutMessage("its order or its sale's row");
 const RECENTLY_HELD_MS = 40_000;
 const recentlyHeld = new Map<string, number>();
 
-// pg-boss fails a batch whose handler is still running when its jobs expire (15 s, jobs/queues.ts),
-// the orders it has settled included, and runs it again beside the first: the batch's statements,
-// sale by sale after one gave up on a lock, share this much time, each sale's waiting for its row a
-// share of what is left. A sale whose turn comes too late is failed for a retry, like a held one.
-const ALLOCATION_BUDGET_MS = 10_000;
+// pg-boss fails a batch whose handler is still running when its jobs expire (the queue's
+// expireInSeconds, jobs/queues.ts), the orders it has settled included, and runs it again beside the
+// first: the batch's statements, sale by sale after one gave up on a lock, share the expiry less 5 s
+// (for the fetch, the completion and a slot's linger), each sale's waiting for its row a share of what
+// is left. A sale whose turn comes too late is failed for a retry, like a held one.
+const ALLOCATION_BUDGET_MS = ((queueDefinitions.find((q) => q.name === PLACE_ORDER)?.expireInSeconds ?? 15) - 5) * 1000;
 const MIN_SALE_WAIT_MS = 200;
 
 /**
