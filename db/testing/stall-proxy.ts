@@ -3,7 +3,9 @@ import net from "node:net";
 /**
  * A TCP proxy in front of a Postgres, on 127.0.0.1, that can go silent: `stall()` stops carrying bytes
  * either way on every connection, open or new, as a network partition or a frozen server does (no
- * reset, no error: the client just never hears back). `resume()` carries them again.
+ * reset, no error: the client just never hears back). `resume()` carries them again. `strand()` silences
+ * only the connections open now, for good, as a failover does to a client's old connections (their
+ * server is gone without a word) while new ones reach the new server.
  */
 export async function stallProxy(target: { host: string; port: number }) {
   let isStalled = false;
@@ -11,11 +13,16 @@ export async function stallProxy(target: { host: string; port: number }) {
   // delivers what it retransmits once a partition heals.
   const held: [net.Socket, Buffer][] = [];
   const pairs = new Set<[net.Socket, net.Socket]>();
+  const stranded = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     const pair: [net.Socket, net.Socket] = [client, upstream];
     pairs.add(pair);
-    const carry = (to: net.Socket) => (data: Buffer) => (isStalled ? held.push([to, data]) : to.write(data));
+    const carry = (to: net.Socket) => (data: Buffer) => {
+      if (stranded.has(to)) return;
+      if (isStalled) held.push([to, data]);
+      else to.write(data);
+    };
     client.on("data", carry(upstream));
     upstream.on("data", carry(client));
     const end = () => {
@@ -44,6 +51,16 @@ export async function stallProxy(target: { host: string; port: number }) {
       isStalled = false;
       for (const [to, data] of held.splice(0)) if (!to.destroyed) to.write(data);
     },
+    /** Silences the connections open now for good; returns how many. */
+    strand: () => {
+      for (const [client, upstream] of pairs) {
+        stranded.add(client);
+        stranded.add(upstream);
+      }
+      return pairs.size;
+    },
+    /** Connections carried now (a client's that closed its end is gone from here). */
+    open: () => pairs.size,
     close: async () => {
       for (const [a, b] of pairs) {
         a.destroy();
