@@ -27,6 +27,13 @@ function connect(options: { max: number; name: string; parameters?: Record<strin
     // connecting gives up after PG_CONNECT_TIMEOUT (3 s by default), and a broken connection tries
     // again within 1 s (postgres.js would otherwise back off up to 20 s, holding queued queries that long).
     connect_timeout: config().PG_CONNECT_TIMEOUT,
+    // And a connection the network dropped without a reset (a failover, a NAT's idle timeout) is closed
+    // once a query on it has heard nothing for PG_SOCKET_TIMEOUT (30 s by default), and the query
+    // fails as any broken connection's does (503 for a request, a retry for the worker), instead of
+    // waiting the ~15 minutes the kernel retransmits for. A web process's shared backlog count on
+    // such a connection would hold every Buy that long. Every statement here is bounded well below
+    // it: by a lock_timeout (below) and by work sized to finish in milliseconds.
+    socket_timeout: config().PG_SOCKET_TIMEOUT || null,
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     // Prepared statements: every hot query is parsed once per connection.
     prepare: true,

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 // The settings an operator sets: every one checked at start, a bad one named (never echoed), and the
 // tuning variables' defaults the ones the README's table states.
 
-const TUNING = ["PG_POOL_MAX", "PG_CONNECT_TIMEOUT", "ADMISSION_TX_MAX", "ADMISSION_BATCH_MAX", "WORKER_BATCH_SIZE", "WORKER_LINGER_MS", "WORKER_CONCURRENCY", "WORKER_WAKE_MS", "KEEP_ALIVE_TIMEOUT_MS"];
+const TUNING = ["PG_POOL_MAX", "PG_CONNECT_TIMEOUT", "PG_SOCKET_TIMEOUT", "ADMISSION_TX_MAX", "ADMISSION_BATCH_MAX", "WORKER_BATCH_SIZE", "WORKER_LINGER_MS", "WORKER_CONCURRENCY", "WORKER_WAKE_MS", "KEEP_ALIVE_TIMEOUT_MS"];
 const saved = { ...process.env };
 
 afterEach(() => {
@@ -48,6 +48,7 @@ describe("tuning variables", () => {
     const { config } = await freshConfig({
       PG_POOL_MAX: "6",
       PG_CONNECT_TIMEOUT: "1.5",
+      PG_SOCKET_TIMEOUT: "0",
       ADMISSION_TX_MAX: "1",
       ADMISSION_BATCH_MAX: "200",
       WORKER_BATCH_SIZE: "10",
@@ -59,6 +60,7 @@ describe("tuning variables", () => {
     expect(config()).toMatchObject({
       PG_POOL_MAX: 6,
       PG_CONNECT_TIMEOUT: 1.5,
+      PG_SOCKET_TIMEOUT: 0,
       ADMISSION_TX_MAX: 1,
       ADMISSION_BATCH_MAX: 200,
       WORKER_BATCH_SIZE: 10,
@@ -74,6 +76,8 @@ describe("tuning variables", () => {
     ["ADMISSION_TX_MAX", "abc"],
     ["PG_POOL_MAX", "0"],
     ["PG_CONNECT_TIMEOUT", "-1"],
+    ["PG_SOCKET_TIMEOUT", "-1"],
+    ["PG_SOCKET_TIMEOUT", "3601"],
     ["ADMISSION_BATCH_MAX", "1.5"],
     ["WORKER_LINGER_MS", "-1"],
     ["WORKER_LINGER_MS", "5001"],

@@ -70,6 +70,9 @@ const schema = z.object({
   // Tuning (README, Configuration). Unset PG_POOL_MAX means 10 in a web process, 4 in a worker.
   PG_POOL_MAX: int(1, 1000).optional(),
   PG_CONNECT_TIMEOUT: z.coerce.number().positive().max(300).default(3),
+  // A connection whose query hears nothing from Postgres for this long is closed as dead (db/client.ts,
+  // jobs/boss.ts); 0 turns the check off.
+  PG_SOCKET_TIMEOUT: z.coerce.number().min(0).max(3600).default(30),
   ADMISSION_TX_MAX: int(1, 64).default(2),
   ADMISSION_BATCH_MAX: int(1, 10_000).default(500),
   WORKER_BATCH_SIZE: int(1, 10_000).default(1000),

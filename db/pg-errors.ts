@@ -18,12 +18,14 @@ export const LOCK_TIMEOUT_SQLSTATE = "55P03";
 export const CONNECTION_SQLSTATES = new Set(["08000", "08001", "08003", "08004", "08006", "53300"]);
 
 /** A connection refused, reset, closed, timed out or not routed, or the database's host name not
- * resolved for a moment: Node's and postgres.js's own codes. */
+ * resolved for a moment: Node's and postgres.js's own codes (SOCKET_TIMEOUT: closed by the app as dead
+ * after PG_SOCKET_TIMEOUT without a word from the server, db/client.ts). */
 export const CONNECTION_CLIENT_CODES = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
   "CONNECT_TIMEOUT",
+  "SOCKET_TIMEOUT",
   "ECONNREFUSED",
   "ECONNRESET",
   "EPIPE",

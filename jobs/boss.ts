@@ -1,5 +1,5 @@
-import { PgBoss } from "pg-boss";
-import { databaseUrl } from "@/db/config";
+import { PgBoss, type ConstructorOptions } from "pg-boss";
+import { config, databaseUrl } from "@/db/config";
 import { pgConnectionString } from "@/db/connection-url";
 import { isMomentaryConnectionLoss, log } from "@/db/log";
 
@@ -9,7 +9,7 @@ type Role = "web" | "worker" | "admin";
 // SQL; status changes with send()), so its pg-boss keeps a tiny pool and runs no maintenance; workers supervise (expire and retry jobs) and listen for NOTIFY.
 export function createBoss(role: Role): PgBoss {
   const isWorker = role === "worker";
-  const boss = new PgBoss({
+  const options: ConstructorOptions & { query_timeout?: number } = {
     connectionString: pgConnectionString(databaseUrl()),
     application_name: `flash-sale-${role}-boss`,
     max: isWorker ? 4 : 2,
@@ -26,7 +26,15 @@ export function createBoss(role: Role): PgBoss {
     // (jobs/queues.ts). pg-boss's default, once a day, would keep a day of allocated orders' jobs in
     // the table every fetch works over, where the queue's policy says an hour.
     maintenanceIntervalSeconds: 300,
-  });
+  };
+  // A connection the network dropped without a reset would hold a worker's fetch or a web's send for
+  // the ~15 minutes the kernel retransmits for. pg's `query_timeout` (passed through pg-boss to its
+  // pool) fails a query that has taken PG_SOCKET_TIMEOUT, and the pool then discards its connection.
+  // Unlike the app's own pools (db/client.ts) this bounds a query's whole time, which every pg-boss
+  // statement of a running app stays far below; its migrations (the admin role) are left unbounded.
+  const socketTimeout = config().PG_SOCKET_TIMEOUT;
+  if (role !== "admin" && socketTimeout > 0) options.query_timeout = socketTimeout * 1000;
+  const boss = new PgBoss(options);
   // Logged compactly by db/log.ts (never the pg client an error carries), and more quietly when a
   // shutdown explains it (db/log.ts shutdownLevel): Ctrl-C stops Postgres and the app at once.
   boss.on("error", (err: unknown) => logBossError(err));
