@@ -28,6 +28,10 @@ describe("the browser's sale state", () => {
   });
 
   it("keeps the API's state until the server's clock is known", () => {
+    // "scheduled" and "sold_out" too, not only "live": the rule run without a time (every comparison
+    // with undefined is false) or on the browser's own clock (this sale ended long ago) says otherwise.
+    expect(stateAt(toSale(row(3), start - 10_000), undefined)).toBe("scheduled");
+    expect(stateAt(toSale(row(0), start + 1), undefined)).toBe("sold_out");
     expect(stateAt(toSale(row(3), start + 1), undefined)).toBe("live");
   });
 });
