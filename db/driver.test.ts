@@ -90,8 +90,11 @@ describe("a connection the network drops without a word (socket_timeout)", () =>
     const { sql } = await through(1);
     const first = await backendPid(sql);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    // A query whose answer comes 0.7 s after it was sent, then another 0.7 s after the first's.
+    // A query whose answer comes 0.7 s after it was sent, then, half a second after that answer,
+    // another: its second is counted from when it was sent, not from the first's answer (a timer left
+    // running from that answer would close the connection 0.2 s before the second's comes).
     const again = await backendPid(sql, 0.7);
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const third = await backendPid(sql, 0.7);
     expect([again, third]).toEqual([first, first]);
   }, 20_000);
