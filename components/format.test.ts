@@ -1,13 +1,37 @@
-import { describe, expect, it } from "vitest";
-import { formatCount, stockWords } from "./format";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { formatCount, formatPrice, stockWords } from "./format";
+
+/**
+ * Numbers formatted in this process as a browser set to German formats them when no locale is named
+ * ("1.000.000"). The machine running the tests is most likely set to English, whose default grouping
+ * is en-US's, so a count formatted in the browser's own locale would pass unnoticed.
+ */
+function asInAGermanBrowser() {
+  const toLocaleString = Number.prototype.toLocaleString;
+  vi.spyOn(Number.prototype, "toLocaleString").mockImplementation(function (this: number, locales?: Intl.LocalesArgument, options?: Intl.NumberFormatOptions) {
+    return toLocaleString.call(this, locales ?? "de-DE", options);
+  });
+  const NumberFormat = Intl.NumberFormat;
+  vi.spyOn(Intl, "NumberFormat").mockImplementation(function (locales?: Intl.LocalesArgument, options?: Intl.NumberFormatOptions) {
+    return new NumberFormat(locales ?? "de-DE", options);
+  } as typeof Intl.NumberFormat);
+  expect([(1_000_000).toLocaleString(), new Intl.NumberFormat().format(1_000_000)]).toEqual(["1.000.000", "1.000.000"]);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe("counts a shopper reads", () => {
   it("group their digits as the prices beside them do", () => {
+    asInAGermanBrowser();
+    expect(formatPrice(100_000_000)).toBe("$1,000,000.00");
     expect(formatCount(1_000_000)).toBe("1,000,000");
     expect(formatCount(999)).toBe("999");
   });
 
   it("read the same way on the stock bar, while the sale runs and once it has ended", () => {
+    asInAGermanBrowser();
     expect(stockWords(999_998, 1_000_000, false)).toBe("999,998 of 1,000,000 left");
     expect(stockWords(0, 1_000_000, false)).toBe("None left");
     expect(stockWords(2_500, 10_000, true)).toBe("7,500 of 10,000 sold");
