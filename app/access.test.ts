@@ -74,6 +74,8 @@ describe("access", () => {
       { origin: "null" },
       { origin: `http://127.0.0.1.evil.example:${new URL(base).port}` },
       { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site" },
+      { "sec-fetch-site": "sideways" },
     ];
     for (const headers of forged) {
       const res = await buyOver(base, saleId, carol, headers);

@@ -3,14 +3,17 @@ import { AppError } from "@/db/errors";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * Refuses a state-changing request that a browser sent from another site. SameSite=Lax cookies
- * already stay home on cross-site POSTs; this also covers same-site subdomains and old browsers.
- * Clients that are not browsers send neither header and pass.
+ * Refuses a state-changing request that a browser sent on behalf of another site or origin, for every
+ * route, the shopper's and the admin's alike (`route()` in ./http.ts). SameSite=Lax cookies already stay
+ * home on cross-site POSTs; this also covers same-site subdomains and old browsers. Browsers mark each
+ * request with Sec-Fetch-Site: only `same-origin` and `none` (typed in, a bookmark) pass. One that sends
+ * no Sec-Fetch-Site still sends Origin on such a request, checked against the host the browser asked
+ * for. Clients that are not browsers send neither header and pass.
  */
 export function refuseCrossSite(req: Request): void {
   if (SAFE_METHODS.has(req.method)) return;
   const fetchSite = req.headers.get("sec-fetch-site");
-  if (fetchSite === "cross-site" || fetchSite === "same-site") throw crossSite();
+  if (fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none") throw crossSite();
   const origin = req.headers.get("origin");
   if (origin === null) return;
   let originHost: string;

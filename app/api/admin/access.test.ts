@@ -97,6 +97,8 @@ describe("state-changing admin routes called from another site", () => {
     { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
     { origin: "https://evil.example" },
     { "sec-fetch-site": "same-site" },
+    // A value the browser's Fetch Metadata does not define: only same-origin and none pass.
+    { "sec-fetch-site": "sideways" },
   ];
   for (const r of routes.filter((r) => r.method !== "GET")) {
     it(`${r.name} answers 403 even with the admin's cookie, and changes nothing`, async () => {

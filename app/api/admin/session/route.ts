@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "@/db/errors";
 import { log } from "@/db/log";
-import { adminCookie, assertSameOrigin, endAdminSessionCookie, isAdmin, isAdminPassword } from "@/app/_lib/admin-session";
+import { adminCookie, endAdminSessionCookie, isAdmin, isAdminPassword } from "@/app/_lib/admin-session";
 import { describeIssues, otherMethods, readJsonObject, route } from "@/app/_lib/http";
 import { clientKey, forgiveLoginAttempt, spendLoginAttempt, type LoginAttempt } from "@/app/_lib/login-limiter";
 import { plainIssue } from "@/db/plain-issues";
@@ -10,7 +10,6 @@ const signInSchema = z.object({ password: z.string().min(1, "is required").max(2
 
 /** Admin sign-in: the password, compared in constant time, with attempts limited. */
 export const POST = route(async (req: Request) => {
-  assertSameOrigin(req);
   const parsed = signInSchema.safeParse(await readJsonObject(req), { error: plainIssue });
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   const client = clientKey(req);
@@ -38,7 +37,6 @@ export const GET = route(async (req: Request) => {
 
 /** Sign out: the session ends on the server, so a copy of its cookie stops working too. */
 export const DELETE = route(async (req: Request) => {
-  assertSameOrigin(req);
   return new Response(null, { status: 204, headers: { "set-cookie": await endAdminSessionCookie(req) } });
 });
 
