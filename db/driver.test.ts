@@ -1,7 +1,11 @@
+import net from "node:net";
 import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { useTestDatabase } from "./testing/database";
 import { stallProxy } from "./testing/stall-proxy";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const codeOf = (err: { code?: string }) => err.code;
 
 // What the app relies on from postgres.js, checked against a real Postgres: the fixes carried in
 // patches/postgres+3.4.9.patch hold in the installed driver.
@@ -109,4 +113,123 @@ describe("a connection the network drops without a word (socket_timeout)", () =>
     ]);
     expect(outcome).toBe("waiting");
   }, 20_000);
+
+  it("fails a connection's own array-types query with it, without an unhandled rejection", async () => {
+    // Each new connection asks for the array types first; a connection stranded while that query is
+    // out failed it from the silence timer with nobody awaiting it, which ends a Node process.
+    const strandedOn = await strandOnQuery("typarray");
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      sql = postgres(strandedOn.url, { max: 1, onnotice: () => {}, socket_timeout: 1 });
+      expect(await sql`SELECT 1`.then(() => "answered", codeOf)).toBe("SOCKET_TIMEOUT");
+      await sleep(200);
+      expect(unhandled.map(String)).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await sql?.end({ timeout: 1 });
+      sql = undefined;
+      await strandedOn.close();
+    }
+  }, 20_000);
+
+  it("gives back nothing when a reserved connection closed as silent is released, and the pool serves on", async () => {
+    const { proxy, sql } = await through(1);
+    const reserved = await sql.reserve();
+    await reserved`SELECT 1`;
+    proxy.strand();
+    expect(await reserved`SELECT 1`.then(() => "answered", codeOf)).toBe("SOCKET_TIMEOUT");
+    reserved.release();
+    // Released as it stood, the closed connection went back to the pool to fail every query with
+    // CONNECTION_CLOSED, for good.
+    expect(await sql<{ x: number }[]>`SELECT 2 AS x`.then((rows) => rows[0]!.x, codeOf)).toBe(2);
+    expect(await reserved`SELECT 1`.then(() => "answered", codeOf)).toBe("CONNECTION_CLOSED");
+  }, 20_000);
+
+  it("serves the query waiting for the connection of a transaction closed as silent", async () => {
+    const { proxy, sql } = await through(1);
+    await sql`SELECT 1`;
+    const transaction = sql
+      .begin(async (tx) => {
+        await tx`SELECT 1`;
+        proxy.strand();
+        await tx`SELECT 2`;
+      })
+      .then(() => "committed", codeOf);
+    await sleep(200);
+    // Queued behind the transaction (max: 1), then handed the connection reopened for it: the
+    // transaction's rollback, sent to that connection, failed this query with CONNECTION_CLOSED.
+    const queued = sql<{ x: number }[]>`SELECT 3 AS x`.then((rows) => rows[0]!.x, codeOf);
+    expect(await transaction).toBe("CONNECTION_CLOSED");
+    expect(await queued).toBe(3);
+  }, 20_000);
+
+  it("ends the pool once a connection asked to end is closed as silent", async () => {
+    const { proxy, sql } = await through(1);
+    await sql`SELECT 1`;
+    proxy.strand();
+    const query = sql`SELECT 1`.then(() => "answered", codeOf);
+    await sleep(100);
+    const ended = sql.end();
+    expect(await query).toBe("SOCKET_TIMEOUT");
+    expect(await Promise.race([ended.then(() => "ended"), sleep(3_000).then(() => "waiting")])).toBe("ended");
+  }, 20_000);
+
+  it("does not count the time a cursor's rows or a COPY's stream spend with the client", async () => {
+    const { sql } = await through(1);
+    const cursor = await sql`SELECT x FROM generate_series(1, 2) AS x`
+      .cursor(1, () => sleep(1_300))
+      .then(() => "done", codeOf);
+    expect(cursor).toBe("done");
+    const copiedIn = await sql.begin(async (tx) => {
+      await tx`CREATE TEMP TABLE copied (x int)`;
+      const stream = await tx`COPY copied FROM STDIN`.writable();
+      stream.write("1\n");
+      await sleep(1_300);
+      await new Promise<void>((resolve, reject) => stream.end("2\n", (err?: Error | null) => (err ? reject(err) : resolve())));
+      return (await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM copied`)[0]!.n;
+    }).catch(codeOf);
+    expect(copiedIn).toBe(2);
+    const stream = await sql`COPY (SELECT repeat('x', 1000) FROM generate_series(1, 2000)) TO STDOUT`.readable();
+    await sleep(1_300);
+    let bytes = 0;
+    for await (const chunk of stream) bytes += (chunk as Buffer).length;
+    expect(bytes).toBe(2000 * 1001);
+  }, 20_000);
 });
+
+/** A proxy to the test database that strands a connection once the client sends `marker`. */
+async function strandOnQuery(marker: string) {
+  const target = new URL(db.url);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    let stranded = false;
+    client.on("data", (data: Buffer) => {
+      if (data.includes(marker)) stranded = true;
+      if (!stranded) upstream.write(data);
+    });
+    upstream.on("data", (data: Buffer) => {
+      if (!stranded) client.write(data);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = new URL(db.url);
+  url.hostname = "127.0.0.1";
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
