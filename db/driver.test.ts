@@ -1,4 +1,3 @@
-import net from "node:net";
 import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { useTestDatabase } from "./testing/database";
@@ -117,12 +116,13 @@ describe("a connection the network drops without a word (socket_timeout)", () =>
   it("fails a connection's own array-types query with it, without an unhandled rejection", async () => {
     // Each new connection asks for the array types first; a connection stranded while that query is
     // out failed it from the silence timer with nobody awaiting it, which ends a Node process.
-    const strandedOn = await strandOnQuery("typarray");
+    const target = new URL(db.url);
+    const strandedOn = await stallProxy({ host: target.hostname, port: Number(target.port) }, { strandOn: "typarray" });
     const unhandled: unknown[] = [];
     const onUnhandled = (err: unknown) => unhandled.push(err);
     process.on("unhandledRejection", onUnhandled);
     try {
-      sql = postgres(strandedOn.url, { max: 1, onnotice: () => {}, socket_timeout: 1 });
+      sql = postgres(strandedOn.urlFor(db.url), { max: 1, onnotice: () => {}, socket_timeout: 1 });
       expect(await sql`SELECT 1`.then(() => "answered", codeOf)).toBe("SOCKET_TIMEOUT");
       await sleep(200);
       expect(unhandled.map(String)).toEqual([]);
@@ -198,38 +198,3 @@ describe("a connection the network drops without a word (socket_timeout)", () =>
     expect(bytes).toBe(2000 * 1001);
   }, 20_000);
 });
-
-/** A proxy to the test database that strands a connection once the client sends `marker`. */
-async function strandOnQuery(marker: string) {
-  const target = new URL(db.url);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    let stranded = false;
-    client.on("data", (data: Buffer) => {
-      if (data.includes(marker)) stranded = true;
-      if (!stranded) upstream.write(data);
-    });
-    upstream.on("data", (data: Buffer) => {
-      if (!stranded) client.write(data);
-    });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = new URL(db.url);
-  url.hostname = "127.0.0.1";
-  url.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: url.toString(),
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}

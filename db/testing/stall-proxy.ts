@@ -5,9 +5,11 @@ import net from "node:net";
  * either way on every connection, open or new, as a network partition or a frozen server does (no
  * reset, no error: the client just never hears back). `resume()` carries them again. `strand()` silences
  * only the connections open now, for good, as a failover does to a client's old connections (their
- * server is gone without a word) while new ones reach the new server.
+ * server is gone without a word) while new ones reach the new server. With `strandOn`, a connection is
+ * stranded the moment its client sends bytes that contain it (a query's text): the failover lands at
+ * that point of the conversation.
  */
-export async function stallProxy(target: { host: string; port: number }) {
+export async function stallProxy(target: { host: string; port: number }, { strandOn }: { strandOn?: string } = {}) {
   let isStalled = false;
   // Bytes sent while stalled, in order, each with the socket it is for: delivered on resume, as TCP
   // delivers what it retransmits once a partition heals.
@@ -19,6 +21,7 @@ export async function stallProxy(target: { host: string; port: number }) {
     const pair: [net.Socket, net.Socket] = [client, upstream];
     pairs.add(pair);
     const carry = (to: net.Socket) => (data: Buffer) => {
+      if (strandOn !== undefined && to === upstream && data.includes(strandOn)) stranded.add(client).add(upstream);
       if (stranded.has(to)) return;
       if (isStalled) held.push([to, data]);
       else to.write(data);
