@@ -32,8 +32,8 @@ export function createBoss(role: Role): PgBoss {
   // pool) fails a query that has taken PG_SOCKET_TIMEOUT, and the pool then discards its connection.
   // Unlike the app's own pools (db/client.ts) this bounds a query's whole time, which every pg-boss
   // statement of a running app stays far below; its migrations (the admin role) are left unbounded.
-  const socketTimeout = config().PG_SOCKET_TIMEOUT;
-  if (role !== "admin" && socketTimeout > 0) options.query_timeout = socketTimeout * 1000;
+  const socketTimeout = role === "admin" ? 0 : config().PG_SOCKET_TIMEOUT;
+  if (socketTimeout > 0) options.query_timeout = socketTimeout * 1000;
   const boss = new PgBoss(options);
   // Logged compactly by db/log.ts (never the pg client an error carries), and more quietly when a
   // shutdown explains it (db/log.ts shutdownLevel): Ctrl-C stops Postgres and the app at once.
