@@ -1,8 +1,8 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
+import { liveSale } from "@/db/testing/live-sale";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 import { stallProxy } from "@/db/testing/stall-proxy";
@@ -25,15 +25,7 @@ afterAll(async () => {
 
 describe("a worker whose connections are dropped without a word", () => {
   it("allocates the orders admitted after the failover within seconds, on new connections", async () => {
-    const hour = 3600_000;
-    const sale = await createSale({
-      name: "Worker failover",
-      priceCents: 1000,
-      originalPriceCents: 2000,
-      stock: 100,
-      startsAt: new Date(Date.now() - hour),
-      endsAt: new Date(Date.now() + hour),
-    });
+    const sale = await liveSale({ name: "Worker failover", stock: 100 });
     const shoppers = await signInShoppers(20, "wfailover");
     const target = new URL(db.url);
     proxy = await stallProxy({ host: target.hostname, port: Number(target.port) });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { closeDb, getPool } from "@/db/client";
-import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
+import { liveSale } from "@/db/testing/live-sale";
 import { captureLogLines } from "@/db/testing/log-lines";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 import { stallProxy } from "@/db/testing/stall-proxy";
@@ -21,15 +21,7 @@ afterAll(() => capture.stop());
 
 describe("the web's connections to Postgres dropped without a word", () => {
   it("Buys are answered 503 for a moment, then accepted on new connections, without the old ones ever coming back", async () => {
-    const hour = 3600_000;
-    const { id: saleId } = await createSale({
-      name: "Failover",
-      priceCents: 1000,
-      originalPriceCents: 2000,
-      stock: 100,
-      startsAt: new Date(Date.now() - hour),
-      endsAt: new Date(Date.now() + hour),
-    });
+    const { id: saleId } = await liveSale({ name: "Failover", stock: 100 });
     const shoppers = await signInShoppers(40, "failover");
     const target = new URL(db.url);
     const proxy = await stallProxy({ host: target.hostname, port: Number(target.port) });

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signToken } from "@/app/_lib/cookies";
 import { SESSION_COOKIE, sessionSecret } from "@/app/_lib/session";
-import { createSale, type NewSale } from "@/db/sales";
+import { liveSale } from "@/db/testing/live-sale";
 import { useTestDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
 import * as session from "@/app/api/session/route";
@@ -13,16 +13,7 @@ const db = useTestDatabase();
 let cookie: string;
 
 const hour = 3600_000;
-const sale = (overrides: Partial<NewSale> = {}) =>
-  createSale({
-    name: "Test product",
-    priceCents: 1000,
-    originalPriceCents: 2000,
-    stock: 10,
-    startsAt: new Date(Date.now() - hour),
-    endsAt: new Date(Date.now() + hour),
-    ...overrides,
-  });
+const sale = liveSale;
 
 /** Everything an order attempt could change: every row of the users, sales, orders and jobs. */
 const snapshot = () => databaseSnapshot(db.sql);
