@@ -20,6 +20,11 @@ test("a sale opening in a few seconds counts down and enables Buy on the second,
   await signInByApi(page, "early");
   await page.goto(`/sales/${sale.id}`);
   await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+  // Each of the last seconds, on the Buy button and on the countdown above it, recorded in the page as
+  // soon as it loads: a countdown frozen on its first reading would still enable Buy on the second.
+  const lastSeconds = await Promise.all(
+    [3, 2, 1].flatMap((s) => ["button", '[data-testid="countdown"]'].map((selector) => watchFor(page, { selector, text: new RegExp(`Opens in 00:0${s}`) }))),
+  );
 
   await expect(buyButton(page)).toBeDisabled();
   await expect(buyButton(page)).toHaveText(/Opens in 00:0[1-9]/);
@@ -31,6 +36,9 @@ test("a sale opening in a few seconds counts down and enables Buy on the second,
   expect(at).toBeGreaterThanOrEqual(startsAt - 250);
   expect(at).toBeLessThanOrEqual(startsAt + 400);
   expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true); // no reload
+  for (const [i, seenAt] of lastSeconds.entries()) {
+    expect(await seenAt(), `"Opens in 00:0${3 - Math.floor(i / 2)}" shown on the ${i % 2 ? "countdown" : "Buy button"}`).toBeDefined();
+  }
   await expect(page.getByTestId("announcer")).toHaveText(/sale is open/i);
   await page.screenshot({ path: testInfo.outputPath("opened.png"), fullPage: true });
 
