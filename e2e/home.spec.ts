@@ -1,4 +1,5 @@
 import { expect, test } from "./fixtures";
+import { watchFor } from "./shopper";
 
 test("the home page groups sales live / upcoming / sold out / ended, and moves one to Live as it opens", async ({ page, createSale, db }, testInfo) => {
   const tag = Date.now().toString(36);
@@ -6,6 +7,9 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   await db`UPDATE sales SET remaining = 4 WHERE id = ${live.id}`;
   const upcoming = await createSale({ name: `Field Camera ${tag}`, startsInMs: 3600_000 });
   const opening = await createSale({ name: `Chrono Watch ${tag}`, startsInMs: 9000 });
+  // On a whole second, as sales are set: the list moves a sale to Live on the server clock's whole seconds.
+  await db`UPDATE sales SET starts_at = date_trunc('second', starts_at) WHERE id = ${opening.id}`;
+  const opensAt = Date.parse((await (await page.request.get(`/api/sales/${opening.id}`)).json()).sale.startsAt);
   const soldOut = await createSale({ name: `Canvas Backpack ${tag}` });
   await db`UPDATE sales SET remaining = 0 WHERE id = ${soldOut.id}`;
   // Two that ended moments ago (the list carries only the last ones that ended, newest first).
@@ -14,6 +18,10 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   await db`UPDATE sales SET remaining = 7 WHERE id = ${ended.id}`;
 
   await page.goto("/");
+  // Recorded in the page from the moment it loads: a move that waits for the next poll (every 5 s), or
+  // that reloads the page, would still show the card under Live before the check below gives up.
+  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+  const movedAt = await watchFor(page, { selector: '[data-testid="group-live"] [data-testid="sale-card"]', text: new RegExp(opening.name) });
   const card = (group: string, name: string) => page.getByTestId(`group-${group}`).getByTestId("sale-card").filter({ hasText: name });
   await expect(card("live", live.name)).toBeVisible();
   await expect(card("live", live.name)).toContainText("$30.00");
@@ -39,6 +47,13 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   // At its opening second it moves to Live, without a reload.
   await expect(card("live", opening.name)).toBeVisible({ timeout: 15_000 });
   await expect(card("scheduled", opening.name)).toHaveCount(0);
+  // On the page's server clock at the opening second, as Buy is enabled (the same allowance for the
+  // clock's measurement as e2e/countdown.spec.ts), in the same page.
+  const at = await movedAt();
+  expect(at).toBeDefined();
+  expect(at!).toBeGreaterThanOrEqual(opensAt - 250);
+  expect(at!).toBeLessThanOrEqual(opensAt + 400);
+  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true); // no reload
 
   await card("live", live.name).click();
   await expect(page).toHaveURL(`/sales/${live.id}`);
