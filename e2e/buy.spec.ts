@@ -10,9 +10,12 @@ test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds
   await page.screenshot({ path: testInfo.outputPath("1-signed-out.png"), fullPage: true });
 
   const url = page.url();
+  // Signing in is inline: no page change. The URL alone cannot tell, since a reload, or a sign-in page
+  // that sends the shopper back, ends on the same one; a marker set in the page can (checked below).
+  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
   await signInInline(page, "buyer");
   await expect(buyButton(page)).toHaveText(/buy now/i);
-  expect(page.url()).toBe(url); // signing in is inline: no page change
+  expect(page.url()).toBe(url);
   await page.screenshot({ path: testInfo.outputPath("2-ready.png"), fullPage: true });
 
   // Hold the POST for a moment so the in-flight state can be seen.
@@ -30,6 +33,8 @@ test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds
   await expect(page.getByText("4 of 5 left")).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath("4-confirmed.png"), fullPage: true });
   expect(await ordersInSale(db, sale.id)).toHaveLength(1);
+  // Signed in, bought and confirmed all in the page first loaded.
+  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true);
 
   // A reload, or the sale in a new tab, shows the order, not a fresh Buy button.
   await page.reload();
