@@ -100,6 +100,8 @@ test("an order waiting in line shows its position, then turns Confirmed without 
   const [mine] = await db<{ id: string }[]>`INSERT INTO orders (id, sale_id, user_id) VALUES (gen_random_uuid(), ${sale.id}, ${me.id}) RETURNING id`;
 
   await page.goto(`/sales/${sale.id}`);
+  // A marker in the page: a card that reloaded the page while it waits would show every change too.
+  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
   await expect(orderStatus(page)).toHaveAttribute("data-status", "pending");
   await expect(page.getByTestId("position")).toHaveText("2 orders ahead of you");
   await page.screenshot({ path: testInfo.outputPath("in-line.png"), fullPage: true });
@@ -110,4 +112,5 @@ test("an order waiting in line shows its position, then turns Confirmed without 
   await db`UPDATE orders SET status = 'completed', updated_at = now() WHERE id = ${mine!.id}`;
   await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
   await expect(page.getByTestId("announcer")).toContainText("Confirmed");
+  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true); // no reload
 });
