@@ -241,12 +241,17 @@ test("a confirmed order the store then cancels shows as cancelled on the shopper
   await context.clock.install();
   await signInByApi(page, "cancelled-later");
   await page.goto(`/sales/${sale.id}`);
+  // Markers in both pages: pages that reloaded themselves would show the cancellation too.
+  const mark = (p: Page) => p.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+  const isSamePage = (p: Page) => p.evaluate(() => (window as unknown as { marker?: boolean }).marker === true);
+  await mark(page);
   await buyButton(page).click();
   await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
   const [order] = await db<{ id: string }[]>`SELECT id FROM orders WHERE sale_id = ${sale.id}`;
   const orderId = order!.id;
   const list = await context.newPage();
   await list.goto("/orders");
+  await mark(list);
   const row = list.getByTestId("order-row");
   await expect(row.getByText("Confirmed", { exact: true })).toBeVisible();
 
@@ -263,6 +268,8 @@ test("a confirmed order the store then cancels shows as cancelled on the shopper
   await expect(orderStatus(page)).toHaveAttribute("data-status", "cancelled");
   await expect(orderStatus(page)).toContainText("was cancelled by the store");
   await expect(row.getByText("Cancelled", { exact: true })).toBeVisible();
+  expect(await isSamePage(page), "the sale page is the one first loaded").toBe(true);
+  expect(await isSamePage(list), "the orders list is the one first loaded").toBe(true);
 });
 
 test("the live region announces changes of status, not each retry or each new place in line", async ({ page, createSale }) => {
