@@ -58,7 +58,10 @@ for (const [label, skewMs] of [
     await page.goto(`/sales/${sale.id}`);
     expect(Math.abs((await page.evaluate(() => Date.now())) - Date.now() - skewMs)).toBeLessThan(5000);
 
+    // The button and the countdown above it each keep their own clock: both must read the server's
+    // (on the browser's, the countdown would read 00:00 an hour fast, 01:00:0x an hour slow).
     await expect(buyButton(page)).toHaveText(/Opens in 00:0[1-9]/);
+    await expect(page.getByTestId("countdown").first()).toHaveText(/^Opens in 00:0[1-9]$/);
     const enabledAt = await watchEnabled(page, skewMs);
     await page.screenshot({ path: testInfo.outputPath("skewed-countdown.png"), fullPage: true });
     const at = await enabledAt();
