@@ -1,6 +1,6 @@
 import { request as playwrightRequest, type Page, type Route } from "@playwright/test";
 import { expect, shopperEmail, test } from "./fixtures";
-import { buyButton, orderStatus, ordersInSale, signInByApi, signInInline, watchBuys } from "./shopper";
+import { buyButton, isSamePage, markPage, orderStatus, ordersInSale, signInByApi, signInInline, watchBuys } from "./shopper";
 
 // What a shopper meets when things are not ideal: a page served over plain HTTP, a store that asks to
 // wait, a sign-out or a page change in the middle of that wait, units that come back after a sell-out,
@@ -214,7 +214,7 @@ test("a unit that comes back after a sell-out brings the Buy button back on an o
   await signInByApi(page, "second-chance");
   await page.goto(`/sales/${sale.id}`);
   // A marker in the page: a sold-out page that reloaded itself would offer Buy again too.
-  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+  await markPage(page);
   await expect(page.getByTestId("sale-closed")).toContainText("Sold out");
   await expect(buyButton(page)).toHaveCount(0);
 
@@ -228,7 +228,7 @@ test("a unit that comes back after a sell-out brings the Buy button back on an o
   await expect(buyButton(page)).toBeEnabled({ timeout: 20_000 });
   await expect(page.getByTestId("stock")).toHaveText("1 of 1 left");
   await expect(page.getByTestId("sale-closed")).toHaveCount(0);
-  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true); // no reload
+  expect(await isSamePage(page)).toBe(true); // no reload
   await buyButton(page).click();
   await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
   const orders = await ordersInSale(db, sale.id);
@@ -242,16 +242,14 @@ test("a confirmed order the store then cancels shows as cancelled on the shopper
   await signInByApi(page, "cancelled-later");
   await page.goto(`/sales/${sale.id}`);
   // Markers in both pages: pages that reloaded themselves would show the cancellation too.
-  const mark = (p: Page) => p.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
-  const isSamePage = (p: Page) => p.evaluate(() => (window as unknown as { marker?: boolean }).marker === true);
-  await mark(page);
+  await markPage(page);
   await buyButton(page).click();
   await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
   const [order] = await db<{ id: string }[]>`SELECT id FROM orders WHERE sale_id = ${sale.id}`;
   const orderId = order!.id;
   const list = await context.newPage();
   await list.goto("/orders");
-  await mark(list);
+  await markPage(list);
   const row = list.getByTestId("order-row");
   await expect(row.getByText("Confirmed", { exact: true })).toBeVisible();
 

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { buyButton, holdBuys, orderStatus, ordersInSale, saleRow, signInByApi, signInInline, watchBuys } from "./shopper";
+import { buyButton, holdBuys, isSamePage, markPage, orderStatus, ordersInSale, saleRow, signInByApi, signInInline, watchBuys } from "./shopper";
 
 test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds the order again", async ({ page, context, createSale, db }, testInfo) => {
   const sale = await createSale({ name: `Aurora Wireless Headphones ${Date.now().toString(36)}`, stock: 5 });
@@ -12,7 +12,7 @@ test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds
   const url = page.url();
   // Signing in is inline: no page change. The URL alone cannot tell, since a reload, or a sign-in page
   // that sends the shopper back, ends on the same one; a marker set in the page can (checked below).
-  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+  await markPage(page);
   await signInInline(page, "buyer");
   await expect(buyButton(page)).toHaveText(/buy now/i);
   expect(page.url()).toBe(url);
@@ -34,7 +34,7 @@ test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds
   await page.screenshot({ path: testInfo.outputPath("4-confirmed.png"), fullPage: true });
   expect(await ordersInSale(db, sale.id)).toHaveLength(1);
   // Signed in, bought and confirmed all in the page first loaded.
-  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true);
+  expect(await isSamePage(page)).toBe(true);
 
   // A reload, or the sale in a new tab, shows the order, not a fresh Buy button.
   await page.reload();
@@ -101,7 +101,7 @@ test("an order waiting in line shows its position, then turns Confirmed without 
 
   await page.goto(`/sales/${sale.id}`);
   // A marker in the page: a card that reloaded the page while it waits would show every change too.
-  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+  await markPage(page);
   await expect(orderStatus(page)).toHaveAttribute("data-status", "pending");
   await expect(page.getByTestId("position")).toHaveText("2 orders ahead of you");
   await page.screenshot({ path: testInfo.outputPath("in-line.png"), fullPage: true });
@@ -112,5 +112,5 @@ test("an order waiting in line shows its position, then turns Confirmed without 
   await db`UPDATE orders SET status = 'completed', updated_at = now() WHERE id = ${mine!.id}`;
   await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
   await expect(page.getByTestId("announcer")).toContainText("Confirmed");
-  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true); // no reload
+  expect(await isSamePage(page)).toBe(true); // no reload
 });

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { buyButton, orderStatus, ordersInSale, signInByApi, watchBuys, watchFor } from "./shopper";
+import { buyButton, isSamePage, markPage, orderStatus, ordersInSale, signInByApi, watchBuys, watchFor } from "./shopper";
 
 /** Records, inside the page, the moment Buy becomes enabled (see watchFor); the returned function waits for it. */
 async function watchEnabled(page: Page, skewMs = 0): Promise<() => Promise<number>> {
@@ -19,7 +19,7 @@ test("a sale opening in a few seconds counts down and enables Buy on the second,
   const startsAt = Date.parse((await (await page.request.get(`/api/sales/${sale.id}`)).json()).sale.startsAt);
   await signInByApi(page, "early");
   await page.goto(`/sales/${sale.id}`);
-  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+  await markPage(page);
   // Each of the last seconds, on the Buy button and on the countdown above it, recorded in the page as
   // soon as it loads: a countdown frozen on its first reading would still enable Buy on the second.
   const lastSeconds = await Promise.all(
@@ -35,7 +35,7 @@ test("a sale opening in a few seconds counts down and enables Buy on the second,
   const at = await enabledAt();
   expect(at).toBeGreaterThanOrEqual(startsAt - 250);
   expect(at).toBeLessThanOrEqual(startsAt + 400);
-  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true); // no reload
+  expect(await isSamePage(page)).toBe(true); // no reload
   for (const [i, seenAt] of lastSeconds.entries()) {
     expect(await seenAt(), `"Opens in 00:0${3 - Math.floor(i / 2)}" shown on the ${i % 2 ? "countdown" : "Buy button"}`).toBeDefined();
   }

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { watchFor } from "./shopper";
+import { isSamePage, markPage, watchFor } from "./shopper";
 
 test("the home page groups sales live / upcoming / sold out / ended, and moves one to Live as it opens", async ({ page, createSale, db }, testInfo) => {
   const tag = Date.now().toString(36);
@@ -20,7 +20,7 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   await page.goto("/");
   // Recorded in the page from the moment it loads: a move that waits for the next poll (every 5 s), or
   // that reloads the page, would still show the card under Live before the check below gives up.
-  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+  await markPage(page);
   const movedAt = await watchFor(page, { selector: '[data-testid="group-live"] [data-testid="sale-card"]', text: new RegExp(opening.name) });
   const card = (group: string, name: string) => page.getByTestId(`group-${group}`).getByTestId("sale-card").filter({ hasText: name });
   await expect(card("live", live.name)).toBeVisible();
@@ -53,7 +53,7 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   expect(at).toBeDefined();
   expect(at!).toBeGreaterThanOrEqual(opensAt - 250);
   expect(at!).toBeLessThanOrEqual(opensAt + 400);
-  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true); // no reload
+  expect(await isSamePage(page)).toBe(true); // no reload
 
   await card("live", live.name).click();
   await expect(page).toHaveURL(`/sales/${live.id}`);

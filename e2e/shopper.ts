@@ -152,3 +152,16 @@ export async function saleRow(db: postgres.Sql, saleId: string) {
   const [row] = await db<{ stock: number; remaining: number }[]>`SELECT stock, remaining FROM sales WHERE id = ${saleId}`;
   return row!;
 }
+
+/**
+ * Marks the page now loaded, so a test can tell later that what it saw happened in this same page and
+ * not after a reload (a reload, or a navigation back to the same URL, loses the mark).
+ */
+export async function markPage(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true));
+}
+
+/** Whether the page is still the one `markPage` marked. */
+export function isSamePage(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { marker?: boolean }).marker === true);
+}
