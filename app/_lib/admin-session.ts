@@ -106,8 +106,8 @@ const mutating = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * An admin API route: the admin session, then the handler (`route()` has already refused a change a
- * browser sent from another site or origin). Every change the admin makes is logged (method, path, answer): what an operator looks for
- * after "who ended this sale?".
+ * browser sent from another site or origin). Every change the admin makes is logged (method, path,
+ * answer): what an operator looks for after "who ended this sale?".
  */
 export function adminRoute<C>(handler: (req: Request, ctx: C) => Promise<Response>): (req: Request, ctx: C) => Promise<Response> {
   return route(async (req: Request, ctx: C) => {
