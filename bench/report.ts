@@ -40,13 +40,12 @@ function cpuTable(cpu: Record<string, any>): string[] {
 
 export function markdown(r: Figures, charts: { latency: string; storm: string }): string {
   const t = r.targets;
-  const isAllSent = !r.openLoop.answers["0 not_sent"] && !r.openLoop.floor.answers["0 not_sent"];
   const unexpected: Record<string, Record<string, number>> = t.unexpectedAnswers ?? {};
   const isStormClean = !unexpected.storm && !unexpected.floor;
   const isOpenClean = !unexpected.openLoop && !unexpected.openLoopFloor;
   const unexpectedLine = (phases: string[]) => {
     const found = phases.filter((p) => unexpected[p]).map((p) => `${p}: ${answersLine(unexpected[p]!)}`);
-    return found.length ? ` (answers other than the phase's own, which its figures count: ${found.join("; ")})` : "";
+    return found.length ? ` (answers other than the phase's own, errors or requests never sent, so its ratio cannot count as met: ${found.join("; ")})` : "";
   };
   const mark = (ok: boolean) => (ok ? "met" : "**not met**");
   const lines = [
@@ -87,7 +86,7 @@ export function markdown(r: Figures, charts: { latency: string; storm: string })
     "## Targets (ratios within this run)",
     "",
     `1. Admission req/s ≥ 0.8 × floor: ${fmt(t.admissionOverFloor, 2)} × — ${mark(t.admissionOverFloor >= 0.8 && isStormClean)}${unexpectedLine(["storm", "floor"])}`,
-    `2. Open loop admission p95 ≤ 2 × floor p95: ${fmt(t.openLoopP95OverFloor, 2)} × — ${mark(t.openLoopP95OverFloor <= 2 && isAllSent && isOpenClean)}; 202 → final p95 ≤ 500 ms: ${fmt(r.openLoop.finalP95Ms, 1)} ms — ${mark(r.openLoop.finalP95Ms <= 500)}${isAllSent ? "" : " (some open-loop requests were never sent within the time limit: the latencies leave them out, so the ratio cannot count as met)"}${unexpectedLine(["openLoop", "openLoopFloor"])}`,
+    `2. Open loop admission p95 ≤ 2 × floor p95: ${fmt(t.openLoopP95OverFloor, 2)} × — ${mark(t.openLoopP95OverFloor <= 2 && isOpenClean)}; 202 → final p95 ≤ 500 ms: ${fmt(r.openLoop.finalP95Ms, 1)} ms — ${mark(r.openLoop.finalP95Ms <= 500)}${unexpectedLine(["openLoop", "openLoopFloor"])}`,
     `3. Allocation engine ≥ 5 × baseline: ${fmt(t.engineOverBaseline, 1)} × — ${mark(t.engineOverBaseline >= 5)}`,
     `4. Correctness zero-defect: ${mark(r.correct.isCorrect && r.correct.otherPhases === "correct")}`,
     `5. Memory flat (end ≤ 1.25 × after warm-up): web ${mark(r.memory.web.endMiB <= 1.25 * r.memory.web.afterWarmupMiB)}, worker ${mark(r.memory.worker.endMiB <= 1.25 * r.memory.worker.afterWarmupMiB)}`,
