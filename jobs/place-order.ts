@@ -7,7 +7,7 @@ import { log } from "@/db/log";
 import { isLockTimeout, withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
 import { isLastAttempt, type JobFailure, LOCK_TIMEOUT_REASON, lockTimeoutMessage, logJobFailure, orderIdOf } from "./job-failures";
-import { PLACE_ORDER, queueDefinitions } from "./queues";
+import { PLACE_ORDER, placeOrderQueue } from "./queues";
 import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
 export const name = PLACE_ORDER;
@@ -31,7 +31,7 @@ const recentlyHeld = new Map<string, number>();
 // first: the batch's statements, sale by sale after one gave up on a lock, share the expiry less 5 s
 // (for the fetch, the completion and a slot's linger), each sale's waiting for its row a share of what
 // is left. A sale whose turn comes too late is failed for a retry, like a held one.
-const ALLOCATION_BUDGET_MS = ((queueDefinitions.find((q) => q.name === PLACE_ORDER)?.expireInSeconds ?? 15) - 5) * 1000;
+const ALLOCATION_BUDGET_MS = (placeOrderQueue.expireInSeconds - 5) * 1000;
 const MIN_SALE_WAIT_MS = 200;
 
 /**
@@ -218,7 +218,7 @@ const outputMessage = (result: JobResult) => String((result.output as { message?
 const outputReason = (result: JobResult) => (result.output as { reason?: unknown } | undefined)?.reason;
 
 // The queue's own retry limit: what a job has unless it was sent with one of its own.
-const queueRetryLimit = queueDefinitions.find((q) => q.name === PLACE_ORDER)?.retryLimit;
+const queueRetryLimit = placeOrderQueue.retryLimit;
 
 /**
  * Logs each failed job (jobs/job-failures.ts). The fetch leaves out a job's retry limit (the hot path

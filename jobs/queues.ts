@@ -25,28 +25,31 @@ type QueueDefinition = Omit<Queue, "name"> & { name: string };
 
 const DEAD_LETTER_KEPT_SECONDS = 10 * 365 * 24 * 3600;
 
+/** The allocation queue: its expiry and retry limit are read where allocation runs (jobs/place-order.ts). */
+export const placeOrderQueue = {
+  name: PLACE_ORDER,
+  // NOTIFY wakes an idle worker the moment an order is queued instead of at its next poll.
+  notify: true,
+  // An allocation batch takes milliseconds (plus WORKER_LINGER_MS, at most 5 s, after one that
+  // was not full; the worker's lock timeout, 5 s, and 2 s for each sale of it another transaction
+  // holds, when one does): a job still active after this belonged to a worker that died, and is
+  // handed to another one (allocation is idempotent, so that is always safe).
+  expireInSeconds: 15,
+  retryLimit: 5,
+  retryDelay: 1,
+  retryBackoff: true,
+  retryDelayMax: 30,
+  deadLetter: PLACE_ORDER_DEAD,
+  // Completed jobs are only history: the order row is the record.
+  deleteAfterSeconds: 3600,
+} satisfies QueueDefinition;
+
 export const queueDefinitions: QueueDefinition[] = [
   // An allocation's dead letter holds an order still in line, so it is kept until an admin retries it
   // (the order goes back in line) or discards it (the order fails): pg-boss deletes a waiting job once
   // its retention has passed, which here is ten years, never in practice.
   { name: PLACE_ORDER_DEAD, retryLimit: 0, retentionSeconds: DEAD_LETTER_KEPT_SECONDS, deleteAfterSeconds: 14 * 24 * 3600 },
-  {
-    name: PLACE_ORDER,
-    // NOTIFY wakes an idle worker the moment an order is queued instead of at its next poll.
-    notify: true,
-    // An allocation batch takes milliseconds (plus WORKER_LINGER_MS, at most 5 s, after one that
-    // was not full; the worker's lock timeout, 5 s, and 2 s for each sale of it another transaction
-    // holds, when one does): a job still active after this belonged to a worker that died, and is
-    // handed to another one (allocation is idempotent, so that is always safe).
-    expireInSeconds: 15,
-    retryLimit: 5,
-    retryDelay: 1,
-    retryBackoff: true,
-    retryDelayMax: 30,
-    deadLetter: PLACE_ORDER_DEAD,
-    // Completed jobs are only history: the order row is the record.
-    deleteAfterSeconds: 3600,
-  },
+  placeOrderQueue,
   // A status change that could not be applied leaves its order as it was: kept two weeks for a look.
   { name: ORDER_STATUS_DEAD, retryLimit: 0, retentionSeconds: 14 * 24 * 3600, deleteAfterSeconds: 14 * 24 * 3600 },
   {
