@@ -113,7 +113,12 @@ describe("a lock another transaction holds", () => {
       await finalWithin(free.id, 30_000, "the free sale's order to be final");
       // Settled in the batch's first attempt: pg-boss did not fail the batch for outliving its jobs'
       // expiry (15 s: 5 s for the batch's statement, then 2 s for each held sale's, took 17).
-      const [job] = await db.sql`SELECT state, retry_count FROM pgboss.job WHERE name = ${PLACE_ORDER} AND data->>'orderId' = ${ids.get(free.id)![0]!}`;
+      // The order is final when the batch's transaction commits; pg-boss records its job's end just
+      // after, so the job is read once it has left 'active'.
+      const job = await waitFor(async () => {
+        const [row] = await db.sql`SELECT state, retry_count FROM pgboss.job WHERE name = ${PLACE_ORDER} AND data->>'orderId' = ${ids.get(free.id)![0]!}`;
+        return row && row.state !== "active" ? row : undefined;
+      }, 10_000, "the free sale's job to end");
       expect(job).toEqual({ state: "completed", retry_count: 0 });
     } finally {
       for (const lock of locks) await lock.release();
