@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
 import { lockSalesTable } from "@/db/testing/held-work";
 import { call } from "@/db/testing/http";
+import { liveSale } from "@/db/testing/live-sale";
 import { signInShoppers } from "@/db/testing/shoppers";
 import * as sale from "@/app/api/sales/[id]/route";
 import * as session from "@/app/api/session/route";
@@ -17,8 +17,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("requests stuck behind a table locked for longer than their deadline (an operator's migration)", () => {
   it("are answered 503 at the deadline and give their connections back soon after: what does not need that table is answered again while it stays locked", async () => {
     const [shopper] = await signInShoppers(1, "locked-table");
-    const window = { startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) };
-    const sales = [await createSale({ name: "A", priceCents: 1000, originalPriceCents: 2000, stock: 5, ...window }), await createSale({ name: "B", priceCents: 1000, originalPriceCents: 2000, stock: 5, ...window })];
+    const sales = [await liveSale({ name: "A", stock: 5 }), await liveSale({ name: "B", stock: 5 })];
     const lock = await lockSalesTable(db.url);
     try {
       // Two first reads of a sale (nothing cached yet) wait on the table with both connections.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
 import { holdRowLock } from "@/db/testing/held-work";
 import { call } from "@/db/testing/http";
+import { liveSale } from "@/db/testing/live-sale";
 import * as sale from "@/app/api/sales/[id]/route";
 import * as health from "./route";
 
@@ -14,7 +14,7 @@ const db = useTestDatabase();
 
 describe("GET /api/health while the queue's table is locked (an operator's migration, a VACUUM FULL)", () => {
   it("answers 503 and frees its connection: checks every second for longer than the pool lasts leave the web process answering", async () => {
-    const live = await createSale({ name: "Still served", priceCents: 1000, originalPriceCents: 2000, stock: 5, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) });
+    const live = await liveSale({ name: "Still served", stock: 5 });
     const lock = await holdRowLock(db.url, (tx) => tx`LOCK TABLE pgboss.queue IN ACCESS EXCLUSIVE MODE`.then(() => tx`SELECT pg_backend_pid() AS pid`));
     try {
       for (let i = 0; i < 4; i++) {

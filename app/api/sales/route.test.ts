@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
+import { liveSale } from "@/db/testing/live-sale";
 import { call } from "@/db/testing/http";
 import * as one from "./[id]/route";
 import * as list from "./route";
@@ -41,8 +42,7 @@ describe("GET /api/sales and /api/sales/:id", () => {
   });
 
   it("answers every page's poll within a second from one read of the sale, and lets a shared cache keep it a second", async () => {
-    const now = Date.now();
-    const sale = await createSale({ priceCents: 700, originalPriceCents: 900, stock: 5, name: "Polled", startsAt: new Date(now - hour), endsAt: new Date(now + hour) });
+    const sale = await liveSale({ priceCents: 700, originalPriceCents: 900, stock: 5, name: "Polled" });
     const poll = () => call(one.GET, `/api/sales/${sale.id}`, { params: { id: sale.id } });
     const first = await poll();
     expect([first.status, first.json.sale.remaining]).toEqual([200, 5]);

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { signInAdmin } from "@/db/testing/admin";
 import { saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
+import { liveSale } from "@/db/testing/live-sale";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 import { webBoss } from "@/jobs/boss";
@@ -34,7 +34,7 @@ const orderAsShopperSees = async (who: string) => {
 
 beforeAll(async () => {
   admin = await signInAdmin();
-  const sale = await createSale({ name: "Dead letters", priceCents: 1000, originalPriceCents: 2000, stock: 4, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) });
+  const sale = await liveSale({ name: "Dead letters", stock: 4 });
   saleId = sale.id;
   // No worker yet: every order waits in line with its job.
   const cookies = await signInShoppers(4, "dead-letters");

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { signInAdmin } from "@/db/testing/admin";
 import { useTestDatabase } from "@/db/testing/database";
 import { holdRowLock } from "@/db/testing/held-work";
 import { call } from "@/db/testing/http";
+import { liveSale } from "@/db/testing/live-sale";
 import * as health from "@/app/api/health/route";
 import * as saleEnd from "./[id]/end/route";
 import * as sale from "./[id]/route";
@@ -13,7 +13,6 @@ import * as sale from "./[id]/route";
 process.env.PG_POOL_MAX = "2";
 
 const db = useTestDatabase();
-const hour = 3600_000;
 let cookie: string;
 
 beforeAll(async () => {
@@ -24,7 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("an admin's edit of a sale whose row another transaction holds", () => {
   it("gives up on the lock with 503 and frees its connection: the web process keeps answering, and the edit never lands later", async () => {
-    const live = await createSale({ name: "Held", priceCents: 1000, originalPriceCents: 2000, stock: 10, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const live = await liveSale({ name: "Held" });
     const [before] = await db.sql`SELECT name, ends_at FROM sales WHERE id = ${live.id}`;
     // An operator's session changed the sale's row and left its transaction open.
     const lock = await holdRowLock(db.url, (tx) => tx`UPDATE sales SET description = 'fixed by hand' WHERE id = ${live.id} RETURNING pg_backend_pid() AS pid`);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
-import { createSale, type NewSale } from "@/db/sales";
+import type { NewSale } from "@/db/sales";
 import { signInAdmin } from "@/db/testing/admin";
 import { freshDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
+import { liveSale } from "@/db/testing/live-sale";
 import { stopWebBoss } from "@/jobs/boss";
 import * as shopperSession from "@/app/api/session/route";
 import * as buy from "@/app/api/sales/[id]/orders/route";
@@ -25,8 +26,7 @@ const valid = () => ({
   startsAt: new Date(Date.now() + hour).toISOString(),
   endsAt: new Date(Date.now() + 2 * hour).toISOString(),
 });
-const seedSale = (overrides: Partial<NewSale> = {}) =>
-  createSale({ name: "Seeded", priceCents: 1000, originalPriceCents: 2000, stock: 10, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour), ...overrides });
+const seedSale = (overrides: Partial<NewSale> = {}) => liveSale({ name: "Seeded", ...overrides });
 
 const create = (body: unknown) => call(sales.POST, "/api/admin/sales", { method: "POST", body, cookie });
 const patch = (id: string, body: unknown) => call(sale.PATCH, `/api/admin/sales/${id}`, { method: "PATCH", params: { id }, body, cookie });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { allocateOrders } from "@/db/allocation";
-import { createSale, forgetCachedSale } from "@/db/sales";
+import { forgetCachedSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
+import { liveSale } from "@/db/testing/live-sale";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 import * as list from "../route";
 import * as order from "./route";
@@ -17,7 +18,7 @@ const get = (id: string, cookie: string) => call(order.GET, `/api/orders/${id}`,
 
 describe("GET /api/orders/:id", () => {
   it("shows the owner their order with its place in line, then its final state", async () => {
-    const sale = await createSale({ name: "Status", priceCents: 100, originalPriceCents: 100, stock: 1, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3600_000) });
+    const sale = await liveSale({ name: "Status", priceCents: 100, originalPriceCents: 100, stock: 1 });
     const [first, second] = await signInShoppers(2, "status");
     const a = (await buy(sale.id, first!)).json.order;
     const b = (await buy(sale.id, second!)).json.order;
@@ -34,8 +35,7 @@ describe("GET /api/orders/:id", () => {
   });
 
   it("lists the shopper's orders with their sales, however long ago those ended", async () => {
-    const hour = 3600_000;
-    const sale = await createSale({ name: "Last winter's boots", priceCents: 4500, originalPriceCents: 9000, stock: 2, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + hour) });
+    const sale = await liveSale({ name: "Last winter's boots", priceCents: 4500, originalPriceCents: 9000, stock: 2 });
     const [shopper] = await signInShoppers(1, "history");
     const { id } = (await buy(sale.id, shopper!)).json.order;
     await allocateOrders([id]);
@@ -48,7 +48,7 @@ describe("GET /api/orders/:id", () => {
   });
 
   it("answers 404 for another shopper's order, an unknown id and a malformed id, and 401 without a session", async () => {
-    const sale = await createSale({ name: "Private", priceCents: 100, originalPriceCents: 100, stock: 1, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3600_000) });
+    const sale = await liveSale({ name: "Private", priceCents: 100, originalPriceCents: 100, stock: 1 });
     const [owner, stranger] = await signInShoppers(2, "private");
     const { id } = (await buy(sale.id, owner!)).json.order;
 

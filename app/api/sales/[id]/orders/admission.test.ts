@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { log } from "@/db/log";
 import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
+import { liveSale } from "@/db/testing/live-sale";
 import { holdRowLock } from "@/db/testing/held-work";
 import { call, cookieFrom } from "@/db/testing/http";
 import { pool } from "@/db/testing/processes";
@@ -19,8 +20,7 @@ const db = useTestDatabase();
 const hour = 3600_000;
 let shopperCount = 0;
 
-const sale = (stock = 10) =>
-  createSale({ name: "Admission test", priceCents: 1000, originalPriceCents: 2000, stock, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+const sale = (stock = 10) => liveSale({ name: "Admission test", stock });
 
 async function shopper(): Promise<string> {
   const res = await call(session.POST, "/api/session", { method: "POST", body: { email: `admission-${++shopperCount}-${Date.now()}@example.com` } });

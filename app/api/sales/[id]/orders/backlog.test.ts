@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
+import { liveSale } from "@/db/testing/live-sale";
 import { call, cookieFrom } from "@/db/testing/http";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { webBoss } from "@/jobs/boss";
@@ -21,10 +21,8 @@ process.env.METRICS_TOKEN = METRICS_TOKEN;
 
 const db = useTestDatabase();
 let worker: ChildProcess | undefined;
-const hour = 3600_000;
 
-const sale = (stock: number) =>
-  createSale({ name: "Backlog test", priceCents: 1000, originalPriceCents: 2000, stock, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+const sale = (stock: number) => liveSale({ name: "Backlog test", stock });
 
 async function shopper(i: number): Promise<string> {
   const res = await call(session.POST, "/api/session", { method: "POST", body: { email: `backlog-${i}@example.com` } });

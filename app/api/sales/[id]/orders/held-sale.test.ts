@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
+import { liveSale } from "@/db/testing/live-sale";
 import { holdRowLock } from "@/db/testing/held-work";
 import { call } from "@/db/testing/http";
 import { signInShoppers } from "@/db/testing/shoppers";
@@ -12,10 +12,6 @@ import * as orders from "./route";
 // the row. Such a lock must cost that sale's Buys, not the whole shop's.
 
 const db = useTestDatabase();
-const hour = 3600_000;
-
-const liveSale = (name: string) =>
-  createSale({ name, priceCents: 1000, originalPriceCents: 2000, stock: 1000, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,8 +23,8 @@ async function timedBuy(saleId: string, cookie: string) {
 
 describe("a sale whose row another transaction holds FOR UPDATE", () => {
   it("answers that sale's Buys 503 while every other sale's Buys are admitted as usual, and admits it again once the lock goes", async () => {
-    const held = await liveSale("Held sale");
-    const other = await liveSale("Other sale");
+    const held = await liveSale({ name: "Held sale", stock: 1000 });
+    const other = await liveSale({ name: "Other sale", stock: 1000 });
     const [heldShoppers, otherShoppers, late] = [await signInShoppers(8, "held-row"), await signInShoppers(40, "other-row"), await signInShoppers(1, "late-row")];
     // Before the lock: one shopper already has an order in the held sale, and the other sale has sold
     // once (the web's first admission is behind it: its queue client started, its statement prepared).

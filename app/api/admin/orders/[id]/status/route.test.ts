@@ -1,10 +1,10 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
-import { createSale } from "@/db/sales";
 import { signInAdmin } from "@/db/testing/admin";
 import { freshDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
+import { liveSale } from "@/db/testing/live-sale";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { stopWebBoss, webBoss } from "@/jobs/boss";
 import { ORDER_STATUS, PLACE_ORDER } from "@/jobs/queues";
@@ -43,7 +43,7 @@ beforeAll(async () => {
   db = await freshDatabase();
   cookie = await signInAdmin();
   worker = startWorker(db.url);
-  const sale = await createSale({ name: "Status test", priceCents: 1000, originalPriceCents: 2000, stock: 2, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) });
+  const sale = await liveSale({ name: "Status test", stock: 2 });
   saleId = sale.id;
   // Three shoppers for two units: two completed orders and one that failed as sold out.
   for (const who of ["a", "b", "c"]) {
@@ -125,7 +125,7 @@ describe("PUT /api/admin/orders/:id/status", () => {
 
     // The missing order turns up (say it was restored); Retry sends the change through again.
     const [user] = await db.sql`SELECT id FROM users WHERE email = 'c@status.example'`;
-    const other = await createSale({ name: "Restored", priceCents: 100, originalPriceCents: 100, stock: 1, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) });
+    const other = await liveSale({ name: "Restored", priceCents: 100, originalPriceCents: 100, stock: 1 });
     await db.sql`UPDATE sales SET remaining = 0 WHERE id = ${other.id}`;
     await db.sql`INSERT INTO orders (id, sale_id, user_id, status) VALUES (${unknown}, ${other.id}, ${user!.id}, 'completed')`;
     const retried = await call(deadLetterRetry.POST, `/api/admin/dead-letters/${forMissing.id}/retry`, { method: "POST", params: { id: forMissing.id }, cookie });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
-import { createSale } from "@/db/sales";
 import { signInAdmin } from "@/db/testing/admin";
 import { freshDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
+import { liveSale } from "@/db/testing/live-sale";
 import * as orders from "./route";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -18,9 +18,9 @@ const page = (query: string, id = saleId) => call(orders.GET, `/api/admin/sales/
 beforeAll(async () => {
   db = await freshDatabase();
   cookie = await signInAdmin();
-  const sale = await createSale({ name: "Orders table", priceCents: 1000, originalPriceCents: 2000, stock: 100, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) });
+  const sale = await liveSale({ name: "Orders table", stock: 100 });
   saleId = sale.id;
-  const other = await createSale({ name: "Another sale", priceCents: 1000, originalPriceCents: 2000, stock: 100, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000) });
+  const other = await liveSale({ name: "Another sale", stock: 100 });
   for (let i = 0; i < 30; i++) {
     const [user] = await db.sql`INSERT INTO users (email) VALUES (${`shopper-${i}@orders.example`}) RETURNING id`;
     const [order] = await db.sql`

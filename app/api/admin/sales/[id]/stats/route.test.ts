@@ -5,6 +5,7 @@ import { createSale } from "@/db/sales";
 import { signInAdmin } from "@/db/testing/admin";
 import { freshDatabase } from "@/db/testing/database";
 import { call, cookieFrom } from "@/db/testing/http";
+import { liveSale } from "@/db/testing/live-sale";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { stopWebBoss } from "@/jobs/boss";
 import * as shopperSession from "@/app/api/session/route";
@@ -147,7 +148,7 @@ describe("GET /api/admin/sales/:id/stats", () => {
 
   it("shows the sale's stock and its orders by status from one moment while a worker allocates", async () => {
     const STOCK = 150;
-    const sale = await createSale({ name: "One moment", priceCents: 1000, originalPriceCents: 2000, stock: STOCK, startsAt: new Date(Date.now() - 5_000), endsAt: new Date(Date.now() + 3600_000) });
+    const sale = await liveSale({ name: "One moment", stock: STOCK });
     if (worker) await stopProcess(worker);
     expect(await shoppersBuy(sale.id, 200, "moment")).toBe(200);
     // Small batches: the line drains in dozens of commits, each changing the stock and the counts.
