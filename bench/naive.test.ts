@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { useTestDatabase } from "@/db/testing/database";
+import { liveSale } from "@/db/testing/live-sale";
 import { upsertUserByEmail } from "@/db/users";
 import { clickOrder } from "./load";
 import { naiveCheckout } from "./naive";
 
 const db = useTestDatabase();
-const hour = 3600_000;
 
 describe("the naive baseline checkout", () => {
   it("sells exactly the stock under concurrent Buys, one order per shopper, then answers sold out", async () => {
-    const sale = await createSale({ name: "Naive", priceCents: 1000, originalPriceCents: 2000, stock: 7, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const sale = await liveSale({ name: "Naive", stock: 7 });
     const users = await Promise.all(Array.from({ length: 12 }, (_, i) => upsertUserByEmail({ email: `naive-${i}@example.com` })));
     const clicks = clickOrder({ shoppers: users.length, requests: 30, seed: 7 });
     const outcomes = await Promise.all(clicks.map((i) => naiveCheckout({ saleId: sale.id, userId: users[i]!.id })));

@@ -4,8 +4,8 @@ import { ACCEPTABLE_WAIT_SECONDS, admissionCap, backlogStatus, DEFAULT_DRAIN_PER
 import { admitBatch } from "./group-admission";
 import { allocateOrders } from "./allocation";
 import { placeOrder } from "./orders";
-import { createSale } from "./sales";
 import { useTestDatabase } from "./testing/database";
+import { liveSale } from "./testing/live-sale";
 import { upsertUserByEmail } from "./users";
 
 // The bound sized from the drain rate, not fixed by the environment.
@@ -86,8 +86,7 @@ describe("the backlog count's snapshot", () => {
 
 describe("the admission gate at a sale's tail", () => {
   it("admits every shopper a unit is left for while the worker sells the units ahead of them", async () => {
-    const hour = 3600_000;
-    const sale = await createSale({ name: "Tail", priceCents: 500, originalPriceCents: 500, stock: 20, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const sale = await liveSale({ name: "Tail", priceCents: 500, originalPriceCents: 500, stock: 20 });
     const users = await Promise.all(Array.from({ length: 20 }, (_, i) => upsertUserByEmail({ email: `tail-${i}@example.com` })));
     const first = await Promise.all(users.slice(0, 10).map((u) => placeOrder({ saleId: sale.id, userId: u.id })));
     expect(first.every((r) => r.isNew)).toBe(true);
@@ -106,9 +105,8 @@ describe("the admission gate at a sale's tail", () => {
   });
 
   it("does not count an admission twice when a fresh count lands between its commit and its answer", async () => {
-    const hour = 3600_000;
     // Two units, so a cap of two pending: one shopper in line leaves room for one more.
-    const sale = await createSale({ name: "Between", priceCents: 500, originalPriceCents: 500, stock: 2, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const sale = await liveSale({ name: "Between", priceCents: 500, originalPriceCents: 500, stock: 2 });
     const a = await upsertUserByEmail({ email: "between-a@example.com" });
     // A's admission: reserved, then committed, but its answer not yet handled by this process.
     const reservedA = await reserveAdmission({ saleId: sale.id, remaining: 2 });
@@ -130,8 +128,7 @@ describe("the admission gate at a sale's tail", () => {
 
 describe("the count a Buy is judged on", () => {
   it("is never more than 250 ms old: orders another web process admitted a moment ago are counted", async () => {
-    const hour = 3600_000;
-    const sale = await createSale({ name: "Seen", priceCents: 500, originalPriceCents: 500, stock: 5, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+    const sale = await liveSale({ name: "Seen", priceCents: 500, originalPriceCents: 500, stock: 5 });
     const users = await Promise.all(Array.from({ length: 6 }, (_, i) => upsertUserByEmail({ email: `seen-${i}@example.com` })));
     // This process counts: nobody is in the sale's line yet.
     await freshStatus();

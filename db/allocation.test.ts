@@ -5,9 +5,9 @@ import { handler as placeOrderHandler } from "@/jobs/place-order";
 import { PLACE_ORDER, PLACE_ORDER_DEAD, type PlaceOrderJob } from "@/jobs/queues";
 import { allocateOrders } from "./allocation";
 import { placeOrder } from "./orders";
-import { createSale } from "./sales";
 import { useTestDatabase } from "./testing/database";
 import { holdRowLock } from "./testing/held-work";
+import { liveSale } from "./testing/live-sale";
 import { startWorker, stopProcess, waitFor } from "./testing/processes";
 import { upsertUserByEmail } from "./users";
 
@@ -19,14 +19,7 @@ const db = useTestDatabase();
 
 let shopperCount = 0;
 async function saleWithOrders(stock: number, orderCount: number) {
-  const sale = await createSale({
-    name: `Allocation ${stock}/${orderCount}`,
-    priceCents: 500,
-    originalPriceCents: 500,
-    stock,
-    startsAt: new Date(Date.now() - 1000),
-    endsAt: new Date(Date.now() + 3600_000),
-  });
+  const sale = await liveSale({ name: `Allocation ${stock}/${orderCount}`, priceCents: 500, originalPriceCents: 500, stock });
   const orderIds: string[] = [];
   for (let i = 0; i < orderCount; i++) {
     const user = await upsertUserByEmail({ email: `alloc-${shopperCount++}@example.com` });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { createSale, getSaleCached, listSales } from "./sales";
+import { getSaleCached, listSales } from "./sales";
 import { useTestDatabase } from "./testing/database";
 import { lockSalesTable } from "./testing/held-work";
+import { liveSale } from "./testing/live-sale";
 
 const db = useTestDatabase();
-const hour = 3600_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const liveSale = (name: string) => createSale({ name, priceCents: 500, originalPriceCents: 500, stock: 5, startsAt: new Date(Date.now() - hour), endsAt: new Date(Date.now() + hour) });
+const saleNamed = (name: string) => liveSale({ name, priceCents: 500, originalPriceCents: 500, stock: 5 });
 
 /** The sessions waiting for the lock on `sales`, oldest wait first, once there are `count` of them. */
 async function waitingOnSales(count: number): Promise<number[]> {
@@ -23,7 +23,7 @@ async function waitingOnSales(count: number): Promise<number[]> {
 
 describe("the per-process sale cache", () => {
   it("serves one read per second and sale to every Buy", async () => {
-    const sale = await liveSale("Cached");
+    const sale = await saleNamed("Cached");
     const now = Date.now();
     const first = getSaleCached({ id: sale.id }, now);
     expect(getSaleCached({ id: sale.id }, now + 999)).toBe(first);
@@ -33,7 +33,7 @@ describe("the per-process sale cache", () => {
   });
 
   it("drops a failed read, but keeps the read that replaced it while it was failing", async () => {
-    const sale = await liveSale("Cached after a failure");
+    const sale = await saleNamed("Cached after a failure");
     // An operator's migration holds the table: reads of the sale wait.
     const lock = await lockSalesTable(db.url);
     const now = Date.now();
@@ -57,7 +57,7 @@ describe("the per-process sale cache", () => {
   });
 
   it("asks again after a read that failed", async () => {
-    const sale = await liveSale("Read again");
+    const sale = await saleNamed("Read again");
     const lock = await lockSalesTable(db.url);
     const now = Date.now();
     try {
@@ -76,7 +76,7 @@ describe("the per-process sale cache", () => {
 
 describe("the per-process cache of the shop's list", () => {
   it("reads the list once a second however many visitors ask, and lists a sale this process creates at once", async () => {
-    const first = await liveSale("Listed");
+    const first = await saleNamed("Listed");
     const now = Date.now();
     expect((await listSales(now)).map((s) => s.id)).toContain(first.id);
     const lock = await lockSalesTable(db.url);
@@ -94,7 +94,7 @@ describe("the per-process cache of the shop's list", () => {
       await lock.release();
     }
     // Within the same second, a sale created here is listed at once, not a second later.
-    const second = await liveSale("Listed next");
+    const second = await saleNamed("Listed next");
     expect((await listSales(now + 1100)).map((s) => s.id)).toEqual(expect.arrayContaining([first.id, second.id]));
   });
 });

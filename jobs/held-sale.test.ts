@@ -1,9 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
 import { holdRowLock, holdSaleRow, type RowLock } from "@/db/testing/held-work";
+import { liveSale } from "@/db/testing/live-sale";
 import { startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 import * as status from "@/app/api/admin/orders/[id]/status/route";
@@ -30,8 +30,7 @@ afterEach(async () => {
   worker = undefined;
 });
 
-const liveSale = (name: string) =>
-  createSale({ name, priceCents: 1000, originalPriceCents: 2000, stock: STOCK, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3600_000) });
+const saleNamed = (name: string) => liveSale({ name, stock: STOCK });
 
 let shoppers = 0;
 /** Shoppers buy, one order each, in turn across the sales; returns each sale's order ids in the order they were placed. */
@@ -75,8 +74,8 @@ async function deadLetters(): Promise<number> {
 
 describe("a lock another transaction holds", () => {
   it("on a sale's row holds that sale's orders only: another sale's, fetched in the same batches, become final; the held sale's once the lock goes", async () => {
-    const held = await liveSale("Held sale");
-    const free = await liveSale("Free sale");
+    const held = await saleNamed("Held sale");
+    const free = await saleNamed("Free sale");
     // Both sales' orders are in line before the worker starts, so its first batch holds them all.
     const ids = await buyInTurn([held, free], PER_SALE);
 
@@ -101,8 +100,8 @@ describe("a lock another transaction holds", () => {
   });
 
   it("on the rows of many sales at once (an UPDATE of every sale left uncommitted): one batch waits on them within its jobs' expiry, so a free sale's orders are final on their first attempt", async () => {
-    const held = await Promise.all(Array.from({ length: 6 }, (_, i) => liveSale(`Held sale ${i + 1}`)));
-    const free = await liveSale("Free sale");
+    const held = await Promise.all(Array.from({ length: 6 }, (_, i) => saleNamed(`Held sale ${i + 1}`)));
+    const free = await saleNamed("Free sale");
     // Every sale's orders in line before the worker starts, the free sale's last in the batch.
     const ids = await buyInTurn([...held, free], 1);
     const heldIds = held.flatMap((sale) => ids.get(sale.id)!);
@@ -128,7 +127,7 @@ describe("a lock another transaction holds", () => {
   });
 
   it("on one order holds that order only: the rest of its sale's batch becomes final, the held one once the lock goes", async () => {
-    const sale = await liveSale("One order held");
+    const sale = await saleNamed("One order held");
     const orderIds = (await buyInTurn([sale], PER_SALE)).get(sale.id)!;
     const heldId = orderIds[0]!;
     const status = async (id: string) => ((await db.sql`SELECT status FROM orders WHERE id = ${id}`)[0]!.status as string);
@@ -146,7 +145,7 @@ describe("a lock another transaction holds", () => {
   });
 
   it("on an order delays the admin's Ship: the change's attempt gives up on the lock and is retried, and applied once the lock goes", async () => {
-    const sale = await liveSale("Ship held");
+    const sale = await saleNamed("Ship held");
     const [orderId] = (await buyInTurn([sale], 1)).get(sale.id)!;
     worker = startWorker(db.url);
     await finalWithin(sale.id, 20_000, "the order to be allocated");
@@ -171,7 +170,7 @@ describe("a lock another transaction holds", () => {
 
   it("on several orders the admin ships at once: one batch of their changes gives up on each within the queue's expiry, each failed for its lock, and all applied once the lock goes", async () => {
     const HELD = 8;
-    const sale = await liveSale("Ship many held");
+    const sale = await saleNamed("Ship many held");
     const orderIds = (await buyInTurn([sale], HELD)).get(sale.id)!;
     worker = startWorker(db.url);
     await finalWithin(sale.id, 20_000, "the orders to be allocated");

@@ -1,9 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { jobsForSale, saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
 import { dropStatementsOfDeadClients, killMidBatch, redelivered, stillPending } from "@/db/testing/held-work";
+import { liveSale } from "@/db/testing/live-sale";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 
@@ -28,14 +28,7 @@ afterAll(async () => {
 });
 
 async function storm(tag: string) {
-  const sale = await createSale({
-    name: `Storm ${tag}`,
-    priceCents: 1000,
-    originalPriceCents: 5000,
-    stock: STOCK,
-    startsAt: new Date(Date.now() - 1000),
-    endsAt: new Date(Date.now() + 3600_000),
-  });
+  const sale = await liveSale({ name: `Storm ${tag}`, originalPriceCents: 5000, stock: STOCK });
   const cookies = await signInShoppers(SHOPPERS, tag);
   // Both clicks of every shopper, shuffled, so repeat clicks race their first click.
   const clicks = cookies.flatMap((cookie, shopper) => [{ cookie, shopper }, { cookie, shopper }]);

@@ -1,9 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSale } from "@/db/sales";
 import { jobsForSale, saleCounts } from "@/db/testing/counts";
 import { useTestDatabase } from "@/db/testing/database";
 import { dropStatementsOfDeadClients, killMidBatch, redelivered, stillPending } from "@/db/testing/held-work";
+import { liveSale } from "@/db/testing/live-sale";
 import { pool, startWorker, stopProcess, waitFor } from "@/db/testing/processes";
 import { buy, signInShoppers } from "@/db/testing/shoppers";
 import { createBoss } from "./boss";
@@ -35,14 +35,7 @@ afterAll(async () => {
 
 describe("worker faults", () => {
   it("SIGKILLed workers, replaced mid-storm, and poison jobs lose nothing and sell nothing twice", async () => {
-    const sale = await createSale({
-      name: "Worker faults",
-      priceCents: 1000,
-      originalPriceCents: 2000,
-      stock: STOCK,
-      startsAt: new Date(Date.now() - 1000),
-      endsAt: new Date(Date.now() + 3600_000),
-    });
+    const sale = await liveSale({ name: "Worker faults", stock: STOCK });
     const cookies = await signInShoppers(SHOPPERS, "wfault");
     // Set before the workers connect: a killed worker's allocation, left waiting on the test's lock, is
     // rolled back by Postgres once its client is gone instead of committing when the lock goes.
