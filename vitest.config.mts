@@ -10,7 +10,7 @@ export default defineConfig({
   resolve: { alias: { "@": path.dirname(fileURLToPath(import.meta.url)) } },
   test: {
     environment: "node",
-    // One embedded Postgres per vitest process for the run; every test file gets a fresh database of its own.
+    // One embedded Postgres per vitest process for the run (shared by its projects); every test file gets a fresh database of its own.
     globalSetup: ["db/testing/global-setup.ts"],
     setupFiles: ["db/testing/setup.ts"],
     testTimeout: 120_000,
