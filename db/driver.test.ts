@@ -102,6 +102,17 @@ describe("a connection the network drops without a word (socket_timeout)", () =>
     expect([again, third]).toEqual([first, first]);
   }, 20_000);
 
+  it("leaves alone a query whose rows keep coming for longer than that, each within it", async () => {
+    const { sql } = await through(1);
+    // Six rows of 64 KB, 0.4 s apart: 2.4 s in all. Postgres holds rows until its 8 KB send buffer
+    // fills, so rows this size reach the client as each is made; the limit counts from the last of them.
+    const startedAt = Date.now();
+    const rows = await sql<{ filler: string }[]>`
+      SELECT repeat('x', 65536) || pg_sleep(0.4)::text AS filler FROM generate_series(1, 6)`.catch(codeOf);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2_000);
+    expect(Array.isArray(rows) ? rows.map((r) => r.filler.length) : rows).toEqual(Array(6).fill(65536));
+  }, 20_000);
+
   it("without it, a stranded connection's query is still waiting seconds later", async () => {
     const { proxy, sql } = await through(null);
     await sql`SELECT 1`;
