@@ -10,6 +10,7 @@ import { upsertUserByEmail } from "./users";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 
+const groupSale = () => liveSale({ name: "Group admission", stock: 5 });
 const shoppers = (n: number, tag: string) => Promise.all(Array.from({ length: n }, (_, i) => upsertUserByEmail({ email: `${tag}-${i}@example.com` })));
 
 beforeAll(async () => {
@@ -24,7 +25,7 @@ afterAll(async () => {
 
 describe("group admission", () => {
   it("admits Buys arriving together: one order and one job each, distinct places in line; a second click is a conflict", async () => {
-    const sale = await liveSale({ name: "Group admission", stock: 5 });
+    const sale = await groupSale();
     const users = await shoppers(60, "together");
     // Every shopper clicks twice at the same moment; the second click lands in the same or the next group.
     const answers = await Promise.all(users.flatMap((u) => [0, 1].map(() => admit({ saleId: sale.id, userId: u.id, idempotencyKey: null }))));
@@ -45,7 +46,7 @@ describe("group admission", () => {
   });
 
   it("fails only the Buy that cannot be admitted; the others in its group still go through", async () => {
-    const sale = await liveSale({ name: "Group admission", stock: 5 });
+    const sale = await groupSale();
     const users = await shoppers(10, "one-bad");
     const ghost = randomUUID(); // no such user: its insert breaks the foreign key
     const results = await Promise.allSettled([...users.map((u) => u.id), ghost].map((userId) => admit({ saleId: sale.id, userId, idempotencyKey: 'key-"quoted",{braces}\\' })));
@@ -58,7 +59,7 @@ describe("group admission", () => {
   });
 
   it("runs a group again when Postgres picks it as a deadlock victim: its Buys are admitted, not answered 503", async () => {
-    const sale = await liveSale({ name: "Group admission", stock: 5 });
+    const sale = await groupSale();
     // The group inserts its orders in (sale, shopper) order: `first`, then `second`.
     const [first, second] = (await shoppers(2, "deadlock")).sort((a, b) => (a.id < b.id ? -1 : 1));
     const [before] = await db.sql`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`;
@@ -107,7 +108,7 @@ describe("group admission", () => {
   });
 
   it("looks up the orders of shoppers asked for at the same moment: theirs with its place in line, null for those without", async () => {
-    const sale = await liveSale({ name: "Group admission", stock: 5 });
+    const sale = await groupSale();
     const users = await shoppers(8, "lookup");
     const placed = await Promise.all(users.slice(0, 5).map((u) => admit({ saleId: sale.id, userId: u.id, idempotencyKey: null })));
     const found = await Promise.all(users.map((u) => shopperOrderInSale({ saleId: sale.id, userId: u.id })));
@@ -116,7 +117,7 @@ describe("group admission", () => {
     expect(found.slice(5)).toEqual([null, null, null]);
   });
   it("plans the admission statement once per connection, even for groups of one Buy", async () => {
-    const sale = await liveSale({ name: "Group admission", stock: 5 });
+    const sale = await groupSale();
     const users = await shoppers(12, "alone");
     // One Buy at a time: every statement carries a single order, the case Postgres would otherwise
     // plan afresh on each execution.
