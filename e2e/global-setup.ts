@@ -1,15 +1,12 @@
-import fs from "node:fs";
-import os from "node:os";
 import type { FullConfig } from "@playwright/test";
 import postgres from "postgres";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { migrate } from "../db/migrate";
-import { makePostgresTempDir } from "../db/testing/temp-dir";
+import { makePostgresTempDir, removeAtExit } from "../db/testing/temp-dir";
 import { buildWebApp, isBuildStale } from "../jobs/build";
 import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "../jobs/launch";
 
 export const E2E_ADMIN_PASSWORD = "e2e-admin-password";
-const stopSignals = ["SIGTERM", "SIGHUP"] as const;
 
 /**
  * A throwaway world for the browser tests: an embedded Postgres in a temp dir, the production build
@@ -20,14 +17,9 @@ export default async function globalSetup(config: FullConfig) {
   const baseURL = config.projects[0]!.use.baseURL!;
   const port = Number(new URL(baseURL).port);
   const dir = makePostgresTempDir("flash-sale-e2e-");
-  // A run ended without its teardown still takes the files with it. Playwright's runner would die of a
-  // SIGTERM or SIGHUP (a CI job's timeout, a closed terminal) without a word, leaving Postgres running:
-  // it exits instead, and its exit hooks stop Postgres (db/embedded.ts) and remove the files. The web
-  // and the worker stop by themselves once the runner is gone.
-  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true });
-  const exitOnSignal = (signal: NodeJS.Signals) => process.exit(128 + (os.constants.signals[signal] ?? 0));
-  process.once("exit", removeDir);
-  for (const signal of stopSignals) process.once(signal, exitOnSignal);
+  // Playwright's runner dies of a SIGTERM or SIGHUP (a CI job's timeout, a closed terminal) without its
+  // teardown; the web and the worker stop by themselves once it is gone.
+  const removeDir = removeAtExit(dir, ["SIGTERM", "SIGHUP"]);
   const cluster = await startEmbeddedPostgres({ dir, persistent: false });
   const admin = postgres(cluster.url("postgres"), { max: 1, onnotice: () => {} });
   await admin.unsafe("CREATE DATABASE e2e");
@@ -60,7 +52,5 @@ export default async function globalSetup(config: FullConfig) {
     await Promise.all([stopProcess(web), stopProcess(worker)]);
     await cluster.stop();
     removeDir();
-    process.removeListener("exit", removeDir);
-    for (const signal of stopSignals) process.removeListener(signal, exitOnSignal);
   };
 }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
 
@@ -14,19 +14,20 @@ const vitest = path.join(process.cwd(), "node_modules", "vitest", "vitest.mjs");
 const args = process.argv.slice(2);
 const projects = ["load", "rest"] as const;
 
+const children: ChildProcess[] = [];
+// Ctrl-C reaches the children from the terminal; a SIGTERM or SIGHUP sent to this process alone is passed on.
+process.on("SIGINT", () => {});
+for (const signal of ["SIGTERM", "SIGHUP"] as const) process.on(signal, () => children.forEach((child) => child.kill(signal)));
+
 function run(extra: string[], label?: string): Promise<number> {
   const child = spawn(process.execPath, [vitest, "run", ...extra], { stdio: label ? ["ignore", "pipe", "pipe"] : "inherit" });
+  children.push(child);
   if (label) {
     // Whole lines only, so the two runs' reports interleave line by line, never within one.
     for (const [from, to] of [[child.stdout!, process.stdout], [child.stderr!, process.stderr]] as const) {
       readline.createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => to.write(`${line}\n`));
     }
   }
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  // Ctrl-C reaches the children from the terminal; a SIGTERM or SIGHUP sent to this process alone is passed on.
-  process.on("SIGINT", () => {});
-  process.on("SIGTERM", forward);
-  process.on("SIGHUP", forward);
   return new Promise((resolve) => {
     child.on("error", (err) => {
       process.stderr.write(`${label ?? "vitest"}: ${err.message}\n`);

@@ -1,7 +1,6 @@
-import fs from "node:fs";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../embedded";
-import { makePostgresTempDir } from "./temp-dir";
+import { makePostgresTempDir, removeAtExit } from "./temp-dir";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,20 +18,14 @@ const slot = process as unknown as Record<symbol, Shared | undefined>;
 
 function startShared(): Shared {
   const dir = makePostgresTempDir("flash-sale-test-pg-");
-  // An interrupted run (Ctrl-C, SIGTERM) exits without the teardown below: its files go with the
-  // process. Vitest would die of a SIGHUP (a closed terminal) leaving Postgres running: it exits
-  // instead, and its exit hooks stop Postgres (db/embedded.ts) and remove the files.
-  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true });
-  const exitOnHangup = () => process.exit(129);
-  process.once("exit", removeDir);
-  process.once("SIGHUP", exitOnHangup);
+  // Vitest handles SIGINT and SIGTERM itself (its exit hooks run); a SIGHUP (a closed terminal) would
+  // end it without them.
+  const removeDir = removeAtExit(dir, ["SIGHUP"]);
   const started = startEmbeddedPostgres({ dir, persistent: false }).then((cluster) => ({
     url: cluster.url("postgres"),
     stop: async () => {
       await cluster.stop();
       removeDir();
-      process.removeListener("exit", removeDir);
-      process.removeListener("SIGHUP", exitOnHangup);
     },
   }));
   return { started, users: 0 };
