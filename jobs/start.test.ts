@@ -459,6 +459,9 @@ describe("npm start: the banner and the demo sale", () => {
     const run = await start(tempDir(), { DATABASE_URL: url, ADMIN_PASSWORD: adminPassword });
     const banner = await run.waitForBanner();
     expect(banner).toContain("password: (from env)");
+    // The settings in force, the tuning ones too (every variable: jobs/banner.test.ts).
+    expect(banner).toMatch(/Settings: PORT=\d+ HOST=127\.0\.0\.1 WORKERS=1 /);
+    expect(banner).toContain("Tuning: PG_POOL_MAX=(10 web, 4 each worker) PG_CONNECT_TIMEOUT=3 PG_SOCKET_TIMEOUT=30 ");
     expect(banner).toContain(`Database: postgres://${role}:***@${new URL(inject("pgAdminUrl")).host}/${url.split("/").pop()}`);
     for (const secret of [adminPassword, password, "Tr0ub", "dor-s3cret"]) expect(text(run)).not.toContain(secret);
     process.kill(run.pid, "SIGTERM");

@@ -15,6 +15,7 @@ import { persistentSecret, readablePassword } from "@/db/secrets";
 import { seedDemoSale } from "@/db/seed";
 import { isBuildStale, runBuild } from "./build";
 import { spawnWeb, spawnWorker, stopProcess } from "./launch";
+import { settingsLines } from "./banner";
 import { assertCanListen, nextRestartDelay, redactDatabaseUrl, StartupError, waitForWeb } from "./supervise";
 import { localUrl, shownUrl } from "./urls";
 
@@ -297,13 +298,7 @@ async function main(): Promise<void> {
     `  Flash sale is running at ${shown}`,
     `  Admin: ${shown}/admin  password: ${cfg.ADMIN_PASSWORD ? "(from env)" : adminPassword}`,
     `  Database: ${cluster ? `embedded Postgres in ${path.join(cfg.DATA_DIR, "pg")}, port ${cluster.port}` : redactDatabaseUrl(url)}`,
-    `  Settings: PORT=${cfg.PORT} WORKERS=${cfg.WORKERS} DATA_DIR=${cfg.DATA_DIR} LOG_LEVEL=${cfg.LOG_LEVEL}` +
-      ` ORDER_BACKLOG_MAX=${cfg.ORDER_BACKLOG_MAX ?? "auto"} ADMIN_PASSWORD=${cfg.ADMIN_PASSWORD ? "(from env)" : "(generated)"}` +
-      ` SESSION_SECRET=${cfg.SESSION_SECRET ? "(from env)" : "(generated)"}`,
-    `  Admission: ORDER_ADMISSION_SLACK=${cfg.ORDER_ADMISSION_SLACK} RATE_LIMIT_SHOPPER_PER_SECOND=${cfg.RATE_LIMIT_SHOPPER_PER_SECOND}` +
-      ` RATE_LIMIT_SHOPPER_BURST=${cfg.RATE_LIMIT_SHOPPER_BURST} RATE_LIMIT_IP_PER_SECOND=${cfg.RATE_LIMIT_IP_PER_SECOND}` +
-      ` RATE_LIMIT_IP_BURST=${cfg.RATE_LIMIT_IP_BURST} RATE_LIMIT_LOGIN_PER_MINUTE=${cfg.RATE_LIMIT_LOGIN_PER_MINUTE}` +
-      ` TRUST_PROXY=${cfg.TRUST_PROXY ? 1 : 0} KEEP_ALIVE_TIMEOUT_MS=${cfg.KEEP_ALIVE_TIMEOUT_MS} METRICS_TOKEN=${cfg.METRICS_TOKEN ? "(from env)" : "(unset: /api/metrics is open)"}`,
+    ...settingsLines(cfg),
     `  Press Ctrl-C to stop (or send SIGTERM or SIGHUP to pid ${process.pid}).`,
     "",
   ];
