@@ -34,8 +34,43 @@ const recentlyHeld = new Map<string, number>();
 const ALLOCATION_BUDGET_MS = (placeOrderQueue.expireInSeconds - 5) * 1000;
 const MIN_SALE_WAIT_MS = 200;
 
+// A worker's slots (WORKER_CONCURRENCY) fetch batches one after the other, oldest jobs first, but two
+// batches of one sale in flight at once would take the sale's row in whichever order their statements
+// reach it: at a sale's last units an order could lose its unit to a later one in the other batch. So
+// a batch waits until every batch this process fetched before it that shares a sale has allocated, and
+// the line is served in arrival order across this worker's batches. The wait is short (the sale's row
+// serialises those allocations anyway) and bounded: a batch stuck on a lock another transaction holds
+// (an operator's session) holds the batches behind it for at most ARRIVAL_WAIT_MS, then they go on as
+// they would without it. Batches of two worker processes are not ordered against each other.
+const ARRIVAL_WAIT_MS = 2_000;
+const allocating = new Set<{ sales: Set<string>; done: Promise<void> }>();
+
 /**
- * The batch's allocation, in one statement. That statement waits for every order of the batch and
+ * This batch's turn among the process's allocations of its sales. Taken synchronously, as the
+ * handler is called (pg-boss calls it as each batch is fetched), so turns follow fetch order.
+ */
+function takeTurn(valid: ValidJob[]): { earlierDone: (maxMs: number) => Promise<void>; end: () => void } {
+  const sales = new Set(valid.map((v) => v.saleId));
+  const earlier = [...allocating].filter((a) => [...a.sales].some((id) => sales.has(id))).map((a) => a.done);
+  let end!: () => void;
+  const turn = { sales, done: new Promise<void>((resolve) => (end = resolve)) };
+  allocating.add(turn);
+  return {
+    earlierDone: async (maxMs) => {
+      if (earlier.length === 0 || maxMs <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(earlier), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs)))]);
+      clearTimeout(timer);
+    },
+    end: () => {
+      allocating.delete(turn);
+      end();
+    },
+  };
+}
+
+/**
+ * The batch's allocation, in its turn (`takeTurn`, above), in one statement. That statement waits for every order of the batch and
  * every sale among them, and a batch mixes the orders of every live sale: when it gives up on a lock
  * (the worker's lock timeout, db/client.ts), or the batch holds a sale held lately, each sale's
  * orders are allocated in a statement of their own that skips orders another transaction holds and
@@ -45,6 +80,16 @@ const MIN_SALE_WAIT_MS = 200;
  */
 async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
   const deadline = performance.now() + ALLOCATION_BUDGET_MS;
+  const turn = takeTurn(valid);
+  try {
+    await turn.earlierDone(ARRIVAL_WAIT_MS);
+    return await allocateInTurn(valid, deadline);
+  } finally {
+    turn.end();
+  }
+}
+
+async function allocateInTurn(valid: ValidJob[], deadline: number): Promise<AllocationResult> {
   const run = (group: ValidJob[], options?: { skipLocked: true; saleWaitMs: number }) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), options));
   const now = Date.now();
   for (const [saleId, until] of recentlyHeld) if (until <= now) recentlyHeld.delete(saleId);
