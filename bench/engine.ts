@@ -46,9 +46,11 @@ async function queueOrders({ url, userIds, stock, withJobs }: { url: string; use
     if (withJobs) await boss.start();
     const db = drizzle(sql);
     await db.transaction(async (tx) => {
-      await tx.execute(dsql`INSERT INTO orders (id, sale_id, user_id) SELECT unnest(${arrayLiteral(ids)}::uuid[]), ${saleId}, unnest(${arrayLiteral(userIds)}::uuid[])`);
+      const inserted = await tx.execute<{ id: string; seq: string }>(
+        dsql`INSERT INTO orders (id, sale_id, user_id) SELECT unnest(${arrayLiteral(ids)}::uuid[]), ${saleId}, unnest(${arrayLiteral(userIds)}::uuid[]) RETURNING id, seq`,
+      );
       if (withJobs) {
-        const jobs = ids.map((orderId) => ({ data: { orderId, saleId } satisfies PlaceOrderJob }));
+        const jobs = [...inserted].map((r) => ({ data: { orderId: r.id, saleId, seq: Number(r.seq) } satisfies PlaceOrderJob }));
         await boss.insert(PLACE_ORDER, jobs, { db: fromDrizzle(tx, dsql) });
       }
     });

@@ -91,7 +91,7 @@ let admissionText: Promise<string> | undefined;
 function admissionStatement(): Promise<string> {
   admissionText ??= (async () => {
     const table = await jobTable(await webBoss(), PLACE_ORDER);
-    const jobsFromOrders = `(SELECT coalesce(json_agg(json_build_object('data', json_build_object('orderId', id, 'saleId', sale_id))), '[]')::text FROM inserted)`;
+    const jobsFromOrders = `(SELECT coalesce(json_agg(json_build_object('data', json_build_object('orderId', id, 'saleId', sale_id, 'seq', seq))), '[]')::text FROM inserted)`;
     const insertJobsText = insertJobs(BOSS_SCHEMA, { table, name: PLACE_ORDER, returnId: false }).trim();
     if (!insertJobsText.includes("$1::text::json")) throw new Error("pg-boss's job insert no longer reads its jobs from $1");
     const jobInsert = `${insertJobsText.replace("$1::text::json", () => `${jobsFromOrders}::json`)} RETURNING id, start_after`;

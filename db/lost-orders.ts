@@ -21,20 +21,20 @@ export const SWEEP_LOCK = 0x10570dd;
  * whose allocation is a dead letter), each checked against the dead-letter queue and pg-boss's index of
  * waiting jobs, never the allocation queue's finished jobs.
  */
-export async function findOrdersWithoutJob({ olderThanSeconds, limit }: { olderThanSeconds: number; limit: number }): Promise<{ orderId: string; saleId: string }[] | null> {
+export async function findOrdersWithoutJob({ olderThanSeconds, limit }: { olderThanSeconds: number; limit: number }): Promise<{ orderId: string; saleId: string; seq: number }[] | null> {
   return getPool().sql.begin(async (tx) => {
     const [lock] = await tx<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK}) AS locked`;
     if (!lock?.locked) return null;
-    const rows = await tx.unsafe<{ id: string; sale_id: string }[]>(
+    const rows = await tx.unsafe<{ id: string; sale_id: string; seq: string }[]>(
       `WITH old AS MATERIALIZED (
-         SELECT id, sale_id, created_at FROM orders
+         SELECT id, sale_id, seq, created_at FROM orders
          WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1)
        ),
        dead AS MATERIALIZED (
          SELECT data->>'orderId' AS order_id FROM ${BOSS_SCHEMA}.job
          WHERE name = $2 AND state < 'active' AND EXISTS (SELECT 1 FROM old)
        )
-       SELECT o.id, o.sale_id FROM old o
+       SELECT o.id, o.sale_id, o.seq FROM old o
        WHERE NOT EXISTS (SELECT 1 FROM dead d WHERE d.order_id = o.id::text)
          AND NOT EXISTS (
            SELECT 1 FROM ${BOSS_SCHEMA}.job j
@@ -43,6 +43,6 @@ export async function findOrdersWithoutJob({ olderThanSeconds, limit }: { olderT
        LIMIT $4`,
       [olderThanSeconds, PLACE_ORDER_DEAD, PLACE_ORDER, limit],
     );
-    return rows.map((r) => ({ orderId: r.id, saleId: r.sale_id }));
+    return rows.map((r) => ({ orderId: r.id, saleId: r.sale_id, seq: Number(r.seq) }));
   });
 }

@@ -8,13 +8,16 @@ import { isLockTimeout, withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
 import { isLastAttempt, type JobFailure, LOCK_TIMEOUT_REASON, lockTimeoutMessage, logJobFailure, orderIdOf } from "./job-failures";
 import { PLACE_ORDER, placeOrderQueue } from "./queues";
+import { SaleTurns } from "./turns";
 import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
 export const name = PLACE_ORDER;
 
-const payload = z.object({ orderId: z.uuid(), saleId: z.uuid() });
+// `seq`: the order's place in line, which orders this worker's batches (jobs/turns.ts); a job queued
+// without it (by an earlier version) is allocated as if first.
+const payload = z.object({ orderId: z.uuid(), saleId: z.uuid(), seq: z.number().int().nonnegative().optional() });
 
-type ValidJob = { id: string; orderId: string; saleId: string };
+type ValidJob = { id: string; orderId: string; saleId: string; seq: number | undefined };
 
 const heldMessage = lockTimeoutMessage("its order or its sale's row");
 
@@ -34,44 +37,15 @@ const recentlyHeld = new Map<string, number>();
 const ALLOCATION_BUDGET_MS = (placeOrderQueue.expireInSeconds - 5) * 1000;
 const MIN_SALE_WAIT_MS = 200;
 
-// A worker's slots (WORKER_CONCURRENCY) fetch batches one after the other, oldest jobs first, but two
-// batches of one sale in flight at once would take the sale's row in whichever order their statements
-// reach it: at a sale's last units an order could lose its unit to a later one in the other batch. So
-// a batch waits until every batch this process fetched before it that shares a sale has allocated, and
-// the line is served in arrival order across this worker's batches. The wait is short (the sale's row
-// serialises those allocations anyway) and bounded: a batch stuck on a lock another transaction holds
-// (an operator's session) holds the batches behind it for at most ARRIVAL_WAIT_MS, then they go on as
-// they would without it. Batches of two worker processes are not ordered against each other.
+// A worker's batches of a sale allocate in the order of their places in line, each waiting at most
+// this long for the ones ahead of it (jobs/turns.ts).
 const ARRIVAL_WAIT_MS = 2_000;
-const allocating = new Set<{ sales: Set<string>; done: Promise<void> }>();
+const turns = new SaleTurns();
 
 /**
- * This batch's turn among the process's allocations of its sales. Taken synchronously, as the
- * handler is called (pg-boss calls it as each batch is fetched), so turns follow fetch order.
- */
-function takeTurn(valid: ValidJob[]): { earlierDone: (maxMs: number) => Promise<void>; end: () => void } {
-  const sales = new Set(valid.map((v) => v.saleId));
-  const earlier = [...allocating].filter((a) => [...a.sales].some((id) => sales.has(id))).map((a) => a.done);
-  let end!: () => void;
-  const turn = { sales, done: new Promise<void>((resolve) => (end = resolve)) };
-  allocating.add(turn);
-  return {
-    earlierDone: async (maxMs) => {
-      if (earlier.length === 0 || maxMs <= 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(earlier), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs)))]);
-      clearTimeout(timer);
-    },
-    end: () => {
-      allocating.delete(turn);
-      end();
-    },
-  };
-}
-
-/**
- * The batch's allocation, in its turn (`takeTurn`, above), in one statement. That statement waits for every order of the batch and
- * every sale among them, and a batch mixes the orders of every live sale: when it gives up on a lock
+ * The batch's allocation, in its turn (jobs/turns.ts), in one statement. That statement waits for
+ * every order of the batch and every sale among them, and a batch mixes the orders of every live
+ * sale: when it gives up on a lock
  * (the worker's lock timeout, db/client.ts), or the batch holds a sale held lately, each sale's
  * orders are allocated in a statement of their own that skips orders another transaction holds and
  * waits only briefly for the sale's row (db/allocation.ts). So a held order holds only
@@ -80,13 +54,8 @@ function takeTurn(valid: ValidJob[]): { earlierDone: (maxMs: number) => Promise<
  */
 async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
   const deadline = performance.now() + ALLOCATION_BUDGET_MS;
-  const turn = takeTurn(valid);
-  try {
-    await turn.earlierDone(ARRIVAL_WAIT_MS);
-    return await allocateInTurn(valid, deadline);
-  } finally {
-    turn.end();
-  }
+  const place = Math.min(...valid.map((v) => v.seq ?? Number.NEGATIVE_INFINITY));
+  return turns.run(valid.map((v) => v.saleId), place, ARRIVAL_WAIT_MS, () => allocateInTurn(valid, deadline));
 }
 
 async function allocateInTurn(valid: ValidJob[], deadline: number): Promise<AllocationResult> {
@@ -163,7 +132,7 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   const valid: ValidJob[] = [];
   for (const job of jobs) {
     const parsed = payload.safeParse(job.data);
-    if (parsed.success) valid.push({ id: job.id, orderId: parsed.data.orderId, saleId: parsed.data.saleId });
+    if (parsed.success) valid.push({ id: job.id, orderId: parsed.data.orderId, saleId: parsed.data.saleId, seq: parsed.data.seq });
     else results.push({ id: job.id, status: "deadletter", output: { message: "malformed place-order payload", data: job.data } });
   }
   let outcome;

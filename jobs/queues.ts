@@ -5,7 +5,8 @@ import type { PgBoss, Queue } from "pg-boss";
 export const PLACE_ORDER = "place-order";
 export const PLACE_ORDER_DEAD = "place-order-dead";
 
-export type PlaceOrderJob = { orderId: string; saleId: string };
+/** `seq`: the order's place in line (its arrival number), by which a worker orders its batches (jobs/turns.ts). */
+export type PlaceOrderJob = { orderId: string; saleId: string; seq: number };
 
 export const ORDER_STATUS = "order-status";
 export const ORDER_STATUS_DEAD = "order-status-dead";

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { SaleTurns } from "./turns";
+
+// The order in which a worker's batches of one sale allocate (jobs/turns.ts), with allocations that
+// are promises the test settles.
+
+/** An allocation the test ends: records when it starts, and runs until `finish()`. */
+function allocation(name: string, log: string[]) {
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let startedAt: number | undefined;
+  return {
+    run: async () => {
+      startedAt = performance.now();
+      log.push(`${name} starts`);
+      await finished;
+      log.push(`${name} ends`);
+      return name;
+    },
+    finish,
+    get startedAt() {
+      return startedAt;
+    },
+  };
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const until = async (check: () => boolean, ms = 2000) => {
+  const end = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe("a worker's allocation turns", () => {
+  it("batches fetched in the same turn of the event loop go by their places in line, not by which was answered first", async () => {
+    const turns = new SaleTurns();
+    const log: string[] = [];
+    const later = allocation("later", log);
+    const earlier = allocation("earlier", log);
+    // The batch with the later orders is answered first.
+    const both = [turns.run(["sale"], 50, 60_000, later.run), turns.run(["sale"], 10, 60_000, earlier.run)];
+    await until(() => log.length > 0);
+    await tick();
+    expect(log).toEqual(["earlier starts"]);
+    earlier.finish();
+    await until(() => log.includes("later starts"));
+    later.finish();
+    expect(await Promise.all(both)).toEqual(["later", "earlier"]);
+    expect(log).toEqual(["earlier starts", "earlier ends", "later starts", "later ends"]);
+  });
+
+  it("a batch that has started is waited for, even by one with earlier places that came after it", async () => {
+    const turns = new SaleTurns();
+    const log: string[] = [];
+    const first = allocation("started", log);
+    const second = allocation("earlier places, fetched after", log);
+    const a = turns.run(["sale"], 50, 60_000, first.run);
+    await until(() => log.length === 1);
+    const b = turns.run(["sale"], 10, 60_000, second.run);
+    await tick();
+    await tick();
+    expect(log).toEqual(["started starts"]);
+    first.finish();
+    await until(() => log.length === 3);
+    second.finish();
+    await Promise.all([a, b]);
+    expect(log).toEqual(["started starts", "started ends", "earlier places, fetched after starts", "earlier places, fetched after ends"]);
+  });
+
+  it("a batch held up keeps the batches of its sale behind it waiting at most the bound, and other sales' not at all", async () => {
+    const turns = new SaleTurns();
+    const log: string[] = [];
+    const held = allocation("held", log);
+    const behind = allocation("behind", log);
+    const otherSale = allocation("other sale", log);
+    const a = turns.run(["sale", "another"], 1, 60_000, held.run);
+    await until(() => log.length === 1);
+    const registered = performance.now();
+    const b = turns.run(["sale"], 2, 150, behind.run);
+    const c = turns.run(["third sale"], 3, 60_000, otherSale.run);
+    await until(() => log.includes("other sale starts"));
+    expect(log).not.toContain("behind starts");
+    await until(() => log.includes("behind starts"));
+    // It waited for the bound (a timer does not fire early), and went while the held batch still ran.
+    expect(behind.startedAt! - registered).toBeGreaterThanOrEqual(145);
+    expect(log).not.toContain("held ends");
+    held.finish();
+    behind.finish();
+    otherSale.finish();
+    await Promise.all([a, b, c]);
+  });
+
+  it("a batch whose allocation throws ends its turn: the next one goes", async () => {
+    const turns = new SaleTurns();
+    const log: string[] = [];
+    const next = allocation("next", log);
+    const failing = turns.run(["sale"], 1, 60_000, async () => {
+      await tick();
+      throw new Error("lost the connection");
+    });
+    const b = turns.run(["sale"], 2, 60_000, next.run);
+    await expect(failing).rejects.toThrow("lost the connection");
+    await until(() => log.includes("next starts"));
+    next.finish();
+    expect(await b).toBe("next");
+  });
+});
