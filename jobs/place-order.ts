@@ -45,12 +45,11 @@ const turns = new SaleTurns();
 /**
  * The batch's allocation, in its turn (jobs/turns.ts), in one statement. That statement waits for
  * every order of the batch and every sale among them, and a batch mixes the orders of every live
- * sale: when it gives up on a lock
- * (the worker's lock timeout, db/client.ts), or the batch holds a sale held lately, each sale's
- * orders are allocated in a statement of their own that skips orders another transaction holds and
- * waits only briefly for the sale's row (db/allocation.ts). So a held order holds only
- * itself, and a held sale row only its sale's orders: those are `held`, their jobs failed for a
- * retry, and the rest are settled.
+ * sale: when it gives up on a lock (the worker's lock timeout, db/client.ts), or the batch holds a
+ * sale held lately, each sale's orders are allocated in a statement of their own that skips orders
+ * another transaction holds and waits only briefly for the sale's row (db/allocation.ts). So a held
+ * order holds only itself, and a held sale row only its sale's orders: those are `held`, their jobs
+ * failed for a retry, and the rest are settled.
  */
 async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
   const deadline = performance.now() + ALLOCATION_BUDGET_MS;
