@@ -44,6 +44,8 @@ export type SaleAudit = {
   pending: number;
   /** Orders of the same shopper beyond their first (the UNIQUE constraint should make this 0). */
   duplicateOrders: number;
+  /** Orders completed with a later place in line (`seq`) than an order of the sale refused as sold out. */
+  outOfLine: number;
   isInvariantHeld: boolean;
   /** Epoch ms of the first order accepted. */
   firstAcceptedAt: number | null;
@@ -51,15 +53,17 @@ export type SaleAudit = {
   lastFinalAt: number | null;
 };
 
-/** What a sale looks like after a run: stock conservation, states, duplicates. */
+/** What a sale looks like after a run: stock conservation, states, duplicates, the line kept. */
 export async function auditSale({ sql, saleId }: { sql: postgres.Sql; saleId: string }): Promise<SaleAudit> {
   const [row] = await sql`
+    WITH first_refused AS (SELECT min(seq) AS seq FROM orders WHERE sale_id = ${saleId} AND status = 'failed' AND failure_reason = 'sold_out')
     SELECT s.stock, s.remaining,
       count(o.id)::int AS orders,
       count(o.id) FILTER (WHERE o.status IN ('completed', 'shipped'))::int AS completed,
       count(o.id) FILTER (WHERE o.status = 'failed')::int AS failed,
       count(o.id) FILTER (WHERE o.status = 'pending')::int AS pending,
       (count(o.id) - count(DISTINCT o.user_id))::int AS duplicate_orders,
+      count(o.id) FILTER (WHERE o.status IN ('completed', 'shipped') AND o.seq > (SELECT seq FROM first_refused))::int AS out_of_line,
       (extract(epoch FROM min(o.created_at)) * 1000)::float8 AS first_accepted_at,
       (extract(epoch FROM max(o.updated_at) FILTER (WHERE o.status <> 'pending')) * 1000)::float8 AS last_final_at
     FROM sales s LEFT JOIN orders o ON o.sale_id = s.id
@@ -74,6 +78,7 @@ export async function auditSale({ sql, saleId }: { sql: postgres.Sql; saleId: st
     failed: row.failed,
     pending: row.pending,
     duplicateOrders: row.duplicate_orders,
+    outOfLine: row.out_of_line,
     isInvariantHeld: row.stock === row.remaining + row.completed,
     firstAcceptedAt: row.first_accepted_at,
     lastFinalAt: row.last_final_at,

@@ -36,6 +36,12 @@ export type Correctness = {
   /** Orders in the table that no shopper was told about (neither a 202 nor a repeat click's 200). */
   untold: number;
   duplicates: number;
+  /**
+   * Orders completed although an order placed before them was refused as sold out: first come, first
+   * served broken for that many. Reported, not part of `isCorrect`: one worker process keeps the line
+   * (jobs/turns.ts), but two do not keep it against each other.
+   */
+  outOfLine: number;
   isInvariantHeld: boolean;
   isCorrect: boolean;
 };
@@ -135,6 +141,7 @@ export async function storm(options: {
     lost: Math.max(waiting.size, audit.pending),
     untold: Math.max(0, audit.orders - told.size),
     duplicates: audit.duplicateOrders + splitAnswers,
+    outOfLine: audit.outOfLine,
     isInvariantHeld: audit.isInvariantHeld,
     isCorrect: false,
   };

@@ -81,7 +81,7 @@ export function markdown(r: Figures, charts: { latency: string; storm: string })
     ...cpuTable(r.cpu),
     "## Correctness (storm)",
     "",
-    `accepted ${fmt(r.correct.accepted)}, completed ${fmt(r.correct.completed)} = units sold ${fmt(r.correct.unitsSold)}; oversold ${r.correct.oversold}, undersold ${r.correct.undersold ?? "–"}, lost ${r.correct.lost}, orders nobody was told of ${r.correct.untold ?? "–"}, duplicates ${r.correct.duplicates}, stock invariant ${r.correct.isInvariantHeld ? "held" : "**broken**"} → ${r.correct.isCorrect ? "correct" : "**INCORRECT**"}. Other phases: ${r.correct.otherPhases}.`,
+    `accepted ${fmt(r.correct.accepted)}, completed ${fmt(r.correct.completed)} = units sold ${fmt(r.correct.unitsSold)}; oversold ${r.correct.oversold}, undersold ${r.correct.undersold ?? "–"}, lost ${r.correct.lost}, orders nobody was told of ${r.correct.untold ?? "–"}, duplicates ${r.correct.duplicates}, served out of line ${r.correct.outOfLine ?? "–"}, stock invariant ${r.correct.isInvariantHeld ? "held" : "**broken**"} → ${r.correct.isCorrect ? "correct" : "**INCORRECT**"}. Other phases: ${r.correct.otherPhases}.`,
     "",
     "## Targets (ratios within this run)",
     "",
