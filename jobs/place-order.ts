@@ -8,7 +8,7 @@ import { isLockTimeout, withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
 import { isLastAttempt, type JobFailure, LOCK_TIMEOUT_REASON, lockTimeoutMessage, logJobFailure, orderIdOf } from "./job-failures";
 import { PLACE_ORDER, placeOrderQueue } from "./queues";
-import { SaleTurns } from "./turns";
+import { SaleTurns, type TurnHandle } from "./turns";
 import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
 export const name = PLACE_ORDER;
@@ -53,14 +53,17 @@ const turns = new SaleTurns();
  */
 async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
   const deadline = performance.now() + ALLOCATION_BUDGET_MS;
-  const place = Math.min(...valid.map((v) => v.seq ?? Number.NEGATIVE_INFINITY));
-  return turns.run(valid.map((v) => v.saleId), place, ARRIVAL_WAIT_MS, () => allocateInTurn(valid, deadline));
-}
-
-async function allocateInTurn(valid: ValidJob[], deadline: number): Promise<AllocationResult> {
-  const run = (group: ValidJob[], options?: { skipLocked: true; saleWaitMs: number }) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), options));
   const now = Date.now();
   for (const [saleId, until] of recentlyHeld) if (until <= now) recentlyHeld.delete(saleId);
+  // A sale held lately takes no turn: its orders behind the lock are retried whenever it goes, and
+  // waiting on its batches would hold the other sales' orders for the bound.
+  const sales = valid.map((v) => v.saleId).filter((saleId) => !recentlyHeld.has(saleId));
+  const place = Math.min(...valid.map((v) => v.seq ?? Number.NEGATIVE_INFINITY));
+  return turns.run(sales, place, ARRIVAL_WAIT_MS, (turn) => allocateInTurn(valid, deadline, turn));
+}
+
+async function allocateInTurn(valid: ValidJob[], deadline: number, turn: TurnHandle): Promise<AllocationResult> {
+  const run = (group: ValidJob[], options?: { skipLocked: true; saleWaitMs: number }) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), options));
   if (!valid.some((v) => recentlyHeld.has(v.saleId))) {
     try {
       return await run(valid);
@@ -80,6 +83,7 @@ async function allocateInTurn(valid: ValidJob[], deadline: number): Promise<Allo
     const saleWaitMs = Math.min(SKIP_LOCKED_SALE_WAIT_MS, Math.floor((deadline - performance.now()) / (groups.length - i)));
     if (saleWaitMs < MIN_SALE_WAIT_MS) {
       outcome.held.push(...group.map((v) => v.orderId));
+      turn.release(saleId);
       continue;
     }
     let part;
@@ -89,10 +93,12 @@ async function allocateInTurn(valid: ValidJob[], deadline: number): Promise<Allo
       if (!isLockTimeout(err)) throw err;
       recentlyHeld.set(saleId, Date.now() + RECENTLY_HELD_MS);
       outcome.held.push(...group.map((v) => v.orderId));
+      turn.release(saleId);
       continue;
     }
     // Its row was had: the sale's next batches go in one statement again.
     recentlyHeld.delete(saleId);
+    turn.release(saleId);
     outcome.completed += part.completed;
     outcome.failed += part.failed;
     outcome.skipped += part.skipped;

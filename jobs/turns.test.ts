@@ -92,6 +92,26 @@ describe("a worker's allocation turns", () => {
     await Promise.all([a, b, c]);
   });
 
+  it("a batch that goes sale by sale lets the batches behind it have each sale as soon as it is done with it", async () => {
+    const turns = new SaleTurns();
+    const log: string[] = [];
+    const behind = allocation("behind, on the released sale", log);
+    let finishFirst!: () => void;
+    const first = turns.run(["released", "still held"], 1, 60_000, async (turn) => {
+      log.push("first starts");
+      turn.release("released");
+      await new Promise<void>((resolve) => (finishFirst = resolve));
+      log.push("first ends");
+    });
+    await until(() => log.length === 1);
+    const b = turns.run(["released"], 2, 60_000, behind.run);
+    await until(() => log.includes("behind, on the released sale starts"));
+    expect(log).toEqual(["first starts", "behind, on the released sale starts"]);
+    behind.finish();
+    finishFirst();
+    await Promise.all([first, b]);
+  });
+
   it("a batch whose allocation throws ends its turn: the next one goes", async () => {
     const turns = new SaleTurns();
     const log: string[] = [];
