@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { saleState, toSale } from "@/db/sales";
 import type { SaleRow } from "@/db/schema";
-import { CONFIRMED_REFRESH_MS, formatDuration, orderPollMs, orderRefreshMs, spread, stateAt } from "./clock";
+import { CONFIRMED_REFRESH_MS, formatDuration, measureOffset, orderPollMs, orderRefreshMs, spread, stateAt } from "./clock";
 
 const start = Date.parse("2026-01-01T12:00:00Z");
 const row = (remaining: number): SaleRow => ({
@@ -81,5 +81,46 @@ describe("a page's polling period", () => {
     expect(Math.min(...periods)).toBeLessThan(1260);
     expect(Math.max(...periods)).toBeGreaterThan(1740);
     expect(new Set(periods).size).toBeGreaterThan(100);
+  });
+});
+
+describe("the server clock's offset", () => {
+  /**
+   * A browser clock that the test moves, and a server 10 s ahead of it whose answer to each request is
+   * stamped `inMs` after it was sent and arrives `backMs` after that.
+   */
+  function exchange(legs: [inMs: number, backMs: number][]) {
+    let browser = 1_000_000;
+    let asked = 0;
+    return {
+      asked: () => asked,
+      browserNow: () => browser,
+      askServerNow: async () => {
+        const [inMs, backMs] = legs[asked++]!;
+        browser += inMs;
+        const stamped = browser + 10_000;
+        browser += backMs;
+        return stamped;
+      },
+    };
+  }
+
+  it("takes one quick round trip's reading and asks no more", async () => {
+    const server = exchange([[10, 10]]);
+    expect(await measureOffset(server.askServerNow, server.browserNow)).toBe(10_000);
+    expect(server.asked()).toBe(1);
+  });
+
+  it("asks again after a slow round trip that waited on its way in, and keeps the shortest one's reading", async () => {
+    // The first request waited 600 ms at a busy server: read alone, it would put the server 300 ms further ahead.
+    const server = exchange([[610, 10], [40, 30], [15, 15]]);
+    expect(await measureOffset(server.askServerNow, server.browserNow)).toBe(10_000);
+    expect(server.asked()).toBe(3);
+  });
+
+  it("asks at most three times, and keeps the shortest of three slow ones", async () => {
+    const server = exchange([[400, 10], [120, 80], [300, 300], [10, 10]]);
+    expect(await measureOffset(server.askServerNow, server.browserNow)).toBe(10_020);
+    expect(server.asked()).toBe(3);
   });
 });
