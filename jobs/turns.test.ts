@@ -1,18 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { SaleTurns } from "./turns";
+import { SaleTurns, type TurnHandle } from "./turns";
 
 // The order in which a worker's batches of one sale allocate (jobs/turns.ts), with allocations that
 // are promises the test settles.
 
-/** An allocation the test ends: records when it starts, and runs until `finish()`. */
-function allocation(name: string, log: string[]) {
+/**
+ * An allocation the test ends: records when it starts (then runs `onStart` with its turn), and runs
+ * until `finish()`.
+ */
+function allocation(name: string, log: string[], onStart: (turn: TurnHandle) => void = () => {}) {
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let startedAt: number | undefined;
   return {
-    run: async () => {
+    run: async (turn: TurnHandle) => {
       startedAt = performance.now();
       log.push(`${name} starts`);
+      onStart(turn);
       await finished;
       log.push(`${name} ends`);
       return name;
@@ -22,6 +26,12 @@ function allocation(name: string, log: string[]) {
       return startedAt;
     },
   };
+}
+
+/** Fresh turns, the log their allocations write, and allocations that write to it. */
+function scene() {
+  const log: string[] = [];
+  return { turns: new SaleTurns(), log, allocation: (name: string, onStart?: (turn: TurnHandle) => void) => allocation(name, log, onStart) };
 }
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -35,10 +45,9 @@ const until = async (check: () => boolean, ms = 2000) => {
 
 describe("a worker's allocation turns", () => {
   it("batches fetched in the same turn of the event loop go by their places in line, not by which was answered first", async () => {
-    const turns = new SaleTurns();
-    const log: string[] = [];
-    const later = allocation("later", log);
-    const earlier = allocation("earlier", log);
+    const { turns, log, allocation } = scene();
+    const later = allocation("later");
+    const earlier = allocation("earlier");
     // The batch with the later orders is answered first.
     const both = [turns.run(["sale"], 50, 60_000, later.run), turns.run(["sale"], 10, 60_000, earlier.run)];
     await until(() => log.length > 0);
@@ -52,10 +61,9 @@ describe("a worker's allocation turns", () => {
   });
 
   it("a batch that has started is waited for, even by one with earlier places that came after it", async () => {
-    const turns = new SaleTurns();
-    const log: string[] = [];
-    const first = allocation("started", log);
-    const second = allocation("earlier places, fetched after", log);
+    const { turns, log, allocation } = scene();
+    const first = allocation("started");
+    const second = allocation("earlier places, fetched after");
     const a = turns.run(["sale"], 50, 60_000, first.run);
     await until(() => log.length === 1);
     const b = turns.run(["sale"], 10, 60_000, second.run);
@@ -70,11 +78,10 @@ describe("a worker's allocation turns", () => {
   });
 
   it("a batch held up keeps the batches of its sale behind it waiting at most the bound, and other sales' not at all", async () => {
-    const turns = new SaleTurns();
-    const log: string[] = [];
-    const held = allocation("held", log);
-    const behind = allocation("behind", log);
-    const otherSale = allocation("other sale", log);
+    const { turns, log, allocation } = scene();
+    const held = allocation("held");
+    const behind = allocation("behind");
+    const otherSale = allocation("other sale");
     const a = turns.run(["sale", "another"], 1, 60_000, held.run);
     await until(() => log.length === 1);
     const registered = performance.now();
@@ -93,29 +100,22 @@ describe("a worker's allocation turns", () => {
   });
 
   it("a batch that goes sale by sale lets the batches behind it have each sale as soon as it is done with it", async () => {
-    const turns = new SaleTurns();
-    const log: string[] = [];
-    const behind = allocation("behind, on the released sale", log);
-    let finishFirst!: () => void;
-    const first = turns.run(["released", "still held"], 1, 60_000, async (turn) => {
-      log.push("first starts");
-      turn.release("released");
-      await new Promise<void>((resolve) => (finishFirst = resolve));
-      log.push("first ends");
-    });
+    const { turns, log, allocation } = scene();
+    const behind = allocation("behind, on the released sale");
+    const first = allocation("first", (turn) => turn.release("released"));
+    const a = turns.run(["released", "still held"], 1, 60_000, first.run);
     await until(() => log.length === 1);
     const b = turns.run(["released"], 2, 60_000, behind.run);
     await until(() => log.includes("behind, on the released sale starts"));
     expect(log).toEqual(["first starts", "behind, on the released sale starts"]);
     behind.finish();
-    finishFirst();
-    await Promise.all([first, b]);
+    first.finish();
+    await Promise.all([a, b]);
   });
 
   it("a batch whose allocation throws ends its turn: the next one goes", async () => {
-    const turns = new SaleTurns();
-    const log: string[] = [];
-    const next = allocation("next", log);
+    const { turns, log, allocation } = scene();
+    const next = allocation("next");
     const failing = turns.run(["sale"], 1, 60_000, async () => {
       await tick();
       throw new Error("lost the connection");
