@@ -83,14 +83,32 @@ export function buyButton(page: Page) {
   return page.getByRole("button", { name: /buy now|opens|placing|waiting to retry/i });
 }
 
+/**
+ * How far the page's clock is ahead of the test's, from the quickest of a few round trips into the
+ * page (within half of it). A clock a test installs with `page.clock.install({ time: Date.now() + skew })`
+ * starts from `time` only once Playwright has set the clock up, a moment after `Date.now()` was read:
+ * on a loaded machine the page's clock then runs up to half a second behind the skew asked for, and a
+ * moment recorded on it must be read with the skew it really has.
+ */
+export async function pageClockSkew(page: Page): Promise<number> {
+  let best = { roundTrip: Infinity, skew: 0 };
+  for (let i = 0; i < 5; i++) {
+    const sent = Date.now();
+    const pageNow = await page.evaluate(() => Date.now());
+    const received = Date.now();
+    if (received - sent < best.roundTrip) best = { roundTrip: received - sent, skew: pageNow - (sent + received) / 2 };
+  }
+  return best.skew;
+}
+
 /** Something a shopper would see: an element matching `selector` whose text matches `text` (and, with `enabled`, not disabled). */
 export type Sight = { selector: string; text: RegExp; enabled?: boolean };
 
 /**
  * Records, inside the page, the first moment `sight` is on screen: a MutationObserver sees a state that
  * lasts a single frame, which polling from the test could miss or see late. Call before the moment. The
- * returned function gives it on the page's clock minus `skewMs` (the page's clock is the server's plus
- * the skew a test gave it), or undefined if it has not been seen.
+ * returned function gives it on the page's clock minus `skewMs` (how far the page's clock is ahead of
+ * the server's, as `pageClockSkew` measures it), or undefined if it has not been seen.
  */
 export async function watchFor(page: Page, sight: Sight, skewMs = 0): Promise<() => Promise<number | undefined>> {
   const key = `${sight.selector} ${sight.text} ${sight.enabled ?? false}`;
