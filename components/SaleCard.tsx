@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { memo } from "react";
 import type { Sale, SaleState } from "@/db/sales";
 import { Countdown } from "./Countdown";
 import { formatPrice, percentOff } from "./format";
@@ -12,8 +13,15 @@ const badge: Record<SaleState, { text: string; className: string }> = {
   ended: { text: "Ended", className: "bg-zinc-700 text-white" },
 };
 
-/** One sale on the home page; the whole card is the link to its page. */
-export function SaleCard({ sale, state }: { sale: Sale; state: SaleState }) {
+/**
+ * One sale on the home page; the whole card is the link to its page. Memoized: the list re-renders each
+ * second on the server's clock to move sales between groups, and with a shop's worth of sales on it,
+ * redrawing every card (picture, stock bar) each time made a card that opens move to Live hundreds of
+ * milliseconds late on a busy machine. A card redraws when its sale or state changes (TanStack Query
+ * keeps an unchanged sale the same object across polls); its countdown reads the list's clock
+ * (`ListClock`) and redraws alone.
+ */
+export const SaleCard = memo(function SaleCard({ sale, state }: { sale: Sale; state: SaleState }) {
   const off = percentOff(sale.priceCents, sale.originalPriceCents);
   const isOver = state === "sold_out" || state === "ended";
   return (
@@ -58,4 +66,4 @@ export function SaleCard({ sale, state }: { sale: Sale; state: SaleState }) {
       </div>
     </Link>
   );
-}
+});

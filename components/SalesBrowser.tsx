@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Sale, SaleState } from "@/db/sales";
 import { api } from "./api";
-import { stateAt, useServerNow, useSpreadPeriod } from "./clock";
+import { ListClock, stateAt, useServerNow, useSpreadPeriod } from "./clock";
 import { SaleCard } from "./SaleCard";
 
 const time = (iso: string) => Date.parse(iso);
@@ -18,7 +18,11 @@ const groups: { state: SaleState; title: string; empty?: string; order: (a: Sale
   { state: "ended", title: "Recently ended", order: (a, b) => time(b.endsAt) - time(a.endsAt) },
 ];
 
-/** The home page's sales, grouped by their state on the server's clock and kept fresh. */
+/**
+ * The home page's sales, grouped by their state on the server's clock and kept fresh. One clock for the
+ * whole list, on the server's whole seconds: a sale moves between groups, and every card's countdown
+ * changes digit, in the one render of each second (the cards themselves are memoized).
+ */
 export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
   const pollMs = useSpreadPeriod(5000);
   const sales = useQuery({
@@ -40,31 +44,33 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
     byState.set(state, [...(byState.get(state) ?? []), sale]);
   }
   return (
-    <div className="space-y-10">
-      {groups.map(({ state, title, empty, order }) => {
-        const items = (byState.get(state) ?? []).sort(order);
-        if (items.length === 0 && !empty) return null;
-        return (
-          <section key={state} aria-labelledby={`group-${state}`} data-testid={`group-${state}`}>
-            <h2 id={`group-${state}`} className="mb-4 text-xl font-bold">
-              {title} <span className="text-base font-normal text-zinc-600 dark:text-zinc-400">({items.length})</span>
-            </h2>
-            {items.length === 0 ? (
-              <p className="text-zinc-600 dark:text-zinc-400">
-                {empty} {(byState.get("scheduled")?.length ?? 0) > 0 ? "See what opens next below." : "Check back soon."}
-              </p>
-            ) : (
-              <ul className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">
-                {items.map((sale) => (
-                  <li key={sale.id}>
-                    <SaleCard sale={sale} state={state} />
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
-        );
-      })}
-    </div>
+    <ListClock.Provider value={now}>
+      <div className="space-y-10">
+        {groups.map(({ state, title, empty, order }) => {
+          const items = (byState.get(state) ?? []).sort(order);
+          if (items.length === 0 && !empty) return null;
+          return (
+            <section key={state} aria-labelledby={`group-${state}`} data-testid={`group-${state}`}>
+              <h2 id={`group-${state}`} className="mb-4 text-xl font-bold">
+                {title} <span className="text-base font-normal text-zinc-600 dark:text-zinc-400">({items.length})</span>
+              </h2>
+              {items.length === 0 ? (
+                <p className="text-zinc-600 dark:text-zinc-400">
+                  {empty} {(byState.get("scheduled")?.length ?? 0) > 0 ? "See what opens next below." : "Check back soon."}
+                </p>
+              ) : (
+                <ul className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">
+                  {items.map((sale) => (
+                    <li key={sale.id}>
+                      <SaleCard sale={sale} state={state} />
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+          );
+        })}
+      </div>
+    </ListClock.Provider>
   );
 }

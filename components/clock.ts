@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { createContext, useContext, useEffect, useState } from "react";
 import type { Order } from "@/db/orders";
 import type { Sale, SaleState } from "@/db/sales";
 import { api } from "./api";
@@ -41,15 +41,26 @@ export function useServerOffset(): number | undefined {
 }
 
 /**
+ * A list's one clock (the home page's sales): inside it, `useServerNow` reads the list's time, and every
+ * countdown in the list changes digit in the list's one render each second, where a timer per countdown
+ * would render and draw the page once per countdown, at its own moment of the second. `false` outside
+ * any list; undefined until the list's clock is measured.
+ */
+export const ListClock = createContext<number | undefined | false>(false);
+
+/**
  * The server's time now, re-rendering at each whole second before `target` (so a countdown to it
- * changes digit, and reaches zero, at the exact moment), or each second when there is no target.
- * Undefined until the first measurement: nothing time-dependent is shown from the browser's own clock.
+ * changes digit, and reaches zero, at the exact moment), or each second when there is no target; inside
+ * a `ListClock`, the list's time, which moves on the server's whole seconds. Undefined until the first
+ * measurement: nothing time-dependent is shown from the browser's own clock.
  */
 export function useServerNow(target?: number): number | undefined {
+  const listNow = useContext(ListClock);
+  const inList = listNow !== false;
   const offset = useServerOffset();
   const [now, setNow] = useState<number>();
   useEffect(() => {
-    if (offset === undefined) return;
+    if (offset === undefined || inList) return;
     let timer: ReturnType<typeof setTimeout>;
     const tick = () => {
       const t = Date.now() + offset;
@@ -59,7 +70,8 @@ export function useServerNow(target?: number): number | undefined {
     };
     timer = setTimeout(tick, 0);
     return () => clearTimeout(timer);
-  }, [offset, target]);
+  }, [offset, target, inList]);
+  if (inList) return listNow;
   return offset === undefined ? undefined : now;
 }
 

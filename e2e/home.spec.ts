@@ -59,3 +59,36 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   await expect(page).toHaveURL(`/sales/${live.id}`);
   await expect(page.getByRole("heading", { name: live.name })).toBeVisible();
 });
+
+test("the home page's countdowns change digit together, in one redraw each second", async ({ page, createSale }) => {
+  // Sales whose opening falls at three different moments of the second: countdowns that each kept their
+  // own time would redraw the page at each of those moments, every second.
+  const tag = Date.now().toString(36);
+  for (const [i, inMs] of [60_000, 60_333, 60_666].entries()) await createSale({ name: `Phase ${i} ${tag}`, startsInMs: inMs });
+  await page.goto("/");
+  const countdowns = page.getByTestId("group-scheduled").getByTestId("sale-card").filter({ hasText: tag }).getByTestId("countdown");
+  await expect(countdowns).toHaveCount(3);
+  for (const countdown of await countdowns.all()) await expect(countdown).toContainText(/Starts in \d\d:\d\d/);
+
+  // Each redraw the page makes that changes countdown digits, over 3.5 s: how many countdowns it changed.
+  const redraws = await page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const changed: number[] = [];
+        const observer = new MutationObserver((records) => {
+          const countdowns = new Set(records.map((r) => (r.target instanceof Element ? r.target : r.target.parentElement)?.closest('[data-testid="countdown"]')).filter(Boolean));
+          if (countdowns.size > 0) changed.push(countdowns.size);
+        });
+        observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+        setTimeout(() => {
+          observer.disconnect();
+          resolve(changed);
+        }, 3500);
+      }),
+  );
+  // 3.5 s hold three or four whole seconds: one redraw at each (two at least, on a machine too busy to
+  // keep time), each changing the three sales' digits at once.
+  expect(redraws.length, `redraws changing countdowns: ${JSON.stringify(redraws)}`).toBeGreaterThanOrEqual(2);
+  expect(redraws.length, `redraws changing countdowns: ${JSON.stringify(redraws)}`).toBeLessThanOrEqual(4);
+  for (const size of redraws) expect(size).toBeGreaterThanOrEqual(3);
+});
