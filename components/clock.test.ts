@@ -118,6 +118,19 @@ describe("the server clock's offset", () => {
     expect(server.asked()).toBe(3);
   });
 
+  it("reads the request's own times where the browser gives them: a wait for a connection before it left, and a busy page's delay before the answer is read, count for nothing", async () => {
+    let browser = 1_000_000;
+    const askServer = async () => {
+      const sentAt = browser + 300; // waited 300 ms for a free connection
+      const now = sentAt + 5 + 10_000; // the server, 10 s ahead, stamps it 5 ms after it left
+      const receivedAt = sentAt + 10;
+      browser = receivedAt + 200; // the page read the answer 200 ms after it arrived
+      return { now, sentAt, receivedAt };
+    };
+    // From the page's own clock alone: a 510 ms round trip, asked three times, read 50 ms off.
+    expect(await measureOffset(askServer, () => browser)).toBe(10_000);
+  });
+
   it("asks at most three times, and keeps the shortest of three slow ones", async () => {
     const server = exchange([[400, 10], [120, 80], [300, 300], [10, 10]]);
     expect(await measureOffset(server.askServerNow, server.browserNow)).toBe(10_020);

@@ -11,18 +11,47 @@ const PRECISE_ROUND_TRIP_MS = 50;
 const MAX_CLOCK_SAMPLES = 3;
 
 /**
+ * The server's clock, and, where the browser says so, when its network stack sent the request and
+ * began to receive the answer (on the browser's clock).
+ */
+export type ClockReading = { now: number; sentAt?: number; receivedAt?: number };
+
+let timeRequests = 0;
+
+/**
+ * Asks `GET /api/time`, and reads the request's own times from Resource Timing: they leave out a wait
+ * for a free connection before the request left and a busy page's delay before the answer is read,
+ * which the page's own clock, read around the call, counts in. Without them (a browser that does not
+ * record the entry) the page's own clock is used.
+ */
+async function askTime(): Promise<ClockReading> {
+  // A name of its own for each request, so its Resource Timing entry is found, not an earlier one's.
+  const url = new URL(`/api/time?n=${timeRequests++}`, window.location.href).href;
+  const { now } = await api<{ now: number }>(url);
+  const entry = (performance.getEntriesByName?.(url, "resource") as PerformanceResourceTiming[] | undefined)?.at(-1);
+  if (!entry || !(entry.requestStart > 0) || !(entry.responseStart >= entry.requestStart)) return { now };
+  // The browser's clock at the page's time origin, as of now (it may have been set since the page loaded).
+  const origin = Date.now() - performance.now();
+  return { now, sentAt: origin + entry.requestStart, receivedAt: origin + entry.responseStart };
+}
+
+/**
  * How far the server's clock is ahead of this browser's, read at the middle of a round trip. Off by
  * up to half the round trip, and more one way than the other when the request waited on its way in
  * (a busy server, the moments a sale draws a crowd): so a slow round trip is asked again, up to three
- * times in all, and the shortest one's reading is kept.
+ * times in all, and the shortest one's reading is kept. The round trip is the network's own where
+ * the browser records it (`askTime`).
  */
-export async function measureOffset(askServerNow: () => Promise<number> = async () => (await api<{ now: number }>("/api/time")).now, browserNow: () => number = Date.now): Promise<number> {
+export async function measureOffset(askServer: () => Promise<number | ClockReading> = askTime, browserNow: () => number = Date.now): Promise<number> {
   let best: { roundTrip: number; offset: number } | undefined;
   for (let i = 0; i < MAX_CLOCK_SAMPLES && !(best && best.roundTrip <= PRECISE_ROUND_TRIP_MS); i++) {
     const sent = browserNow();
-    const now = await askServerNow();
+    const answer = await askServer();
     const received = browserNow();
-    const sample = { roundTrip: received - sent, offset: now - (sent + received) / 2 };
+    const reading = typeof answer === "number" ? { now: answer } : answer;
+    const from = reading.sentAt ?? sent;
+    const to = reading.receivedAt ?? received;
+    const sample = { roundTrip: to - from, offset: reading.now - (from + to) / 2 };
     if (!best || sample.roundTrip < best.roundTrip) best = sample;
   }
   return best!.offset;
