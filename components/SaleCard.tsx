@@ -15,11 +15,9 @@ const badge: Record<SaleState, { text: string; className: string }> = {
 
 /**
  * One sale on the home page; the whole card is the link to its page. Memoized: the list re-renders each
- * second on the server's clock to move sales between groups, and with a shop's worth of sales on it,
- * redrawing every card (picture, stock bar) each time made a card that opens move to Live hundreds of
- * milliseconds late on a busy machine. A card redraws when its sale or state changes (TanStack Query
- * keeps an unchanged sale the same object across polls); its countdown reads the list's clock
- * (`ListClock`) and redraws alone.
+ * second on the server's clock to move sales between groups, and a card (picture, stock bar) needs
+ * drawing again only when its sale or state changes (TanStack Query keeps an unchanged sale the same
+ * object across polls); its countdown reads the list's clock (`ListClock`) and redraws alone.
  */
 export const SaleCard = memo(function SaleCard({ sale, state }: { sale: Sale; state: SaleState }) {
   const off = percentOff(sale.priceCents, sale.originalPriceCents);
