@@ -1,5 +1,6 @@
 import { request as playwrightRequest, type Locator, type Page } from "@playwright/test";
 import type postgres from "postgres";
+import { measureOffset } from "../components/clock";
 import { expect, shopperEmail } from "./fixtures";
 
 /** Signs the page's browser context in through the API (the cookie jar is shared with the page). */
@@ -84,21 +85,15 @@ export function buyButton(page: Page) {
 }
 
 /**
- * How far the page's clock is ahead of the test's, from the quickest of a few round trips into the
- * page (within half of it). A clock a test installs with `page.clock.install({ time: Date.now() + skew })`
- * starts from `time` only once Playwright has set the clock up, a moment after `Date.now()` was read:
- * on a loaded machine the page's clock then runs up to half a second behind the skew asked for, and a
- * moment recorded on it must be read with the skew it really has.
+ * How far the page's clock is ahead of the test's, measured as the app's pages measure the server's
+ * (`measureOffset`: the quickest of up to three round trips, here into the page). A clock a test
+ * installs with `page.clock.install({ time: Date.now() + skew })` starts from `time` only once
+ * Playwright has set the clock up, a moment after `Date.now()` was read: on a loaded machine the page's
+ * clock then runs up to half a second behind the skew asked for, and a moment recorded on it must be
+ * read with the skew it really has.
  */
-export async function pageClockSkew(page: Page): Promise<number> {
-  let best = { roundTrip: Infinity, skew: 0 };
-  for (let i = 0; i < 5; i++) {
-    const sent = Date.now();
-    const pageNow = await page.evaluate(() => Date.now());
-    const received = Date.now();
-    if (received - sent < best.roundTrip) best = { roundTrip: received - sent, skew: pageNow - (sent + received) / 2 };
-  }
-  return best.skew;
+export function pageClockSkew(page: Page): Promise<number> {
+  return measureOffset(() => page.evaluate(() => Date.now()));
 }
 
 /** Something a shopper would see: an element matching `selector` whose text matches `text` (and, with `enabled`, not disabled). */
