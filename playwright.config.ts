@@ -33,11 +33,12 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     // A failed test keeps its trace (actions, DOM snapshots, network, console, screencast) and a
-    // screenshot. The screencast costs about a sixth of the tests' time on two cores, and is kept: the
-    // one CI run without it had a click wait out the test's minute for the button to be "stable", a
-    // check made on the page's animation frames, with the button on screen and the page's scripts
-    // running; headless Chromium can stop drawing a page that nothing asks frames of, and a screencast
-    // asks for them.
+    // screenshot. The screencast costs about a sixth of the tests' time on two cores (the a11y and
+    // admin-resilience specs took 368 s of tests with it, 309 s with `--trace off`, in one
+    // measurement), and is kept: the one CI run without it had a click wait out the test's minute for
+    // the button to be "stable", a check made on the page's animation frames, with the button on
+    // screen and the page's scripts running; headless Chromium can stop drawing a page that nothing
+    // asks frames of, and a screencast asks for them.
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {
