@@ -16,8 +16,8 @@ async function watchEnabled(page: Page, skewMs = 0): Promise<() => Promise<numbe
 test("a sale opening in a few seconds counts down and enables Buy on the second, without a reload", async ({ page, createSale }, testInfo) => {
   // Signed in first, and the sale far enough ahead, that a loaded machine still shows the countdown's
   // last three seconds: a new page's scripts can take seconds to load and run there (a sale 9 s ahead
-  // was open before its page first drew the Buy button, once in CI and with two CPU-burning processes
-  // beside the spec).
+  // was open before its page first showed the countdown: the moved-sale test below once in CI, this
+  // one with two CPU-burning processes beside the spec).
   await signInByApi(page, "early");
   const sale = await createSale({ startsInMs: 12_000 });
   const startsAt = Date.parse((await (await page.request.get(`/api/sales/${sale.id}`)).json()).sale.startsAt);
