@@ -85,7 +85,9 @@ describe("group admission", () => {
       other.release();
     }
     const [after] = await db.sql`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`;
-    expect(after!.n - before!.n).toBe(1);
+    // At least one: a retry that runs before the other transaction's waiting insert has woken can take
+    // `first` again and close the same cycle once more (seen once on a loaded machine), and is run again.
+    expect(after!.n - before!.n).toBeGreaterThanOrEqual(1);
     const [counts] = await db.sql`SELECT count(*)::int AS orders,
       (SELECT count(*)::int FROM pgboss.job WHERE name = 'place-order' AND data->>'saleId' = ${sale.id}) AS jobs
       FROM orders WHERE sale_id = ${sale.id}`;
