@@ -132,6 +132,39 @@ for (const width of [320, 390, 640, 768, 1024, 1280]) {
   });
 }
 
+test("a shopper who asks for reduced motion sees the Buy area's placeholder and a waiting order's spinner stand still; others see them move", async ({ page, createSale, db }) => {
+  const sale = await createSale({ stock: 5 });
+  const me = await signInByApi(page, "motion");
+  // This shopper's order, pending with no job, so it waits in line with its spinner (settled below).
+  const [mine] = await db<{ id: string }[]>`INSERT INTO orders (id, sale_id, user_id) VALUES (gen_random_uuid(), ${sale.id}, ${me.id}) RETURNING id`;
+  // The page's look-up of the shopper's order in this sale, held so the placeholder stays on screen.
+  const held: (() => void)[] = [];
+  await page.route(`**/api/orders?saleId=${sale.id}`, async (route) => {
+    await new Promise<void>((resolve) => held.push(resolve));
+    await route.continue().catch(() => {}); // its page may have gone meanwhile
+  });
+  const panel = page.getByRole("region", { name: "Buy" });
+  const moving = () => panel.evaluate((el) => el.getAnimations({ subtree: true }).filter((a) => a.playState === "running").length);
+  try {
+    for (const reducedMotion of ["no-preference", "reduce"] as const) {
+      await page.emulateMedia({ reducedMotion });
+      held.splice(0).forEach((release) => release()); // any look-up of the page before
+      await page.goto(`/sales/${sale.id}`);
+      await expect(panel.locator("[aria-hidden].animate-pulse")).toBeVisible();
+      await expect.poll(() => held.length, "the look-up waiting").toBeGreaterThan(0);
+      if (reducedMotion === "reduce") expect(await moving(), "placeholder, reduced motion").toBe(0);
+      else expect(await moving(), "placeholder").toBeGreaterThan(0);
+      held.splice(0).forEach((release) => release());
+      await expect(page.getByTestId("position")).toHaveText("You're next");
+      await expect(orderStatus(page)).toHaveAttribute("data-status", "pending");
+      if (reducedMotion === "reduce") expect(await moving(), "spinner, reduced motion").toBe(0);
+      else expect(await moving(), "spinner").toBeGreaterThan(0);
+    }
+  } finally {
+    await db`UPDATE orders SET status = 'failed', failure_reason = 'sold_out', updated_at = now() WHERE id = ${mine!.id}`;
+  }
+});
+
 test("on a wide screen the product's picture keeps its own height beside a long name and description", async ({ page, createSale, db }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   const sale = await createSale({ name: `A product whose name runs on over several lines of the page's right-hand column ${Date.now().toString(36)}`, stock: 4 });
