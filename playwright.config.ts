@@ -44,9 +44,10 @@ export default defineConfig({
     // The pages as a shopper who asks for reduced motion sees them: the loading placeholders and a
     // waiting order's spinner stand still. No test is about the motion itself, except the one in
     // a11y.spec.ts that asks for both and checks each; and a moving placeholder is drawn anew on every
-    // frame, each frame also a frame of the screencast: on two cores the buy-resilience and
-    // shopper-edges specs took 225 CPU-s (138 s) with the motion, 165 CPU-s (120 s) without, in one
-    // measurement side by side.
+    // frame, each frame also a frame of the screencast: on two cores `npx playwright test
+    // e2e/buy-resilience.spec.ts e2e/shopper-edges.spec.ts` took 225 CPU-s (138 s) with the motion and
+    // 165 CPU-s (120 s) without this line, in one measurement side by side (the machine's busy time
+    // from /proc/stat).
     reducedMotion: "reduce",
     launchOptions: {
       // Debian's Chromium: Playwright cannot download its own browsers here.

@@ -156,7 +156,11 @@ test("a shopper who asks for reduced motion sees the Buy area's placeholder and 
     await route.continue().catch(() => {}); // its page may have gone meanwhile
   });
   const panel = page.getByRole("region", { name: "Buy" });
-  const moving = () => panel.evaluate((el) => el.getAnimations({ subtree: true }).filter((a) => a.playState === "running").length);
+  const expectMotion = async (what: string, reducedMotion: "no-preference" | "reduce") => {
+    const moving = await panel.evaluate((el) => el.getAnimations({ subtree: true }).filter((a) => a.playState === "running").length);
+    if (reducedMotion === "reduce") expect(moving, `${what}, reduced motion`).toBe(0);
+    else expect(moving, what).toBeGreaterThan(0);
+  };
   try {
     for (const reducedMotion of ["no-preference", "reduce"] as const) {
       await page.emulateMedia({ reducedMotion });
@@ -164,13 +168,11 @@ test("a shopper who asks for reduced motion sees the Buy area's placeholder and 
       await page.goto(`/sales/${sale.id}`);
       await expect(panel.locator("[aria-hidden].animate-pulse")).toBeVisible();
       await expect.poll(() => held.length, "the look-up waiting").toBeGreaterThan(0);
-      if (reducedMotion === "reduce") expect(await moving(), "placeholder, reduced motion").toBe(0);
-      else expect(await moving(), "placeholder").toBeGreaterThan(0);
+      await expectMotion("placeholder", reducedMotion);
       held.splice(0).forEach((release) => release());
       await expect(page.getByTestId("position")).toHaveText("You're next");
       await expect(orderStatus(page)).toHaveAttribute("data-status", "pending");
-      if (reducedMotion === "reduce") expect(await moving(), "spinner, reduced motion").toBe(0);
-      else expect(await moving(), "spinner").toBeGreaterThan(0);
+      await expectMotion("spinner", reducedMotion);
     }
   } finally {
     await db`UPDATE orders SET status = 'failed', failure_reason = 'sold_out', updated_at = now() WHERE id = ${mine!.id}`;
