@@ -28,8 +28,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: "load", include: loadFiles, maxWorkers: 1 } },
-      { extends: true, test: { name: "rest", include: ["{app,components,db,jobs,bench}/**/*.test.ts"], exclude: loadFiles, maxWorkers: 1 } },
+      // Each project picks the ports of its test servers from a range of its own (db/testing/app-stack.ts portNear).
+      { extends: true, test: { name: "load", include: loadFiles, maxWorkers: 1, env: { STACK_PORT_FROM: "3306" } } },
+      { extends: true, test: { name: "rest", include: ["{app,components,db,jobs,bench}/**/*.test.ts"], exclude: loadFiles, maxWorkers: 1, env: { STACK_PORT_FROM: "3606" } } },
     ],
   },
 });

@@ -22,7 +22,7 @@ const isAlive = (pid: number) => {
 };
 
 it("a web process and a worker whose parent was SIGKILLed stop by themselves, cleanly, within seconds", async () => {
-  const port = await portNear(3420);
+  const port = await portNear();
   // A stand-in parent: starts a web process and a worker as the supervisor does (jobs/launch.ts) and
   // prints their pids.
   const script = `

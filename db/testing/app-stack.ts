@@ -35,8 +35,13 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** A free loopback port at or above `from` (3306 by default, beside the browser tests' 3305). */
-export async function portNear(from = 3306): Promise<number> {
+/**
+ * A free loopback port at or above `from`: by default the first of the vitest project's own range
+ * (`STACK_PORT_FROM`, vitest.config.mts), since the two projects run side by side in two processes and
+ * each sees a port as free until the web process it was picked for listens; 3306 outside vitest,
+ * beside the browser tests' 3305.
+ */
+export async function portNear(from = Number(process.env.STACK_PORT_FROM) || 3306): Promise<number> {
   for (let port = from; port < from + 300; port++) {
     if (taken.has(port)) continue;
     if (await isFree(port)) {
@@ -57,6 +62,31 @@ function collect(child: ChildProcess, output: string[]) {
       output.push(...lines);
     });
   }
+}
+
+/** Resolves once `child` logs that it listens; rejects, with its last lines, if it exits first. */
+function webReady(child: ChildProcess, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const seen: string[] = [];
+    const onData = (chunk: Buffer | string) => {
+      seen.push(String(chunk));
+      if (seen.join("").includes('"msg":"web ready"')) done();
+    };
+    const onExit = (code: number | null, signal: string | null) =>
+      done(new Error(`the web process for port ${port} exited (${signal ?? code}) before it was ready:\n${seen.join("").trim().split("\n").slice(-5).join("\n")}`));
+    const timer = setTimeout(() => done(new Error(`the web process for port ${port} was not ready within 60 s`)), 60_000);
+    function done(err?: Error) {
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.stderr?.off("data", onData);
+      child.off("exit", onExit);
+      if (err) reject(err);
+      else resolve();
+    }
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", onExit);
+  });
 }
 
 /** Starts `webs` web processes and `workers` workers on `databaseUrl` (already migrated). */
@@ -82,6 +112,9 @@ export async function startStack(options: { databaseUrl: string; webs?: number; 
     const child = spawnWeb({ port, env, stdio: ["ignore", "pipe", "pipe"] });
     collect(child, output);
     const web = { child, port, url: `http://127.0.0.1:${port}` };
+    // Its own "web ready" line first: a server that answers on the port may be another process's, one
+    // that took it first (this one then exits, the address in use), and a test would talk to that.
+    await webReady(child, port);
     await waitForHttp(`${web.url}/api/health`, 60_000);
     return web;
   };
