@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
 import { useIsClient } from "@/components/LocalTime";
-import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, toLocalInput } from "./api";
+import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, toLocalInput, useKeepThroughSignIn } from "./api";
 import { formProblems, readCount, readPrice, serverProblems, type Problems, type Values } from "./sale-input";
 
 function initialValues(sale: AdminSale | undefined): Values {
@@ -52,7 +52,8 @@ function editChanges(values: Values, initial: Values): Record<string, unknown> {
 }
 
 /**
- * What the admin typed into a form whose save met an expired session (401). adminApi then reloads to the
+ * What the admin typed into a form when a request of the page met an expired session (401): its save, or a
+ * refresh of the live numbers while the admin typed. adminApi then reloads to the
  * sign-in, which comes back to this page; the form picks the draft up again (`base`: what the sale held
  * when it was typed, so an edit keeps only the admin's changes). Per tab, gone once picked up or saved.
  */
@@ -119,11 +120,15 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     setValues((typed) => rebase(typed, initial, current));
   }
 
+  // Only a 401 keeps the typing, just before the page goes to the sign-in, whichever of the page's
+  // requests met it (this save, or a refresh of the live numbers while the admin typed): a draft written
+  // on every save would come back after a reload mid-save with "not saved", and invite a second sale.
+  useKeepThroughSignIn(() => {
+    if ((Object.keys(values) as (keyof Values)[]).some((field) => values[field] !== initial[field])) writeDraft(key, { typed: values, base: initial });
+  });
+
   const save = useMutation({
     mutationFn: async () => {
-      // Only a 401 keeps the typing, just before the page goes to the sign-in: a draft written on every
-      // save would come back after a reload mid-save with "not saved", and invite a second sale.
-      const keepDraft = { beforeSignIn: () => writeDraft(key, { typed: values, base: initial }) };
       if (!sale) {
         const body = {
           name: values.name,
@@ -134,9 +139,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
           startsAt: fromLocalInput(values.startsAt),
           endsAt: fromLocalInput(values.endsAt),
         };
-        return adminApi<{ sale: AdminSale }>("/api/admin/sales", { method: "POST", body: JSON.stringify(body) }, keepDraft);
+        return adminApi<{ sale: AdminSale }>("/api/admin/sales", { method: "POST", body: JSON.stringify(body) });
       }
-      return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(editChanges(values, initial)) }, keepDraft);
+      return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(editChanges(values, initial)) });
     },
     onSuccess: ({ sale: result }) => {
       void queryClient.invalidateQueries({ queryKey: ["admin"] });

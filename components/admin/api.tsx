@@ -1,5 +1,6 @@
 "use client";
 
+import { useEffect, useRef } from "react";
 import { LocalTime } from "@/components/LocalTime";
 import { ApiError } from "@/components/QueryProvider";
 
@@ -15,21 +16,36 @@ export class AdminApiError extends ApiError {
   }
 }
 
+/** What the page must keep through the sign-in (a form's typing), each called before the page goes there. */
+const keptThroughSignIn = new Set<() => void>();
+
+/**
+ * Keeps what `keep` writes through the sign-in that any admin request of the page may lead to: a
+ * refresh of the live numbers that meets an expired session takes the page there as surely as a save.
+ */
+export function useKeepThroughSignIn(keep: () => void): void {
+  const latest = useRef(keep);
+  useEffect(() => {
+    latest.current = keep;
+  });
+  useEffect(() => {
+    const call = () => latest.current();
+    keptThroughSignIn.add(call);
+    return () => void keptThroughSignIn.delete(call);
+  }, []);
+}
+
 /**
  * fetch for the admin API: JSON in and out, errors as AdminApiError with their field messages. A 401
- * means the admin session ran out, so the page goes to the sign-in and comes back afterwards (after
- * `beforeSignIn`); except for the sign-in itself (`isSignIn`), where a 401 is a wrong password to show
- * on the form.
+ * means the admin session ran out, so the page goes to the sign-in and comes back afterwards (after what
+ * `useKeepThroughSignIn` keeps); except for the sign-in itself (`isSignIn`), where a 401 is a wrong
+ * password to show on the form.
  */
-export async function adminApi<T>(
-  url: string,
-  init: RequestInit = {},
-  { isSignIn = false, beforeSignIn }: { isSignIn?: boolean; beforeSignIn?: () => void } = {},
-): Promise<T> {
+export async function adminApi<T>(url: string, init: RequestInit = {}, { isSignIn = false }: { isSignIn?: boolean } = {}): Promise<T> {
   const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init.headers } });
   if (res.status === 401 && !isSignIn) {
-    // What the caller must keep through the sign-in (a form's typing), kept before the page goes.
-    beforeSignIn?.();
+    // What the page must keep through the sign-in, kept before the page goes.
+    for (const keep of keptThroughSignIn) keep();
     const here = window.location.pathname + window.location.search;
     // A full page load on purpose: nothing of the expired session's client state should survive.
     window.location.assign(new URL(`/admin/login?next=${encodeURIComponent(here)}`, window.location.origin).href);
