@@ -33,6 +33,33 @@ test.describe("the sale form", () => {
     await expect(name).toHaveAttribute("aria-invalid", "false");
   });
 
+  test("a refusal slow to come back leaves focus, and what the admin types, in the field they moved on to", async ({ page }) => {
+    await openAdmin(page);
+    await page.goto("/admin/sales/new");
+    const name = page.getByLabel("Name", { exact: true });
+    const description = page.getByLabel("Description", { exact: true });
+    // The create is held on its way, so the admin is typing elsewhere when its refusal (no name) lands.
+    let sent!: () => void;
+    const isSent = new Promise<void>((resolve) => (sent = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/api/admin/sales", async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      sent();
+      await held;
+      await route.continue();
+    });
+    await page.getByRole("button", { name: "Create sale" }).click();
+    await isSent;
+    await description.fill("Half price");
+    release();
+    await expect(name).toHaveAccessibleDescription("Name is required.");
+    await expect(description).toBeFocused();
+    await page.keyboard.type(" until noon");
+    await expect(description).toHaveValue("Half price until noon");
+    await expect(name).toHaveValue("");
+  });
+
   test("the edit form puts focus on a field at fault too", async ({ page, createSale }) => {
     const sale = await createSale({ startsInMs: 3600_000 });
     await openAdminSale(page, sale.id);
@@ -89,6 +116,12 @@ test.describe("what the forms say", () => {
     const stock = page.getByLabel("Stock (units)", { exact: true });
     const starts = page.getByLabel("Starts", { exact: true });
     const create = page.getByRole("button", { name: "Create sale" });
+    const createRefused = async () => {
+      const answered = page.waitForResponse((response) => response.url().endsWith("/api/admin/sales") && response.request().method() === "POST");
+      await create.click();
+      expect((await answered).status()).toBe(400);
+      await expect(create).toBeVisible();
+    };
     await price.fill("$19.99");
     await stock.fill("");
     const startsValue = await starts.inputValue();
@@ -100,14 +133,15 @@ test.describe("what the forms say", () => {
     await expect(page.getByTestId("price-error")).toHaveText("");
     await expect(original).toBeFocused();
 
-    // What cannot be read as dollars is told how to type it.
+    // What cannot be read as dollars is told how to type it. The form says so at once, and still sends
+    // the rest for the server's rules; it takes no second Create while that save is on its way ("Saving…").
     await original.fill("12.345");
-    await create.click();
+    await createRefused();
     await expect(page.getByTestId("originalPrice-error")).toHaveText("Enter a price like 19.99.");
     // A number below the least allowed is told that least, not how to type a number.
     await original.fill("-5");
     await stock.fill("-3");
-    await create.click();
+    await createRefused();
     await expect(page.getByTestId("originalPrice-error")).toHaveText("Original price must be more than $0.");
     await expect(page.getByTestId("stock-error")).toHaveText("Stock must be at least 1.");
 

@@ -158,9 +158,15 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     },
   });
   // A save refused: focus goes to the first field at fault, so its message (the field's description) is
-  // read out with it, rather than staying on the button with the messages unseen below.
+  // read out with it, rather than staying on the button with the messages unseen below. Only while focus
+  // is still where the submit left it: an admin who went on typing in another field while a slow refusal
+  // was on its way keeps their place, rather than having their next keys land in the field focus jumped to.
+  const focusAtSubmit = useRef<Element | null>(null);
   useEffect(() => {
-    if (save.error) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    if (!save.error) return;
+    const active = document.activeElement;
+    if (active !== focusAtSubmit.current && active !== document.body) return;
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [save.error]);
 
   if (!isClient) return <p className="text-sm text-zinc-500">Loading the form…</p>;
@@ -184,6 +190,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
       return;
     }
     setIsUnchanged(false);
+    focusAtSubmit.current = document.activeElement;
     setChecked(formProblems(values, sale ? ["stock", "startsAt", "endsAt"] : ["price", "originalPrice", "stock", "startsAt", "endsAt"]));
     save.mutate();
   };
