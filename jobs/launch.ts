@@ -5,6 +5,9 @@ import path from "node:path";
 
 const root = path.resolve(__dirname, "..");
 
+/** The web's log message once it listens (at info): what launchers that read its log wait for. */
+export const WEB_READY_MSG = "web ready";
+
 // `nodeArgs` go to node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept).
 type LaunchOptions = { env: NodeJS.ProcessEnv; stdio?: StdioOptions; nodeArgs?: string[] };
 

@@ -13,6 +13,7 @@ import { flushRejectionSummary } from "@/db/metrics";
 import { CLIENT_IP_HEADER } from "@/app/_lib/rate-limit";
 import { SECURITY_HEADERS } from "@/app/_lib/security-headers";
 import { stopWebBoss } from "./boss";
+import { WEB_READY_MSG } from "./launch";
 import { shownUrl } from "./urls";
 
 // The web process: the production Next.js app behind our own node:http server. `next start` exits
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
     server.once("error", reject);
     server.listen(port, hostname, resolve);
   });
-  log.info({ url: shownUrl(hostname, port) }, "web ready");
+  log.info({ url: shownUrl(hostname, port) }, WEB_READY_MSG);
 
   const stop = async (signal: string) => {
     if (isStopping) return;

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { spawnWeb, spawnWorker, stopProcess, waitForHttp } from "@/jobs/launch";
+import { spawnWeb, spawnWorker, stopProcess, waitForHttp, WEB_READY_MSG } from "@/jobs/launch";
 
 // Real web processes (the production build behind jobs/web.ts) and workers on one database, for
 // tests that need HTTP, restarts and scale-out. Every line the processes print is kept, so a test
@@ -70,7 +70,7 @@ function webReady(child: ChildProcess, port: number): Promise<void> {
     const seen: string[] = [];
     const onData = (chunk: Buffer | string) => {
       seen.push(String(chunk));
-      if (seen.join("").includes('"msg":"web ready"')) done();
+      if (seen.join("").includes(`"msg":${JSON.stringify(WEB_READY_MSG)}`)) done();
     };
     const onExit = (code: number | null, signal: string | null) =>
       done(new Error(`the web process for port ${port} exited (${signal ?? code}) before it was ready:\n${seen.join("").trim().split("\n").slice(-5).join("\n")}`));
@@ -94,6 +94,10 @@ export async function startStack(options: { databaseUrl: string; webs?: number; 
   const root = path.resolve(__dirname, "..", "..");
   if (!fs.existsSync(path.join(root, ".next", "BUILD_ID"))) {
     throw new Error("no production build: run `npm run build:if-stale` first (npm test does)");
+  }
+  // A web counts as up once it has logged WEB_READY_MSG, an info line.
+  if (["warn", "error", "fatal", "silent"].includes(options.env?.LOG_LEVEL ?? "")) {
+    throw new Error(`startStack waits for each web's "${WEB_READY_MSG}" line, logged at info: LOG_LEVEL=${options.env!.LOG_LEVEL} would hide it`);
   }
   const output: string[] = [];
   const env: NodeJS.ProcessEnv = {
