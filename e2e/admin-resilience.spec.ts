@@ -337,9 +337,11 @@ test.describe("a session that expires while the admin types", () => {
     await page.getByText("Edit this sale").click();
     await page.getByLabel("Stock (units)", { exact: true }).fill("45");
 
-    // The sale page's refreshes held from here, so the save is the first request to meet the expired session.
+    // The sale page's refreshes held from here, never answered, so the save is the first request to
+    // meet the expired session.
     const salePage = page.url();
-    await page.route("**/api/admin/**", async (route) => (route.request().method() === "GET" && route.request().frame().url() === salePage ? undefined : route.fallback()));
+    const never = new Promise<void>(() => {});
+    await page.route("**/api/admin/**", async (route) => (route.request().method() === "GET" && route.request().frame().url() === salePage ? never : route.fallback()));
     await context.clearCookies();
     await page.getByRole("button", { name: "Save changes" }).click();
     await expect(page).toHaveURL(/\/admin\/login\?next=/);
