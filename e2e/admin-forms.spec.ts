@@ -174,6 +174,24 @@ test.describe("what the forms say", () => {
     await expect(password).toHaveAccessibleDescription("Enter the admin password.");
   });
 
+  test("a password typed before the sign-in page's scripts have run is kept, and signs in", async ({ page }) => {
+    // The page's scripts held: the field is there, served with the page, before the form works.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/_next/static/chunks/*.js", async (route) => {
+      await held;
+      await route.fallback();
+    });
+    await page.goto("/admin/login?next=%2Fadmin%2Fdead-letters", { waitUntil: "commit" });
+    await page.getByLabel("Password", { exact: true }).fill(process.env.E2E_ADMIN_PASSWORD!);
+    // Sent now, the form would reload the page rather than sign in: it waits for the scripts.
+    const signIn = page.getByRole("button", { name: "Sign in" });
+    await expect(signIn).toBeDisabled();
+    release();
+    await signIn.click();
+    await expect(page).toHaveURL(/\/admin\/dead-letters$/);
+  });
+
   test("the sign-in says where the password comes from, the command set as code", async ({ page }) => {
     await page.goto("/admin/login");
     const hint = page.getByText("prints the password");
