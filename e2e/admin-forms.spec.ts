@@ -261,3 +261,33 @@ test("where the browser will not copy, the table shows the order's full id inste
   await full.focus();
   expect(await full.evaluate((input: HTMLInputElement) => input.value.slice(input.selectionStart ?? 0, input.selectionEnd ?? 0))).toBe(orderId);
 });
+
+test("the orders table's filter, search and Send change wait for the page's scripts, then work", async ({ page, createSale, baseURL, db }) => {
+  const sale = await createSale({ stock: 3 });
+  const [orderId] = await completedOrders(baseURL, db, sale.id, 1, "early");
+  await openAdmin(page);
+  // The page's scripts held: what it was served with is on screen before it works.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/_next/static/chunks/*.js", async (route) => {
+    await held;
+    await route.fallback();
+  });
+  await page.goto(`/admin/sales/${sale.id}`, { waitUntil: "commit" });
+  const controls = [
+    page.getByRole("combobox", { name: "Status", exact: true }),
+    page.getByLabel("Search", { exact: true }),
+    page.getByRole("button", { name: "Search", exact: true }),
+    page.getByLabel("Order id", { exact: true }),
+    page.getByRole("combobox", { name: "New status", exact: true }),
+    page.getByRole("button", { name: "Send change" }),
+  ];
+  // Typed or chosen now, it would show in the field and never reach the table.
+  for (const control of controls) await expect(control).toBeDisabled();
+  release();
+  for (const control of controls) await expect(control).toBeEnabled();
+  await page.getByLabel("Search", { exact: true }).fill(`#${orderId!.slice(0, 8)}`);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.getByTestId("order-row")).toHaveCount(1);
+  await expect(page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`)).toBeVisible();
+});

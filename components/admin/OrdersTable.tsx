@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
 import { orderNumber } from "@/components/format";
+import { useIsClient } from "@/components/LocalTime";
 import { isUuid } from "@/db/ids";
 import { AdminApiError, adminApi, Time } from "./api";
 import { CopyId } from "./CopyId";
@@ -32,6 +33,9 @@ function useStatusChange() {
 
 /** The sale's orders, a page at a time from the server, newest first; filter by status, search by order id or email. */
 export function OrdersTable({ saleId }: { saleId: string }) {
+  // The page is served with the filter and the search in it: usable once its scripts have run, as what
+  // is typed or chosen before would show in the field without reaching the table (or reload the page).
+  const isClient = useIsClient();
   const [status, setStatus] = useState("");
   const [searchText, setSearchText] = useState("");
   const [search, setSearch] = useState("");
@@ -118,6 +122,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
           <span className="font-medium">Status</span>
           <select
             value={status}
+            disabled={!isClient}
             onChange={(e) => {
               setStatus(e.target.value);
               setCursor({});
@@ -137,12 +142,13 @@ export function OrdersTable({ saleId }: { saleId: string }) {
             <span className="font-medium">Search</span>
             <input
               value={searchText}
+              disabled={!isClient}
               onChange={(e) => setSearchText(e.target.value)}
               placeholder="order number or id, or email"
               className="w-52 rounded-md border border-zinc-300 bg-white px-2 py-1.5 sm:w-72 dark:border-zinc-700 dark:bg-zinc-900"
             />
           </label>
-          <button type="submit" className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700">
+          <button type="submit" disabled={!isClient} className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700">
             Search
           </button>
         </form>
@@ -273,6 +279,8 @@ export function OrdersTable({ saleId }: { saleId: string }) {
 
 /** A change for any order by its full id, as a support ticket would quote it or the table's Copy gives it. */
 function StatusChangeForm() {
+  // Usable once the page's scripts have run, like the table's search (above).
+  const isClient = useIsClient();
   const [orderId, setOrderId] = useState("");
   const [status, setStatus] = useState<AdminStatus>("shipped");
   const [isShortId, setIsShortId] = useState(false);
@@ -289,16 +297,16 @@ function StatusChangeForm() {
     <form onSubmit={onSubmit} aria-label="Change an order by id" className="flex flex-wrap items-end gap-2 rounded-xl border border-zinc-200 p-3 text-sm dark:border-zinc-800">
       <label className="flex flex-col">
         <span className="font-medium">Order id</span>
-        <input value={orderId} onChange={(e) => setOrderId(e.target.value)} required className="w-80 rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono dark:border-zinc-700 dark:bg-zinc-900" />
+        <input value={orderId} disabled={!isClient} onChange={(e) => setOrderId(e.target.value)} required className="w-80 rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono dark:border-zinc-700 dark:bg-zinc-900" />
       </label>
       <label className="flex flex-col">
         <span className="font-medium">New status</span>
-        <select value={status} onChange={(e) => setStatus(e.target.value as AdminStatus)} className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900">
+        <select value={status} disabled={!isClient} onChange={(e) => setStatus(e.target.value as AdminStatus)} className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900">
           <option value="shipped">shipped</option>
           <option value="cancelled">cancelled</option>
         </select>
       </label>
-      <button type="submit" disabled={change.isPending} className="rounded-md bg-zinc-900 px-3 py-1.5 font-medium text-white dark:bg-zinc-100 dark:text-zinc-900">
+      <button type="submit" disabled={!isClient || change.isPending} className="rounded-md bg-zinc-900 px-3 py-1.5 font-medium text-white dark:bg-zinc-100 dark:text-zinc-900">
         Send change
       </button>
       {change.data && <span role="status" className="text-emerald-700">Sent as job {change.data.jobId.slice(0, 8)}: applied shortly, or listed under dead letters if it cannot be.</span>}
