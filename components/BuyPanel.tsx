@@ -10,7 +10,7 @@ import { formatPrice } from "./format";
 import { claimedAheadMessage, errorMessage, expiredMessage, isRetryable } from "./messages";
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
 import { RetryCountdown } from "./RetryCountdown";
-import { isSignedOutError, useSession, useSessionExpired, useSignOut } from "./session";
+import { besideSession, useSession, useSessionExpired, useSignOut } from "./session";
 import { SignInForm } from "./SignInForm";
 import { useBuy } from "./useBuy";
 
@@ -25,21 +25,10 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
   const session = useSession();
   const isSignedIn = !!session.data;
   // The shopper's existing order in this sale: a reload or a second tab shows it, not a fresh Buy. Asked
-  // beside the session's own look-up rather than after it, so a page loaded at the opening second shows
-  // Buy one round trip sooner. Asked that early, a 401 only means nobody is signed in (the session's
-  // answer says so too): no order, rather than a session that ended. A visitor who never signed in pays
-  // one cheap 401 for it, answered before any database work.
+  // beside the session's look-up, so a page loaded at the opening second shows Buy a round trip sooner.
   const myOrder = useQuery({
     queryKey: ["my-order", sale.id],
-    queryFn: async () => {
-      const isSessionKnown = queryClient.getQueryData(["session"]) !== undefined;
-      try {
-        return (await api<{ orders: Order[] }>(`/api/orders?saleId=${sale.id}`)).orders[0] ?? null;
-      } catch (err) {
-        if (!isSessionKnown && isSignedOutError(err)) return null;
-        throw err;
-      }
-    },
+    queryFn: () => besideSession(queryClient, async () => (await api<{ orders: Order[] }>(`/api/orders?saleId=${sale.id}`)).orders[0] ?? null, null),
     enabled: session.data !== null,
   });
   const { buy, start, wait, retryError } = useBuy(sale.id, session.data?.id);

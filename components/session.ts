@@ -61,6 +61,22 @@ export function sessionEnded(queryClient: QueryClient): void {
 export const isSignedOutError = (err: unknown): boolean => err instanceof ApiError && err.status === 401 && err.code === "unauthenticated";
 
 /**
+ * A shopper's query asked beside the session's own look-up rather than after it, so the page shows it
+ * one round trip sooner (`enabled: session.data !== null`). Asked before the session is known, a 401 only
+ * means nobody is signed in, which the session's answer says too: `signedOut`, not a sign-in that ended.
+ * A visitor who never signed in pays one 401 for it, answered before any database work.
+ */
+export async function besideSession<T>(queryClient: QueryClient, ask: () => Promise<T>, signedOut: T): Promise<T> {
+  const isSessionKnown = queryClient.getQueryData(["session"]) !== undefined;
+  try {
+    return await ask();
+  } catch (err) {
+    if (!isSessionKnown && isSignedOutError(err)) return signedOut;
+    throw err;
+  }
+}
+
+/**
  * Keeps this tab on the shopper the cookie names (mounted once, in the header): another tab's sign-in
  * or sign-out is applied here as it happens, and when the shopper changes, whatever belonged to the
  * one before (their orders, an order page's polling) is dropped or asked again as the new one.

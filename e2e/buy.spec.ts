@@ -116,48 +116,58 @@ test("an order waiting in line shows its position, then turns Confirmed without 
 });
 
 test.describe("the sale page's first look-ups", () => {
-  test("a signed-in shopper's order is asked for beside the session, not after it: one slow round trip, not two, before it shows", async ({ page, createSale, db }) => {
+  test("a signed-in shopper's order is asked for beside the session, not after it, on the sale page and under My orders", async ({ page, createSale, db }) => {
     const sale = await createSale({ stock: 5 });
     const me = await signInByApi(page, "together");
-    await db`INSERT INTO orders (id, sale_id, user_id, status) VALUES (gen_random_uuid(), ${sale.id}, ${me.id}, 'completed')`;
+    const [mine] = await db<{ id: string }[]>`INSERT INTO orders (id, sale_id, user_id, status) VALUES (gen_random_uuid(), ${sale.id}, ${me.id}, 'completed') RETURNING id`;
     await db`UPDATE sales SET remaining = remaining - 1 WHERE id = ${sale.id}`;
-    // The session's answer waits until the page has asked for the order too: a page that asks for the
-    // order only once it knows who is signed in never asks, and shows its placeholder for good.
-    let asked!: () => void;
-    const isAsked = new Promise<void>((resolve) => (asked = resolve));
-    await page.route(`**/api/orders?saleId=${sale.id}`, (route) => {
-      asked();
-      return route.fallback();
-    });
-    await page.route("**/api/session", async (route) => {
-      if (route.request().method() === "GET") await isAsked;
-      return route.fallback();
-    });
-    await page.goto(`/sales/${sale.id}`);
-    await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+    for (const [path, orders, shown] of [
+      [`/sales/${sale.id}`, `**/api/orders?saleId=${sale.id}`, orderStatus(page).and(page.locator('[data-status="completed"]'))],
+      ["/orders", "**/api/orders", page.locator(`[data-testid="order-row"] a[href="/orders/${mine!.id}"]`)],
+    ] as const) {
+      // The session's answer waits until the page has asked for the orders too: a page that asks for
+      // them only once it knows who is signed in never asks, and shows its placeholder for good.
+      let asked!: () => void;
+      const isAsked = new Promise<void>((resolve) => (asked = resolve));
+      await page.route(orders, (route) => {
+        asked();
+        return route.fallback();
+      });
+      await page.route("**/api/session", async (route) => {
+        if (route.request().method() === "GET") await isAsked;
+        return route.fallback();
+      });
+      await page.goto(path);
+      await expect(shown, path).toBeVisible();
+      await page.unrouteAll();
+    }
   });
 
   test("a visitor who is not signed in is offered the sign-in, not told a sign-in expired, whichever look-up answers first", async ({ page, createSale }) => {
     const sale = await createSale({ stock: 5 });
-    for (const first of ["session", "order"] as const) {
-      // One look-up's answer held until the other's has come back.
-      let answered!: () => void;
-      const isAnswered = new Promise<void>((resolve) => (answered = resolve));
-      const session = "**/api/session";
-      const order = `**/api/orders?saleId=${sale.id}`;
-      await page.route(first === "session" ? order : session, async (route) => {
-        await isAnswered;
-        return route.fallback();
-      });
-      await page.route(first === "session" ? session : order, async (route) => {
-        const response = await route.fetch();
-        await route.fulfill({ response });
-        answered();
-      });
-      await page.goto(`/sales/${sale.id}`);
-      await expect(page.getByText("Sign in with your email to buy"), `${first} answered first`).toBeVisible();
-      await expect(page.getByText(/expired/i)).toHaveCount(0);
-      await page.unrouteAll();
+    for (const [path, order, prompt] of [
+      [`/sales/${sale.id}`, `**/api/orders?saleId=${sale.id}`, "Sign in with your email to buy"],
+      ["/orders", "**/api/orders", "Sign in with your email to see your orders"],
+    ] as const) {
+      for (const first of ["session", "order"] as const) {
+        // One look-up's answer held until the other's has come back.
+        let answered!: () => void;
+        const isAnswered = new Promise<void>((resolve) => (answered = resolve));
+        const session = "**/api/session";
+        await page.route(first === "session" ? order : session, async (route) => {
+          await isAnswered;
+          return route.fallback();
+        });
+        await page.route(first === "session" ? session : order, async (route) => {
+          const response = await route.fetch();
+          await route.fulfill({ response });
+          answered();
+        });
+        await page.goto(path);
+        await expect(page.getByText(prompt), `${path}, ${first} answered first`).toBeVisible();
+        await expect(page.getByText(/expired/i)).toHaveCount(0);
+        await page.unrouteAll();
+      }
     }
   });
 });
