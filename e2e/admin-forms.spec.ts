@@ -291,3 +291,70 @@ test("the orders table's filter, search and Send change wait for the page's scri
   await expect(page.getByTestId("order-row")).toHaveCount(1);
   await expect(page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`)).toBeVisible();
 });
+
+test.describe("a save slow to come back", () => {
+  test("a created sale's form takes no second Create while the sale's page loads: one sale", async ({ page, db }) => {
+    await openAdmin(page);
+    await page.goto("/admin/sales/new");
+    const name = `Once ${Date.now().toString(36)}`;
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByLabel("Price ($)", { exact: true }).fill("10");
+    await page.getByLabel("Original price ($)", { exact: true }).fill("20");
+    // The new sale's page held on its way, as on a busy server: the form stays on screen meanwhile.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/admin\/sales\/[0-9a-f-]{36}(\?|$)/, async (route) => {
+      await held;
+      await route.fallback();
+    });
+    const created = page.waitForResponse((response) => response.url().endsWith("/api/admin/sales") && response.request().method() === "POST");
+    await page.getByRole("button", { name: "Create sale" }).click();
+    expect((await created).status()).toBe(201);
+    const button = page.getByRole("button", { name: "Created: opening the sale…" });
+    await expect(button).toHaveAttribute("aria-disabled", "true");
+    // Pressed again, as an admin who saw nothing happen would (aria-disabled keeps it pressable and in
+    // the keyboard's reach; Playwright's own wait would hold a click on it).
+    await button.click({ force: true });
+    await page.keyboard.press("Enter");
+    release();
+    await expect(page).toHaveURL(/\/admin\/sales\/[0-9a-f-]{36}$/);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(name);
+    const [row] = await db<{ count: number }[]>`SELECT count(*)::int AS count FROM sales WHERE name = ${name}`;
+    expect(row!.count).toBe(1);
+  });
+
+  test("what the admin types while an edit's save is on its way stays, to be saved in turn", async ({ page, createSale }) => {
+    const sale = await createSale({ startsInMs: 3600_000, stock: 30 });
+    await openAdminSale(page, sale.id);
+    await page.getByText("Edit this sale").click();
+    const stock = page.getByLabel("Stock (units)", { exact: true });
+    const description = page.getByLabel("Description", { exact: true });
+    await stock.fill("45");
+    // The save held on its way while the admin goes on to the description.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let sent!: () => void;
+    const isSent = new Promise<void>((resolve) => (sent = resolve));
+    await page.route(`**/api/admin/sales/${sale.id}`, async (route) => {
+      if (route.request().method() !== "PATCH") return route.fallback();
+      sent();
+      await held;
+      await route.fallback();
+    });
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await isSent;
+    await description.fill("Now with a case.");
+    release();
+    await expect(page.getByRole("button", { name: "Save changes" })).toBeVisible();
+    await expect(stock).toHaveValue("45");
+    await expect(description).toHaveValue("Now with a case.");
+    // Not "Saved.": the description is not, yet. Saved in turn, it is.
+    await expect(page.getByText("Saved.")).toHaveCount(0);
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByText("Saved.")).toBeVisible();
+    await page.reload();
+    await page.getByText("Edit this sale").click();
+    await expect(page.getByLabel("Description", { exact: true })).toHaveValue("Now with a case.");
+    await expect(page.getByLabel("Stock (units)", { exact: true })).toHaveValue("45");
+  });
+});

@@ -127,33 +127,41 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     if ((Object.keys(values) as (keyof Values)[]).some((field) => values[field] !== initial[field])) writeDraft(key, { typed: values, base: initial });
   });
 
+  // A sale created: the form stays on screen while the sale's page loads (seconds on a busy server),
+  // and takes no second Create meanwhile, which would make a second sale.
+  const [isCreated, setIsCreated] = useState(false);
   const save = useMutation({
-    mutationFn: async () => {
+    // `sent`: the fields as they were when the save went, against what they were before it (`base`).
+    mutationFn: async ({ sent, base }: { sent: Values; base: Values }) => {
       if (!sale) {
         const body = {
-          name: values.name,
-          description: values.description,
-          priceCents: readPrice(values.price),
-          originalPriceCents: readPrice(values.originalPrice),
-          stock: readCount(values.stock),
-          startsAt: fromLocalInput(values.startsAt),
-          endsAt: fromLocalInput(values.endsAt),
+          name: sent.name,
+          description: sent.description,
+          priceCents: readPrice(sent.price),
+          originalPriceCents: readPrice(sent.originalPrice),
+          stock: readCount(sent.stock),
+          startsAt: fromLocalInput(sent.startsAt),
+          endsAt: fromLocalInput(sent.endsAt),
         };
         return adminApi<{ sale: AdminSale }>("/api/admin/sales", { method: "POST", body: JSON.stringify(body) });
       }
-      return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(editChanges(values, initial)) });
+      return adminApi<{ sale: AdminSale }>(`/api/admin/sales/${sale.id}`, { method: "PATCH", body: JSON.stringify(editChanges(sent, base)) });
     },
-    onSuccess: ({ sale: result }) => {
+    onSuccess: ({ sale: result }, { sent }) => {
       void queryClient.invalidateQueries({ queryKey: ["admin"] });
       if (!sale) {
+        setIsCreated(true);
         router.push(`/admin/sales/${result.id}`);
         return;
       }
       // The saved sale is the new baseline: changing a value back and saving again sends that change.
+      // What the admin typed while the save was on its way stays, to be saved in turn; "Saved." only
+      // when nothing was.
       const savedValues = initialValues(result);
+      const isTypedSince = (Object.keys(sent) as (keyof Values)[]).some((field) => values[field] !== sent[field]);
       setInitial(savedValues);
-      setValues(savedValues);
-      setSaved(true);
+      setValues(rebase(values, sent, savedValues));
+      setSaved(!isTypedSince);
       router.refresh();
     },
   });
@@ -180,7 +188,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    if (save.isPending) return;
+    if (save.isPending || isCreated) return;
     if (sale && Object.keys(editChanges(values, initial)).length === 0) {
       // The last save's refusal is about values no longer there: it goes too.
       setChecked({});
@@ -192,7 +200,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     setIsUnchanged(false);
     focusAtSubmit.current = document.activeElement;
     setChecked(formProblems(values, sale ? ["stock", "startsAt", "endsAt"] : ["price", "originalPrice", "stock", "startsAt", "endsAt"]));
-    save.mutate();
+    save.mutate({ sent: values, base: initial });
   };
   const otherError = save.error && Object.keys(fields).length === 0 ? save.error.message : fields.body;
 
@@ -230,10 +238,10 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         {(described) => <input id="endsAt" type="datetime-local" value={values.endsAt} onChange={set("endsAt")} className={inputClass} {...described} />}
       </Field>
       <div className="flex items-center gap-3 sm:col-span-2">
-        {/* aria-disabled while saving (onSubmit ignores a second press): a disabled button drops keyboard
+        {/* aria-disabled while saving and once created (onSubmit ignores a second press): a disabled button drops keyboard
             focus to the page, where a failure other than a field's would leave the admin. */}
-        <button type="submit" aria-disabled={save.isPending} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white aria-disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
-          {save.isPending ? "Saving…" : sale ? "Save changes" : "Create sale"}
+        <button type="submit" aria-disabled={save.isPending || isCreated} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white aria-disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
+          {save.isPending ? "Saving…" : isCreated ? "Created: opening the sale…" : sale ? "Save changes" : "Create sale"}
         </button>
         {saved && <span className="text-sm text-emerald-600">Saved.</span>}
         {/* Always there, so a screen reader hears the words when they appear. */}
