@@ -59,6 +59,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     hasActed.current = true;
   };
 
+  const isClosed = state === "sold_out" || state === "ended" || isCode(buy.error, "sale_ended") || (isCode(buy.error, "sold_out") && !isClaimedAhead);
   let announcement = "";
   let body: ReactNode;
   let kind = "buy";
@@ -74,27 +75,31 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     announcement = orderAnnouncement(order);
     body = <OrderCard order={order} />;
     kind = "order";
-  } else if (state === "sold_out" || state === "ended" || isCode(buy.error, "sale_ended") || (isCode(buy.error, "sold_out") && !isClaimedAhead)) {
-    const isEnded = state === "ended" || isCode(buy.error, "sale_ended");
-    announcement = isEnded ? "This sale has ended." : "Sold out.";
-    kind = "closed";
-    const title = isEnded ? "This sale has ended" : "Sold out";
-    // Signed out, the shopper may be one who bought here: their order is a sign-in away.
-    body = isSignedIn ? (
-      <Closed title={title} detail={isEnded ? "No more orders are being taken." : "Every unit has been claimed. Better luck at the next drop!"} />
-    ) : (
-      <div className="flex flex-col gap-3">
-        <Closed title={title} detail={isEnded ? "No more orders are being taken." : "Every unit has been claimed."} />
-        <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again to see your order here" : "Bought one? Sign in with your email to see your order"} onSignIn={act} />
-      </div>
-    );
   } else if (session.isPending || (isSignedIn && myOrder.isPending)) {
+    // Before "Sold out" too: a shopper who bought here is shown their order, not a closed sale and a
+    // sign-in first (the server renders this, as it knows no shopper).
     kind = "loading";
     body = <div aria-hidden className="h-14 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
-  } else if (!isSignedIn) {
-    if (isExpired) announcement = expiredMessage;
-    kind = "sign-in";
-    body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in with your email again to continue" : undefined} onSignIn={act} />;
+  } else if (!isSignedIn || isClosed) {
+    const isEnded = state === "ended" || isCode(buy.error, "sale_ended");
+    const closed = isClosed && <Closed title={isEnded ? "This sale has ended" : "Sold out"} detail={isEnded ? "No more orders are being taken." : isSignedIn ? "Every unit has been claimed. Better luck at the next drop!" : "Every unit has been claimed."} />;
+    if (isClosed) announcement = isEnded ? "This sale has ended." : "Sold out.";
+    else if (isExpired) announcement = expiredMessage;
+    kind = isClosed ? "closed" : "sign-in";
+    // Signed out, one form in the same place whether the sale is open or closed, so a sale that sells
+    // out (or a unit that comes back) while the shopper types keeps what they typed. On a closed sale the
+    // shopper may be one who bought here: their order is a sign-in away.
+    let prompt: string | undefined;
+    if (isClosed) prompt = isExpired ? "Your sign-in has expired. Sign in again to see your order here" : "Bought one? Sign in with your email to see your order";
+    else if (isExpired) prompt = "Your sign-in has expired. Sign in with your email again to continue";
+    body = isSignedIn ? (
+      closed
+    ) : (
+      <div className="flex flex-col gap-3">
+        {closed}
+        <SignInForm prompt={prompt} onSignIn={act} />
+      </div>
+    );
   } else {
     const isLive = state === "live";
     let label = `Buy now · ${formatPrice(sale.priceCents)}`;

@@ -86,3 +86,39 @@ test("two shoppers race for the last unit: one is confirmed, the other told it s
   expect((await saleRow(db, sale.id)).remaining).toBe(0);
   await Promise.all(shoppers.map(({ context }) => context.close()));
 });
+
+test("a shopper who bought in a sold-out sale sees their order after the placeholder, never the closed sale and a sign-in first", async ({ page, createSale, db }) => {
+  const sale = await createSale({ stock: 1 });
+  const me = await signInByApi(page, "bought");
+  await db`INSERT INTO orders (id, sale_id, user_id, status) VALUES (gen_random_uuid(), ${sale.id}, ${me.id}, 'completed')`;
+  await db`UPDATE sales SET remaining = 0 WHERE id = ${sale.id}`;
+  // The look-up of the shopper's order held, as on a busy server.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`**/api/orders?saleId=${sale.id}`, async (route) => {
+    await held;
+    await route.fallback();
+  });
+  const session = page.waitForResponse((response) => new URL(response.url()).pathname === "/api/session");
+  await page.goto(`/sales/${sale.id}`);
+  await session;
+  await expect(page.getByTestId("buy-panel").locator("[aria-hidden].animate-pulse")).toBeVisible();
+  await expect(page.getByTestId("sale-closed")).toHaveCount(0);
+  await expect(page.getByLabel(/sign in/i)).toHaveCount(0);
+  release();
+  await expect(page.getByTestId("order-status")).toHaveAttribute("data-status", "completed");
+});
+
+test("a sale that sells out while a signed-out visitor types their email keeps what they typed, the form now asking for their order", async ({ page, createSale, db }) => {
+  const sale = await createSale({ stock: 3 });
+  await page.goto(`/sales/${sale.id}`);
+  const email = page.getByLabel("Sign in with your email to buy");
+  await email.fill("late-visitor@exam");
+  await db`UPDATE sales SET remaining = 0 WHERE id = ${sale.id}`;
+  await expect(page.getByTestId("sale-closed")).toContainText("Sold out");
+  const same = page.getByLabel("Bought one? Sign in with your email to see your order");
+  await expect(same).toHaveValue("late-visitor@exam");
+  await expect(same).toBeFocused();
+  await page.keyboard.type("ple.com");
+  await expect(same).toHaveValue("late-visitor@example.com");
+});
