@@ -46,6 +46,10 @@ function broadcast(message: SessionMessage): void {
 function showSession(queryClient: QueryClient, user: SessionUser | null, ended: Ended): void {
   queryClient.setQueryData(["session"], user);
   queryClient.setQueryData<Ended>(["session-ended"], user === null ? ended : null);
+  // A look-up of the session still on its way was asked before this change, and its answer would undo
+  // it (a sign-out shown signed in again when the tab's check on coming to the front answers late). It is
+  // cancelled; the query keeps what was set just above (the state a cancel restores).
+  void queryClient.cancelQueries({ queryKey: ["session"], exact: true });
 }
 
 /**

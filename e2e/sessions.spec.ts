@@ -1,4 +1,4 @@
-import type { Page } from "@playwright/test";
+import type { Page, Request } from "@playwright/test";
 import { expect, shopperEmail, test } from "./fixtures";
 import { buyButton, orderStatus, ordersInSale, signInByApi, signInInline } from "./shopper";
 
@@ -154,4 +154,39 @@ test("a throttled sign-in does not mark the address as invalid", async ({ page, 
   await email.fill("someone@localhost");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(email).toHaveAttribute("aria-invalid", "true");
+});
+
+test("a sign-out stays signed out when the session's check, asked as the tab came to the front, answers after it", async ({ page }) => {
+  const me = await signInByApi(page, "late-check");
+  await page.goto("/");
+  const signOut = header(page).getByRole("button", { name: "Sign out" });
+  await expect(signOut).toBeVisible();
+  // The tab's check of the session on coming to the front, answered by the server while still signed
+  // in, and that answer held on its way back, as from a busy server.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked!: () => void;
+  const isAsked = new Promise<void>((resolve) => (asked = resolve));
+  await page.route("**/api/session", async (route) => {
+    if (route.request().method() !== "GET") return route.fallback();
+    const response = await route.fetch();
+    asked();
+    await held;
+    await route.fulfill({ response }).catch(() => {}); // cancelled by the page meanwhile
+  });
+  const isCheck = (request: Request) => request.method() === "GET" && new URL(request.url()).pathname === "/api/session";
+  const settled = new Promise<void>((resolve) => {
+    page.on("requestfinished", (request) => isCheck(request) && resolve());
+    page.on("requestfailed", (request) => isCheck(request) && resolve());
+  });
+  await page.evaluate(() => window.dispatchEvent(new Event("visibilitychange")));
+  await isAsked;
+  await signOut.click();
+  await expect(header(page).getByText(me.email)).toHaveCount(0);
+  release();
+  await settled;
+  // Time for the page to show whatever the late answer brought.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(() => requestAnimationFrame(resolve), 200)));
+  await expect(header(page).getByText(me.email)).toHaveCount(0);
+  await expect(signOut).toHaveCount(0);
 });
