@@ -301,6 +301,40 @@ async function expectEditKeptAndSaved(page: Page, db: postgres.Sql, saleId: stri
 }
 
 test.describe("a session that expires while the admin types", () => {
+  test("a Ship met by the expired session goes to the sign-in without telling the row it was refused", async ({ page, context, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 3 });
+    const [orderId] = await completedOrders(baseURL, db, sale.id, 1, "expired-ship");
+    // What the page shows is watched from inside it: the page is leaving, and the test's own queries of
+    // it would wait for the next one.
+    const seen: string[] = [];
+    page.on("console", (message) => message.text().startsWith("shown: ") && seen.push(message.text()));
+    await page.addInitScript(() => {
+      const report = () => {
+        for (const alert of document.querySelectorAll('[role="alert"]')) if (alert.textContent) console.log(`shown: ${alert.textContent}`);
+        if (document.body?.textContent?.includes("Not shipped")) console.log("shown: Not shipped");
+      };
+      new MutationObserver(report).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    await openAdminSale(page, sale.id);
+    const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
+    await expect(row.getByRole("button", { name: "Ship" })).toBeVisible();
+    // The sign-in page held on its way, as on a slow connection: the sale page stays on screen meanwhile.
+    let leaving!: () => void;
+    const isLeaving = new Promise<void>((resolve) => (leaving = resolve));
+    await page.route("**/admin/login?**", async () => {
+      leaving();
+      await new Promise<void>(() => {});
+    });
+    await context.clearCookies();
+    const refused = page.waitForResponse((response) => response.url().endsWith(`/api/admin/orders/${orderId}/status`));
+    await row.getByRole("button", { name: "Ship" }).click();
+    expect((await refused).status()).toBe(401);
+    await isLeaving;
+    // Time for the page to show whatever the 401 led to before it goes.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(seen).toEqual([]);
+  });
+
   test("Create with the admin signed out keeps what was typed through the sign-in, and then creates the sale", async ({ page, context }) => {
     await page.goto("/admin/sales/new");
     await signInAsAdmin(page);

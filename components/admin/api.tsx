@@ -49,6 +49,9 @@ export async function adminApi<T>(url: string, init: RequestInit = {}, { isSignI
     const here = window.location.pathname + window.location.search;
     // A full page load on purpose: nothing of the expired session's client state should survive.
     window.location.assign(new URL(`/admin/login?next=${encodeURIComponent(here)}`, window.location.origin).href);
+    // The page is leaving: this request neither answers nor fails, so nothing on it (a row's "Not
+    // shipped: …", a form's focus on a field) tells of a refusal in the moment before the page goes.
+    return new Promise<T>(() => {});
   }
   if (res.status === 204) return undefined as T;
   const body = (await res.json().catch(() => null)) as { error?: { code: string; message: string; details?: { fields?: Record<string, string> } } } | null;
