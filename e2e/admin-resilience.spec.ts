@@ -175,6 +175,32 @@ test.describe("the orders table under the pointer", () => {
 });
 
 test.describe("refreshes that fail", () => {
+  test("the orders' rows keep their place when the first change is sent and when a note about old figures comes and goes", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 5 });
+    const ids = await completedOrders(baseURL, db, sale.id, 3, "in-place");
+    await openAdminSale(page, sale.id);
+    const rows = ids.map((id) => page.locator(`[data-testid="order-row"][data-order-id="${id}"]`));
+    for (const row of rows) await expect(row.getByRole("button", { name: "Ship" })).toBeVisible();
+    // Where the table's top sits on the page (not in the window, which a click may scroll): the rows
+    // below it move with it. A row's own change (its buttons giving way to "sent") is not in question.
+    const table = page.getByRole("region", { name: "Orders table" });
+    const top = () => table.evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+    const before = await top();
+    // A change sent: the line saying so takes no new room.
+    await rows[2]!.getByRole("button", { name: "Ship" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Sent: order" })).toBeVisible();
+    expect(await top()).toBe(before);
+    // The live numbers' and the orders' refreshes fail: their notes take the place of the lines that say
+    // how often they refresh.
+    await page.route(`**/api/admin/sales/${sale.id}/stats`, unavailable);
+    await page.route(`**/api/admin/sales/${sale.id}/orders?*`, unavailable);
+    await expect(staleNote(page)).toHaveCount(2);
+    expect(await top()).toBe(before);
+    await page.unrouteAll();
+    await expect(staleNote(page)).toHaveCount(0);
+    expect(await top()).toBe(before);
+  });
+
   test("the live numbers stay on screen with a note saying how old they are, gone once refreshes work again", async ({ page, createSale }) => {
     const sale = await createSale({ stock: 12 });
     await openAdminSale(page, sale.id);

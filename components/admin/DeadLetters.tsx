@@ -32,7 +32,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
   const { deadLetters, total } = list.data;
   return (
     <div className="space-y-3">
-      <StaleNote query={list} what="the list as of" />
+      <StaleNote query={list} what="the list as of" every="The list refreshes every 2 seconds." />
       <p ref={summaryRef} tabIndex={-1} data-testid="dead-letter-summary" className="text-sm">
         {saleId ? (
           <>

@@ -90,7 +90,7 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
       </div>
       {endNow.error && <p role="alert" className="text-sm text-red-600">{endNow.error.message}</p>}
       {stats.error && !data && <p role="alert" className="text-sm text-red-600">Could not load the live numbers: {stats.error.message}</p>}
-      <StaleNote query={stats} />
+      <StaleNote query={stats} every="The live numbers refresh every second." />
 
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Stat label="Remaining" testId="stat-remaining" value={formatCount(sale.remaining)} note={`of ${formatCount(sale.stock)} · ${formatCount(sale.sold)} sold`}>

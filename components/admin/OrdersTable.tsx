@@ -159,13 +159,17 @@ export function OrdersTable({ saleId }: { saleId: string }) {
       {page.isPlaceholderData || !page.data ? (
         page.error && <p role="alert" className="text-sm text-red-600">Could not load the orders: {page.error.message}</p>
       ) : (
-        <StaleNote query={page} what="the orders as of" />
+        <StaleNote query={page} what="the orders as of" every="The orders refresh every 2 seconds." />
       )}
-      {lastSent && (
-        <p role="status" className="text-sm text-emerald-700">
-          Sent: order {orderNumber(lastSent.orderId)} → {lastSent.status} (job {lastSent.jobId.slice(0, 8)}). The worker applies it in a moment.
-        </p>
-      )}
+      {/* Always there, one line high: the first change sent would otherwise push the rows down under
+          the pointer as the admin goes on to the next row's Ship. */}
+      <p role="status" className="min-h-5 text-sm text-emerald-700">
+        {lastSent && (
+          <>
+            Sent: order {orderNumber(lastSent.orderId)} → {lastSent.status} (job {lastSent.jobId.slice(0, 8)}). The worker applies it in a moment.
+          </>
+        )}
+      </p>
 
       <TableScroll
         ref={tableRef}

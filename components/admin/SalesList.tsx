@@ -45,7 +45,7 @@ export function SalesList({ initialPage, before }: { initialPage: SalesPage; bef
   const last = sales.at(-1);
   return (
     <div className="space-y-3">
-      <StaleNote query={page} what="the list as of" />
+      <StaleNote query={page} what="the list as of" every="The list refreshes every 5 seconds." />
       {sales.length === 0 ? <p>{before ? "No older sales." : "No sales yet. Create the first one."}</p> : <SalesTable sales={sales} />}
       {(before || hasOlder) && (
         <nav aria-label="Pages of sales" className="flex gap-4 text-sm">

@@ -13,10 +13,11 @@ const SLOW_REFRESH_MS = 3000;
  * Tells the admin when a refreshing view shows old data: its last refresh failed (a 503 while the
  * database restarts, the network gone), or the one in flight has been waiting for over 3 s (a busy
  * server), and what is on screen dates from the last success. The region is always there and polite,
- * so a screen reader hears the note come and go without being interrupted. Nothing shows while the
- * view has no data yet: the view says that itself.
+ * so a screen reader hears the note come and go without being interrupted. While all is well it says
+ * how often the view refreshes (`every`), in a line of the note's own height: a note that came and went
+ * would move the rows below it, and a click aimed at one row's Ship would land on its neighbour's.
  */
-export function StaleNote({ query, what = "figures from" }: { query: Refreshing; what?: string }) {
+export function StaleNote({ query, what = "figures from", every }: { query: Refreshing; what?: string; every: string }) {
   // failureCount counts the failures of the fetch in flight (retries included) and restarts at each new
   // fetch; isError holds from the last failed fetch until one succeeds. Either means the data is old.
   const isFailing = query.data !== undefined && (query.failureCount > 0 || query.isError);
@@ -36,6 +37,7 @@ export function StaleNote({ query, what = "figures from" }: { query: Refreshing;
           The server is slow to answer — showing {what} {since}.
         </p>
       )}
+      {!isFailing && !isSlow && <p className="px-3 py-2 text-sm text-zinc-600 dark:text-zinc-400">{every}</p>}
     </div>
   );
 }
