@@ -9,7 +9,7 @@ import { CONFIRMED_REFRESH_MS, useSpreadPeriod } from "./clock";
 import { formatPrice, formatTime, orderNumber } from "./format";
 import { errorMessage } from "./messages";
 import { ProductImage } from "./ProductImage";
-import { besideSession, useSession, useSessionExpired } from "./session";
+import { besideSession, sessionUnknown, useSession, useSessionExpired } from "./session";
 import { SignInForm } from "./SignInForm";
 
 const statusText: Record<Order["status"], { text: string; className: string }> = {
@@ -42,6 +42,8 @@ export function OrdersList() {
   });
 
   if (session.isPending) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
+  const unknown = sessionUnknown(session);
+  if (unknown) return <p role="alert" data-testid="session-error" className="text-amber-900 dark:text-amber-100">{errorMessage(unknown)} Trying again automatically.</p>;
   if (!session.data) return <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again with your email to see your orders" : "Sign in with your email to see your orders"} />;
   if (orders.isError) return <p role="alert" className="text-red-700 dark:text-red-400">{errorMessage(orders.error)}</p>;
   if (!orders.data) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;

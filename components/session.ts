@@ -25,10 +25,28 @@ async function fetchSession(): Promise<SessionUser | null> {
   }
 }
 
+// A session the store could not tell (a 503 while the database restarts, the network gone, retries
+// spent) is asked again this often, so the page comes back by itself once the store does.
+const SESSION_RETRY_MS = 5000;
+
 export function useSession() {
   // Checked again whenever the tab comes back to the front, however recent: the cookie is the
   // browser's, and another tab (or its expiry) may have changed it meanwhile.
-  return useQuery({ queryKey: ["session"], queryFn: fetchSession, staleTime: 60_000, refetchOnWindowFocus: "always" });
+  return useQuery({
+    queryKey: ["session"],
+    queryFn: fetchSession,
+    staleTime: 60_000,
+    refetchOnWindowFocus: "always",
+    refetchInterval: (query) => (query.state.status === "error" && query.state.data === undefined ? SESSION_RETRY_MS : false),
+  });
+}
+
+/**
+ * Who is signed in could not be told (the session's look-up failed, none known before): the error to
+ * show, in the place of a sign-in form that would wrongly tell a signed-in shopper they are not.
+ */
+export function sessionUnknown(session: ReturnType<typeof useSession>): Error | null {
+  return session.data === undefined && session.isError ? session.error : null;
 }
 
 /** Whether this tab saw the session end by itself (expired, or the cookie cleared), rather than by a sign-out. */

@@ -339,3 +339,30 @@ test("an order the store stops showing (signed out in another tab) says so inste
   await expect(page.getByText("You're in line")).toHaveCount(0);
   await expect(page.getByTestId("announcer")).toHaveText(/sign-in has expired/);
 });
+
+test("a signed-in shopper whose session the store cannot tell (503s while the database restarts) is told so, not offered a sign-in, and can buy once it is back", async ({ page, createSale, db }) => {
+  const sale = await createSale({ stock: 3 });
+  const me = await signInByApi(page, "session-503");
+  // An order of theirs in another sale, for its own page.
+  const other = await createSale({ stock: 3 });
+  const [order] = await db<{ id: string }[]>`INSERT INTO orders (id, sale_id, user_id, status) VALUES (gen_random_uuid(), ${other.id}, ${me.id}, 'failed') RETURNING id`;
+  let failed = 0;
+  await page.route("**/api/session", (route) => {
+    if (route.request().method() !== "GET") return route.fallback();
+    failed++;
+    return route.fulfill({ status: 503, contentType: "application/json", headers: { "retry-after": "1" }, body: JSON.stringify({ error: { code: "unavailable", message: "SERVER TEXT" } }) });
+  });
+  for (const path of ["/orders", `/orders/${order!.id}`, `/sales/${sale.id}`]) {
+    await page.goto(path);
+    // Past the look-up's retries: the page says the store could not tell, where it said "Sign in".
+    await expect(page.getByTestId("session-error"), path).toHaveText("The store is briefly unavailable and will be back in a moment. Trying again automatically.", { timeout: 20_000 });
+    await expect(page.getByLabel(/sign in with your email/i)).toHaveCount(0);
+  }
+  // The store back: the page asks again by itself and shows the shopper signed in.
+  const before = failed;
+  await page.unrouteAll();
+  await expect(buyButton(page)).toBeEnabled({ timeout: 15_000 });
+  await expect(page.getByTestId("session-error")).toHaveCount(0);
+  await expect(page.getByRole("banner").getByText(me.email)).toBeVisible();
+  expect(before).toBeGreaterThanOrEqual(4);
+});
