@@ -11,6 +11,7 @@ import { claimedAheadMessage, errorMessage, expiredMessage, isRetryable } from "
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
 import { RetryCountdown } from "./RetryCountdown";
 import { besideSession, sessionUnknown, useSession, useSessionExpired, useSignOut } from "./session";
+import { SessionUnknown } from "./SessionUnknown";
 import { SignInForm } from "./SignInForm";
 import { useBuy } from "./useBuy";
 
@@ -81,14 +82,8 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     kind = "loading";
     body = <div aria-hidden className="h-14 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   } else if (sessionUnknown(session)) {
-    const message = `${errorMessage(sessionUnknown(session))} Trying again automatically.`;
-    announcement = message;
     kind = "session-unknown";
-    body = (
-      <p role="alert" data-testid="session-error" className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
-        {message}
-      </p>
-    );
+    body = <SessionUnknown error={sessionUnknown(session)!} />;
   } else if (!isSignedIn || isClosed) {
     const isEnded = state === "ended" || isCode(buy.error, "sale_ended");
     const closed = isClosed && <Closed title={isEnded ? "This sale has ended" : "Sold out"} detail={isEnded ? "No more orders are being taken." : isSignedIn ? "Every unit has been claimed. Better luck at the next drop!" : "Every unit has been claimed."} />;

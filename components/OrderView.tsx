@@ -10,6 +10,7 @@ import { errorMessage, expiredMessage, isRetryable } from "./messages";
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
 import { ProductImage } from "./ProductImage";
 import { sessionUnknown, useSession, useSessionExpired } from "./session";
+import { SessionUnknown } from "./SessionUnknown";
 import { SignInForm } from "./SignInForm";
 
 /** The order page: the live order card beside what was bought. */
@@ -36,11 +37,7 @@ export function OrderView({ orderId }: { orderId: string }) {
   if (session.isPending || (session.data && order.isPending && !error)) {
     body = <div aria-hidden className="h-40 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   } else if (sessionUnknown(session)) {
-    body = (
-      <p role="alert" data-testid="session-error" className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
-        {errorMessage(sessionUnknown(session))} Trying again automatically.
-      </p>
-    );
+    body = <SessionUnknown error={sessionUnknown(session)!} />;
   } else if (!session.data) {
     body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again with the email you ordered with to see this order" : "Sign in with the email you ordered with to see this order"} />;
   } else if (error && (!order.data || (error instanceof ApiError && error.status < 500))) {

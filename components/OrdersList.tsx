@@ -10,6 +10,7 @@ import { formatPrice, formatTime, orderNumber } from "./format";
 import { errorMessage } from "./messages";
 import { ProductImage } from "./ProductImage";
 import { besideSession, sessionUnknown, useSession, useSessionExpired } from "./session";
+import { SessionUnknown } from "./SessionUnknown";
 import { SignInForm } from "./SignInForm";
 
 const statusText: Record<Order["status"], { text: string; className: string }> = {
@@ -43,7 +44,7 @@ export function OrdersList() {
 
   if (session.isPending) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
   const unknown = sessionUnknown(session);
-  if (unknown) return <p role="alert" data-testid="session-error" className="text-amber-900 dark:text-amber-100">{errorMessage(unknown)} Trying again automatically.</p>;
+  if (unknown) return <SessionUnknown error={unknown} />;
   if (!session.data) return <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again with your email to see your orders" : "Sign in with your email to see your orders"} />;
   if (orders.isError) return <p role="alert" className="text-red-700 dark:text-red-400">{errorMessage(orders.error)}</p>;
   if (!orders.data) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;

@@ -156,7 +156,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
       }
       // The saved sale is the new baseline: changing a value back and saving again sends that change.
       // What the admin typed while the save was on its way stays, to be saved in turn; "Saved." only
-      // when nothing was.
+      // when nothing was. (`values` is the latest render's: a pending mutation takes each render's options.)
       const savedValues = initialValues(result);
       const isTypedSince = (Object.keys(sent) as (keyof Values)[]).some((field) => values[field] !== sent[field]);
       setInitial(savedValues);
@@ -238,8 +238,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         {(described) => <input id="endsAt" type="datetime-local" value={values.endsAt} onChange={set("endsAt")} className={inputClass} {...described} />}
       </Field>
       <div className="flex items-center gap-3 sm:col-span-2">
-        {/* aria-disabled while saving and once created (onSubmit ignores a second press): a disabled button drops keyboard
-            focus to the page, where a failure other than a field's would leave the admin. */}
+        {/* aria-disabled while saving and once created (onSubmit ignores a second press): a disabled
+            button drops keyboard focus to the page, where a failure other than a field's would leave the
+            admin. */}
         <button type="submit" aria-disabled={save.isPending || isCreated} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white aria-disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
           {save.isPending ? "Saving…" : isCreated ? "Created: opening the sale…" : sale ? "Save changes" : "Create sale"}
         </button>
