@@ -107,8 +107,18 @@ test("a sale moved later just before it opens: Buy pressed at the old second cou
   await page.goto(`/sales/${sale.id}`);
   await expect(buyButton(page)).toHaveText(/Opens in 00:(0[1-9]|1[0-2])/);
   const buys = watchBuys(page, sale.id);
-  // The admin moves it half a minute later; the page reads sales every 15 s before they open, so it
-  // still counts down to the old second.
+  // The admin moves it half a minute later. The page reads its sale every 15 s before it opens, and at
+  // once when its clock reaches the opening second, which on its own would put the page right within a
+  // round trip, before a press (once in CI the Buy was enabled for the 150 ms of that read, and the
+  // click landed on it disabled). Its reads of the sale are held until the press has gone, so the press
+  // meets the server's refusal, as a shopper's does when the read is slower than their click.
+  let pressed!: () => void;
+  const isPressed = new Promise<void>((resolve) => (pressed = resolve));
+  page.on("request", (request) => request.method() === "POST" && new URL(request.url()).pathname === `/api/sales/${sale.id}/orders` && pressed());
+  await page.route(`**/api/sales/${sale.id}`, async (route) => {
+    await isPressed;
+    await route.fallback();
+  });
   await db`UPDATE sales SET starts_at = starts_at + interval '30 seconds' WHERE id = ${sale.id}`;
 
   await expect(buyButton(page)).toBeEnabled({ timeout: 20_000 });
