@@ -326,6 +326,18 @@ async function expectEditKeptAndSaved(page: Page, db: postgres.Sql, saleId: stri
   await expect.poll(async () => (await db`SELECT stock FROM sales WHERE id = ${saleId}`)[0]!.stock).toBe(45);
 }
 
+/**
+ * Holds the admin page's own refreshes from here on, never answered, so what the test does next is the
+ * first request to meet an expired session. The live numbers refresh every second: on a loaded machine
+ * one of them met it first and took the page to the sign-in before the test's click, which then waited
+ * for that held page to load.
+ */
+async function holdRefreshes(page: Page): Promise<void> {
+  const here = page.url();
+  const never = new Promise<void>(() => {});
+  await page.route("**/api/admin/**", async (route) => (route.request().method() === "GET" && route.request().frame().url() === here ? never : route.fallback()));
+}
+
 test.describe("a session that expires while the admin types", () => {
   test("a Ship met by the expired session goes to the sign-in without telling the row it was refused", async ({ page, context, createSale, baseURL, db }) => {
     const sale = await createSale({ stock: 3 });
@@ -351,6 +363,7 @@ test.describe("a session that expires while the admin types", () => {
       leaving();
       await new Promise<void>(() => {});
     });
+    await holdRefreshes(page);
     await context.clearCookies();
     const refused = page.waitForResponse((response) => response.url().endsWith(`/api/admin/orders/${orderId}/status`));
     await row.getByRole("button", { name: "Ship" }).click();
@@ -397,11 +410,7 @@ test.describe("a session that expires while the admin types", () => {
     await page.getByText("Edit this sale").click();
     await page.getByLabel("Stock (units)", { exact: true }).fill("45");
 
-    // The sale page's refreshes held from here, never answered, so the save is the first request to
-    // meet the expired session.
-    const salePage = page.url();
-    const never = new Promise<void>(() => {});
-    await page.route("**/api/admin/**", async (route) => (route.request().method() === "GET" && route.request().frame().url() === salePage ? never : route.fallback()));
+    await holdRefreshes(page);
     await context.clearCookies();
     await page.getByRole("button", { name: "Save changes" }).click();
     await expect(page).toHaveURL(/\/admin\/login\?next=/);
