@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { completedOrders, openAdmin, openAdminSale, openNewDeadLetter } from "./shopper";
+import { completedOrders, gate, openAdmin, openAdminSale, openNewDeadLetter } from "./shopper";
 
 // Where a keyboard user's focus goes on the admin's pages when the control they pressed goes away: an
 // order row's Ship or Cancel, a dead letter's Discard, End now; and where it starts on the sign-in page.
@@ -50,10 +50,9 @@ test.describe("keyboard focus after an action", () => {
 
     // End now refused by the server (held, then a 500): focus stays on the question's Yes, under the
     // message, rather than dropping to the page while the request runs or after it fails.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     await page.route(`**/api/admin/sales/${sale.id}/end`, async (route) => {
-      await held;
+      await held.opened;
       await route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { code: "internal_error", message: "Something went wrong on our side." } }) });
     });
     await page.getByRole("button", { name: "End now" }).focus();
@@ -62,7 +61,7 @@ test.describe("keyboard focus after an action", () => {
     await page.keyboard.press("Enter");
     await expect(yes).toHaveAttribute("aria-disabled", "true");
     await expect(yes).toBeFocused();
-    release();
+    held.open();
     await expect(page.getByRole("alert").filter({ hasText: "Something went wrong" })).toBeVisible();
     await expect(yes).toBeFocused();
     await page.unroute(`**/api/admin/sales/${sale.id}/end`);

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { completedOrders, openAdmin, openAdminSale } from "./shopper";
+import { completedOrders, gate, openAdmin, openAdminSale } from "./shopper";
 
 // The admin's forms as a person filling them in meets them: where focus goes when a save is refused,
 // what each field's message says and how a screen reader finds it, and an order id the table gives that
@@ -39,20 +39,18 @@ test.describe("the sale form", () => {
     const name = page.getByLabel("Name", { exact: true });
     const description = page.getByLabel("Description", { exact: true });
     // The create is held on its way, so the admin is typing elsewhere when its refusal (no name) lands.
-    let sent!: () => void;
-    const isSent = new Promise<void>((resolve) => (sent = resolve));
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const sent = gate();
+    const held = gate();
     await page.route("**/api/admin/sales", async (route) => {
       if (route.request().method() !== "POST") return route.fallback();
-      sent();
-      await held;
+      sent.open();
+      await held.opened;
       await route.continue();
     });
     await page.getByRole("button", { name: "Create sale" }).click();
-    await isSent;
+    await sent.opened;
     await description.fill("Half price");
-    release();
+    held.open();
     await expect(name).toHaveAccessibleDescription("Name is required.");
     await expect(description).toBeFocused();
     await page.keyboard.type(" until noon");
@@ -176,10 +174,9 @@ test.describe("what the forms say", () => {
 
   test("a password typed before the sign-in page's scripts have run is kept, and signs in", async ({ page }) => {
     // The page's scripts held: the field is there, served with the page, before the form works.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     await page.route("**/_next/static/chunks/*.js", async (route) => {
-      await held;
+      await held.opened;
       await route.fallback();
     });
     await page.goto("/admin/login?next=%2Fadmin%2Fdead-letters", { waitUntil: "commit" });
@@ -187,7 +184,7 @@ test.describe("what the forms say", () => {
     // Sent now, the form would reload the page rather than sign in: it waits for the scripts.
     const signIn = page.getByRole("button", { name: "Sign in" });
     await expect(signIn).toBeDisabled();
-    release();
+    held.open();
     await signIn.click();
     await expect(page).toHaveURL(/\/admin\/dead-letters$/);
   });
@@ -267,10 +264,9 @@ test("the orders table's filter, search and Send change wait for the page's scri
   const [orderId] = await completedOrders(baseURL, db, sale.id, 1, "early");
   await openAdmin(page);
   // The page's scripts held: what it was served with is on screen before it works.
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const held = gate();
   await page.route("**/_next/static/chunks/*.js", async (route) => {
-    await held;
+    await held.opened;
     await route.fallback();
   });
   await page.goto(`/admin/sales/${sale.id}`, { waitUntil: "commit" });
@@ -284,7 +280,7 @@ test("the orders table's filter, search and Send change wait for the page's scri
   ];
   // Typed or chosen now, it would show in the field and never reach the table.
   for (const control of controls) await expect(control).toBeDisabled();
-  release();
+  held.open();
   for (const control of controls) await expect(control).toBeEnabled();
   await page.getByLabel("Search", { exact: true }).fill(`#${orderId!.slice(0, 8)}`);
   await page.getByRole("button", { name: "Search", exact: true }).click();
@@ -301,10 +297,9 @@ test.describe("a save slow to come back", () => {
     await page.getByLabel("Price ($)", { exact: true }).fill("10");
     await page.getByLabel("Original price ($)", { exact: true }).fill("20");
     // The new sale's page held on its way, as on a busy server: the form stays on screen meanwhile.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     await page.route(/\/admin\/sales\/[0-9a-f-]{36}(\?|$)/, async (route) => {
-      await held;
+      await held.opened;
       await route.fallback();
     });
     const created = page.waitForResponse((response) => response.url().endsWith("/api/admin/sales") && response.request().method() === "POST");
@@ -316,7 +311,7 @@ test.describe("a save slow to come back", () => {
     // the keyboard's reach; Playwright's own wait would hold a click on it).
     await button.click({ force: true });
     await page.keyboard.press("Enter");
-    release();
+    held.open();
     await expect(page).toHaveURL(/\/admin\/sales\/[0-9a-f-]{36}$/);
     await expect(page.getByRole("heading", { level: 1 })).toContainText(name);
     const [row] = await db<{ count: number }[]>`SELECT count(*)::int AS count FROM sales WHERE name = ${name}`;
@@ -331,20 +326,18 @@ test.describe("a save slow to come back", () => {
     const description = page.getByLabel("Description", { exact: true });
     await stock.fill("45");
     // The save held on its way while the admin goes on to the description.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let sent!: () => void;
-    const isSent = new Promise<void>((resolve) => (sent = resolve));
+    const held = gate();
+    const sent = gate();
     await page.route(`**/api/admin/sales/${sale.id}`, async (route) => {
       if (route.request().method() !== "PATCH") return route.fallback();
-      sent();
-      await held;
+      sent.open();
+      await held.opened;
       await route.fallback();
     });
     await page.getByRole("button", { name: "Save changes" }).click();
-    await isSent;
+    await sent.opened;
     await description.fill("Now with a case.");
-    release();
+    held.open();
     await expect(page.getByRole("button", { name: "Save changes" })).toBeVisible();
     await expect(stock).toHaveValue("45");
     await expect(description).toHaveValue("Now with a case.");

@@ -1,7 +1,7 @@
 import type { Locator, Page, Route } from "@playwright/test";
 import type postgres from "postgres";
 import { expect, test } from "./fixtures";
-import { buyAsAnotherShopper, completedOrders, openAdminSale, signInAsAdmin } from "./shopper";
+import { buyAsAnotherShopper, completedOrders, gate, openAdminSale, signInAsAdmin } from "./shopper";
 
 // The admin's pages when things go wrong around them: a keyboard user at a confirmation, refreshes that
 // fail while the database restarts, a session that expires with a form half typed.
@@ -90,10 +90,9 @@ test.describe("the orders table under the pointer", () => {
     await openAdminSale(page, sale.id);
     // The change's request is held until the test lets it go: until then the order stays completed, so
     // the row's state after the click, before the worker acts, is what is seen.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     await page.route("**/api/admin/orders/*/status", async (route) => {
-      await released;
+      await held.opened;
       await route.continue();
     });
     const orderId = (await db`SELECT id FROM orders WHERE sale_id = ${sale.id}`)[0]!.id as string;
@@ -103,7 +102,7 @@ test.describe("the orders table under the pointer", () => {
     await expect(row).toHaveAttribute("data-status", "completed");
     // No second change to send (its id's Copy button stays).
     await expect(row.getByRole("button", { name: /^(Ship|Cancel)$/ })).toHaveCount(0);
-    release();
+    held.open();
     // The pointer stays where it clicked: the row still turns shipped in place.
     await expect(row).toHaveAttribute("data-status", "shipped");
     await expect(page.getByRole("button", { name: "Cancel" })).toHaveCount(0);
@@ -232,15 +231,14 @@ test.describe("refreshes that fail", () => {
     await expect(slowNote).toHaveCount(0);
 
     // A busy server: refreshes are answered only once the test lets them go.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     await page.route(`**/api/admin/sales/${sale.id}/stats`, async (route) => {
-      await released;
+      await held.opened;
       await route.continue();
     });
     await expect(slowNote).toBeVisible({ timeout: 10_000 });
     await expect(page.getByTestId("stat-remaining")).toHaveText("12");
-    release();
+    held.open();
     await expect(slowNote).toHaveCount(0);
     // And a refresh answered at once afterwards raises no note.
     await page.waitForTimeout(4_000);
@@ -357,10 +355,9 @@ test.describe("a session that expires while the admin types", () => {
     const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
     await expect(row.getByRole("button", { name: "Ship" })).toBeVisible();
     // The sign-in page held on its way, as on a slow connection: the sale page stays on screen meanwhile.
-    let leaving!: () => void;
-    const isLeaving = new Promise<void>((resolve) => (leaving = resolve));
+    const leaving = gate();
     await page.route("**/admin/login?**", async () => {
-      leaving();
+      leaving.open();
       await new Promise<void>(() => {});
     });
     await holdRefreshes(page);
@@ -370,7 +367,7 @@ test.describe("a session that expires while the admin types", () => {
     // came back, and the page set off, before the click's own end, which then waited out the test.
     await row.getByRole("button", { name: "Ship" }).click({ noWaitAfter: true });
     expect((await refused).status()).toBe(401);
-    await isLeaving;
+    await leaving.opened;
     // Time for the page to show whatever the 401 led to before it goes.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(seen).toEqual([]);

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { buyButton, holdBuys, isSamePage, markPage, orderStatus, ordersInSale, saleRow, signInByApi, signInInline, watchBuys } from "./shopper";
+import { buyButton, gate, holdBuys, isSamePage, markPage, ordersInSale, orderStatus, saleRow, signInByApi, signInInline, watchBuys } from "./shopper";
 
 test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds the order again", async ({ page, context, createSale, db }, testInfo) => {
   const sale = await createSale({ name: `Aurora Wireless Headphones ${Date.now().toString(36)}`, stock: 5 });
@@ -127,14 +127,13 @@ test.describe("the sale page's first look-ups", () => {
     ] as const) {
       // The session's answer waits until the page has asked for the orders too: a page that asks for
       // them only once it knows who is signed in never asks, and shows its placeholder for good.
-      let asked!: () => void;
-      const isAsked = new Promise<void>((resolve) => (asked = resolve));
+      const asked = gate();
       await page.route(orders, (route) => {
-        asked();
+        asked.open();
         return route.fallback();
       });
       await page.route("**/api/session", async (route) => {
-        if (route.request().method() === "GET") await isAsked;
+        if (route.request().method() === "GET") await asked.opened;
         return route.fallback();
       });
       await page.goto(path);
@@ -151,17 +150,16 @@ test.describe("the sale page's first look-ups", () => {
     ] as const) {
       for (const first of ["session", "order"] as const) {
         // One look-up's answer held until the other's has come back.
-        let answered!: () => void;
-        const isAnswered = new Promise<void>((resolve) => (answered = resolve));
+        const answered = gate();
         const session = "**/api/session";
         await page.route(first === "session" ? order : session, async (route) => {
-          await isAnswered;
+          await answered.opened;
           return route.fallback();
         });
         await page.route(first === "session" ? session : order, async (route) => {
           const response = await route.fetch();
           await route.fulfill({ response });
-          answered();
+          answered.open();
         });
         await page.goto(path);
         await expect(page.getByText(prompt), `${path}, ${first} answered first`).toBeVisible();

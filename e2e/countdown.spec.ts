@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { buyButton, isSamePage, markPage, orderStatus, ordersInSale, pageClockSkew, signInByApi, watchBuys, watchFor } from "./shopper";
+import { buyButton, gate, isSamePage, markPage, ordersInSale, orderStatus, pageClockSkew, signInByApi, watchBuys, watchFor } from "./shopper";
 
 /** Records, inside the page, the moment Buy becomes enabled (see watchFor); the returned function waits for it. */
 async function watchEnabled(page: Page, skewMs = 0): Promise<() => Promise<number>> {
@@ -112,11 +112,10 @@ test("a sale moved later just before it opens: Buy pressed at the old second cou
   // round trip, before a press (once in CI the Buy was enabled for the 150 ms of that read, and the
   // click landed on it disabled). Its reads of the sale are held until the press has gone, so the press
   // meets the server's refusal, as a shopper's does when the read is slower than their click.
-  let pressed!: () => void;
-  const isPressed = new Promise<void>((resolve) => (pressed = resolve));
-  page.on("request", (request) => request.method() === "POST" && new URL(request.url()).pathname === `/api/sales/${sale.id}/orders` && pressed());
+  const pressed = gate();
+  page.on("request", (request) => request.method() === "POST" && new URL(request.url()).pathname === `/api/sales/${sale.id}/orders` && pressed.open());
   await page.route(`**/api/sales/${sale.id}`, async (route) => {
-    await isPressed;
+    await pressed.opened;
     await route.fallback();
   });
   await db`UPDATE sales SET starts_at = starts_at + interval '30 seconds' WHERE id = ${sale.id}`;

@@ -1,6 +1,6 @@
 import type { Page, Request } from "@playwright/test";
 import { expect, shopperEmail, test } from "./fixtures";
-import { buyButton, orderStatus, ordersInSale, signInByApi, signInInline } from "./shopper";
+import { buyButton, gate, ordersInSale, orderStatus, signInByApi, signInInline } from "./shopper";
 
 // One browser, several tabs, one session cookie: every tab shows the shopper the cookie names, and a
 // session that ends is said so wherever the shopper is looking.
@@ -163,15 +163,13 @@ test("a sign-out stays signed out when the session's check, asked as the tab cam
   await expect(signOut).toBeVisible();
   // The tab's check of the session on coming to the front, answered by the server while still signed
   // in, and that answer held on its way back, as from a busy server.
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let asked!: () => void;
-  const isAsked = new Promise<void>((resolve) => (asked = resolve));
+  const held = gate();
+  const asked = gate();
   await page.route("**/api/session", async (route) => {
     if (route.request().method() !== "GET") return route.fallback();
     const response = await route.fetch();
-    asked();
-    await held;
+    asked.open();
+    await held.opened;
     await route.fulfill({ response }).catch(() => {}); // cancelled by the page meanwhile
   });
   const isCheck = (request: Request) => request.method() === "GET" && new URL(request.url()).pathname === "/api/session";
@@ -180,10 +178,10 @@ test("a sign-out stays signed out when the session's check, asked as the tab cam
     page.on("requestfailed", (request) => isCheck(request) && resolve());
   });
   await page.evaluate(() => window.dispatchEvent(new Event("visibilitychange")));
-  await isAsked;
+  await asked.opened;
   await signOut.click();
   await expect(header(page).getByText(me.email)).toHaveCount(0);
-  release();
+  held.open();
   await settled;
   // Time for the page to show whatever the late answer brought.
   await page.evaluate(() => new Promise((resolve) => setTimeout(() => requestAnimationFrame(resolve), 200)));

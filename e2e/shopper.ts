@@ -128,16 +128,26 @@ export async function watchFor(page: Page, sight: Sight, skewMs = 0): Promise<()
   };
 }
 
+/**
+ * A gate the test opens: `opened` settles once `open()` is called. A route that awaits it holds a
+ * request on its way (a busy server, a slow network) while the test does what it must meanwhile; a
+ * route or listener that opens it tells the test that a request has gone.
+ */
+export function gate(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
 /** Holds the page's Buy POSTs for a sale until the returned `release` is called, so the in-flight
  * state ("Placing…") can be seen and measured. */
 export async function holdBuys(page: Page, saleId: string): Promise<() => void> {
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const held = gate();
   await page.route(`**/api/sales/${saleId}/orders`, async (route) => {
-    await held;
+    await held.opened;
     await route.continue();
   });
-  return release;
+  return held.open;
 }
 
 /** The order card on the page: its data-status is the order's status. */

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { buyButton, ordersInSale, saleRow, signInByApi, watchFor } from "./shopper";
+import { buyButton, gate, ordersInSale, saleRow, signInByApi, watchFor } from "./shopper";
 
 test("a sale that sells out while open says so, hides Buy, and stops its 1.5 s polling", async ({ page, createSale, db }, testInfo) => {
   const sale = await createSale({ stock: 3 });
@@ -100,10 +100,9 @@ test("a shopper who bought in a sold-out sale sees their order after the placeho
   await db`INSERT INTO orders (id, sale_id, user_id, status) VALUES (gen_random_uuid(), ${sale.id}, ${me.id}, 'completed')`;
   await db`UPDATE sales SET remaining = 0 WHERE id = ${sale.id}`;
   // The look-up of the shopper's order held, as on a busy server.
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const held = gate();
   await page.route(`**/api/orders?saleId=${sale.id}`, async (route) => {
-    await held;
+    await held.opened;
     await route.fallback();
   });
   await page.goto(`/sales/${sale.id}`);
@@ -112,7 +111,7 @@ test("a shopper who bought in a sold-out sale sees their order after the placeho
   await expect(page.getByTestId("buy-panel").locator("[aria-hidden].animate-pulse")).toBeVisible();
   await expect(page.getByTestId("sale-closed")).toHaveCount(0);
   await expect(page.getByLabel(/sign in/i)).toHaveCount(0);
-  release();
+  held.open();
   await expect(page.getByTestId("order-status")).toHaveAttribute("data-status", "completed");
 });
 
