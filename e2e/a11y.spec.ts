@@ -67,16 +67,17 @@ test("every step can be done from the keyboard, with a visible focus ring", asyn
 });
 
 test("the Buy area keeps its size as the button changes state", async ({ page, createSale }) => {
-  // Far enough ahead that the page shows the countdown even on a loaded machine (sign-in, load, hydration).
-  const sale = await createSale({ startsInMs: 10_000, stock: 3 });
+  // Signed in first, and the sale far enough ahead, that the page shows the countdown even on a loaded
+  // machine (load, hydration).
   await signInByApi(page, "steady");
+  const sale = await createSale({ startsInMs: 12_000, stock: 3 });
   await page.goto(`/sales/${sale.id}`);
   const panel = page.getByRole("region", { name: "Buy" });
   await expect(buyButton(page)).toHaveText(/Opens in/);
   const box = async () => ({ button: await buyButton(page).boundingBox(), panel: await panel.boundingBox() });
   const before = await box();
 
-  await expect(buyButton(page)).toHaveText(/Buy now/, { timeout: 15_000 });
+  await expect(buyButton(page)).toHaveText(/Buy now/, { timeout: 20_000 });
   expect(await box()).toEqual(before);
 
   const release = await holdBuys(page, sale.id);

@@ -6,16 +6,17 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   const live = await createSale({ name: `Trail Runner Sneakers ${tag}`, stock: 10, priceCents: 3000, originalPriceCents: 12000 });
   await db`UPDATE sales SET remaining = 4 WHERE id = ${live.id}`;
   const upcoming = await createSale({ name: `Field Camera ${tag}`, startsInMs: 3600_000 });
-  const opening = await createSale({ name: `Chrono Watch ${tag}`, startsInMs: 9000 });
-  // On a whole second, as sales are set: the list moves a sale to Live on the server clock's whole seconds.
-  await db`UPDATE sales SET starts_at = date_trunc('second', starts_at) WHERE id = ${opening.id}`;
-  const opensAt = Date.parse((await (await page.request.get(`/api/sales/${opening.id}`)).json()).sale.startsAt);
   const soldOut = await createSale({ name: `Canvas Backpack ${tag}` });
   await db`UPDATE sales SET remaining = 0 WHERE id = ${soldOut.id}`;
   // Two that ended moments ago (the list carries only the last ones that ended, newest first).
   const endedBefore = await createSale({ name: `Desk Lamp ${tag}`, startsInMs: -3_620_000, durationMs: 3600_000 });
   const ended = await createSale({ name: `Pocket Phone ${tag}`, startsInMs: -3_610_000, durationMs: 3600_000 });
   await db`UPDATE sales SET remaining = 7 WHERE id = ${ended.id}`;
+  // Made last, so the page's load and the checks below have all of its ten seconds.
+  const opening = await createSale({ name: `Chrono Watch ${tag}`, startsInMs: 10_000 });
+  // On a whole second, as sales are set: the list moves a sale to Live on the server clock's whole seconds.
+  await db`UPDATE sales SET starts_at = date_trunc('second', starts_at) WHERE id = ${opening.id}`;
+  const opensAt = Date.parse((await (await page.request.get(`/api/sales/${opening.id}`)).json()).sale.startsAt);
 
   await page.goto("/");
   // Recorded in the page from the moment it loads: a move that waits for the next poll (every 5 s), or

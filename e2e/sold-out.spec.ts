@@ -74,6 +74,18 @@ test("two shoppers race for the last unit: one is confirmed, the other told it s
     }),
   );
 
+  // Pressed at the same moment, as the test means: the pages' reads of the sale are held until both
+  // Buys have gone. Otherwise, on a loaded machine, the winner's unit could reach the other page's
+  // stock bar (every 1.5 s) first, and the other's click would wait for a Buy button that had gone.
+  const pressed = gate();
+  let presses = 0;
+  for (const { page } of shoppers) {
+    page.on("request", (request) => request.method() === "POST" && new URL(request.url()).pathname === `/api/sales/${sale.id}/orders` && ++presses === 2 && pressed.open());
+    await page.route(`**/api/sales/${sale.id}`, async (route) => {
+      await pressed.opened;
+      await route.fallback();
+    });
+  }
   await Promise.all(shoppers.map(({ page }) => buyButton(page).click()));
 
   // The winner's card says Confirmed; the other sees Sold out, either as its order's outcome or as the store's answer.
