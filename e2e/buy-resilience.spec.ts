@@ -1,6 +1,6 @@
 import { request as playwrightRequest, type Page, type Route } from "@playwright/test";
 import { expect, shopperEmail, test } from "./fixtures";
-import { buyButton, isSamePage, markPage, orderStatus, ordersInSale, signInByApi, signInInline, watchBuys } from "./shopper";
+import { buyButton, gate, isSamePage, markPage, ordersInSale, orderStatus, signInByApi, signInInline, watchBuys } from "./shopper";
 
 // What a shopper meets when things are not ideal: a page served over plain HTTP, a store that asks to
 // wait, a sign-out or a page change in the middle of that wait, units that come back after a sell-out,
@@ -105,15 +105,19 @@ test("signing out while a busy Buy waits to retry sends nothing more, and the ne
 
 test("a sign-out still on its way to the server already stops the waiting retry", async ({ page, createSale, db }) => {
   const sale = await createSale({ stock: 3 });
-  // The sign-out's request takes 8 s to reach the server: the retry falls due meanwhile.
+  // The sign-out's request held on its way until the retry has fallen due (5 s after the busy answer).
+  const delivered = gate();
   await page.route("**/api/session", async (route) => {
-    if (route.request().method() === "DELETE") await new Promise((resolve) => setTimeout(resolve, 8000));
+    if (route.request().method() === "DELETE") await delivered.opened;
     await route.continue();
   });
-  const buys = await waitingToRetry(page, sale.id, "slow-sign-out", 3, /Trying again in [123]s/);
+  const buys = await waitingToRetry(page, sale.id, "slow-sign-out", 5, /Trying again in [3-5]s/);
   await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByLabel(/sign in with your email/i)).toBeVisible();
-  expect(await nextBuyWithin(page, sale.id, 5_000)).toBeNull();
+  expect(await nextBuyWithin(page, sale.id, 7_000)).toBeNull();
+  const signedOut = page.waitForResponse((response) => response.request().method() === "DELETE" && new URL(response.url()).pathname === "/api/session");
+  delivered.open();
+  expect((await signedOut).ok()).toBe(true);
   expect(buys.keys).toHaveLength(1);
   expect(await ordersInSale(db, sale.id)).toHaveLength(0);
 });
