@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { saleState, toSale } from "@/db/sales";
 import type { SaleRow } from "@/db/schema";
-import { CONFIRMED_REFRESH_MS, formatDuration, measureOffset, orderPollMs, orderRefreshMs, spread, stateAt } from "./clock";
+import { CONFIRMED_REFRESH_MS, formatDuration, measureOffset, nextClockReadingMs, orderPollMs, orderRefreshMs, preciserReading, spread, stateAt, type ClockReading } from "./clock";
 
 const start = Date.parse("2026-01-01T12:00:00Z");
 const row = (remaining: number): SaleRow => ({
@@ -107,14 +107,14 @@ describe("the server clock's offset", () => {
 
   it("takes one quick round trip's reading and asks no more", async () => {
     const server = exchange([[10, 10]]);
-    expect(await measureOffset(server.askServerNow, server.browserNow)).toBe(10_000);
+    expect(await measureOffset(server.askServerNow, server.browserNow)).toMatchObject({ offset: 10_000, roundTrip: 20 });
     expect(server.asked()).toBe(1);
   });
 
   it("asks again after a slow round trip that waited on its way in, and keeps the shortest one's reading", async () => {
     // The first request waited 600 ms at a busy server: read alone, it would put the server 300 ms further ahead.
     const server = exchange([[610, 10], [40, 30], [15, 15]]);
-    expect(await measureOffset(server.askServerNow, server.browserNow)).toBe(10_000);
+    expect(await measureOffset(server.askServerNow, server.browserNow)).toMatchObject({ offset: 10_000, roundTrip: 30 });
     expect(server.asked()).toBe(3);
   });
 
@@ -128,12 +128,53 @@ describe("the server clock's offset", () => {
       return { now, sentAt, receivedAt };
     };
     // From the page's own clock alone: a 510 ms round trip, asked three times, read 50 ms off.
-    expect(await measureOffset(askServer, () => browser)).toBe(10_000);
+    expect(await measureOffset(askServer, () => browser)).toMatchObject({ offset: 10_000, roundTrip: 10 });
   });
 
   it("asks at most three times, and keeps the shortest of three slow ones", async () => {
     const server = exchange([[400, 10], [120, 80], [300, 300], [10, 10]]);
-    expect(await measureOffset(server.askServerNow, server.browserNow)).toBe(10_020);
+    expect(await measureOffset(server.askServerNow, server.browserNow)).toMatchObject({ offset: 10_020, roundTrip: 200 });
     expect(server.asked()).toBe(3);
+  });
+
+  it("says when the reading was taken, on the browser's clock and its monotonic one", async () => {
+    const server = exchange([[10, 10]]);
+    expect(await measureOffset(server.askServerNow, server.browserNow, () => 5_000)).toEqual({ offset: 10_000, roundTrip: 20, wallAt: 1_000_020, monoAt: 5_000 });
+  });
+});
+
+describe("reading the server's clock again", () => {
+  const reading = (roundTrip: number, at: number, offset = 10_000, wallAhead = 0): ClockReading => ({ offset, roundTrip, wallAt: 1_000_000 + at + wallAhead, monoAt: at });
+
+  it("asks again 5 s after a reading over a slow round trip, three times at most, then every 5 minutes", () => {
+    expect(nextClockReadingMs(reading(900, 0), 1)).toBe(5000);
+    expect(nextClockReadingMs(reading(900, 0), 3)).toBe(5000);
+    expect(nextClockReadingMs(reading(900, 0), 4)).toBe(300_000);
+    expect(nextClockReadingMs(reading(40, 0), 1)).toBe(300_000);
+    expect(nextClockReadingMs(reading(200, 0), 1)).toBe(300_000);
+    expect(nextClockReadingMs(undefined, 0)).toBe(300_000);
+  });
+
+  it("keeps the earlier reading when a later one came over a slower round trip", () => {
+    const first = reading(30, 0, 10_000);
+    expect(preciserReading(first, reading(800, 5000, 9_600))).toBe(first);
+  });
+
+  it("takes the later reading when it is the more precise, or there is none before it", () => {
+    const later = reading(30, 5000, 10_000);
+    expect(preciserReading(reading(900, 0, 9_550), later)).toBe(later);
+    expect(preciserReading(undefined, later)).toBe(later);
+  });
+
+  it("takes the later reading once the earlier one is a minute old, or the browser's clock was set or the machine slept since", () => {
+    const first = reading(30, 0);
+    const aMinuteLater = reading(800, 60_000);
+    expect(preciserReading(first, aMinuteLater)).toBe(aMinuteLater);
+    // The browser's clock set 2 s ahead between the two: the earlier offset is 2 s off now.
+    const afterClockSet = reading(800, 5000, 8_000, 2000);
+    expect(preciserReading(first, afterClockSet)).toBe(afterClockSet);
+    // The machine slept 30 s: the wall clock ran on, the monotonic one did not.
+    const afterSleep = reading(800, 5000, 10_000, 30_000);
+    expect(preciserReading(first, afterSleep)).toBe(afterSleep);
   });
 });

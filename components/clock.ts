@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useState } from "react";
 import type { Order } from "@/db/orders";
 import type { Sale, SaleState } from "@/db/sales";
@@ -14,7 +14,7 @@ const MAX_CLOCK_SAMPLES = 3;
  * The server's clock, and, where the browser says so, when its network stack sent the request and
  * began to receive the answer (on the browser's clock).
  */
-export type ClockReading = { now: number; sentAt?: number; receivedAt?: number };
+export type ServerTime = { now: number; sentAt?: number; receivedAt?: number };
 
 let timeRequests = 0;
 
@@ -24,7 +24,7 @@ let timeRequests = 0;
  * which the page's own clock, read around the call, counts in. Without them (a browser that does not
  * record the entry) the page's own clock is used.
  */
-async function askTime(): Promise<ClockReading> {
+async function askTime(): Promise<ServerTime> {
   // A name of its own for each request, so its Resource Timing entry is found, not an earlier one's.
   const url = new URL(`/api/time?n=${timeRequests++}`, window.location.href).href;
   // The page's buffer of entries (250) fills within minutes on a page that polls, and then records no
@@ -39,13 +39,25 @@ async function askTime(): Promise<ClockReading> {
 }
 
 /**
+ * A reading of the server's clock: how far it is ahead of this browser's (`offset`), the round trip it
+ * was read over (it is good to half of that), and when it was taken, on the browser's clock and on its
+ * monotonic one (`performance.now()`), so a later reading can tell whether the browser's clock has been
+ * set, or the machine has slept, since.
+ */
+export type ClockReading = { offset: number; roundTrip: number; wallAt: number; monoAt: number };
+
+/**
  * How far the server's clock is ahead of this browser's, read at the middle of a round trip. Off by
  * up to half the round trip, and more one way than the other when the request waited on its way in
  * (a busy server, the moments a sale draws a crowd): so a slow round trip is asked again, up to three
  * times in all, and the shortest one's reading is kept. The round trip is the network's own where
  * the browser records it (`askTime`).
  */
-export async function measureOffset(askServer: () => Promise<number | ClockReading> = askTime, browserNow: () => number = Date.now): Promise<number> {
+export async function measureOffset(
+  askServer: () => Promise<number | ServerTime> = askTime,
+  browserNow: () => number = Date.now,
+  monotonicNow: () => number = () => performance.now(),
+): Promise<ClockReading> {
   let best: { roundTrip: number; offset: number } | undefined;
   for (let i = 0; i < MAX_CLOCK_SAMPLES && !(best && best.roundTrip <= PRECISE_ROUND_TRIP_MS); i++) {
     const sent = browserNow();
@@ -57,19 +69,54 @@ export async function measureOffset(askServer: () => Promise<number | ClockReadi
     const sample = { roundTrip: to - from, offset: reading.now - (from + to) / 2 };
     if (!best || sample.roundTrip < best.roundTrip) best = sample;
   }
-  return best!.offset;
+  return { ...best!, wallAt: browserNow(), monoAt: monotonicNow() };
+}
+
+/** A reading over a round trip slower than this is asked again soon: the server was busy answering it. */
+const SLOW_ROUND_TRIP_MS = 200;
+/** How soon, and how many times at most, so a server that stays slow is not asked ever more often. */
+const FOLLOW_UP_MS = 5000;
+const MAX_FOLLOW_UPS = 3;
+/** Otherwise the clock is read again every 5 minutes (and whenever the tab comes back into view). */
+const CLOCK_REFRESH_MS = 5 * 60_000;
+/** An earlier reading is kept over a later, slower one only within this time of it... */
+const READING_KEPT_MS = 60_000;
+/** ...and only while the browser's clock has run with its monotonic one, to within this. */
+const CLOCK_JUMP_MS = 1000;
+
+/**
+ * When the server's clock is read next, after `readings` readings, the latest `reading`: a reading over
+ * a slow round trip (a page loaded in a crowd's first seconds, when the server is busiest) is asked
+ * again 5 s later, up to three times, rather than left 5 minutes to put the page's countdowns up to
+ * half a second or more off.
+ */
+export function nextClockReadingMs(reading: ClockReading | undefined, readings: number): number {
+  return reading !== undefined && reading.roundTrip > SLOW_ROUND_TRIP_MS && readings <= MAX_FOLLOW_UPS ? FOLLOW_UP_MS : CLOCK_REFRESH_MS;
+}
+
+/**
+ * The reading to go by: `latest`, unless `previous` was read over a shorter round trip (so is the more
+ * precise) less than a minute before it and the browser's clock has not been set, nor the machine
+ * slept, in between (its clock ran with its monotonic one).
+ */
+export function preciserReading(previous: ClockReading | undefined, latest: ClockReading): ClockReading {
+  if (previous === undefined || previous.roundTrip >= latest.roundTrip) return latest;
+  const elapsed = latest.monoAt - previous.monoAt;
+  const jumped = Math.abs(latest.wallAt - previous.wallAt - elapsed) > CLOCK_JUMP_MS;
+  return elapsed >= 0 && elapsed < READING_KEPT_MS && !jumped ? previous : latest;
 }
 
 export function useServerOffset(): number | undefined {
+  const queryClient = useQueryClient();
   const { data } = useQuery({
     queryKey: ["server-clock"],
-    queryFn: () => measureOffset(),
+    queryFn: async () => preciserReading(queryClient.getQueryData<ClockReading>(["server-clock"]), await measureOffset()),
     staleTime: 60_000,
-    refetchInterval: 5 * 60_000,
+    refetchInterval: (query) => nextClockReadingMs(query.state.data, query.state.dataUpdateCount),
     // A tab coming back may have slept, or its clock may have been changed meanwhile: measure again.
     refetchOnWindowFocus: "always",
   });
-  return data;
+  return data?.offset;
 }
 
 /**

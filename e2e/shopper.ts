@@ -92,8 +92,8 @@ export function buyButton(page: Page) {
  * clock then runs up to half a second behind the skew asked for, and a moment recorded on it must be
  * read with the skew it really has.
  */
-export function pageClockSkew(page: Page): Promise<number> {
-  return measureOffset(() => page.evaluate(() => Date.now()));
+export async function pageClockSkew(page: Page): Promise<number> {
+  return (await measureOffset(() => page.evaluate(() => Date.now()))).offset;
 }
 
 /** Something a shopper would see: an element matching `selector` whose text matches `text` (and, with `enabled`, not disabled). */
