@@ -60,6 +60,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     hasActed.current = true;
   };
 
+  const unknownSession = sessionUnknown(session);
   const isClosed = state === "sold_out" || state === "ended" || isCode(buy.error, "sale_ended") || (isCode(buy.error, "sold_out") && !isClaimedAhead);
   let announcement = "";
   let body: ReactNode;
@@ -81,9 +82,9 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     // sign-in first (the server renders this, as it knows no shopper).
     kind = "loading";
     body = <div aria-hidden className="h-14 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
-  } else if (sessionUnknown(session)) {
+  } else if (unknownSession) {
     kind = "session-unknown";
-    body = <SessionUnknown error={sessionUnknown(session)!} />;
+    body = <SessionUnknown error={unknownSession} />;
   } else if (!isSignedIn || isClosed) {
     const isEnded = state === "ended" || isCode(buy.error, "sale_ended");
     const closed = isClosed && <Closed title={isEnded ? "This sale has ended" : "Sold out"} detail={isEnded ? "No more orders are being taken." : isSignedIn ? "Every unit has been claimed. Better luck at the next drop!" : "Every unit has been claimed."} />;

@@ -33,11 +33,12 @@ export function OrderView({ orderId }: { orderId: string }) {
     enabled: !!saleId,
   });
 
+  const unknownSession = sessionUnknown(session);
   let body;
   if (session.isPending || (session.data && order.isPending && !error)) {
     body = <div aria-hidden className="h-40 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
-  } else if (sessionUnknown(session)) {
-    body = <SessionUnknown error={sessionUnknown(session)!} />;
+  } else if (unknownSession) {
+    body = <SessionUnknown error={unknownSession} />;
   } else if (!session.data) {
     body = <SignInForm prompt={isExpired ? "Your sign-in has expired. Sign in again with the email you ordered with to see this order" : "Sign in with the email you ordered with to see this order"} />;
   } else if (error && (!order.data || (error instanceof ApiError && error.status < 500))) {

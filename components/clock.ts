@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { type QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useState } from "react";
 import type { Order } from "@/db/orders";
 import type { Sale, SaleState } from "@/db/sales";
@@ -106,11 +106,18 @@ export function preciserReading(previous: ClockReading | undefined, latest: Cloc
   return elapsed >= 0 && elapsed < READING_KEPT_MS && !jumped ? previous : latest;
 }
 
+const SERVER_CLOCK_KEY = ["server-clock"];
+
+/** The page's latest reading of the server's clock, if it has one yet (outside a render: a Buy's checks). */
+export function knownClockReading(queryClient: QueryClient): ClockReading | undefined {
+  return queryClient.getQueryData<ClockReading>(SERVER_CLOCK_KEY);
+}
+
 export function useServerOffset(): number | undefined {
   const queryClient = useQueryClient();
   const { data } = useQuery({
-    queryKey: ["server-clock"],
-    queryFn: async () => preciserReading(queryClient.getQueryData<ClockReading>(["server-clock"]), await measureOffset()),
+    queryKey: SERVER_CLOCK_KEY,
+    queryFn: async () => preciserReading(knownClockReading(queryClient), await measureOffset()),
     staleTime: 60_000,
     refetchInterval: (query) => nextClockReadingMs(query.state.data, query.state.dataUpdateCount),
     // A tab coming back may have slept, or its clock may have been changed meanwhile: measure again.

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Order } from "@/db/orders";
 import type { Sale } from "@/db/sales";
 import { api, ApiError } from "./api";
-import type { ClockReading } from "./clock";
+import { knownClockReading } from "./clock";
 import { isSignedOutError, sessionEnded } from "./session";
 
 /** The answer that asked us to come back later (its code and the server's own message), and until when (browser clock: a relative wait). */
@@ -90,7 +90,7 @@ export function useBuy(saleId: string, userId: string | undefined) {
   const isRescheduled = async (): Promise<boolean> => {
     await queryClient.invalidateQueries({ queryKey: ["sale", saleId] });
     const sale = queryClient.getQueryData<Sale>(["sale", saleId]);
-    const offset = queryClient.getQueryData<ClockReading>(["server-clock"])?.offset ?? 0;
+    const offset = knownClockReading(queryClient)?.offset ?? 0;
     return sale !== undefined && Date.parse(sale.startsAt) - (Date.now() + offset) > RESCHEDULED_MS;
   };
 

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { isSamePage, markPage, watchFor } from "./shopper";
+import { isSamePage, markPage, msFrom, watchFor } from "./shopper";
 
 test("the home page groups sales live / upcoming / sold out / ended, and moves one to Live as it opens", async ({ page, createSale, db }, testInfo) => {
   const tag = Date.now().toString(36);
@@ -58,7 +58,7 @@ test("the home page groups sales live / upcoming / sold out / ended, and moves o
   // read over a 35 ms round trip; a move at the list's next refresh (every 5 s) would mostly miss it.
   const at = await movedAt();
   const shown = await Promise.all(lastSeconds.map((seenAt) => seenAt()));
-  const timeline = `relative to the opening: 00:02, 00:01 shown at ${shown.map((t) => (t === undefined ? "never" : `${t - opensAt} ms`)).join(", ")}; moved to Live at ${at === undefined ? "never" : `${at - opensAt} ms`}`;
+  const timeline = `relative to the opening: 00:02, 00:01 shown at ${shown.map((t) => msFrom(opensAt, t)).join(", ")}; moved to Live at ${msFrom(opensAt, at)}`;
   expect(at, timeline).toBeDefined();
   expect(at!, timeline).toBeGreaterThanOrEqual(opensAt - 250);
   expect(at!, timeline).toBeLessThanOrEqual(opensAt + 1000);

@@ -96,6 +96,11 @@ export async function pageClockSkew(page: Page): Promise<number> {
   return (await measureOffset(() => page.evaluate(() => Date.now()))).offset;
 }
 
+/** A moment recorded in the page (`watchFor`), in milliseconds from `reference`, for a failure's message. */
+export function msFrom(reference: number, at: number | undefined): string {
+  return at === undefined ? "never" : `${at - reference} ms`;
+}
+
 /** Something a shopper would see: an element matching `selector` whose text matches `text` (and, with `enabled`, not disabled). */
 export type Sight = { selector: string; text: RegExp; enabled?: boolean };
 

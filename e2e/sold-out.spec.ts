@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { buyButton, gate, ordersInSale, saleRow, signInByApi, watchFor } from "./shopper";
+import { buyButton, gate, msFrom, ordersInSale, saleRow, signInByApi, watchFor } from "./shopper";
 
 test("a sale that sells out while open says so, hides Buy, and stops its 1.5 s polling", async ({ page, createSale, db }, testInfo) => {
   const sale = await createSale({ stock: 3 });
@@ -53,7 +53,7 @@ test("a sale that has ended says so, and a sale ending while open closes on the 
   // message, so a failure says which.
   const shown = await Promise.all(lastSeconds.map((seenAt) => seenAt()));
   const at = await closedAt();
-  const timeline = `relative to the end: 00:03, 00:02, 00:01 shown at ${shown.map((t) => (t === undefined ? "never" : `${t - endsAt} ms`)).join(", ")}; closed at ${at === undefined ? "never" : `${at - endsAt} ms`}`;
+  const timeline = `relative to the end: 00:03, 00:02, 00:01 shown at ${shown.map((t) => msFrom(endsAt, t)).join(", ")}; closed at ${msFrom(endsAt, at)}`;
   for (const t of shown) expect(t, timeline).toBeDefined();
   expect(at, timeline).toBeDefined();
   expect(at! - shown[2]!, timeline).toBeLessThanOrEqual(1500);
