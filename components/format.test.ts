@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { formatCount, formatPrice, stockWords } from "./format";
+import { everyInterval, formatCount, formatPrice, stockWords } from "./format";
 
 /**
  * Numbers formatted in this process as a browser set to German formats them when no locale is named
@@ -36,5 +36,14 @@ describe("counts a shopper reads", () => {
     expect(stockWords(0, 1_000_000, false)).toBe("None left");
     expect(stockWords(2_500, 10_000, true)).toBe("7,500 of 10,000 sold");
     expect(stockWords(0, 10_000, true)).toBe("All 10,000 sold");
+  });
+});
+
+describe("a view's refresh interval in words", () => {
+  it("names the interval its refetchInterval sets", () => {
+    expect(everyInterval(1000)).toBe("every second");
+    expect(everyInterval(2000)).toBe("every 2 seconds");
+    expect(everyInterval(5000)).toBe("every 5 seconds");
+    expect(everyInterval(1500)).toBe("every 1.5 seconds");
   });
 });

@@ -7,6 +7,12 @@ export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
 }
 
+/** How often a view refreshes, in words: "every second", "every 2 seconds", "every 1.5 seconds". */
+export function everyInterval(ms: number): string {
+  const seconds = ms / 1000;
+  return seconds === 1 ? "every second" : `every ${seconds.toLocaleString("en-US", { maximumFractionDigits: 1 })} seconds`;
+}
+
 /** The stock bar in words: units left of the stock, or once the sale has ended, units sold. */
 export function stockWords(remaining: number, stock: number, isEnded: boolean): string {
   if (isEnded) return remaining === 0 ? `All ${formatCount(stock)} sold` : `${formatCount(stock - remaining)} of ${formatCount(stock)} sold`;

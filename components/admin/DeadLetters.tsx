@@ -4,11 +4,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRef } from "react";
 import type { DeadLetter } from "@/db/dead-letters";
+import { everyInterval } from "@/components/format";
 import { PLACE_ORDER_DEAD } from "@/jobs/queues";
 import { adminApi, Time } from "./api";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
+
+const REFRESH_MS = 2000;
 
 /** Every queue's dead letters, newest first, refreshed every two seconds, each with Retry and Discard. */
 export function DeadLetters({ saleId }: { saleId?: string }) {
@@ -19,7 +22,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
   const list = useQuery({
     queryKey: ["admin", "dead-letters", saleId ?? "all"],
     queryFn: () => adminApi<{ deadLetters: DeadLetter[]; total: number }>(url),
-    refetchInterval: 2000,
+    refetchInterval: REFRESH_MS,
   });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ["admin", "dead-letters"] });
   const retry = useMutation({ mutationFn: (id: string) => adminApi(`/api/admin/dead-letters/${id}/retry`, { method: "POST" }), onSettled: refresh });
@@ -32,7 +35,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
   const { deadLetters, total } = list.data;
   return (
     <div className="space-y-3">
-      <StaleNote query={list} what="the list as of" every="The list refreshes every 2 seconds." />
+      <StaleNote query={list} what="the list as of" every={`The list refreshes ${everyInterval(REFRESH_MS)}.`} />
       <p ref={summaryRef} tabIndex={-1} data-testid="dead-letter-summary" className="text-sm">
         {saleId ? (
           <>

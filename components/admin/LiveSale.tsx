@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { useRef, useState, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
 import type { SaleStats } from "@/db/admin-stats";
-import { formatCount, formatPrice } from "@/components/format";
+import { everyInterval, formatCount, formatPrice } from "@/components/format";
 import { ActivityChart } from "./ActivityChart";
 import { adminApi, formatDuration, Time } from "./api";
 import { SellThrough, StateBadge } from "./SalesList";
@@ -14,6 +14,7 @@ import { StaleNote } from "./StaleNote";
 import { useConfirmFocus } from "./useConfirmFocus";
 
 const statusOrder = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
+const REFRESH_MS = 1000;
 const rate = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1 });
 
 /** One sale, live: refreshed every second through TanStack Query while the page is open. */
@@ -23,7 +24,7 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
   const stats = useQuery({
     queryKey: ["admin", "stats", initialSale.id],
     queryFn: () => adminApi<SaleStats>(`/api/admin/sales/${initialSale.id}/stats`),
-    refetchInterval: 1000,
+    refetchInterval: REFRESH_MS,
     // Keep the last numbers on screen during a refetch rather than flashing back to nothing.
     placeholderData: (previous) => previous,
   });
@@ -90,7 +91,7 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
       </div>
       {endNow.error && <p role="alert" className="text-sm text-red-600">{endNow.error.message}</p>}
       {stats.error && !data && <p role="alert" className="text-sm text-red-600">Could not load the live numbers: {stats.error.message}</p>}
-      <StaleNote query={stats} every="The live numbers refresh every second." />
+      <StaleNote query={stats} every={`The live numbers refresh ${everyInterval(REFRESH_MS)}.`} />
 
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Stat label="Remaining" testId="stat-remaining" value={formatCount(sale.remaining)} note={`of ${formatCount(sale.stock)} · ${formatCount(sale.sold)} sold`}>

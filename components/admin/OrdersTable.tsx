@@ -4,7 +4,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
-import { orderNumber } from "@/components/format";
+import { everyInterval, orderNumber } from "@/components/format";
 import { useIsClient } from "@/components/LocalTime";
 import { isUuid } from "@/db/ids";
 import { AdminApiError, adminApi, Time } from "./api";
@@ -159,7 +159,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
       {page.isPlaceholderData || !page.data ? (
         page.error && <p role="alert" className="text-sm text-red-600">Could not load the orders: {page.error.message}</p>
       ) : (
-        <StaleNote query={page} what="the orders as of" every="The orders refresh every 2 seconds." />
+        <StaleNote query={page} what="the orders as of" every={`The orders refresh ${everyInterval(REFRESH_MS)}.`} />
       )}
       {/* Always there, one line high: the first change sent would otherwise push the rows down under
           the pointer as the admin goes on to the next row's Ship. */}

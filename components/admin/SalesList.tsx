@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { AdminSale } from "@/db/admin-sales";
-import { formatCount, formatPrice } from "@/components/format";
+import { everyInterval, formatCount, formatPrice } from "@/components/format";
 import { adminApi, Time } from "./api";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
@@ -31,6 +31,8 @@ export function SellThrough({ sold, stock }: { sold: number; stock: number }) {
   );
 }
 
+const REFRESH_MS = 5000;
+
 type SalesPage = { sales: AdminSale[]; hasOlder: boolean };
 
 /** A page of sales (the newest, or those after `before`), refreshed every 5 s, with links between pages. */
@@ -39,13 +41,13 @@ export function SalesList({ initialPage, before }: { initialPage: SalesPage; bef
     queryKey: ["admin", "sales", before ?? "newest"],
     queryFn: () => adminApi<SalesPage>(`/api/admin/sales${before ? `?before=${before}` : ""}`),
     initialData: initialPage,
-    refetchInterval: 5000,
+    refetchInterval: REFRESH_MS,
   });
   const { sales, hasOlder } = page.data;
   const last = sales.at(-1);
   return (
     <div className="space-y-3">
-      <StaleNote query={page} what="the list as of" every="The list refreshes every 5 seconds." />
+      <StaleNote query={page} what="the list as of" every={`The list refreshes ${everyInterval(REFRESH_MS)}.`} />
       {sales.length === 0 ? <p>{before ? "No older sales." : "No sales yet. Create the first one."}</p> : <SalesTable sales={sales} />}
       {(before || hasOlder) && (
         <nav aria-label="Pages of sales" className="flex gap-4 text-sm">
