@@ -12,6 +12,7 @@ import { CopyId } from "./CopyId";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
+import { ShowNewer, useRowHold } from "./useRowHold";
 
 const statuses = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
 const PAGE_SIZE = 20;
@@ -45,12 +46,6 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   // Where the last action left focus (a row's status). During a live sale that row can later leave the
   // page (newer orders push it past the newest 20): focus then moves to the table rather than <body>.
   const landedRef = useRef<HTMLElement | null>(null);
-  // The rows hold their places while the pointer or keyboard focus is in the table: newest first, a new
-  // order would otherwise slide every row down under the cursor just as the admin clicks Ship. Their
-  // statuses still refresh (each row is drawn from the latest page); newer orders wait behind a button
-  // until the admin leaves or asks for them. A hold is for one query (`key`: filter, search, page): the
-  // admin's own change of those shows its rows at once, and they are held in turn once they arrive.
-  const [held, setHeld] = useState<{ key: string | null; ids: string[] } | null>(null);
   // Rows whose change is sent but not yet applied by the worker: no second button to press meanwhile.
   const [sent, setSent] = useState<Record<string, AdminStatus>>({});
   // Rows whose change the server refused or never answered, with why: told on the row it belongs to.
@@ -95,20 +90,12 @@ export function OrdersTable({ saleId }: { saleId: string }) {
     setSearch(searchText.trim());
     setCursor({});
   };
-  const fresh = page.data?.orders ?? [];
-  const freshById = new Map(fresh.map((order) => [order.id, order]));
-  const idsOf = (list: AdminOrder[]) => list.map((order) => order.id);
-  // This query's own rows, not the previous one's shown while it loads.
-  const isAnswered = page.data !== undefined && !page.isPlaceholderData;
-  // Held over another query: the admin asked for this one, so its rows are held as they arrive.
-  if (held && held.key !== queryKey && isAnswered) setHeld({ key: queryKey, ids: idsOf(fresh) });
-  const heldIds = held?.key === queryKey ? held.ids : null;
-  // A held row shows its latest state; one that has left the page (cancelled under a "completed" filter,
-  // say) goes, as the admin's own action would have it.
-  const orders = heldIds ? heldIds.flatMap((id) => freshById.get(id) ?? []) : fresh;
-  const newer = heldIds ? fresh.length - orders.length : 0;
-  const hold = () => setHeld((before) => before ?? (isAnswered ? { key: queryKey, ids: idsOf(fresh) } : { key: null, ids: [] }));
-  const rowIds = idsOf(orders).join();
+  // The rows hold their places while the pointer or keyboard focus is in the table (a Ship aimed at one
+  // row would otherwise land on its neighbour as a new order slides in); a held row still shows its
+  // latest status, and one that has left the page (cancelled under a "completed" filter, say) goes.
+  const fresh: AdminOrder[] = page.data?.orders ?? [];
+  const { rows: orders, newer, showNewer, holdProps } = useRowHold(fresh, { key: queryKey, isAnswered: page.data !== undefined && !page.isPlaceholderData });
+  const rowIds = orders.map((order) => order.id).join();
   useEffect(() => {
     const landed = landedRef.current;
     const isFocusLost = document.activeElement === null || document.activeElement === document.body;
@@ -171,24 +158,8 @@ export function OrdersTable({ saleId }: { saleId: string }) {
         )}
       </p>
 
-      <TableScroll
-        ref={tableRef}
-        label="Orders table"
-        onPointerEnter={hold}
-        onPointerLeave={() => setHeld(null)}
-        onFocus={hold}
-        onBlur={(e) => {
-          if (!e.currentTarget.contains(e.relatedTarget)) setHeld(null);
-        }}
-      >
-        {/* Always one line high, so the button coming and going moves no row. */}
-        <div className="h-6 text-xs">
-          {newer > 0 && (
-            <button type="button" onClick={() => setHeld({ key: queryKey, ids: idsOf(fresh) })} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700" data-testid="show-newer">
-              Show {newer} newer {newer === 1 ? "order" : "orders"}
-            </button>
-          )}
-        </div>
+      <TableScroll ref={tableRef} label="Orders table" {...holdProps}>
+        <ShowNewer newer={newer} one="order" many="orders" onClick={showNewer} />
         <table className="w-full text-left text-sm" data-testid="orders-table">
           <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
             <tr>

@@ -1,0 +1,56 @@
+"use client";
+
+import { useState, type FocusEvent } from "react";
+
+type Held = { key: string | null; ids: string[] };
+
+/**
+ * The rows of a live table, newest first, held in their places while the pointer or keyboard focus is
+ * in the table: a new row would otherwise slide every row down under the cursor just as the admin
+ * clicks a row's button. The held rows still show their latest state (each is drawn from `fresh`, the
+ * latest answer); one that has left the answer goes, as the admin's own action would have it; newer
+ * rows wait behind `ShowNewer` until the admin leaves the table or asks for them.
+ *
+ * A hold is for one query (`key`: its filter, search, page): the admin's own change of those shows its
+ * rows at once, and they are held in turn once they arrive (`isAnswered`: `fresh` is that query's own
+ * answer, not the previous one's shown while it loads).
+ */
+export function useRowHold<Row extends { id: string }>(fresh: Row[], { key, isAnswered }: { key: string; isAnswered: boolean }) {
+  const [held, setHeld] = useState<Held | null>(null);
+  const idsOf = (list: Row[]) => list.map((row) => row.id);
+  // Held over another query: the admin asked for this one, so its rows are held as they arrive.
+  if (held && held.key !== key && isAnswered) setHeld({ key, ids: idsOf(fresh) });
+  const heldIds = held?.key === key ? held.ids : null;
+  const freshById = new Map(fresh.map((row) => [row.id, row]));
+  const rows = heldIds ? heldIds.flatMap((id) => freshById.get(id) ?? []) : fresh;
+  const hold = () => setHeld((before) => before ?? (isAnswered ? { key, ids: idsOf(fresh) } : { key: null, ids: [] }));
+  return {
+    rows,
+    /** Rows of the latest answer not on screen: arrived while the table was held. */
+    newer: heldIds ? fresh.length - rows.length : 0,
+    /** Shows the latest answer's rows, and holds those. */
+    showNewer: () => setHeld({ key, ids: idsOf(fresh) }),
+    /** For the element around the table (its scroll region). */
+    holdProps: {
+      onPointerEnter: hold,
+      onPointerLeave: () => setHeld(null),
+      onFocus: hold,
+      onBlur: (e: FocusEvent<HTMLElement>) => {
+        if (!e.currentTarget.contains(e.relatedTarget)) setHeld(null);
+      },
+    },
+  };
+}
+
+/** "Show 3 newer orders": always one line high, so the button coming and going moves no row. */
+export function ShowNewer({ newer, one, many, onClick }: { newer: number; one: string; many: string; onClick: () => void }) {
+  return (
+    <div className="h-6 text-xs">
+      {newer > 0 && (
+        <button type="button" onClick={onClick} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700" data-testid="show-newer">
+          Show {newer} newer {newer === 1 ? one : many}
+        </button>
+      )}
+    </div>
+  );
+}
