@@ -49,17 +49,36 @@ export async function openAdminSale(page: Page, saleId: string): Promise<void> {
 }
 
 /**
- * A dead letter made for the test: a change sent for an order that does not exist (`tag`, four hex
- * digits, marks its id) ends there after its retries. Opens the dead letters page once it is listed;
- * gives that order id and its row.
+ * Sends a change for an order that does not exist (`tag`, four hex digits, and `n` mark its id), as a
+ * signed-in admin: it becomes a dead letter after its retries, about 7 s later. Gives that order id.
  */
-export async function openNewDeadLetter(page: Page, tag: string): Promise<{ missing: string; row: Locator }> {
-  const missing = `00000000-${tag}-4000-8000-` + Date.now().toString(16).padStart(12, "0").slice(-12);
+export async function sendDoomedChange(page: Page, tag: string, n = 0): Promise<string> {
+  const missing = `00000000-${tag}-4000-8${String(n % 1000).padStart(3, "0")}-` + Date.now().toString(16).padStart(12, "0").slice(-12);
   expect((await page.request.put(`/api/admin/orders/${missing}/status`, { data: { status: "shipped" } })).status()).toBe(202);
+  return missing;
+}
+
+/** The dead letters page's row for the change sent for `orderId`. */
+export function deadLetterRow(page: Page, orderId: string): Locator {
+  return page.locator(`[data-testid="dead-letter-row"][data-order-id="${orderId}"]`);
+}
+
+/**
+ * `count` dead letters made for the test at once (`sendDoomedChange`). Opens the dead letters page once
+ * all are listed; gives their order ids and rows, in the order sent.
+ */
+export async function openNewDeadLetters(page: Page, tag: string, count: number): Promise<{ missing: string; row: Locator }[]> {
+  const sent = await Promise.all(Array.from({ length: count }, (_, n) => sendDoomedChange(page, tag, n)));
   await page.goto("/admin/dead-letters");
-  const row = page.locator(`[data-testid="dead-letter-row"][data-order-id="${missing}"]`);
-  await expect(row).toBeVisible({ timeout: 45_000 });
-  return { missing, row };
+  const made = sent.map((missing) => ({ missing, row: deadLetterRow(page, missing) }));
+  for (const { row } of made) await expect(row).toBeVisible({ timeout: 45_000 });
+  return made;
+}
+
+/** One dead letter made for the test (`openNewDeadLetters`). */
+export async function openNewDeadLetter(page: Page, tag: string): Promise<{ missing: string; row: Locator }> {
+  const [made] = await openNewDeadLetters(page, tag, 1);
+  return made!;
 }
 
 /** Opens the admin's dashboard (`/admin`) signed in. */

@@ -2,18 +2,29 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useRef } from "react";
+import { useRef, useState } from "react";
 import type { DeadLetter } from "@/db/dead-letters";
 import { everyInterval } from "@/components/format";
 import { PLACE_ORDER_DEAD } from "@/jobs/queues";
-import { adminApi, Time } from "./api";
+import { AdminApiError, adminApi, Time } from "./api";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
+import { ShowNewer, useRowHold } from "./useRowHold";
 
 const REFRESH_MS = 2000;
 
-/** Every queue's dead letters, newest first, refreshed every two seconds, each with Retry and Discard. */
+type Action = "retry" | "discard";
+const doing: Record<Action, string> = { retry: "Retrying…", discard: "Discarding…" };
+const done: Record<Action, string> = { retry: "Retried: back in its queue.", discard: "Discarded." };
+const DONE_SHOWN_MS = 30_000;
+
+/**
+ * Every queue's dead letters, newest first, refreshed every two seconds, each with Retry and Discard.
+ * Each row's action is its own: one on its way leaves every other row's buttons to use, and its outcome
+ * is told on its row (a refusal with why, so it can be taken again), which the next refresh then takes
+ * away. The rows hold their places while the pointer or focus is in the table (`useRowHold`).
+ */
 export function DeadLetters({ saleId }: { saleId?: string }) {
   const queryClient = useQueryClient();
   // Where keyboard focus goes once a row's Retry or Discard is taken: the row itself is about to go.
@@ -25,14 +36,40 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
     refetchInterval: REFRESH_MS,
   });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ["admin", "dead-letters"] });
-  const retry = useMutation({ mutationFn: (id: string) => adminApi(`/api/admin/dead-letters/${id}/retry`, { method: "POST" }), onSettled: refresh });
-  const discard = useMutation({ mutationFn: (id: string) => adminApi(`/api/admin/dead-letters/${id}`, { method: "DELETE" }), onSettled: refresh });
+  // One mutation serves every row; each row's call reports its own outcome (mutateAsync), where
+  // mutate()'s per-call callbacks are dropped by the next row's call.
+  const action = useMutation({
+    mutationFn: ({ id, what }: { id: string; what: Action }) =>
+      what === "retry" ? adminApi(`/api/admin/dead-letters/${id}/retry`, { method: "POST" }) : adminApi(`/api/admin/dead-letters/${id}`, { method: "DELETE" }),
+    onSettled: refresh,
+  });
+  // Per row: the action on its way or taken ("Retrying…", "Discarded."), and a refusal with why.
+  const [state, setState] = useState<Record<string, { what: Action; isDone: boolean }>>({});
+  const [refused, setRefused] = useState<Record<string, string>>({});
+  const take = async (id: string, what: Action) => {
+    const clear = () => setState(({ [id]: _gone, ...rest }) => rest);
+    setState((all) => ({ ...all, [id]: { what, isDone: false } }));
+    setRefused(({ [id]: _before, ...rest }) => rest);
+    try {
+      await action.mutateAsync({ id, what });
+      setState((all) => ({ ...all, [id]: { what, isDone: true } }));
+      // The row leaves the list at the next refresh; should it stay (another admin retried it back), its
+      // buttons come back.
+      setTimeout(clear, DONE_SHOWN_MS);
+    } catch (err) {
+      clear();
+      const why = err instanceof AdminApiError ? err.message : "Could not reach the server.";
+      setRefused((all) => ({ ...all, [id]: `Not ${what === "retry" ? "retried" : "discarded"}: ${why}` }));
+    }
+  };
+  const { rows, newer, showNewer, holdProps } = useRowHold(list.data?.deadLetters ?? [], { key: url, isAnswered: list.data !== undefined });
 
   // A failed refresh keeps the list on screen (and any confirmation open in it), with a note saying so.
   if (list.data === undefined) {
     return list.error ? <p role="alert" className="text-sm text-red-600">{list.error.message}</p> : <p className="text-sm text-zinc-500">Loading…</p>;
   }
   const { deadLetters, total } = list.data;
+
   return (
     <div className="space-y-3">
       <StaleNote query={list} what="the list as of" every={`The list refreshes ${everyInterval(REFRESH_MS)}.`} />
@@ -48,11 +85,11 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
         ) : null}
         <span data-testid="dead-letter-total">{total}</span> waiting{total > deadLetters.length ? `, the newest ${deadLetters.length} shown` : ""}.
       </p>
-      {(retry.error || discard.error) && <p role="alert" className="text-sm text-red-600">{(retry.error ?? discard.error)!.message}</p>}
       {deadLetters.length === 0 ? (
         <p className="text-sm text-zinc-500">No dead letters. Every job either succeeded or is still being retried.</p>
       ) : (
-        <TableScroll label="Dead letters table">
+        <TableScroll label="Dead letters table" {...holdProps}>
+          <ShowNewer newer={newer} one="dead letter" many="dead letters" onClick={showNewer} />
           <table className="w-full text-left text-sm">
             <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
               <tr>
@@ -65,7 +102,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
               </tr>
             </thead>
             <tbody>
-              {deadLetters.map((d) => (
+              {rows.map((d) => (
                 <tr key={d.id} data-testid="dead-letter-row" data-order-id={String(d.payload.orderId ?? "")} className="border-b border-zinc-100 align-top dark:border-zinc-900">
                   <td className="py-2 pr-3 font-mono whitespace-nowrap">{d.queue}</td>
                   <td className="py-2 pr-3">
@@ -83,20 +120,32 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
                     <Time iso={d.deadAt} />
                   </td>
                   <td className="py-2">
-                    <RowActions
-                      actions={[
-                        { label: "Retry", onClick: () => retry.mutate(d.id), disabled: retry.isPending },
-                        {
-                          label: "Discard",
-                          onClick: () => discard.mutate(d.id),
-                          disabled: discard.isPending,
-                          isDanger: true,
-                          // An allocation's dead letter holds an order still in line: discarding it fails that order.
-                          confirm: d.deadLetterQueue === PLACE_ORDER_DEAD ? "Yes, discard it and fail the order" : "Yes, discard it",
-                        },
-                      ]}
-                      landing={() => summaryRef.current}
-                    />
+                    {state[d.id] ? (
+                      <span data-testid="dead-letter-action" className={state[d.id]!.isDone ? "text-emerald-700" : "text-zinc-500"}>
+                        {(state[d.id]!.isDone ? done : doing)[state[d.id]!.what]}
+                      </span>
+                    ) : (
+                      <span className="flex flex-col gap-1">
+                        <RowActions
+                          actions={[
+                            { label: "Retry", onClick: () => void take(d.id, "retry") },
+                            {
+                              label: "Discard",
+                              onClick: () => void take(d.id, "discard"),
+                              isDanger: true,
+                              // An allocation's dead letter holds an order still in line: discarding it fails that order.
+                              confirm: d.deadLetterQueue === PLACE_ORDER_DEAD ? "Yes, discard it and fail the order" : "Yes, discard it",
+                            },
+                          ]}
+                          landing={() => summaryRef.current}
+                        />
+                        {refused[d.id] && (
+                          <span role="alert" data-testid="dead-letter-refused" className="text-red-600">
+                            {refused[d.id]}
+                          </span>
+                        )}
+                      </span>
+                    )}
                   </td>
                 </tr>
               ))}

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useConfirmFocus } from "./useConfirmFocus";
 
 /** One button of a row. With `confirm`, the first click asks (that label, or Keep) before anything is sent. */
-export type RowAction = { label: string; onClick: () => void; disabled?: boolean; isDanger?: boolean; confirm?: string };
+export type RowAction = { label: string; onClick: () => void; isDanger?: boolean; confirm?: string };
 
 const plain = "rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700";
 const danger = "rounded border border-red-400 px-2 py-0.5 text-red-600";
@@ -27,13 +27,7 @@ export function RowActions({ actions, landing }: { actions: RowAction[]; landing
   if (asking) {
     return (
       <span className="flex gap-2" onKeyDown={(e) => e.key === "Escape" && setAsking(null)}>
-        <button
-          ref={confirmRef}
-          type="button"
-          onClick={() => run(asking)}
-          disabled={asking.disabled}
-          className={dangerSolid}
-        >
+        <button ref={confirmRef} type="button" onClick={() => run(asking)} className={dangerSolid}>
           {asking.confirm}
         </button>
         <button type="button" onClick={() => setAsking(null)} className={plain}>
@@ -50,7 +44,6 @@ export function RowActions({ actions, landing }: { actions: RowAction[]; landing
           ref={triggerRef(action.label)}
           type="button"
           onClick={() => (action.confirm ? setAsking(action) : run(action))}
-          disabled={action.disabled}
           className={action.isDanger ? danger : plain}
         >
           {action.label}

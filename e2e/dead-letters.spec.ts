@@ -1,0 +1,81 @@
+import type { Page } from "@playwright/test";
+import type { Sql } from "postgres";
+import { expect, test } from "./fixtures";
+import { deadLetterRow, gate, openAdmin, openNewDeadLetters, sendDoomedChange } from "./shopper";
+
+// The dead letters page lists every test's dead letters: each test here finds its own by their rows
+// (`data-order-id`), never by place or count.
+
+/** The dead letters of the change sent for `orderId` (their job ids). */
+function deadLetterJobs(db: Sql, orderId: string) {
+  return db<{ id: string }[]>`SELECT id FROM pgboss.job WHERE name = 'order-status-dead' AND data->>'orderId' = ${orderId}`;
+}
+
+/** The dead letter of the change sent for `orderId`, deleted as another admin's Discard would. */
+async function discardElsewhere(page: Page, db: Sql, orderId: string): Promise<void> {
+  const [job] = await deadLetterJobs(db, orderId);
+  expect(job, "the dead letter is in the database").toBeDefined();
+  expect((await page.request.delete(`/api/admin/dead-letters/${job!.id}`)).status()).toBe(204);
+}
+
+test("a Discard on its way leaves every other row's buttons to use, and a refusal is told on its own row", async ({ page, db }) => {
+  test.setTimeout(90_000);
+  await openAdmin(page);
+  const [first, second] = await openNewDeadLetters(page, "d15c", 2);
+
+  // The first Discard is held on its way; the second row's goes through meanwhile.
+  const firstDiscard = gate();
+  let isFirst = true;
+  await page.route("**/api/admin/dead-letters/*", async (route) => {
+    if (route.request().method() === "DELETE" && isFirst) {
+      isFirst = false;
+      await firstDiscard.opened;
+    }
+    await route.fallback();
+  });
+  await first!.row.getByRole("button", { name: "Discard" }).click();
+  await first!.row.getByRole("button", { name: "Yes, discard it" }).click();
+  await expect(first!.row.getByTestId("dead-letter-action")).toHaveText("Discarding…");
+
+  await second!.row.getByRole("button", { name: "Discard" }).click();
+  await second!.row.getByRole("button", { name: "Yes, discard it" }).click();
+  await expect(second!.row).toHaveCount(0);
+  await expect(first!.row.getByTestId("dead-letter-action")).toHaveText("Discarding…");
+
+  // Another admin discards the first one before the held request arrives: this page's is refused, and
+  // the row says so (the list's refreshes held, so the row stays to say it), with its buttons back.
+  const here = page.url();
+  const never = new Promise<void>(() => {});
+  await page.route("**/api/admin/dead-letters**", async (route) => (route.request().method() === "GET" && route.request().frame().url() === here ? never : route.fallback()));
+  await discardElsewhere(page, db, first!.missing);
+  const refused = page.waitForResponse((response) => response.request().method() === "DELETE" && response.url().includes("/api/admin/dead-letters/"));
+  firstDiscard.open();
+  expect((await refused).status()).toBe(404);
+  await expect(first!.row.getByTestId("dead-letter-refused")).toHaveText(/^Not discarded: .*retried or discarded/);
+  await expect(first!.row.getByRole("button", { name: "Retry" })).toBeVisible();
+});
+
+test("the dead letters hold their places while the pointer is on the table; newer ones wait behind a button", async ({ page, db }) => {
+  test.setTimeout(90_000);
+  await openAdmin(page);
+  const [mine] = await openNewDeadLetters(page, "401d", 1);
+  const rows = page.getByTestId("dead-letter-row");
+  await mine!.row.hover();
+  const before = await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-order-id")));
+
+  // A newer dead letter arrives while the admin's pointer is on a row: the rows stay where they are.
+  const newer = await sendDoomedChange(page, "401d", 1);
+  await expect.poll(async () => (await deadLetterJobs(db, newer)).length, { timeout: 45_000 }).toBe(1);
+  // The page's next refresh but one has it (the next may have been asked before it was there).
+  for (let i = 0; i < 2; i++) await page.waitForResponse((response) => response.request().method() === "GET" && response.url().includes("/api/admin/dead-letters"));
+  await expect(page.getByTestId("show-newer")).toHaveText(/^Show \d+ newer dead letters?$/);
+  await expect(deadLetterRow(page, newer)).toHaveCount(0);
+  const held = await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-order-id")));
+  // Rows may leave (another test's Discard), none moves up or down, and none arrives.
+  expect(held).toEqual(before.filter((id) => held.includes(id)));
+  expect(held).toContain(mine!.missing);
+
+  await page.getByTestId("show-newer").click();
+  await expect(deadLetterRow(page, newer)).toBeVisible();
+  await expect(page.getByTestId("show-newer")).toHaveCount(0);
+});
