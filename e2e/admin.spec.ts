@@ -306,7 +306,7 @@ test("the admin creates a sale, watches it sell out, cancels an order, and disca
   await page.getByLabel("Order id", { exact: true }).fill(missing);
   await page.getByRole("button", { name: "Send change" }).click();
   await expect(page.getByText(/Sent as job/)).toBeVisible();
-  await page.getByRole("link", { name: "Dead letters" }).click();
+  await page.getByRole("link", { name: "Dead letters", exact: true }).click();
   await expect(page).toHaveURL(/\/admin\/dead-letters$/);
   const deadLetter = page.locator(`[data-testid="dead-letter-row"][data-order-id="${missing}"]`);
   await expect(deadLetter).toBeVisible({ timeout: 30_000 });
