@@ -4,10 +4,11 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
+import { ADMIN_STATUSES } from "@/jobs/queues";
 import { everyInterval, orderNumber } from "@/components/format";
 import { useIsClient } from "@/components/LocalTime";
 import { isUuid } from "@/db/ids";
-import { AdminApiError, adminApi, Time } from "./api";
+import { AdminApiError, adminApi, readKept, Time, useKeepThroughSignIn, writeKept } from "./api";
 import { CopyId } from "./CopyId";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
@@ -247,17 +248,39 @@ export function OrdersTable({ saleId }: { saleId: string }) {
         </button>
       </div>
 
-      <StatusChangeForm />
+      <StatusChangeForm saleId={saleId} />
     </div>
   );
 }
 
-/** A change for any order by its full id, as a support ticket would quote it or the table's Copy gives it. */
-function StatusChangeForm() {
-  // Usable once the page's scripts have run, like the table's search (above).
+/** The change typed when a request of the page met an expired session, kept through the sign-in. */
+type TypedChange = { orderId: string; status: AdminStatus };
+const isTypedChange = (value: unknown): value is TypedChange =>
+  typeof (value as TypedChange | null)?.orderId === "string" && ADMIN_STATUSES.includes((value as TypedChange).status);
+
+/**
+ * A change for any order by its full id, as a support ticket would quote it or the table's Copy gives it.
+ * What is typed is kept through the sign-in that an expired session leads to (its Send, or a refresh of
+ * the table meeting the expiry), as the sale form keeps its fields: a pasted id is not to be found again.
+ */
+function StatusChangeForm({ saleId }: { saleId: string }) {
+  // Usable once the page's scripts have run, like the table's search (above). Drawn anew then, so what
+  // was kept is read in the browser only, after the server's empty fields have been hydrated.
   const isClient = useIsClient();
-  const [orderId, setOrderId] = useState("");
-  const [status, setStatus] = useState<AdminStatus>("shipped");
+  return <StatusChangeFields key={String(isClient)} saleId={saleId} isClient={isClient} />;
+}
+
+function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: boolean }) {
+  const keptKey = `flash-sale:admin-status-change:${saleId}`;
+  const [kept] = useState(() => (isClient ? readKept(keptKey, isTypedChange) : null));
+  const [orderId, setOrderId] = useState(kept?.orderId ?? "");
+  const [status, setStatus] = useState<AdminStatus>(kept?.status ?? "shipped");
+  useEffect(() => {
+    if (kept) writeKept(keptKey, null);
+  }, [kept, keptKey]);
+  useKeepThroughSignIn(() => {
+    if (orderId.trim()) writeKept(keptKey, { orderId, status });
+  });
   const [isShortId, setIsShortId] = useState(false);
   const change = useStatusChange();
   const onSubmit = (e: FormEvent) => {

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
 import { useIsClient } from "@/components/LocalTime";
-import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, toLocalInput, useKeepThroughSignIn } from "./api";
+import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, readKept, toLocalInput, useKeepThroughSignIn, writeKept } from "./api";
 import { formProblems, readCount, readPrice, serverProblems, type Problems, type Values } from "./sale-input";
 
 function initialValues(sale: AdminSale | undefined): Values {
@@ -61,23 +61,9 @@ type Draft = { typed: Values; base: Values };
 
 const draftKey = (sale: AdminSale | undefined) => `flash-sale:admin-sale-draft:${sale?.id ?? "new"}`;
 
-function readDraft(key: string): Draft | null {
-  if (typeof window === "undefined") return null;
-  try {
-    const draft = JSON.parse(window.sessionStorage.getItem(key) ?? "null") as Draft | null;
-    return draft && typeof draft.typed?.name === "string" && typeof draft.base?.name === "string" ? draft : null;
-  } catch {
-    return null;
-  }
-}
-
-function writeDraft(key: string, draft: Draft | null): void {
-  try {
-    if (draft) window.sessionStorage.setItem(key, JSON.stringify(draft));
-    else window.sessionStorage.removeItem(key);
-  } catch {
-    // Storage full or refused (private mode): the save still goes ahead, only the draft is not kept.
-  }
+function isDraft(value: unknown): value is Draft {
+  const draft = value as Draft | null;
+  return typeof draft?.typed?.name === "string" && typeof draft.base?.name === "string";
 }
 
 /**
@@ -92,7 +78,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   // What the sale holds as far as this form knows: changes are what differs from it.
   const [initial, setInitial] = useState(() => initialValues(sale));
   // Read in the browser only; the server and the hydrating render show "Loading the form…" either way.
-  const [restored] = useState(() => readDraft(draftKey(sale)));
+  const [restored] = useState(() => readKept(draftKey(sale), isDraft));
   const [values, setValues] = useState(() => (restored ? (sale ? rebase(restored.typed, restored.base, initial) : restored.typed) : initial));
   const [saved, setSaved] = useState(false);
   // An edit saved with every field as the sale has it (typed back after a refused save, say): nothing is
@@ -105,7 +91,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const key = draftKey(sale);
   useEffect(() => {
     if (!restored || !isClient) return;
-    writeDraft(key, null);
+    writeKept(key, null);
     // The edit form sits in a closed <details>: open it, or the restored edit would go unseen.
     formRef.current?.closest("details")?.setAttribute("open", "");
   }, [restored, isClient, key]);
@@ -124,7 +110,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   // requests met it (this save, or a refresh of the live numbers while the admin typed): a draft written
   // on every save would come back after a reload mid-save with "not saved", and invite a second sale.
   useKeepThroughSignIn(() => {
-    if ((Object.keys(values) as (keyof Values)[]).some((field) => values[field] !== initial[field])) writeDraft(key, { typed: values, base: initial });
+    if ((Object.keys(values) as (keyof Values)[]).some((field) => values[field] !== initial[field])) writeKept(key, { typed: values, base: initial });
   });
 
   // A sale created: the form stays on screen while the sale's page loads (seconds on a busy server),

@@ -36,6 +36,30 @@ export function useKeepThroughSignIn(keep: () => void): void {
 }
 
 /**
+ * What a page kept through the sign-in under `key` (the tab's sessionStorage), if `isKept` recognises
+ * it; null on the server, or when nothing (or something unreadable) was kept.
+ */
+export function readKept<T>(key: string, isKept: (value: unknown) => value is T): T | null {
+  if (typeof window === "undefined") return null;
+  try {
+    const value: unknown = JSON.parse(window.sessionStorage.getItem(key) ?? "null");
+    return isKept(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps `value` under `key` for `readKept` (null forgets it). */
+export function writeKept(key: string, value: unknown): void {
+  try {
+    if (value === null) window.sessionStorage.removeItem(key);
+    else window.sessionStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage full or refused (private mode): the request still goes ahead, only the typing is not kept.
+  }
+}
+
+/**
  * fetch for the admin API: JSON in and out, errors as AdminApiError with their field messages. A 401
  * means the admin session ran out, so the page goes to the sign-in and comes back afterwards (after what
  * `useKeepThroughSignIn` keeps); except for the sign-in itself (`isSignIn`), where a 401 is a wrong
