@@ -456,3 +456,25 @@ test.describe("a session that expires while the admin types", () => {
     await expectEditKeptAndSaved(page, db, sale.id);
   });
 });
+
+test("before the sale page's scripts have run, End now and the sign-out buttons show disabled, not as buttons that would drop a click", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await openAdminSale(page, sale.id);
+  const buttons = ["End now", "Sign out everywhere", "Sign out"].map((name) => page.getByRole("button", { name, exact: true }));
+  for (const button of buttons) await expect(button).toBeEnabled();
+
+  // The page loaded again with its scripts held on their way, as on a slow connection.
+  const scripts = gate();
+  await page.route("**/_next/static/chunks/**", async (route) => {
+    await scripts.opened;
+    await route.fallback();
+  });
+  await page.reload({ waitUntil: "commit" });
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(sale.name);
+  for (const button of buttons) await expect(button).toBeDisabled();
+
+  scripts.open();
+  for (const button of buttons) await expect(button).toBeEnabled();
+  await buttons[0]!.click();
+  await expect(page.getByRole("button", { name: "Yes, end the sale now" })).toBeFocused();
+});

@@ -7,6 +7,7 @@ import { useRef, useState, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
 import type { SaleStats } from "@/db/admin-stats";
 import { everyInterval, formatCount, formatPrice } from "@/components/format";
+import { useIsClient } from "@/components/LocalTime";
 import { ActivityChart } from "./ActivityChart";
 import { adminApi, formatDuration, Time } from "./api";
 import { SellThrough, StateBadge } from "./SalesList";
@@ -28,6 +29,7 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
     // Keep the last numbers on screen during a refetch rather than flashing back to nothing.
     placeholderData: (previous) => previous,
   });
+  const isClient = useIsClient();
   const [isConfirming, setIsConfirming] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   // The question replaces End now: focus moves to "Yes…" and, after Keep, back to End now. Once the sale
@@ -84,7 +86,14 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
               </button>
             </div>
           ) : (
-            <button ref={triggerRef("end")} type="button" onClick={() => setIsConfirming(true)} className="rounded-md border border-red-600 px-3 py-2 text-sm font-semibold text-red-600">
+            // Disabled until the page's scripts have run: a click before would be lost without a word.
+            <button
+              ref={triggerRef("end")}
+              type="button"
+              onClick={() => setIsConfirming(true)}
+              disabled={!isClient}
+              className="rounded-md border border-red-600 px-3 py-2 text-sm font-semibold text-red-600 disabled:opacity-60"
+            >
               End now
             </button>
           ))}

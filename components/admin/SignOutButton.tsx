@@ -3,6 +3,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { useIsClient } from "@/components/LocalTime";
 import { errorMessage } from "@/components/messages";
 import { adminApi } from "./api";
 import { useConfirmFocus } from "./useConfirmFocus";
@@ -15,6 +16,8 @@ const plain = "rounded-md border border-zinc-300 px-3 py-1 hover:bg-zinc-100 dis
  */
 export function SignOutButton() {
   const router = useRouter();
+  // Disabled until the page's scripts have run: a click before would be lost without a word.
+  const isClient = useIsClient();
   const [isAsking, setAsking] = useState(false);
   const { confirmRef, triggerRef } = useConfirmFocus(isAsking ? "everywhere" : null);
   const signOut = useMutation({
@@ -40,11 +43,11 @@ export function SignOutButton() {
           </button>
         </span>
       ) : (
-        <button ref={triggerRef("everywhere")} type="button" onClick={() => setAsking(true)} disabled={signOut.isPending} className={plain}>
+        <button ref={triggerRef("everywhere")} type="button" onClick={() => setAsking(true)} disabled={!isClient || signOut.isPending} className={plain}>
           Sign out everywhere
         </button>
       )}
-      <button type="button" onClick={() => signOut.mutate("here")} disabled={signOut.isPending} className={plain}>
+      <button type="button" onClick={() => signOut.mutate("here")} disabled={!isClient || signOut.isPending} className={plain}>
         {signOut.isPending && signOut.variables === "here" ? "Signing out…" : "Sign out"}
       </button>
     </span>
