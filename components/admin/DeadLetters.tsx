@@ -2,28 +2,29 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useRef, useState } from "react";
+import { useRef } from "react";
 import type { DeadLetter } from "@/db/dead-letters";
 import { everyInterval } from "@/components/format";
 import { PLACE_ORDER_DEAD } from "@/jobs/queues";
-import { AdminApiError, adminApi, Time } from "./api";
+import { adminApi, Time } from "./api";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
 import { ShowNewer, useRowHold } from "./useRowHold";
+import { useRowRequests } from "./useRowRequests";
 
 const REFRESH_MS = 2000;
 
 type Action = "retry" | "discard";
 const doing: Record<Action, string> = { retry: "Retrying…", discard: "Discarding…" };
 const done: Record<Action, string> = { retry: "Retried: back in its queue.", discard: "Discarded." };
-const DONE_SHOWN_MS = 30_000;
 
 /**
- * Every queue's dead letters, newest first, refreshed every two seconds, each with Retry and Discard.
+ * Every queue's dead letters, newest first, refreshed every REFRESH_MS, each with Retry and Discard.
  * Each row's action is its own: one on its way leaves every other row's buttons to use, and its outcome
- * is told on its row (a refusal with why, so it can be taken again), which the next refresh then takes
- * away. The rows hold their places while the pointer or focus is in the table (`useRowHold`).
+ * is told on its row: one taken until the next refresh takes the row away, a refusal (with why, the
+ * buttons back to take it again) until the row's next action. The rows hold their places while the
+ * pointer or focus is in the table (`useRowHold`).
  */
 export function DeadLetters({ saleId }: { saleId?: string }) {
   const queryClient = useQueryClient();
@@ -36,32 +37,16 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
     refetchInterval: REFRESH_MS,
   });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ["admin", "dead-letters"] });
-  // One mutation serves every row; each row's call reports its own outcome (mutateAsync), where
-  // mutate()'s per-call callbacks are dropped by the next row's call.
+  // One mutation serves every row; each row's call reports its own outcome (useRowRequests).
   const action = useMutation({
     mutationFn: ({ id, what }: { id: string; what: Action }) =>
       what === "retry" ? adminApi(`/api/admin/dead-letters/${id}/retry`, { method: "POST" }) : adminApi(`/api/admin/dead-letters/${id}`, { method: "DELETE" }),
     onSettled: refresh,
   });
-  // Per row: the action on its way or taken ("Retrying…", "Discarded."), and a refusal with why.
-  const [state, setState] = useState<Record<string, { what: Action; isDone: boolean }>>({});
-  const [refused, setRefused] = useState<Record<string, string>>({});
-  const take = async (id: string, what: Action) => {
-    const clear = () => setState(({ [id]: _gone, ...rest }) => rest);
-    setState((all) => ({ ...all, [id]: { what, isDone: false } }));
-    setRefused(({ [id]: _before, ...rest }) => rest);
-    try {
-      await action.mutateAsync({ id, what });
-      setState((all) => ({ ...all, [id]: { what, isDone: true } }));
-      // The row leaves the list at the next refresh; should it stay (another admin retried it back), its
-      // buttons come back.
-      setTimeout(clear, DONE_SHOWN_MS);
-    } catch (err) {
-      clear();
-      const why = err instanceof AdminApiError ? err.message : "Could not reach the server.";
-      setRefused((all) => ({ ...all, [id]: `Not ${what === "retry" ? "retried" : "discarded"}: ${why}` }));
-    }
-  };
+  // Per row: the action on its way or taken ("Retrying…", "Discarded."), shown until the row leaves the
+  // list at the next refresh; and a refusal with why, until the row's next action.
+  const { sent: state, refused, send } = useRowRequests<Action>();
+  const take = (id: string, what: Action) => send(id, what, () => action.mutateAsync({ id, what }), (why) => `Not ${what === "retry" ? "retried" : "discarded"}: ${why}`);
   const { rows, newer, showNewer, holdProps } = useRowHold(list.data?.deadLetters ?? [], { key: url, isAnswered: list.data !== undefined });
 
   // A failed refresh keeps the list on screen (and any confirmation open in it), with a note saying so.

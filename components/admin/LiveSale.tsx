@@ -18,7 +18,7 @@ const statusOrder = ["pending", "completed", "failed", "shipped", "cancelled"] a
 const REFRESH_MS = 1000;
 const rate = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1 });
 
-/** One sale, live: refreshed every second through TanStack Query while the page is open. */
+/** One sale, live: refreshed every REFRESH_MS through TanStack Query while the page is open. */
 export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
   const queryClient = useQueryClient();
   const router = useRouter();

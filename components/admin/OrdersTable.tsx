@@ -8,18 +8,17 @@ import { ADMIN_STATUSES } from "@/jobs/queues";
 import { everyInterval, orderNumber } from "@/components/format";
 import { useIsClient } from "@/components/LocalTime";
 import { isUuid } from "@/db/ids";
-import { AdminApiError, adminApi, readKept, Time, useKeepThroughSignIn, writeKept } from "./api";
+import { adminApi, readKept, Time, useKeepThroughSignIn, writeKept } from "./api";
 import { CopyId } from "./CopyId";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
 import { ShowNewer, useRowHold } from "./useRowHold";
+import { useRowRequests } from "./useRowRequests";
 
 const statuses = ["pending", "completed", "failed", "shipped", "cancelled"] as const;
 const PAGE_SIZE = 20;
 const REFRESH_MS = 2000;
-// A change the worker has not applied by then (it went to the dead letters) gives the row its buttons back.
-const SENT_SHOWN_MS = 30_000;
 // What the Seq. column's numbers are: the store's arrival numbers (the keyset cursor), not a count within the sale.
 const SEQ_MEANING = "Arrival number, counted across every sale in the store: a lower number came first, and stock went to orders in this order. Not a count of this sale's orders.";
 
@@ -47,30 +46,13 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   // Where the last action left focus (a row's status). During a live sale that row can later leave the
   // page (newer orders push it past the newest 20): focus then moves to the table rather than <body>.
   const landedRef = useRef<HTMLElement | null>(null);
-  // Rows whose change is sent but not yet applied by the worker: no second button to press meanwhile.
-  const [sent, setSent] = useState<Record<string, AdminStatus>>({});
-  // Rows whose change the server refused or never answered, with why: told on the row it belongs to.
-  const [refused, setRefused] = useState<Record<string, string>>({});
+  // A row whose change is sent shows so until the worker has applied it (the row's status changes), not
+  // a second button to press; one refused is told on its row.
+  const { sent, refused, send: sendFor } = useRowRequests<AdminStatus>();
   const [lastSent, setLastSent] = useState<Sent | null>(null);
-  const forget = (orderId: string) =>
-    setSent((all) => {
-      const { [orderId]: _done, ...rest } = all;
-      return rest;
-    });
-  // Each row's request reports its own outcome (mutateAsync): per-call callbacks of mutate() are dropped
-  // by the next row's mutate(), so a Ship refused while another row's was on its way went untold.
   const send = async (orderId: string, next: AdminStatus) => {
-    setSent((all) => ({ ...all, [orderId]: next }));
-    setRefused(({ [orderId]: _before, ...rest }) => rest);
-    const timer = setTimeout(() => forget(orderId), SENT_SHOWN_MS);
-    try {
-      setLastSent(await change.mutateAsync({ orderId, status: next }));
-    } catch (err) {
-      clearTimeout(timer);
-      forget(orderId);
-      const why = err instanceof AdminApiError ? err.message : "Could not reach the server.";
-      setRefused((all) => ({ ...all, [orderId]: `Not ${next}: ${why}` }));
-    }
+    const answer = await sendFor(orderId, next, () => change.mutateAsync({ orderId, status: next }), (why) => `Not ${next}: ${why}`);
+    if (answer) setLastSent(answer);
   };
 
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
@@ -199,7 +181,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
                   {order.status === "completed" &&
                     (sent[order.id] ? (
                       <span data-testid="change-sent" className="text-zinc-500">
-                        → {sent[order.id]}: sent, applying…
+                        → {sent[order.id]!.what}: sent, applying…
                       </span>
                     ) : (
                       <span className="flex flex-col gap-1">
@@ -278,11 +260,14 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
   useEffect(() => {
     if (kept) writeKept(keptKey, null);
   }, [kept, keptKey]);
+  const change = useStatusChange();
+  // Kept unless it is the change just sent ("Sent as job …" on screen): brought back after the sign-in,
+  // it would invite sending it twice.
   useKeepThroughSignIn(() => {
-    if (orderId.trim()) writeKept(keptKey, { orderId, status });
+    const isSent = change.isSuccess && change.variables.orderId === orderId.trim() && change.variables.status === status;
+    if (orderId.trim() && !isSent) writeKept(keptKey, { orderId, status });
   });
   const [isShortId, setIsShortId] = useState(false);
-  const change = useStatusChange();
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     // The table's 8 characters name no order for the API: the form says where the full id is.
@@ -300,8 +285,11 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
       <label className="flex flex-col">
         <span className="font-medium">New status</span>
         <select value={status} disabled={!isClient} onChange={(e) => setStatus(e.target.value as AdminStatus)} className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900">
-          <option value="shipped">shipped</option>
-          <option value="cancelled">cancelled</option>
+          {ADMIN_STATUSES.map((next) => (
+            <option key={next} value={next}>
+              {next}
+            </option>
+          ))}
         </select>
       </label>
       <button type="submit" disabled={!isClient || change.isPending} className="rounded-md bg-zinc-900 px-3 py-1.5 font-medium text-white dark:bg-zinc-100 dark:text-zinc-900">

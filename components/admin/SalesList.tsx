@@ -35,7 +35,7 @@ const REFRESH_MS = 5000;
 
 type SalesPage = { sales: AdminSale[]; hasOlder: boolean };
 
-/** A page of sales (the newest, or those after `before`), refreshed every 5 s, with links between pages. */
+/** A page of sales (the newest, or those after `before`), refreshed every REFRESH_MS, with links between pages. */
 export function SalesList({ initialPage, before }: { initialPage: SalesPage; before?: string }) {
   const page = useQuery({
     queryKey: ["admin", "sales", before ?? "newest"],

@@ -33,7 +33,9 @@ export function TableScroll({ label, ref, children, className = "", ...rest }: P
     // The region's width changes with the window; the table's with its rows.
     const observer = new ResizeObserver(check);
     observer.observe(el);
-    if (el.firstElementChild) observer.observe(el.firstElementChild);
+    // The table itself, not the region's first child: a line above it (a "Show newer" button) is as wide as the region.
+    const table = el.querySelector("table");
+    if (table) observer.observe(table);
     return () => observer.disconnect();
   }, []);
   return (

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type FocusEvent } from "react";
+import { useRef, useState, type FocusEvent, type MouseEvent } from "react";
 
 type Held = { key: string | null; ids: string[] };
 
@@ -24,6 +24,17 @@ export function useRowHold<Row extends { id: string }>(fresh: Row[], { key, isAn
   const freshById = new Map(fresh.map((row) => [row.id, row]));
   const rows = heldIds ? heldIds.flatMap((id) => freshById.get(id) ?? []) : fresh;
   const hold = () => setHeld((before) => before ?? (isAnswered ? { key, ids: idsOf(fresh) } : { key: null, ids: [] }));
+  // Held while either is in the table: an action whose row goes away moves focus out of the table (to
+  // the list's count, say) with the pointer still on the rows, and the rows stay held for the next click.
+  const inside = useRef({ pointer: false, focus: false });
+  const enter = (what: "pointer" | "focus") => {
+    inside.current[what] = true;
+    hold();
+  };
+  const leave = (what: "pointer" | "focus") => {
+    inside.current[what] = false;
+    if (!inside.current.pointer && !inside.current.focus) setHeld(null);
+  };
   return {
     rows,
     /** Rows of the latest answer not on screen: arrived while the table was held. */
@@ -32,22 +43,29 @@ export function useRowHold<Row extends { id: string }>(fresh: Row[], { key, isAn
     showNewer: () => setHeld({ key, ids: idsOf(fresh) }),
     /** For the element around the table (its scroll region). */
     holdProps: {
-      onPointerEnter: hold,
-      onPointerLeave: () => setHeld(null),
-      onFocus: hold,
+      onPointerEnter: () => enter("pointer"),
+      onPointerLeave: () => leave("pointer"),
+      onFocus: () => enter("focus"),
       onBlur: (e: FocusEvent<HTMLElement>) => {
-        if (!e.currentTarget.contains(e.relatedTarget)) setHeld(null);
+        if (!e.currentTarget.contains(e.relatedTarget)) leave("focus");
       },
     },
   };
 }
 
-/** "Show 3 newer orders": always one line high, so the button coming and going moves no row. */
+/**
+ * "Show 3 newer orders": always one line high, so the button coming and going moves no row. Pressed, it
+ * goes, and focus moves to the table's region around it rather than falling to the page.
+ */
 export function ShowNewer({ newer, one, many, onClick }: { newer: number; one: string; many: string; onClick: () => void }) {
+  const press = (e: MouseEvent<HTMLButtonElement>) => {
+    e.currentTarget.closest<HTMLElement>('[role="region"]')?.focus();
+    onClick();
+  };
   return (
     <div className="h-6 text-xs">
       {newer > 0 && (
-        <button type="button" onClick={onClick} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700" data-testid="show-newer">
+        <button type="button" onClick={press} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700" data-testid="show-newer">
           Show {newer} newer {newer === 1 ? one : many}
         </button>
       )}
