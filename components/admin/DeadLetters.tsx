@@ -54,7 +54,6 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
     return list.error ? <p role="alert" className="text-sm text-red-600">{list.error.message}</p> : <p className="text-sm text-zinc-500">Loading…</p>;
   }
   const { deadLetters, total } = list.data;
-
   return (
     <div className="space-y-3">
       <StaleNote query={list} what="the list as of" every={`The list refreshes ${everyInterval(REFRESH_MS)}.`} />
