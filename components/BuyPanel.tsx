@@ -5,7 +5,7 @@ import { useEffect, useRef, type ReactNode } from "react";
 import type { Order } from "@/db/orders";
 import type { Sale, SaleState } from "@/db/sales";
 import { api, ApiError } from "./api";
-import { formatDuration } from "./clock";
+import { formatDuration, UNAVAILABLE_RETRY_MS, useSpreadPeriod } from "./clock";
 import { formatPrice } from "./format";
 import { claimedAheadMessage, errorMessage, expiredMessage, isRetryable } from "./messages";
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
@@ -14,6 +14,7 @@ import { besideSession, sessionUnknown, useSession, useSessionExpired, useSignOu
 import { SessionUnknown } from "./SessionUnknown";
 import { SignInForm } from "./SignInForm";
 import { useBuy } from "./useBuy";
+import { useShownFailure } from "./useShownFailure";
 
 const isCode = (err: unknown, code: string) => err instanceof ApiError && err.code === code;
 
@@ -27,11 +28,16 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
   const isSignedIn = !!session.data;
   // The shopper's existing order in this sale: a reload or a second tab shows it, not a fresh Buy. Asked
   // beside the session's look-up, so a page loaded at the opening second shows Buy a round trip sooner.
+  const unavailableMs = useSpreadPeriod(UNAVAILABLE_RETRY_MS);
   const myOrder = useQuery({
     queryKey: ["my-order", sale.id],
     queryFn: () => besideSession(queryClient, async () => (await api<{ orders: Order[] }>(`/api/orders?saleId=${sale.id}`)).orders[0] ?? null, null),
     enabled: session.data !== null,
+    // A look-up the store could not answer (a 503 while the database restarts, the network gone,
+    // retries spent) is asked again until it does: the shopper may have an order here.
+    refetchInterval: (q) => (q.state.data === undefined && isRetryable(q.state.error) ? unavailableMs : false),
   });
+  const myOrderFailure = useShownFailure(myOrder);
   const { buy, start, wait, retryError } = useBuy(sale.id, session.data?.id);
   // A 401 (to the Buy, or to any view's query: the order's polling after a sign-out in another tab)
   // sends the shopper back to the sign-in form, saying why; once signed in again it is no longer news.
@@ -85,6 +91,15 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
   } else if (unknownSession) {
     kind = "session-unknown";
     body = <SessionUnknown error={unknownSession} />;
+  } else if (isSignedIn && isClosed && myOrder.data === undefined && myOrderFailure) {
+    // A closed sale, and no word yet on whether this shopper has an order in it: not "Better luck at the
+    // next drop" to one who bought. (On an open sale Buy stays: pressed, it answers with their order.)
+    kind = "order-unknown";
+    body = (
+      <p role="alert" data-testid="my-order-error" className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+        {errorMessage(myOrderFailure)} We couldn&apos;t check for your order in this sale{isRetryable(myOrderFailure) ? "; trying again automatically." : "."}
+      </p>
+    );
   } else if (!isSignedIn || isClosed) {
     const isEnded = state === "ended" || isCode(buy.error, "sale_ended");
     const closed = isClosed && <Closed title={isEnded ? "This sale has ended" : "Sold out"} detail={isEnded ? "No more orders are being taken." : isSignedIn ? "Every unit has been claimed. Better luck at the next drop!" : "Every unit has been claimed."} />;

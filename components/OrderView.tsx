@@ -2,30 +2,26 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
 import type { Sale } from "@/db/sales";
 import { api, ApiError } from "./api";
 import { formatPrice, formatTime } from "./format";
-import { errorMessage, expiredMessage, isRetryable } from "./messages";
+import { errorMessage, expiredMessage } from "./messages";
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
 import { ProductImage } from "./ProductImage";
 import { sessionUnknown, useSession, useSessionExpired } from "./session";
 import { SessionUnknown } from "./SessionUnknown";
 import { SignInForm } from "./SignInForm";
+import { useShownFailure } from "./useShownFailure";
 
 /** The order page: the live order card beside what was bought. */
 export function OrderView({ orderId }: { orderId: string }) {
   const session = useSession();
   const isExpired = useSessionExpired();
   const order = useOrder(session.data ? orderId : undefined);
-  // With no order on screen, each new look after a failure starts over as "loading" in TanStack Query
-  // (error cleared, retries and all): the failure stays on screen meanwhile, rather than the page
-  // flickering between it and a placeholder (and the alert being read out again) every few seconds.
-  const [lastError, setLastError] = useState<Error | null>(null);
-  const failure = order.data ? null : order.error;
-  if (failure && failure !== lastError) setLastError(failure);
-  if (order.data && lastError) setLastError(null);
-  const error = order.error ?? (order.isPending && isRetryable(lastError) ? lastError : null);
+  // A failed refresh of an order on screen is order.error (the card stays, with a note); with none on
+  // screen, the failure stays through each new attempt (useShownFailure).
+  const shownFailure = useShownFailure(order);
+  const error = order.error ?? shownFailure;
   const saleId = order.data?.saleId;
   const sale = useQuery({
     queryKey: ["sale", saleId],

@@ -178,6 +178,55 @@ test("an order page opened while the store is briefly unavailable says so, keeps
   await expect(error).toHaveCount(0);
 });
 
+/** GETs of the shopper's order list (`/api/orders`, with or without `?saleId=`) answered 503 while `failing.now`. */
+async function failOrderLists(page: Page): Promise<{ now: boolean; asked: number }> {
+  const failing = { now: true, asked: 0 };
+  await page.route(
+    (url) => url.pathname === "/api/orders",
+    (route) => {
+      if (route.request().method() !== "GET") return route.continue();
+      failing.asked++;
+      return failing.now ? route.fulfill({ status: 503, headers: { "retry-after": "2" }, json: { error: { code: "unavailable", message: "Briefly unavailable." } } }) : route.continue();
+    },
+  );
+  return failing;
+}
+
+test("My orders opened while the store is briefly unavailable says so, keeps asking, and shows the orders by itself once the store answers", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await signInByApi(page, "orders-unavailable");
+  expect((await page.request.post(`/api/sales/${sale.id}/orders`)).status()).toBe(202);
+  const failing = await failOrderLists(page);
+  await page.goto("/orders");
+  // After the query's own retries (about 7 s) the failure is told, and the page goes on asking.
+  const error = page.getByRole("alert").filter({ hasText: "briefly unavailable" });
+  await expect(error).toBeVisible({ timeout: 20_000 });
+  const asked = failing.asked;
+  await expect.poll(() => failing.asked, { timeout: 15_000 }).toBeGreaterThan(asked);
+  await expect(error).toContainText("Trying again automatically.");
+
+  failing.now = false;
+  await expect(page.getByTestId("order-row")).toHaveCount(1, { timeout: 15_000 });
+  await expect(error).toHaveCount(0);
+});
+
+test("a sold-out sale's page opened while the store cannot say whether the shopper bought there does not tell them 'Better luck', and shows their order once it can", async ({ page, createSale, db }) => {
+  const sale = await createSale({ stock: 1 });
+  await signInByApi(page, "my-order-unavailable");
+  expect((await page.request.post(`/api/sales/${sale.id}/orders`)).status()).toBe(202);
+  await expect.poll(async () => (await ordersInSale(db, sale.id)).map((o) => o.status)).toEqual(["completed"]);
+  const failing = await failOrderLists(page);
+  await page.goto(`/sales/${sale.id}`);
+  const error = page.getByTestId("my-order-error");
+  await expect(error).toContainText("We couldn't check for your order in this sale; trying again automatically.", { timeout: 20_000 });
+  await expect(page.getByTestId("sale-closed")).toHaveCount(0);
+
+  failing.now = false;
+  await expect(orderStatus(page)).toContainText("Confirmed", { timeout: 15_000 });
+  await expect(error).toHaveCount(0);
+  await expect(page.getByText("Better luck")).toHaveCount(0);
+});
+
 test("an address the shop has no page for is a 404 page of the shop's own, with the way back to the sales", async ({ page }) => {
   for (const path of ["/no-such-page", "/sales", "/orders/not/a/page"]) {
     const answer = await page.goto(path);
