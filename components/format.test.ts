@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { everyInterval, formatCount, formatPrice, stockWords } from "./format";
+import { everyInterval, formatCount, formatPrice, sellThroughPercent, stockWords } from "./format";
 
 /**
  * Numbers formatted in this process as a browser set to German formats them when no locale is named
@@ -45,5 +45,15 @@ describe("a view's refresh interval in words", () => {
     expect(everyInterval(2000)).toBe("every 2 seconds");
     expect(everyInterval(5000)).toBe("every 5 seconds");
     expect(everyInterval(1500)).toBe("every 1.5 seconds");
+  });
+});
+
+describe("a sale's sell-through", () => {
+  it("reads 100% only once every unit is sold", () => {
+    expect(sellThroughPercent(995, 1000)).toBe(99);
+    expect(sellThroughPercent(9_999, 10_000)).toBe(99);
+    expect(sellThroughPercent(1000, 1000)).toBe(100);
+    expect(sellThroughPercent(4, 5)).toBe(80);
+    expect(sellThroughPercent(0, 0)).toBe(0);
   });
 });

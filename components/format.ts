@@ -19,6 +19,14 @@ export function stockWords(remaining: number, stock: number, isEnded: boolean): 
   return remaining === 0 ? "None left" : `${formatCount(remaining)} of ${formatCount(stock)} left`;
 }
 
+/**
+ * The share of a sale's stock sold, in whole percent, rounded down: 100 only once none is left (995 of
+ * 1,000 sold is 99, where rounding read 100 beside "5 remaining").
+ */
+export function sellThroughPercent(sold: number, stock: number): number {
+  return stock > 0 ? Math.floor((sold / stock) * 100) : 0;
+}
+
 /** Whole percent saved against the original price; 0 when there is no discount. */
 export function percentOff(priceCents: number, originalPriceCents: number): number {
   if (originalPriceCents <= priceCents) return 0;

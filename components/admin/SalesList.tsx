@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { AdminSale } from "@/db/admin-sales";
-import { everyInterval, formatCount, formatPrice } from "@/components/format";
+import { everyInterval, formatCount, formatPrice, sellThroughPercent } from "@/components/format";
 import { adminApi, Time } from "./api";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
@@ -20,7 +20,7 @@ export function StateBadge({ state }: { state: AdminSale["state"] }) {
 }
 
 export function SellThrough({ sold, stock }: { sold: number; stock: number }) {
-  const percent = stock > 0 ? Math.round((sold / stock) * 100) : 0;
+  const percent = sellThroughPercent(sold, stock);
   return (
     <div className="flex items-center gap-2" title={`${sold} of ${stock} sold`}>
       <div className="h-2 w-24 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800" role="progressbar" aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100} aria-label="Sell-through">
