@@ -83,6 +83,25 @@ test.describe("the orders table under the pointer", () => {
     await expect(showNewer).toHaveCount(0);
   });
 
+  test("under a status filter, the older row that fills the page as a shipped one leaves it comes in at the bottom, not counted as newer", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 25 });
+    await completedOrders(baseURL, db, sale.id, 21, "filter-fill");
+    await openAdminSale(page, sale.id);
+    await page.getByRole("combobox", { name: "Status", exact: true }).selectOption("completed");
+    const rows = page.getByTestId("order-row");
+    await expect(rows).toHaveCount(20);
+    await expect(page.getByRole("button", { name: "Older →" })).toBeEnabled();
+    const ids = await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-order-id")!));
+
+    // The pointer on the table throughout: the shipped row leaves the filter, the rest stay in place,
+    // and the 21st completed order, older than all of them, takes the last place.
+    await orderRow(page, ids[0]!).getByRole("button", { name: "Ship" }).click();
+    await expect(orderRow(page, ids[0]!)).toHaveCount(0, { timeout: 15_000 });
+    await expect(rows).toHaveCount(20);
+    expect((await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-order-id")!))).slice(0, 19)).toEqual(ids.slice(1));
+    await expect(page.getByTestId("show-newer")).toHaveCount(0);
+  });
+
   test("Ship marks its row as sent, with no second button to press, until the worker has shipped it", async ({ page, createSale, baseURL, db }) => {
     const sale = await createSale({ stock: 5 });
     await placeOrder(baseURL, sale.id, "ship-once");

@@ -8,8 +8,10 @@ type Held = { key: string | null; ids: string[] };
  * The rows of a live table, newest first, held in their places while the pointer or keyboard focus is
  * in the table: a new row would otherwise slide every row down under the cursor just as the admin
  * clicks a row's button. The held rows still show their latest state (each is drawn from `fresh`, the
- * latest answer); one that has left the answer goes, as the admin's own action would have it; newer
- * rows wait behind `ShowNewer` until the admin leaves the table or asks for them.
+ * latest answer); one that has left the answer goes, as the admin's own action would have it; rows of
+ * the answer after the last held one (older rows filling the page as held ones leave it) are shown
+ * below them, where they move nothing; the rest, newer rows, wait behind `ShowNewer` until the admin
+ * leaves the table or asks for them.
  *
  * A hold is for one query (`key`: its filter, search, page): the admin's own change of those shows its
  * rows at once, and they are held in turn once they arrive (`isAnswered`: `fresh` is that query's own
@@ -22,7 +24,12 @@ export function useRowHold<Row extends { id: string }>(fresh: Row[], { key, isAn
   if (held && held.key !== key && isAnswered) setHeld({ key, ids: idsOf(fresh) });
   const heldIds = held?.key === key ? held.ids : null;
   const freshById = new Map(fresh.map((row) => [row.id, row]));
-  const rows = heldIds ? heldIds.flatMap((id) => freshById.get(id) ?? []) : fresh;
+  let rows = fresh;
+  if (heldIds) {
+    const isHeld = new Set(heldIds);
+    const lastHeld = fresh.findLastIndex((row) => isHeld.has(row.id));
+    rows = [...heldIds.flatMap((id) => freshById.get(id) ?? []), ...(lastHeld >= 0 ? fresh.slice(lastHeld + 1) : [])];
+  }
   const hold = () => setHeld((before) => before ?? (isAnswered ? { key, ids: idsOf(fresh) } : { key: null, ids: [] }));
   // Held while either is in the table: an action whose row goes away moves focus out of the table (to
   // the list's count, say) with the pointer still on the rows, and the rows stay held for the next click.
@@ -37,7 +44,7 @@ export function useRowHold<Row extends { id: string }>(fresh: Row[], { key, isAn
   };
   return {
     rows,
-    /** Rows of the latest answer not on screen: arrived while the table was held. */
+    /** Rows of the latest answer not on screen: arrived above the held ones while the table was held. */
     newer: heldIds ? fresh.length - rows.length : 0,
     /** Shows the latest answer's rows, and holds those. */
     showNewer: () => setHeld({ key, ids: idsOf(fresh) }),
