@@ -168,11 +168,17 @@ test.describe("the orders table under the pointer", () => {
     const showNewer = page.getByTestId("show-newer");
 
     // Older orders, asked for from the keyboard: the sale's two oldest, not the page held before.
-    await page.getByRole("button", { name: "Older →" }).focus();
+    const older = page.getByRole("button", { name: "Older →" });
+    await older.focus();
     await page.keyboard.press("Enter");
     await expect(rows).toHaveCount(2);
     await expect(rows.first()).toHaveAttribute("data-order-id", ids[1]!);
     await expect(showNewer).toHaveCount(0);
+    // The last page: Older is off, and keyboard focus is still on it, not dropped to the page.
+    await expect(older).toHaveAttribute("aria-disabled", "true");
+    await expect(older).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(rows).toHaveCount(2);
 
     // A search for one order: that order.
     await page.getByPlaceholder("order number or id, or email").fill(ids[5]!);

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { AdminOrder, OrderPage } from "@/db/admin-order-list";
 import type { AdminStatus } from "@/db/admin-orders";
 import { ADMIN_STATUSES } from "@/jobs/queues";
@@ -219,19 +219,32 @@ export function OrdersTable({ saleId }: { saleId: string }) {
       </p>
 
       <div className="flex gap-2 text-sm">
-        <button type="button" disabled={!page.data?.hasNewer} onClick={() => setCursor({ after: orders[0]?.seq })} className="rounded border border-zinc-300 px-3 py-1 disabled:opacity-40 dark:border-zinc-700">
+        <PageButton isOff={!page.data?.hasNewer} onPress={() => setCursor({ after: orders[0]?.seq })}>
           ← Newer
-        </button>
-        <button type="button" disabled={!page.data?.hasOlder} onClick={() => setCursor({ before: orders.at(-1)?.seq })} className="rounded border border-zinc-300 px-3 py-1 disabled:opacity-40 dark:border-zinc-700">
+        </PageButton>
+        <PageButton isOff={!page.data?.hasOlder} onPress={() => setCursor({ before: orders.at(-1)?.seq })}>
           Older →
-        </button>
-        <button type="button" disabled={!cursor.before && !cursor.after} onClick={() => setCursor({})} className="rounded border border-zinc-300 px-3 py-1 disabled:opacity-40 dark:border-zinc-700">
+        </PageButton>
+        <PageButton isOff={!cursor.before && !cursor.after} onPress={() => setCursor({})}>
           Newest
-        </button>
+        </PageButton>
       </div>
 
       <StatusChangeForm saleId={saleId} />
     </div>
+  );
+}
+
+/**
+ * A button between the table's pages. aria-disabled, not disabled, when there is no page that way: the
+ * one pressed to reach the last page (or the newest) turns off under keyboard focus, and a disabled
+ * button would drop focus to the page, the next Tab starting again from its top.
+ */
+function PageButton({ isOff, onPress, children }: { isOff: boolean; onPress: () => void; children: ReactNode }) {
+  return (
+    <button type="button" aria-disabled={isOff} onClick={() => !isOff && onPress()} className="rounded border border-zinc-300 px-3 py-1 aria-disabled:opacity-40 dark:border-zinc-700">
+      {children}
+    </button>
   );
 }
 
