@@ -175,8 +175,8 @@ test.describe("the orders table under the pointer", () => {
     await expect(rows.first()).toHaveAttribute("data-order-id", ids[1]!);
     await expect(showNewer).toHaveCount(0);
     // The last page: Older is off, and keyboard focus is still on it, not dropped to the page.
-    await expect(older).toHaveAttribute("aria-disabled", "true");
     await expect(older).toBeFocused();
+    await expect(older).toHaveAttribute("aria-disabled", "true");
     await page.keyboard.press("Enter");
     await expect(rows).toHaveCount(2);
 
