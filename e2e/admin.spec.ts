@@ -51,11 +51,22 @@ test("Sign out ends the session on the server: a copy of the cookie taken before
     await thief.goto("/admin");
     await expect(thief).toHaveURL(/\/admin$/);
 
-    // Signing out once fails (the server cannot be reached): the admin is told, and still signed in.
-    await page.route("**/api/admin/session", (route) => (route.request().method() === "DELETE" ? route.abort() : route.continue()), { times: 1 });
+    // Signing out once fails (the server cannot be reached, after half a second): the admin is told, and
+    // still signed in.
+    await page.route(
+      "**/api/admin/session",
+      async (route) => {
+        if (route.request().method() !== "DELETE") return route.continue();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await route.abort();
+      },
+      { times: 1 },
+    );
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page.getByRole("alert").filter({ hasText: "Not signed out" })).toBeVisible();
     await expect(page).toHaveURL(/\/admin$/);
+    // Where they were: keyboard focus is still on Sign out, to press again.
+    await expect(page.getByRole("button", { name: "Sign out", exact: true })).toBeFocused();
 
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page).toHaveURL(/\/admin\/login/);
