@@ -137,10 +137,14 @@ export function useSessionSync(): void {
 export function useSignIn() {
   const queryClient = useQueryClient();
   return useMutation({
+    // Sent even when the browser says it is offline: the form says at once that the store could not be
+    // reached, rather than "Signing in…" until the connection comes back (a paused mutation).
+    networkMode: "always",
     mutationFn: (email: string) => api<{ user: SessionUser }>("/api/session", { method: "POST", body: JSON.stringify({ email }) }),
     onSuccess: ({ user }) => {
       const before = queryClient.getQueryData<SessionUser | null>(["session"]);
       showSession(queryClient, user, null);
+      queryClient.setQueryData<Error | null>(["sign-out-failed"], null);
       // The same shopper signing in again has their queries asked again with the new cookie; a change
       // of shopper (from none, too) is useSessionSync's to apply.
       if (before?.id === user.id) for (const key of SHOPPER_QUERIES) void queryClient.invalidateQueries({ queryKey: [key] });
@@ -149,20 +153,35 @@ export function useSignIn() {
   });
 }
 
+/**
+ * Why this tab's last sign-out did not go through (the store could not be reached, or answered an
+ * error), until the next sign-out or sign-in: the header tells it beside Sign out, the control that
+ * pressed it ("Not you?" in the Buy panel) having gone with the signed-out view meanwhile.
+ */
+export function useSignOutFailure(): Error | null {
+  return useQuery<Error | null>({ queryKey: ["sign-out-failed"], queryFn: () => null, initialData: null, staleTime: Infinity }).data;
+}
+
 export function useSignOut() {
   const queryClient = useQueryClient();
   return useMutation({
+    // Sent even when the browser says it is offline: a sign-out paused until the connection came back
+    // would show the shopper signed out with the cookie still there, for the next person at this
+    // browser if the tab is closed meanwhile. Offline, it fails at once and says so.
+    networkMode: "always",
     mutationFn: () => api<void>("/api/session", { method: "DELETE" }),
     // Signed out on screen at once, before the request answers: whatever runs for this shopper (a Buy
     // waiting to retry) stops now, not after a round trip in which it could still go out.
     onMutate: () => {
       const previous = queryClient.getQueryData<SessionUser | null>(["session"]);
+      queryClient.setQueryData<Error | null>(["sign-out-failed"], null);
       showSession(queryClient, null, "signed-out");
       return { previous };
     },
-    onError: (_err, _vars, context) => {
-      // Still signed in (the cookie is still there): show it again.
+    onError: (err, _vars, context) => {
+      // Still signed in (the cookie is still there): show it again, and say why.
       if (context?.previous !== undefined) showSession(queryClient, context.previous, null);
+      queryClient.setQueryData<Error | null>(["sign-out-failed"], err);
     },
     onSuccess: () => {
       showSession(queryClient, null, "signed-out");

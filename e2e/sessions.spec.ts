@@ -132,6 +132,28 @@ test("Sign out from the header's keyboard leaves focus in the header, on My orde
   expect(await page.evaluate(() => document.activeElement?.closest("header") === null && document.activeElement !== document.body)).toBe(true);
 });
 
+test("a sign-out pressed offline says it did not go through, the shopper still signed in, and goes through once back online", async ({ page, context }) => {
+  const me = await signInByApi(page, "offline-sign-out");
+  await page.goto("/orders");
+  const signOut = header(page).getByRole("button", { name: "Sign out" });
+  await expect(signOut).toBeVisible();
+
+  await context.setOffline(true);
+  await signOut.click();
+  const failed = page.getByTestId("sign-out-failed");
+  await expect(failed).toContainText("Not signed out: We couldn't reach the store.");
+  await expect(failed).toContainText(`still signed in as ${me.email}`);
+  await expect(header(page)).toContainText(me.email);
+  // The cookie is still there: the store still knows the shopper.
+  await context.setOffline(false);
+  expect((await page.request.get("/api/session")).status()).toBe(200);
+
+  await signOut.click();
+  await expect(page.getByLabel(/sign in with your email/i)).toBeVisible();
+  await expect(failed).toHaveCount(0);
+  expect((await page.request.get("/api/session")).status()).toBe(401);
+});
+
 test("a throttled sign-in does not mark the address as invalid", async ({ page, createSale }) => {
   const sale = await createSale({ stock: 3 });
   await page.route("/api/session", (route) =>
