@@ -185,7 +185,17 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     }
     setIsUnchanged(false);
     focusAtSubmit.current = document.activeElement;
-    setChecked(formProblems(values, sale ? ["stock", "startsAt", "endsAt"] : ["price", "originalPrice", "stock", "startsAt", "endsAt"]));
+    const found = formProblems(values, sale ? ["stock", "startsAt", "endsAt"] : ["price", "originalPrice", "stock", "startsAt", "endsAt"]);
+    // An edit whose new end has passed would end a sale still selling the moment it is saved, with no
+    // question asked (a wrong AM/PM, a wrong day): End now is the way to that, and asks first. Not sent.
+    const endsAt = Date.parse(fromLocalInput(values.endsAt));
+    if (sale && sale.state !== "ended" && values.endsAt !== initial.endsAt && endsAt <= Date.now()) {
+      setChecked({ ...found, endsAt: "End time has passed: saved, it would end the sale at once. To end it now, use End now." });
+      save.reset();
+      document.getElementById("endsAt")?.focus();
+      return;
+    }
+    setChecked(found);
     save.mutate({ sent: values, base: initial });
   };
   const otherError = save.error && Object.keys(fields).length === 0 ? save.error.message : fields.body;
