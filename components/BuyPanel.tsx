@@ -83,7 +83,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
     announcement = orderAnnouncement(order);
     body = <OrderCard order={order} />;
     kind = "order";
-  } else if (session.isPending || (isSignedIn && myOrder.isPending)) {
+  } else if (session.isPending || (isSignedIn && myOrder.isPending && !myOrderFailure)) {
     // Before "Sold out" too: a shopper who bought here is shown their order, not a closed sale and a
     // sign-in first (the server renders this, as it knows no shopper).
     kind = "loading";
@@ -91,7 +91,7 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
   } else if (unknownSession) {
     kind = "session-unknown";
     body = <SessionUnknown error={unknownSession} />;
-  } else if (isSignedIn && isClosed && myOrder.data === undefined && myOrderFailure) {
+  } else if (isSignedIn && isClosed && myOrderFailure) {
     // A closed sale, and no word yet on whether this shopper has an order in it: not "Better luck at the
     // next drop" to one who bought. (On an open sale Buy stays: pressed, it answers with their order.)
     kind = "order-unknown";

@@ -38,9 +38,9 @@ export function OrdersList() {
     // Orders still in line settle within seconds; keep the list honest until they do. A confirmed one
     // may still be shipped or cancelled by the store: asked about again every 30 s or so while in view.
     // A list the store could not give (a 503 while the database restarts, the network gone, retries
-    // spent) is asked again until it does, as the order page's card is.
+    // spent), or could not refresh, is asked again until it does, as the order page's card is.
     refetchInterval: (q) => {
-      if (q.state.data === undefined && isRetryable(q.state.error)) return unavailableMs;
+      if (isRetryable(q.state.error)) return unavailableMs;
       const orders = q.state.data?.orders ?? [];
       if (orders.some((o) => o.status === "pending")) return 2000;
       return orders.some((o) => o.status === "completed") ? confirmedMs : false;

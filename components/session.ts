@@ -126,6 +126,8 @@ export function useSessionSync(): void {
     const channel = new BroadcastChannel(CHANNEL);
     channel.onmessage = (event: MessageEvent<SessionMessage>) => {
       const { user, ended } = event.data;
+      // Another tab's sign-in or sign-out went through: a failure told here is old news.
+      queryClient.setQueryData<SignOutFailure>(["sign-out-failed"], null);
       const current = queryClient.getQueryData<SessionUser | null>(["session"]);
       if (current === undefined || (current?.id ?? null) !== (user?.id ?? null)) showSession(queryClient, user, ended);
     };
@@ -144,7 +146,7 @@ export function useSignIn() {
     onSuccess: ({ user }) => {
       const before = queryClient.getQueryData<SessionUser | null>(["session"]);
       showSession(queryClient, user, null);
-      queryClient.setQueryData<Error | null>(["sign-out-failed"], null);
+      queryClient.setQueryData<SignOutFailure>(["sign-out-failed"], null);
       // The same shopper signing in again has their queries asked again with the new cookie; a change
       // of shopper (from none, too) is useSessionSync's to apply.
       if (before?.id === user.id) for (const key of SHOPPER_QUERIES) void queryClient.invalidateQueries({ queryKey: [key] });
@@ -153,13 +155,18 @@ export function useSignIn() {
   });
 }
 
+type SignOutFailure = { userId: string; error: Error } | null;
+
 /**
  * Why this tab's last sign-out did not go through (the store could not be reached, or answered an
- * error), until the next sign-out or sign-in: the header tells it beside Sign out, the control that
- * pressed it ("Not you?" in the Buy panel) having gone with the signed-out view meanwhile.
+ * error), while the shopper it was for is still the one signed in, until the next sign-out or sign-in
+ * in any tab: told over the page's foot, the control that pressed it ("Not you?" in the Buy panel)
+ * having gone with the signed-out view meanwhile.
  */
 export function useSignOutFailure(): Error | null {
-  return useQuery<Error | null>({ queryKey: ["sign-out-failed"], queryFn: () => null, initialData: null, staleTime: Infinity }).data;
+  const session = useSession();
+  const failure = useQuery<SignOutFailure>({ queryKey: ["sign-out-failed"], queryFn: () => null, initialData: null, staleTime: Infinity }).data;
+  return failure && session.data && failure.userId === session.data.id ? failure.error : null;
 }
 
 export function useSignOut() {
@@ -174,14 +181,18 @@ export function useSignOut() {
     // waiting to retry) stops now, not after a round trip in which it could still go out.
     onMutate: () => {
       const previous = queryClient.getQueryData<SessionUser | null>(["session"]);
-      queryClient.setQueryData<Error | null>(["sign-out-failed"], null);
+      queryClient.setQueryData<SignOutFailure>(["sign-out-failed"], null);
       showSession(queryClient, null, "signed-out");
       return { previous };
     },
     onError: (err, _vars, context) => {
       // Still signed in (the cookie is still there): show it again, and say why.
-      if (context?.previous !== undefined) showSession(queryClient, context.previous, null);
-      queryClient.setQueryData<Error | null>(["sign-out-failed"], err);
+      const previous = context?.previous;
+      if (previous !== undefined) showSession(queryClient, previous, null);
+      if (previous) {
+        const failure: SignOutFailure = { userId: previous.id, error: err };
+        queryClient.setQueryData(["sign-out-failed"], failure);
+      }
     },
     onSuccess: () => {
       showSession(queryClient, null, "signed-out");

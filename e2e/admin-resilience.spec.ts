@@ -100,6 +100,10 @@ test.describe("the orders table under the pointer", () => {
     await expect(rows).toHaveCount(20);
     expect((await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-order-id")!))).slice(0, 19)).toEqual(ids.slice(1));
     await expect(page.getByTestId("show-newer")).toHaveCount(0);
+    // The rows are held all the while: an order newer than all of them waits behind the button.
+    await placeOrder(baseURL, sale.id, "filter-fill-newer");
+    await expect(page.getByTestId("show-newer")).toHaveText("Show 1 newer order", { timeout: 15_000 });
+    await expect(rows.first()).toHaveAttribute("data-order-id", ids[1]!);
   });
 
   test("Ship marks its row as sent, with no second button to press, until the worker has shipped it", async ({ page, createSale, baseURL, db }) => {
@@ -177,8 +181,11 @@ test.describe("the orders table under the pointer", () => {
     // The last page: Older is off, and keyboard focus is still on it, not dropped to the page.
     await expect(older).toBeFocused();
     await expect(older).toHaveAttribute("aria-disabled", "true");
+    // Pressed again, it asks for nothing: the table's next answer is still the last page.
     await page.keyboard.press("Enter");
+    await page.waitForResponse((response) => response.url().includes(`/api/admin/sales/${sale.id}/orders?`));
     await expect(rows).toHaveCount(2);
+    await expect(rows.first()).toHaveAttribute("data-order-id", ids[1]!);
 
     // A search for one order: that order.
     await page.getByPlaceholder("order number or id, or email").fill(ids[5]!);

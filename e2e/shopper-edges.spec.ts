@@ -220,11 +220,32 @@ test("a sold-out sale's page opened while the store cannot say whether the shopp
   const error = page.getByTestId("my-order-error");
   await expect(error).toContainText("We couldn't check for your order in this sale; trying again automatically.", { timeout: 20_000 });
   await expect(page.getByTestId("sale-closed")).toHaveCount(0);
+  // It asks again, and the message stays on screen meanwhile (not a placeholder between attempts).
+  const asked = failing.asked;
+  await expect.poll(() => failing.asked, { timeout: 15_000 }).toBeGreaterThan(asked);
+  await page.waitForTimeout(500);
+  // At once, not waited for: the attempt takes seconds, and a placeholder meanwhile would give way again.
+  await expect(error).toBeVisible({ timeout: 100 });
 
   failing.now = false;
   await expect(orderStatus(page)).toContainText("Confirmed", { timeout: 15_000 });
   await expect(error).toHaveCount(0);
   await expect(page.getByText("Better luck")).toHaveCount(0);
+});
+
+test("an open sale's page whose look-up of the shopper's own order fails keeps Buy on screen through each new attempt, and Buy places the order", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await signInByApi(page, "my-order-live-unavailable");
+  const failing = await failOrderLists(page);
+  await page.goto(`/sales/${sale.id}`);
+  await expect(buyButton(page)).toBeEnabled({ timeout: 20_000 });
+  // Past the look-up's own retries, and through its next attempt: Buy stays.
+  await expect.poll(() => failing.asked, { timeout: 20_000 }).toBeGreaterThan(4);
+  await page.waitForTimeout(500);
+  await expect(buyButton(page)).toBeEnabled({ timeout: 100 });
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toContainText("Confirmed");
+  failing.now = false;
 });
 
 test("an address the shop has no page for is a 404 page of the shop's own, with the way back to the sales", async ({ page }) => {

@@ -61,6 +61,13 @@ type Draft = { typed: Values; base: Values };
 
 const draftKey = (sale: AdminSale | undefined) => `flash-sale:admin-sale-draft:${sale?.id ?? "new"}`;
 
+/** Focus to the form's first field at fault, if focus is still where the submit left it (`atSubmit`). */
+function focusFirstFault(form: HTMLFormElement | null, atSubmit: Element | null): void {
+  const active = document.activeElement;
+  if (active !== atSubmit && active !== document.body) return;
+  form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+}
+
 function isDraft(value: unknown): value is Draft {
   const draft = value as Draft | null;
   return typeof draft?.typed?.name === "string" && typeof draft.base?.name === "string";
@@ -156,12 +163,15 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   // is still where the submit left it: an admin who went on typing in another field while a slow refusal
   // was on its way keeps their place, rather than having their next keys land in the field focus jumped to.
   const focusAtSubmit = useRef<Element | null>(null);
+  // A save the form itself held back (`heldBack`, counted so each one is handled): the same, once the
+  // messages are on screen.
+  const [heldBack, setHeldBack] = useState(0);
   useEffect(() => {
-    if (!save.error) return;
-    const active = document.activeElement;
-    if (active !== focusAtSubmit.current && active !== document.body) return;
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    if (save.error) focusFirstFault(formRef.current, focusAtSubmit.current);
   }, [save.error]);
+  useEffect(() => {
+    if (heldBack > 0) focusFirstFault(formRef.current, focusAtSubmit.current);
+  }, [heldBack]);
 
   if (!isClient) return <p className="text-sm text-zinc-500">Loading the form…</p>;
 
@@ -190,9 +200,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     // question asked (a wrong AM/PM, a wrong day): End now is the way to that, and asks first. Not sent.
     const endsAt = Date.parse(fromLocalInput(values.endsAt));
     if (sale && sale.state !== "ended" && values.endsAt !== initial.endsAt && endsAt <= Date.now()) {
-      setChecked({ ...found, endsAt: "End time has passed: saved, it would end the sale at once. To end it now, use End now." });
+      setChecked({ ...found, endsAt: found.endsAt ?? "End time has passed: saved, it would end the sale at once. To end it now, use End now." });
       save.reset();
-      document.getElementById("endsAt")?.focus();
+      setHeldBack((n) => n + 1);
       return;
     }
     setChecked(found);
