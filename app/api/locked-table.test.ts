@@ -12,7 +12,6 @@ import * as session from "@/app/api/session/route";
 process.env.PG_POOL_MAX = "2";
 
 const db = useTestDatabase();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("requests stuck behind a table locked for longer than their deadline (an operator's migration)", () => {
   it("are answered 503 at the deadline and give their connections back soon after: what does not need that table is answered again while it stays locked", async () => {
@@ -23,13 +22,14 @@ describe("requests stuck behind a table locked for longer than their deadline (a
       // Two first reads of a sale (nothing cached yet) wait on the table with both connections.
       const stuck = await Promise.all(sales.map((s) => call(sale.GET, `/api/sales/${s.id}`, { params: { id: s.id } })));
       for (const res of stuck) expect([res.status, res.json.error?.code]).toEqual([503, "unavailable"]);
-      // A moment after the deadline their queries have given up on the lock: the shopper's session,
-      // which reads no sale, is answered at once although the table is still locked.
-      await sleep(1_500);
+      // Their queries give up on the lock half a second after the deadline (lock_timeout), not when the
+      // table is unlocked: the shopper's session, which reads no sale, asked now, waits for a connection
+      // only that long, and is answered although the table is still locked. Were the connections kept,
+      // it would be answered 503 at its own deadline. The bound leaves a loaded machine seconds to spare.
       const started = performance.now();
       const res = await call(session.GET, "/api/session", { cookie: shopper! });
       expect(res.status).toBe(200);
-      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(performance.now() - started).toBeLessThan(5_000);
     } finally {
       await lock.release();
     }
