@@ -5,7 +5,7 @@ import { useEffect, useRef, type ReactNode } from "react";
 import type { Order } from "@/db/orders";
 import type { Sale, SaleState } from "@/db/sales";
 import { api, ApiError } from "./api";
-import { formatDuration, UNAVAILABLE_RETRY_MS, useSpreadPeriod } from "./clock";
+import { formatDuration } from "./clock";
 import { formatPrice } from "./format";
 import { claimedAheadMessage, errorMessage, expiredMessage, isRetryable } from "./messages";
 import { OrderCard, orderAnnouncement, useOrder } from "./OrderCard";
@@ -14,7 +14,7 @@ import { besideSession, sessionUnknown, useSession, useSessionExpired, useSignOu
 import { SessionUnknown } from "./SessionUnknown";
 import { SignInForm } from "./SignInForm";
 import { useBuy } from "./useBuy";
-import { useShownFailure } from "./useShownFailure";
+import { useShownFailure, useUnavailableRetry } from "./useShownFailure";
 
 const isCode = (err: unknown, code: string) => err instanceof ApiError && err.code === code;
 
@@ -28,14 +28,14 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
   const isSignedIn = !!session.data;
   // The shopper's existing order in this sale: a reload or a second tab shows it, not a fresh Buy. Asked
   // beside the session's look-up, so a page loaded at the opening second shows Buy a round trip sooner.
-  const unavailableMs = useSpreadPeriod(UNAVAILABLE_RETRY_MS);
+  const retryUnavailable = useUnavailableRetry();
   const myOrder = useQuery({
     queryKey: ["my-order", sale.id],
     queryFn: () => besideSession(queryClient, async () => (await api<{ orders: Order[] }>(`/api/orders?saleId=${sale.id}`)).orders[0] ?? null, null),
     enabled: session.data !== null,
     // A look-up the store could not answer (a 503 while the database restarts, the network gone,
     // retries spent) is asked again until it does: the shopper may have an order here.
-    refetchInterval: (q) => (q.state.data === undefined && isRetryable(q.state.error) ? unavailableMs : false),
+    refetchInterval: (q) => retryUnavailable(q.state) ?? false,
   });
   const myOrderFailure = useShownFailure(myOrder);
   const { buy, start, wait, retryError } = useBuy(sale.id, session.data?.id);

@@ -4,9 +4,10 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { Order } from "@/db/orders";
 import { api, ApiError } from "./api";
-import { CONFIRMED_REFRESH_MS, orderRefreshMs, UNAVAILABLE_RETRY_MS, useSpreadPeriod } from "./clock";
+import { CONFIRMED_REFRESH_MS, orderRefreshMs, useSpreadPeriod } from "./clock";
 import { orderNumber } from "./format";
-import { failureMessage, isRetryable } from "./messages";
+import { failureMessage } from "./messages";
+import { useUnavailableRetry } from "./useShownFailure";
 
 /**
  * One order, polled while it waits in line: after 0.3 s at first, backing off to 3 s; once confirmed,
@@ -17,14 +18,15 @@ import { failureMessage, isRetryable } from "./messages";
  */
 export function useOrder(orderId: string | undefined, initial?: Order) {
   const confirmedMs = useSpreadPeriod(CONFIRMED_REFRESH_MS);
-  const unavailableMs = useSpreadPeriod(UNAVAILABLE_RETRY_MS);
+  const retryUnavailable = useUnavailableRetry();
   return useQuery({
     queryKey: ["order", orderId],
     enabled: orderId !== undefined,
     queryFn: async () => (await api<{ order: Order }>(`/api/orders/${orderId}`)).order,
     initialData: initial,
     refetchInterval: (q) => {
-      if (q.state.data === undefined && isRetryable(q.state.error)) return unavailableMs;
+      const retryMs = retryUnavailable(q.state);
+      if (retryMs !== undefined) return retryMs;
       if (q.state.error instanceof ApiError && q.state.error.status < 500) return false;
       return orderRefreshMs(q.state.data?.status, q.state.dataUpdateCount, confirmedMs);
     },

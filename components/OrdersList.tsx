@@ -5,14 +5,14 @@ import Link from "next/link";
 import type { Order } from "@/db/orders";
 import type { Sale } from "@/db/sales";
 import { api } from "./api";
-import { CONFIRMED_REFRESH_MS, UNAVAILABLE_RETRY_MS, useSpreadPeriod } from "./clock";
+import { CONFIRMED_REFRESH_MS, useSpreadPeriod } from "./clock";
 import { formatPrice, formatTime, orderNumber } from "./format";
 import { errorMessage, isRetryable } from "./messages";
 import { ProductImage } from "./ProductImage";
 import { besideSession, sessionUnknown, useSession, useSessionExpired } from "./session";
 import { SessionUnknown } from "./SessionUnknown";
 import { SignInForm } from "./SignInForm";
-import { useShownFailure } from "./useShownFailure";
+import { useShownFailure, useUnavailableRetry } from "./useShownFailure";
 
 const statusText: Record<Order["status"], { text: string; className: string }> = {
   pending: { text: "In line", className: "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100" },
@@ -27,7 +27,7 @@ export function OrdersList() {
   const session = useSession();
   const isExpired = useSessionExpired();
   const confirmedMs = useSpreadPeriod(CONFIRMED_REFRESH_MS);
-  const unavailableMs = useSpreadPeriod(UNAVAILABLE_RETRY_MS);
+  const retryUnavailable = useUnavailableRetry({ alsoOverData: true });
   const queryClient = useQueryClient();
   const orders = useQuery({
     queryKey: ["orders"],
@@ -40,7 +40,8 @@ export function OrdersList() {
     // A list the store could not give (a 503 while the database restarts, the network gone, retries
     // spent), or could not refresh, is asked again until it does, as the order page's card is.
     refetchInterval: (q) => {
-      if (isRetryable(q.state.error)) return unavailableMs;
+      const retryMs = retryUnavailable(q.state);
+      if (retryMs !== undefined) return retryMs;
       const orders = q.state.data?.orders ?? [];
       if (orders.some((o) => o.status === "pending")) return 2000;
       return orders.some((o) => o.status === "completed") ? confirmedMs : false;

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { UNAVAILABLE_RETRY_MS, useSpreadPeriod } from "./clock";
 import { isRetryable } from "./messages";
 
 /**
@@ -18,4 +19,17 @@ export function useShownFailure(query: { data: unknown; error: Error | null; isP
   if (hasData && lastError) setLastError(null);
   if (hasData) return null;
   return query.error ?? (query.isPending && isRetryable(lastError) ? lastError : null);
+}
+
+/**
+ * The shopper's order views' rule for asking again after a failure the store may recover from (a 503
+ * while the database restarts, the network gone, retries spent): every `UNAVAILABLE_RETRY_MS`, spread
+ * once per page, until it answers, so the page recovers without a reload. By default only while nothing
+ * is on screen; `alsoOverData` asks again after a failed refresh of what is shown too. The returned
+ * function gives a query's state its period, or `undefined` where the rule does not apply, for the
+ * view's own `refetchInterval` to decide.
+ */
+export function useUnavailableRetry({ alsoOverData = false } = {}): (state: { data: unknown; error: unknown }) => number | undefined {
+  const periodMs = useSpreadPeriod(UNAVAILABLE_RETRY_MS);
+  return (state) => ((alsoOverData || state.data === undefined) && isRetryable(state.error) ? periodMs : undefined);
 }

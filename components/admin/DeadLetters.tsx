@@ -45,7 +45,7 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
   });
   // Per row: the action on its way or taken ("Retrying…", "Discarded."), shown until the row leaves the
   // list at the next refresh; and a refusal with why, until the row's next action.
-  const { sent: state, refused, send } = useRowRequests<Action>();
+  const { sent, refused, send } = useRowRequests<Action>();
   const take = (id: string, what: Action) => send(id, what, () => action.mutateAsync({ id, what }), (why) => `Not ${what === "retry" ? "retried" : "discarded"}: ${why}`);
   const { rows, newer, showNewer, holdProps } = useRowHold(list.data?.deadLetters ?? [], { key: url, isAnswered: list.data !== undefined });
 
@@ -86,53 +86,56 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
               </tr>
             </thead>
             <tbody>
-              {rows.map((d) => (
-                <tr key={d.id} data-testid="dead-letter-row" data-order-id={String(d.payload.orderId ?? "")} className="border-b border-zinc-100 align-top dark:border-zinc-900">
-                  <td className="py-2 pr-3 font-mono whitespace-nowrap">{d.queue}</td>
-                  <td className="py-2 pr-3">
-                    {/* Wide enough for a line holding an id (53 characters), so the JSON reads line by line
-                        on a phone too, where the table scrolls; a longer line wraps between words, and
-                        only a word longer than the column is broken. */}
-                    <pre className="max-w-xl min-w-[24rem] text-xs wrap-break-word whitespace-pre-wrap">{JSON.stringify(d.payload, null, 1)}</pre>
-                  </td>
-                  <td className="py-2 pr-3">
-                    {d.reason && <span className="mr-1 rounded bg-red-100 px-1.5 py-0.5 font-mono text-xs text-red-800 dark:bg-red-900/40 dark:text-red-200">{d.reason}</span>}
-                    {d.error}
-                  </td>
-                  <td className="py-2 pr-3 tabular-nums">{d.attempts}</td>
-                  <td className="py-2 pr-3 whitespace-nowrap">
-                    <Time iso={d.deadAt} />
-                  </td>
-                  <td className="py-2">
-                    {state[d.id] ? (
-                      <span data-testid="dead-letter-action" className={state[d.id]!.isDone ? "text-emerald-700" : "text-zinc-500"}>
-                        {(state[d.id]!.isDone ? done : doing)[state[d.id]!.what]}
-                      </span>
-                    ) : (
-                      <span className="flex flex-col gap-1">
-                        <RowActions
-                          actions={[
-                            { label: "Retry", onClick: () => void take(d.id, "retry") },
-                            {
-                              label: "Discard",
-                              onClick: () => void take(d.id, "discard"),
-                              isDanger: true,
-                              // An allocation's dead letter holds an order still in line: discarding it fails that order.
-                              confirm: d.deadLetterQueue === PLACE_ORDER_DEAD ? "Yes, discard it and fail the order" : "Yes, discard it",
-                            },
-                          ]}
-                          landing={() => summaryRef.current}
-                        />
-                        {refused[d.id] && (
-                          <span role="alert" data-testid="dead-letter-refused" className="text-red-600">
-                            {refused[d.id]}
-                          </span>
-                        )}
-                      </span>
-                    )}
-                  </td>
-                </tr>
-              ))}
+              {rows.map((d) => {
+                const taken = sent[d.id];
+                return (
+                  <tr key={d.id} data-testid="dead-letter-row" data-order-id={String(d.payload.orderId ?? "")} className="border-b border-zinc-100 align-top dark:border-zinc-900">
+                    <td className="py-2 pr-3 font-mono whitespace-nowrap">{d.queue}</td>
+                    <td className="py-2 pr-3">
+                      {/* Wide enough for a line holding an id (53 characters), so the JSON reads line by line
+                          on a phone too, where the table scrolls; a longer line wraps between words, and
+                          only a word longer than the column is broken. */}
+                      <pre className="max-w-xl min-w-[24rem] text-xs wrap-break-word whitespace-pre-wrap">{JSON.stringify(d.payload, null, 1)}</pre>
+                    </td>
+                    <td className="py-2 pr-3">
+                      {d.reason && <span className="mr-1 rounded bg-red-100 px-1.5 py-0.5 font-mono text-xs text-red-800 dark:bg-red-900/40 dark:text-red-200">{d.reason}</span>}
+                      {d.error}
+                    </td>
+                    <td className="py-2 pr-3 tabular-nums">{d.attempts}</td>
+                    <td className="py-2 pr-3 whitespace-nowrap">
+                      <Time iso={d.deadAt} />
+                    </td>
+                    <td className="py-2">
+                      {taken ? (
+                        <span data-testid="dead-letter-action" className={taken.isDone ? "text-emerald-700" : "text-zinc-500"}>
+                          {(taken.isDone ? done : doing)[taken.what]}
+                        </span>
+                      ) : (
+                        <span className="flex flex-col gap-1">
+                          <RowActions
+                            actions={[
+                              { label: "Retry", onClick: () => void take(d.id, "retry") },
+                              {
+                                label: "Discard",
+                                onClick: () => void take(d.id, "discard"),
+                                isDanger: true,
+                                // An allocation's dead letter holds an order still in line: discarding it fails that order.
+                                confirm: d.deadLetterQueue === PLACE_ORDER_DEAD ? "Yes, discard it and fail the order" : "Yes, discard it",
+                              },
+                            ]}
+                            landing={() => summaryRef.current}
+                          />
+                          {refused[d.id] && (
+                            <span role="alert" data-testid="dead-letter-refused" className="text-red-600">
+                              {refused[d.id]}
+                            </span>
+                          )}
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </TableScroll>
