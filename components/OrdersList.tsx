@@ -62,22 +62,27 @@ export function OrdersList() {
     );
   }
   if (!orders.data) return <div aria-hidden className="h-24 animate-pulse rounded-xl bg-zinc-200 motion-reduce:animate-none dark:bg-zinc-800" />;
+  // A failed refresh keeps the list on screen (the refreshes go on), with a note above it; an empty
+  // one too, since the order the shopper came to see may be what the store could not tell.
+  const staleNote = orders.isError && (
+    <p data-testid="orders-stale" className="text-sm text-amber-900 dark:text-amber-200">
+      {errorMessage(orders.error)} These are your orders as we last saw them.
+    </p>
+  );
   if (orders.data.orders.length === 0) {
     return (
-      <p className="rounded-2xl border border-dashed border-zinc-300 p-8 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
-        No orders yet. <Link href="/" className="font-medium text-zinc-900 underline underline-offset-2 dark:text-zinc-100">See the sales</Link>
-      </p>
+      <div className="space-y-3">
+        {staleNote}
+        <p className="rounded-2xl border border-dashed border-zinc-300 p-8 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+          No orders yet. <Link href="/" className="font-medium text-zinc-900 underline underline-offset-2 dark:text-zinc-100">See the sales</Link>
+        </p>
+      </div>
     );
   }
   const saleById = new Map(orders.data.sales.map((s) => [s.id, s]));
-  // A failed refresh keeps the list on screen (the refreshes go on), with a note above it.
   return (
     <div className="space-y-3">
-      {orders.isError && (
-        <p data-testid="orders-stale" className="text-sm text-amber-900 dark:text-amber-200">
-          {errorMessage(orders.error)} These are your orders as we last saw them.
-        </p>
-      )}
+      {staleNote}
       <ul className="divide-y divide-zinc-200 overflow-hidden rounded-2xl border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
         {orders.data.orders.map((order) => {
           const sale = saleById.get(order.saleId);

@@ -210,6 +210,37 @@ test("My orders opened while the store is briefly unavailable says so, keeps ask
   await expect(error).toHaveCount(0);
 });
 
+/** The shopper comes back to the tab: TanStack Query refreshes the stale queries on screen (its focus manager listens for this event). */
+async function comeBackToTab(page: Page): Promise<void> {
+  await page.evaluate(() => window.dispatchEvent(new Event("visibilitychange")));
+}
+
+for (const hasOrder of [true, false]) {
+  test(`My orders whose refresh fails keeps ${hasOrder ? "the list" : "'No orders yet'"} on screen with a note, and drops the note once the store answers`, async ({ page, createSale }) => {
+    await signInByApi(page, hasOrder ? "orders-refresh-fails" : "no-orders-refresh-fails");
+    if (hasOrder) {
+      const sale = await createSale({ stock: 3 });
+      expect((await page.request.post(`/api/sales/${sale.id}/orders`)).status()).toBe(202);
+    }
+    await page.goto("/orders");
+    const shown = hasOrder ? page.getByTestId("order-row") : page.getByText("No orders yet.");
+    await expect(shown).toBeVisible();
+
+    const failing = await failOrderLists(page);
+    await expect.poll(async () => (await comeBackToTab(page), failing.asked), { timeout: 10_000 }).toBeGreaterThan(0);
+    // Once the query's own retries are spent (about 7 s), the list stays, with a note above it.
+    const note = page.getByTestId("orders-stale");
+    await expect(note).toHaveText("The store is briefly unavailable and will be back in a moment. These are your orders as we last saw them.", { timeout: 20_000 });
+    await expect(shown).toBeVisible();
+    // The page asks again by itself, and the note goes once the store answers.
+    const asked = failing.asked;
+    await expect.poll(() => failing.asked, { timeout: 15_000 }).toBeGreaterThan(asked);
+    failing.now = false;
+    await expect(note).toHaveCount(0, { timeout: 15_000 });
+    await expect(shown).toBeVisible();
+  });
+}
+
 test("a sold-out sale's page opened while the store cannot say whether the shopper bought there does not tell them 'Better luck', and shows their order once it can", async ({ page, createSale, db }) => {
   const sale = await createSale({ stock: 1 });
   await signInByApi(page, "my-order-unavailable");
