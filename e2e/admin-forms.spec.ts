@@ -268,6 +268,48 @@ test("an order's full id is one click away in the table, and Send change takes i
   await expect(row).toBeVisible();
 });
 
+test("Send change with the status cancelled asks first, as the row's Cancel does: Keep sends nothing, Yes cancels the order", async ({ page, createSale, baseURL, db }) => {
+  const sale = await createSale({ stock: 5 });
+  const [orderId, otherId] = await completedOrders(baseURL, db, sale.id, 2, "send-cancel");
+  await openAdminSale(page, sale.id);
+  const changes: string[] = [];
+  page.on("request", (req) => {
+    if (req.method() === "PUT" && /\/api\/admin\/orders\/[^/]+\/status$/.test(new URL(req.url()).pathname)) changes.push(req.postData() ?? "");
+  });
+  const form = page.getByRole("form", { name: "Change an order by id" });
+  await form.getByLabel("Order id").fill(orderId!);
+  await form.getByLabel("New status").selectOption("cancelled");
+  await form.getByRole("button", { name: "Send change" }).click();
+  // The question takes the button's place, with focus; Keep goes back, sending nothing.
+  const yes = form.getByRole("button", { name: "Yes, cancel the order" });
+  await expect(yes).toBeFocused();
+  await form.getByRole("button", { name: "Keep" }).click();
+  await expect(form.getByRole("button", { name: "Send change" })).toBeFocused();
+  // Escape is Keep too; Enter in the id field while asked answers nothing.
+  await form.getByRole("button", { name: "Send change" }).click();
+  await expect(yes).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(yes).toHaveCount(0);
+  await form.getByRole("button", { name: "Send change" }).click();
+  await form.getByLabel("Order id").press("Enter");
+  await expect(yes).toBeVisible();
+  await page.waitForTimeout(500);
+  expect(changes).toEqual([]);
+  expect((await db`SELECT status FROM orders WHERE id = ${orderId!}`)[0]!.status).toBe("completed");
+
+  await yes.click();
+  await expect(form.getByRole("status")).toContainText("Sent as job");
+  expect(changes).toHaveLength(1);
+  expect(JSON.parse(changes[0]!)).toMatchObject({ status: "cancelled" });
+  await expect.poll(async () => (await db`SELECT status FROM orders WHERE id = ${orderId!}`)[0]!.status).toBe("cancelled");
+  // Shipping, the store's everyday work, is sent at once.
+  await form.getByLabel("Order id").fill(otherId!);
+  await form.getByLabel("New status").selectOption("shipped");
+  await form.getByRole("button", { name: "Send change" }).click();
+  await expect.poll(async () => (await db`SELECT status FROM orders WHERE id = ${otherId!}`)[0]!.status).toBe("shipped");
+  expect(changes).toHaveLength(2);
+});
+
 test("where the browser will not copy, the table shows the order's full id instead", async ({ page, createSale, baseURL, db }) => {
   // As over plain HTTP on another host: no clipboard to write to.
   await page.addInitScript(() => Object.defineProperty(navigator, "clipboard", { value: undefined }));

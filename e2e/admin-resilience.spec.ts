@@ -460,6 +460,7 @@ test.describe("a session that expires while the admin types", () => {
     await holdRefreshes(page);
     await context.clearCookies();
     await form.getByRole("button", { name: "Send change" }).click();
+    await form.getByRole("button", { name: "Yes, cancel the order" }).click();
     await expect(page).toHaveURL(/\/admin\/login\?next=/);
     await page.unrouteAll();
     await signInAsAdmin(page);
@@ -468,6 +469,7 @@ test.describe("a session that expires while the admin types", () => {
     await expect(form.getByLabel("Order id")).toHaveValue(orderId!);
     await expect(form.getByLabel("New status")).toHaveValue("cancelled");
     await form.getByRole("button", { name: "Send change" }).click();
+    await form.getByRole("button", { name: "Yes, cancel the order" }).click();
     await expect(form.getByRole("status")).toContainText("Sent as job");
     await expect(page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`)).toHaveAttribute("data-status", "cancelled");
     // What was kept is read once, and a change sent is not kept: the session running out again, the

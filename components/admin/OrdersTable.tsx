@@ -13,6 +13,7 @@ import { CopyId } from "./CopyId";
 import { RowActions } from "./RowActions";
 import { StaleNote } from "./StaleNote";
 import { TableScroll } from "./TableScroll";
+import { useConfirmFocus } from "./useConfirmFocus";
 import { ShowNewer, useRowHold } from "./useRowHold";
 import { useRowRequests } from "./useRowRequests";
 
@@ -281,23 +282,46 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
     if (orderId.trim() && !isSent) writeKept(keptKey, { orderId, status });
   });
   const [isShortId, setIsShortId] = useState(false);
+  // A cancel cannot be undone: as the row's Cancel does, Send change asks first, the question taking
+  // the button's place (focus with it; Escape or Keep goes back). A change to the fields drops it.
+  const [isAsking, setIsAsking] = useState(false);
+  const { confirmRef, triggerRef } = useConfirmFocus(isAsking ? "cancel" : null);
+  const send = () => {
+    setIsAsking(false);
+    change.mutate({ orderId: orderId.trim(), status });
+  };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
+    // Enter in a field while the question is open answers nothing: the question's own buttons do.
+    if (isAsking || change.isPending) return;
     // The table's 8 characters name no order for the API: the form says where the full id is.
     const isFull = isUuid(orderId.trim());
     setIsShortId(!isFull);
-    if (isFull) change.mutate({ orderId: orderId.trim(), status });
-    else change.reset();
+    if (!isFull) change.reset();
+    else if (status === "cancelled") {
+      change.reset();
+      setIsAsking(true);
+    } else send();
   };
   return (
     <form onSubmit={onSubmit} aria-label="Change an order by id" className="flex flex-wrap items-end gap-2 rounded-xl border border-zinc-200 p-3 text-sm dark:border-zinc-800">
       <label className="flex flex-col">
         <span className="font-medium">Order id</span>
-        <input value={orderId} disabled={!isClient} onChange={(e) => setOrderId(e.target.value)} required className="w-80 rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono dark:border-zinc-700 dark:bg-zinc-900" />
+        <input
+          value={orderId}
+          disabled={!isClient}
+          onChange={(e) => {
+            setOrderId(e.target.value);
+            setIsAsking(false);
+          }}
+          required className="w-80 rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono dark:border-zinc-700 dark:bg-zinc-900" />
       </label>
       <label className="flex flex-col">
         <span className="font-medium">New status</span>
-        <select value={status} disabled={!isClient} onChange={(e) => setStatus(e.target.value as AdminStatus)} className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900">
+        <select value={status} disabled={!isClient} onChange={(e) => {
+            setStatus(e.target.value as AdminStatus);
+            setIsAsking(false);
+          }} className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900">
           {ADMIN_STATUSES.map((next) => (
             <option key={next} value={next}>
               {next}
@@ -305,9 +329,28 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
           ))}
         </select>
       </label>
-      <button type="submit" disabled={!isClient || change.isPending} className="rounded-md bg-zinc-900 px-3 py-1.5 font-medium text-white dark:bg-zinc-100 dark:text-zinc-900">
-        Send change
-      </button>
+      {isAsking ? (
+        <span className="flex gap-2" onKeyDown={(e) => e.key === "Escape" && setIsAsking(false)}>
+          <button ref={confirmRef} type="button" onClick={send} className="rounded-md bg-red-600 px-3 py-1.5 font-semibold text-white">
+            Yes, cancel the order
+          </button>
+          <button type="button" onClick={() => setIsAsking(false)} className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700">
+            Keep
+          </button>
+        </span>
+      ) : (
+        // aria-disabled while a change is on its way, not disabled: the confirmed cancel hands focus
+        // back to this button, and a disabled one would drop it to the page.
+        <button
+          ref={triggerRef("cancel")}
+          type="submit"
+          disabled={!isClient}
+          aria-disabled={change.isPending}
+          className="rounded-md bg-zinc-900 px-3 py-1.5 font-medium text-white aria-disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900"
+        >
+          Send change
+        </button>
+      )}
       {change.data && <span role="status" className="text-emerald-700">Sent as job {change.data.jobId.slice(0, 8)}: applied shortly, or listed under dead letters if it cannot be.</span>}
       {change.error && <span role="alert" className="text-red-600">{change.error.message}</span>}
       {isShortId && (
