@@ -106,6 +106,29 @@ test.describe("the orders table under the pointer", () => {
     await expect(rows.first()).toHaveAttribute("data-order-id", ids[1]!);
   });
 
+  test("under a status filter, when every held row leaves at once, the older rows filling the page are shown, not counted as newer", async ({ page, createSale, baseURL, db }) => {
+    const sale = await createSale({ stock: 25 });
+    await completedOrders(baseURL, db, sale.id, 22, "filter-all-leave");
+    await openAdminSale(page, sale.id);
+    await page.getByRole("combobox", { name: "Status", exact: true }).selectOption("completed");
+    const rows = page.getByTestId("order-row");
+    await expect(rows).toHaveCount(20);
+    const ids = await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-order-id")!));
+
+    // The pointer on the table throughout: the whole page is shipped at once (as from another tab), so
+    // the two older completed orders are what the filter has left.
+    await rows.first().hover();
+    for (const id of ids) expect((await page.request.put(`/api/admin/orders/${id}/status`, { data: { status: "shipped" } })).status()).toBe(202);
+    await expect(rows).toHaveCount(2, { timeout: 15_000 });
+    const left = await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-order-id")!));
+    expect(left.filter((id) => ids.includes(id))).toEqual([]);
+    await expect(page.getByTestId("show-newer")).toHaveCount(0);
+    // Still held: an order newer than all of them waits behind the button.
+    await placeOrder(baseURL, sale.id, "filter-all-leave-newer");
+    await expect(page.getByTestId("show-newer")).toHaveText("Show 1 newer order", { timeout: 15_000 });
+    await expect(rows).toHaveCount(2);
+  });
+
   test("Ship marks its row as sent, with no second button to press, until the worker has shipped it", async ({ page, createSale, baseURL, db }) => {
     const sale = await createSale({ stock: 5 });
     await placeOrder(baseURL, sale.id, "ship-once");

@@ -47,7 +47,12 @@ export function DeadLetters({ saleId }: { saleId?: string }) {
   // list at the next refresh; and a refusal with why, until the row's next action.
   const { sent, refused, send } = useRowRequests<Action>();
   const take = (id: string, what: Action) => send(id, what, () => action.mutateAsync({ id, what }), (why) => `Not ${what === "retry" ? "retried" : "discarded"}: ${why}`);
-  const { rows, newer, showNewer, holdProps } = useRowHold(list.data?.deadLetters ?? [], { key: url, isAnswered: list.data !== undefined });
+  const { rows, newer, showNewer, holdProps } = useRowHold(list.data?.deadLetters ?? [], {
+    key: url,
+    isAnswered: list.data !== undefined,
+    // Newest first by when each died (db/dead-letters.ts).
+    isNewer: (row, than) => Date.parse(row.deadAt) > Date.parse(than.deadAt),
+  });
 
   // A failed refresh keeps the list on screen (and any confirmation open in it), with a note saying so.
   if (list.data === undefined) {

@@ -78,7 +78,12 @@ export function OrdersTable({ saleId }: { saleId: string }) {
   // row would otherwise land on its neighbour as a new order slides in); a held row still shows its
   // latest status, and one that has left the page (cancelled under a "completed" filter, say) goes.
   const fresh: AdminOrder[] = page.data?.orders ?? [];
-  const { rows: orders, newer, showNewer, holdProps } = useRowHold(fresh, { key: queryKey, isAnswered: page.data !== undefined && !page.isPlaceholderData });
+  const { rows: orders, newer, showNewer, holdProps } = useRowHold(fresh, {
+    key: queryKey,
+    isAnswered: page.data !== undefined && !page.isPlaceholderData,
+    // Newest first by arrival number.
+    isNewer: (row, than) => Number(row.seq) > Number(than.seq),
+  });
   const rowIds = orders.map((order) => order.id).join();
   useEffect(() => {
     const landed = landedRef.current;

@@ -2,7 +2,7 @@
 
 import { useRef, useState, type FocusEvent, type MouseEvent } from "react";
 
-type Held = { key: string | null; ids: string[] };
+type Held<Row> = { key: string | null; rows: Row[] };
 
 /**
  * The rows of a live table, newest first, held in their places while the pointer or keyboard focus is
@@ -11,26 +11,32 @@ type Held = { key: string | null; ids: string[] };
  * latest answer); one that has left the answer goes, as the admin's own action would have it; rows of
  * the answer after the last held one (older rows filling the page as held ones leave it) are shown
  * below them, where they move nothing; the rest, newer rows, wait behind `ShowNewer` until the admin
- * leaves the table or asks for them.
+ * leaves the table or asks for them. When every held row has left the answer at once (a page of orders
+ * under the *completed* filter all shipped), `isNewer` (the answer's own order, newest first) tells the
+ * rows that came in above the newest of them, which wait, from older ones filling the page, shown.
  *
  * A hold is for one query (`key`: its filter, search, page): the admin's own change of those shows its
  * rows at once, and they are held in turn once they arrive (`isAnswered`: `fresh` is that query's own
  * answer, not the previous one's shown while it loads).
  */
-export function useRowHold<Row extends { id: string }>(fresh: Row[], { key, isAnswered }: { key: string; isAnswered: boolean }) {
-  const [held, setHeld] = useState<Held | null>(null);
-  const idsOf = (list: Row[]) => list.map((row) => row.id);
+export function useRowHold<Row extends { id: string }>(
+  fresh: Row[],
+  { key, isAnswered, isNewer }: { key: string; isAnswered: boolean; isNewer: (row: Row, than: Row) => boolean },
+) {
+  const [held, setHeld] = useState<Held<Row> | null>(null);
   // Held over another query: the admin asked for this one, so its rows are held as they arrive.
-  if (held && held.key !== key && isAnswered) setHeld({ key, ids: idsOf(fresh) });
-  const heldIds = held?.key === key ? held.ids : null;
+  if (held && held.key !== key && isAnswered) setHeld({ key, rows: fresh });
+  const heldRows = held?.key === key ? held.rows : null;
   const freshById = new Map(fresh.map((row) => [row.id, row]));
   let rows = fresh;
-  if (heldIds) {
-    const isHeld = new Set(heldIds);
+  if (heldRows) {
+    const isHeld = new Set(heldRows.map((row) => row.id));
     const lastHeld = fresh.findLastIndex((row) => isHeld.has(row.id));
-    rows = [...heldIds.flatMap((id) => freshById.get(id) ?? []), ...(lastHeld >= 0 ? fresh.slice(lastHeld + 1) : [])];
+    const newest = heldRows[0];
+    const below = lastHeld >= 0 ? fresh.slice(lastHeld + 1) : newest ? fresh.filter((row) => !isNewer(row, newest)) : [];
+    rows = [...heldRows.flatMap((row) => freshById.get(row.id) ?? []), ...below];
   }
-  const hold = () => setHeld((before) => before ?? (isAnswered ? { key, ids: idsOf(fresh) } : { key: null, ids: [] }));
+  const hold = () => setHeld((before) => before ?? (isAnswered ? { key, rows: fresh } : { key: null, rows: [] }));
   // Held while either is in the table: an action whose row goes away moves focus out of the table (to
   // the list's count, say) with the pointer still on the rows, and the rows stay held for the next click.
   const inside = useRef({ pointer: false, focus: false });
@@ -45,9 +51,9 @@ export function useRowHold<Row extends { id: string }>(fresh: Row[], { key, isAn
   return {
     rows,
     /** Rows of the latest answer not on screen: arrived above the held ones while the table was held. */
-    newer: heldIds ? fresh.length - rows.length : 0,
+    newer: heldRows ? fresh.length - rows.length : 0,
     /** Shows the latest answer's rows, and holds those. */
-    showNewer: () => setHeld({ key, ids: idsOf(fresh) }),
+    showNewer: () => setHeld({ key, rows: fresh }),
     /** For the element around the table (its scroll region). */
     holdProps: {
       onPointerEnter: () => enter("pointer"),
