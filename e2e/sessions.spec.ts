@@ -154,6 +154,25 @@ test("a sign-out pressed offline says it did not go through, the shopper still s
   expect((await page.request.get("/api/session")).status()).toBe(401);
 });
 
+test("a sign-in pressed offline says at once that the store could not be reached, not the address, and signs in once back online", async ({ page, context, createSale }) => {
+  const sale = await createSale({ stock: 3 });
+  await page.goto(`/sales/${sale.id}`);
+  const email = page.getByLabel(/sign in with your email to buy/i);
+  const address = shopperEmail("offline-sign-in");
+  await email.fill(address);
+  await context.setOffline(true);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // Told within the expectation's default wait, not held as "Signing in…" until the connection is back.
+  await expect(page.getByRole("alert").filter({ hasText: "We couldn't reach the store." })).toBeVisible();
+  await expect(email).not.toHaveAttribute("aria-invalid", "true");
+  await expect(email).toHaveValue(address);
+
+  await context.setOffline(false);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(buyButton(page)).toBeEnabled();
+  await expect(header(page)).toContainText(address);
+});
+
 test("a throttled sign-in does not mark the address as invalid", async ({ page, createSale }) => {
   const sale = await createSale({ stock: 3 });
   await page.route("/api/session", (route) =>
