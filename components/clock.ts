@@ -113,12 +113,23 @@ export function knownClockReading(queryClient: QueryClient): ClockReading | unde
   return queryClient.getQueryData<ClockReading>(SERVER_CLOCK_KEY);
 }
 
-export function useServerOffset(): number | undefined {
+const serverClockQuery = (queryClient: QueryClient) => ({
+  queryKey: SERVER_CLOCK_KEY,
+  queryFn: async () => preciserReading(knownClockReading(queryClient), await measureOffset()),
+  staleTime: 60_000,
+});
+
+/** How far the server's clock is ahead of this browser's: the page's reading, or one taken now. */
+export async function readServerOffset(queryClient: QueryClient): Promise<number> {
+  return (await queryClient.ensureQueryData(serverClockQuery(queryClient))).offset;
+}
+
+/** How far the server's clock is ahead of this browser's, once read (`enabled`: read it at all). */
+export function useServerOffset({ enabled = true }: { enabled?: boolean } = {}): number | undefined {
   const queryClient = useQueryClient();
   const { data } = useQuery({
-    queryKey: SERVER_CLOCK_KEY,
-    queryFn: async () => preciserReading(knownClockReading(queryClient), await measureOffset()),
-    staleTime: 60_000,
+    ...serverClockQuery(queryClient),
+    enabled,
     refetchInterval: (query) => nextClockReadingMs(query.state.data, query.state.dataUpdateCount),
     // A tab coming back may have slept, or its clock may have been changed meanwhile: measure again.
     refetchOnWindowFocus: "always",

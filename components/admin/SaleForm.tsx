@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { AdminSale } from "@/db/admin-sales";
+import { readServerOffset, useServerOffset } from "@/components/clock";
 import { useIsClient } from "@/components/LocalTime";
 import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, readKept, toLocalInput, useKeepThroughSignIn, writeKept } from "./api";
 import { formProblems, readCount, readPrice, serverProblems, type Problems, type Values } from "./sale-input";
@@ -173,6 +174,11 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     if (heldBack > 0) focusFirstFault(formRef.current, focusAtSubmit.current);
   }, [heldBack]);
 
+  // The edit judges a passed end on the server's clock: an admin's computer set minutes wrong would
+  // otherwise let through an end that has passed for the store. Read as the form opens; a save before
+  // that reads it first (the browser's clock only if the server's cannot be read).
+  const serverOffset = useServerOffset({ enabled: sale !== undefined && sale.state !== "ended" });
+  const isReadingClock = useRef(false);
   if (!isClient) return <p className="text-sm text-zinc-500">Loading the form…</p>;
 
   const fields = save.error instanceof AdminApiError ? save.error.fields : {};
@@ -182,9 +188,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     setIsUnchanged(false);
     setValues((v) => ({ ...v, [key]: e.target.value }));
   };
-  const onSubmit = (e: FormEvent) => {
+  const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
-    if (save.isPending || isCreated) return;
+    if (save.isPending || isCreated || isReadingClock.current) return;
     if (sale && Object.keys(editChanges(values, initial)).length === 0) {
       // The last save's refusal is about values no longer there: it goes too.
       setChecked({});
@@ -198,12 +204,19 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     const found = formProblems(values, sale ? ["stock", "startsAt", "endsAt"] : ["price", "originalPrice", "stock", "startsAt", "endsAt"]);
     // An edit whose new end has passed would end a sale still selling the moment it is saved, with no
     // question asked (a wrong AM/PM, a wrong day): End now is the way to that, and asks first. Not sent.
-    const endsAt = Date.parse(fromLocalInput(values.endsAt));
-    if (sale && sale.state !== "ended" && values.endsAt !== initial.endsAt && endsAt <= Date.now()) {
-      setChecked({ ...found, endsAt: found.endsAt ?? "End time has passed: saved, it would end the sale at once. To end it now, use End now." });
-      save.reset();
-      setHeldBack((n) => n + 1);
-      return;
+    if (sale && sale.state !== "ended" && values.endsAt !== initial.endsAt) {
+      let offset = serverOffset;
+      if (offset === undefined) {
+        isReadingClock.current = true;
+        offset = await readServerOffset(queryClient).catch(() => 0);
+        isReadingClock.current = false;
+      }
+      if (Date.parse(fromLocalInput(values.endsAt)) <= Date.now() + offset) {
+        setChecked({ ...found, endsAt: found.endsAt ?? "End time has passed: saved, it would end the sale at once. To end it now, use End now." });
+        save.reset();
+        setHeldBack((n) => n + 1);
+        return;
+      }
     }
     setChecked(found);
     save.mutate({ sent: values, base: initial });
