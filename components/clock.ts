@@ -119,9 +119,22 @@ const serverClockQuery = (queryClient: QueryClient) => ({
   staleTime: 60_000,
 });
 
-/** How far the server's clock is ahead of this browser's: the page's reading, or one taken now. */
-export async function readServerOffset(queryClient: QueryClient): Promise<number> {
-  return (await queryClient.ensureQueryData(serverClockQuery(queryClient))).offset;
+/**
+ * How far the server's clock is ahead of this browser's: the page's reading, or one taken now, tried
+ * once whatever the browser thinks of its connection; rejected if the server has not answered within
+ * `timeoutMs`, for the caller to fall back on.
+ */
+export async function readServerOffset(queryClient: QueryClient, timeoutMs = 2000): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("The server's clock did not answer in time.")), timeoutMs);
+  });
+  try {
+    const reading = queryClient.ensureQueryData({ ...serverClockQuery(queryClient), retry: false, networkMode: "always" });
+    return (await Promise.race([reading, timeout])).offset;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** How far the server's clock is ahead of this browser's, once read (`enabled`: read it at all). */

@@ -24,7 +24,7 @@ export function useShownFailure(query: { data: unknown; error: Error | null; isP
 /**
  * The shopper's order views' rule for asking again after a failure the store may recover from (a 503
  * while the database restarts, the network gone, retries spent): every `UNAVAILABLE_RETRY_MS`, spread
- * once per page, until it answers, so the page recovers without a reload. By default only while nothing
+ * once per view, until it answers, so the page recovers without a reload. By default only while nothing
  * is on screen; `alsoOverData` asks again after a failed refresh of what is shown too. The returned
  * function gives a query's state its period, or `undefined` where the rule does not apply, for the
  * view's own `refetchInterval` to decide.

@@ -297,16 +297,13 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
   };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    // Enter in a field while the question is open answers nothing: the question's own buttons do.
-    if (isAsking || change.isPending) return;
+    if (change.isPending) return;
     // The table's 8 characters name no order for the API: the form says where the full id is.
     const isFull = isUuid(orderId.trim());
     setIsShortId(!isFull);
     if (!isFull) change.reset();
-    else if (status === "cancelled") {
-      change.reset();
-      setIsAsking(true);
-    } else send();
+    else if (status === "cancelled") setIsAsking(true);
+    else send();
   };
   return (
     <form onSubmit={onSubmit} aria-label="Change an order by id" className="flex flex-wrap items-end gap-2 rounded-xl border border-zinc-200 p-3 text-sm dark:border-zinc-800">

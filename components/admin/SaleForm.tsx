@@ -175,10 +175,16 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   }, [heldBack]);
 
   // The edit judges a passed end on the server's clock: an admin's computer set minutes wrong would
-  // otherwise let through an end that has passed for the store. Read as the form opens; a save before
-  // that reads it first (the browser's clock only if the server's cannot be read).
+  // otherwise let through an end that has passed for the store. Read as the form opens; a save pressed
+  // before that shows "Saving…" while it is read (2 s at most, then the browser's clock is used), and
+  // then goes on as a save pressed anew, with what the form holds by then.
   const serverOffset = useServerOffset({ enabled: sale !== undefined && sale.state !== "ended" });
-  const isReadingClock = useRef(false);
+  const [readOffset, setReadOffset] = useState<number>();
+  const [isReadingClock, setIsReadingClock] = useState(false);
+  const [resubmits, setResubmits] = useState(0);
+  useEffect(() => {
+    if (resubmits > 0) formRef.current?.requestSubmit();
+  }, [resubmits]);
   if (!isClient) return <p className="text-sm text-zinc-500">Loading the form…</p>;
 
   const fields = save.error instanceof AdminApiError ? save.error.fields : {};
@@ -188,9 +194,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     setIsUnchanged(false);
     setValues((v) => ({ ...v, [key]: e.target.value }));
   };
-  const onSubmit = async (e: FormEvent) => {
+  const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    if (save.isPending || isCreated || isReadingClock.current) return;
+    if (save.isPending || isCreated || isReadingClock) return;
     if (sale && Object.keys(editChanges(values, initial)).length === 0) {
       // The last save's refusal is about values no longer there: it goes too.
       setChecked({});
@@ -205,11 +211,17 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     // An edit whose new end has passed would end a sale still selling the moment it is saved, with no
     // question asked (a wrong AM/PM, a wrong day): End now is the way to that, and asks first. Not sent.
     if (sale && sale.state !== "ended" && values.endsAt !== initial.endsAt) {
-      let offset = serverOffset;
+      const offset = serverOffset ?? readOffset;
       if (offset === undefined) {
-        isReadingClock.current = true;
-        offset = await readServerOffset(queryClient).catch(() => 0);
-        isReadingClock.current = false;
+        setIsReadingClock(true);
+        void readServerOffset(queryClient)
+          .catch(() => 0)
+          .then((read) => {
+            setReadOffset(read);
+            setIsReadingClock(false);
+            setResubmits((n) => n + 1);
+          });
+        return;
       }
       if (Date.parse(fromLocalInput(values.endsAt)) <= Date.now() + offset) {
         setChecked({ ...found, endsAt: found.endsAt ?? "End time has passed: saved, it would end the sale at once. To end it now, use End now." });
@@ -260,8 +272,8 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         {/* aria-disabled while saving and once created (onSubmit ignores a second press): a disabled
             button drops keyboard focus to the page, where a failure other than a field's would leave the
             admin. */}
-        <button type="submit" aria-disabled={save.isPending || isCreated} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white aria-disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
-          {save.isPending ? "Saving…" : isCreated ? "Created: opening the sale…" : sale ? "Save changes" : "Create sale"}
+        <button type="submit" aria-disabled={save.isPending || isReadingClock || isCreated} className="rounded-md bg-zinc-900 px-4 py-2 font-medium text-white aria-disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900">
+          {save.isPending || isReadingClock ? "Saving…" : isCreated ? "Created: opening the sale…" : sale ? "Save changes" : "Create sale"}
         </button>
         {saved && <span className="text-sm text-emerald-600">Saved.</span>}
         {/* Always there, so a screen reader hears the words when they appear. */}
