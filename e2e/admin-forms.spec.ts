@@ -1,3 +1,4 @@
+import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { completedOrders, gate, openAdmin, openAdminSale } from "./shopper";
 
@@ -72,6 +73,15 @@ test.describe("the sale form", () => {
   });
 });
 
+/** `at` as a date-time field takes it, in the browser's zone. */
+function localInput(page: Page, at: number): Promise<string> {
+  return page.evaluate((ms) => {
+    const d = new Date(ms);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }, at);
+}
+
 test.describe("what the forms say", () => {
   for (const [clock, skewMs] of [
     ["", 0],
@@ -91,13 +101,7 @@ test.describe("what the forms say", () => {
       // Meant for tonight, typed for this morning: an hour ago for the store (an hour ahead on the slow
       // computer's clock), typed in the browser's zone.
       const ends = page.getByLabel("Ends", { exact: true });
-      await ends.fill(
-        await page.evaluate((at) => {
-          const d = new Date(at);
-          const pad = (n: number) => String(n).padStart(2, "0");
-          return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-        }, Date.now() - 3_600_000),
-      );
+      await ends.fill(await localInput(page, Date.now() - 3_600_000));
       await page.getByRole("button", { name: "Save changes" }).click();
       await expect(ends).toBeFocused();
       await expect(ends).toHaveAttribute("aria-invalid", "true");
@@ -108,6 +112,28 @@ test.describe("what the forms say", () => {
       await expect(page.getByRole("heading", { level: 1 })).toContainText("live");
     });
   }
+
+  test("a save pressed before the page has read the store's clock says Saving… while it is read, then is judged on it", async ({ page, createSale, db }) => {
+    await page.clock.install({ time: Date.now() - 2 * 3_600_000 });
+    const sale = await createSale({ stock: 40, startsInMs: -7_200_000, durationMs: 4 * 3_600_000 });
+    const [before] = await db`SELECT ends_at FROM sales WHERE id = ${sale.id}`;
+    // The store's clock answers only once Save has been pressed.
+    const clock = gate();
+    await page.route("**/api/time?*", async (route) => {
+      await clock.opened;
+      await route.continue();
+    });
+    await openAdminSale(page, sale.id);
+    await page.getByText("Edit this sale").click();
+    const ends = page.getByLabel("Ends", { exact: true });
+    await ends.fill(await localInput(page, Date.now() - 3_600_000));
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByRole("button", { name: "Saving…" })).toBeVisible();
+    clock.open();
+    await expect(ends).toHaveAccessibleDescription(/^End time has passed: saved, it would end the sale at once\./);
+    await expect(page.getByRole("button", { name: "Save changes" })).toBeVisible();
+    expect((await db`SELECT ends_at FROM sales WHERE id = ${sale.id}`)[0]!.ends_at).toEqual(before!.ends_at);
+  });
 
   test("an edit with nothing changed says so and sends nothing, after a refused save too", async ({ page, createSale }) => {
     const sale = await createSale({ stock: 40 });
