@@ -82,7 +82,7 @@ export function OrdersTable({ saleId }: { saleId: string }) {
     key: queryKey,
     isAnswered: page.data !== undefined && !page.isPlaceholderData,
     // Newest first by arrival number.
-    isNewer: (row, than) => Number(row.seq) > Number(than.seq),
+    isNewer: (row, than) => row.seq > than.seq,
   });
   const rowIds = orders.map((order) => order.id).join();
   useEffect(() => {
@@ -288,11 +288,13 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
   });
   const [isShortId, setIsShortId] = useState(false);
   // A cancel cannot be undone: as the row's Cancel does, Send change asks first, the question taking
-  // the button's place (focus with it; Escape or Keep goes back). A change to the fields drops it.
-  const [isAsking, setIsAsking] = useState(false);
+  // the button's place (focus with it; Escape or Keep goes back). It is about the change typed when
+  // it was asked: a change to the fields drops it.
+  const [askedFor, setAskedFor] = useState<TypedChange | null>(null);
+  const isAsking = askedFor?.orderId === orderId && askedFor.status === status;
   const { confirmRef, triggerRef } = useConfirmFocus(isAsking ? "cancel" : null);
   const send = () => {
-    setIsAsking(false);
+    setAskedFor(null);
     change.mutate({ orderId: orderId.trim(), status });
   };
   const onSubmit = (e: FormEvent) => {
@@ -302,28 +304,18 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
     const isFull = isUuid(orderId.trim());
     setIsShortId(!isFull);
     if (!isFull) change.reset();
-    else if (status === "cancelled") setIsAsking(true);
+    else if (status === "cancelled") setAskedFor({ orderId, status });
     else send();
   };
   return (
     <form onSubmit={onSubmit} aria-label="Change an order by id" className="flex flex-wrap items-end gap-2 rounded-xl border border-zinc-200 p-3 text-sm dark:border-zinc-800">
       <label className="flex flex-col">
         <span className="font-medium">Order id</span>
-        <input
-          value={orderId}
-          disabled={!isClient}
-          onChange={(e) => {
-            setOrderId(e.target.value);
-            setIsAsking(false);
-          }}
-          required className="w-80 rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono dark:border-zinc-700 dark:bg-zinc-900" />
+        <input value={orderId} disabled={!isClient} onChange={(e) => setOrderId(e.target.value)} required className="w-80 rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono dark:border-zinc-700 dark:bg-zinc-900" />
       </label>
       <label className="flex flex-col">
         <span className="font-medium">New status</span>
-        <select value={status} disabled={!isClient} onChange={(e) => {
-            setStatus(e.target.value as AdminStatus);
-            setIsAsking(false);
-          }} className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900">
+        <select value={status} disabled={!isClient} onChange={(e) => setStatus(e.target.value as AdminStatus)} className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900">
           {ADMIN_STATUSES.map((next) => (
             <option key={next} value={next}>
               {next}
@@ -332,11 +324,11 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
         </select>
       </label>
       {isAsking ? (
-        <span className="flex gap-2" onKeyDown={(e) => e.key === "Escape" && setIsAsking(false)}>
+        <span className="flex gap-2" onKeyDown={(e) => e.key === "Escape" && setAskedFor(null)}>
           <button ref={confirmRef} type="button" onClick={send} className="rounded-md bg-red-600 px-3 py-1.5 font-semibold text-white">
             Yes, cancel the order
           </button>
-          <button type="button" onClick={() => setIsAsking(false)} className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700">
+          <button type="button" onClick={() => setAskedFor(null)} className="rounded-md border border-zinc-300 px-3 py-1.5 dark:border-zinc-700">
             Keep
           </button>
         </span>
