@@ -1,11 +1,14 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import postgres from "postgres";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { StartupError } from "@/jobs/supervise";
 import { ConfigError } from "./config";
 import { EmbeddedPostgresError } from "./embedded-checks";
-import { log } from "./log";
+import { log, ORDERLY_CLOSE_HOLD_MS } from "./log";
 import { DatabaseUrlError } from "./migrate";
+import { jsonLines } from "./testing/json-lines";
 import { captureLogLines, type LogLine } from "./testing/log-lines";
 
 // What reaches a log line: never a credential, never a driver's internals or a query's parameters,
@@ -79,27 +82,36 @@ describe("the logger", () => {
     expect(lines[1]!.msg).toBe("env: PGPASSWORD=[redacted] PGUSER=app db_password=[redacted] Pwd=[redacted]");
   });
 
-  it("writes an error about Postgres closing a connection in order (57P01, 57P03) as a warning while the process runs; a crash (57P02) stays an error, fatal stays fatal", () => {
+  it("writes an error about Postgres closing a connection in order (57P01, 57P03) as a warning while the process runs, a second late; a crash (57P02) stays an error, fatal stays fatal", () => {
     const adminShutdown = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
     const startingUp = Object.assign(new Error("the database system is starting up"), { code: "57P03" });
     const crash = Object.assign(new Error("terminating connection because of crash of another server process"), { code: "57P02" });
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
-    const { lines } = captured(() => {
+    vi.useFakeTimers();
+    const capture = captureLogLines();
+    try {
       log.error({ err: adminShutdown }, "pg-boss error");
       log.warn({ err: new DrizzleQueryError("delete from worker_metrics", [], adminShutdown) }, "could not remove worker metrics");
       log.error({ err: crash }, "allocation failed");
       log.fatal({ err: startingUp }, "worker failed to start");
       // While the process is not stopping, a refused connection is a real outage.
       log.warn({ err: refused }, "could not push worker metrics");
-    });
-    expect(lines.map((l) => [l.level, l.msg])).toEqual([
-      [40, "pg-boss error"],
-      [40, "could not remove worker metrics"],
-      [50, "allocation failed"],
-      [60, "worker failed to start"],
-      [40, "could not push worker metrics"],
-    ]);
-    expect(lines[0]!.err).toEqual({ type: "Error", message: "terminating connection due to administrator command", code: "57P01" });
+      vi.advanceTimersByTime(ORDERLY_CLOSE_HOLD_MS - 1);
+      // The two orderly closes wait (a stop signal may be on its way); the rest is written at once.
+      const atOnce = [
+        [50, "allocation failed"],
+        [60, "worker failed to start"],
+        [40, "could not push worker metrics"],
+      ];
+      expect(capture.lines().map((l) => [l.level, l.msg])).toEqual(atOnce);
+      vi.advanceTimersByTime(1);
+      const lines = capture.lines();
+      expect(lines.map((l) => [l.level, l.msg])).toEqual([...atOnce, [40, "pg-boss error"], [40, "could not remove worker metrics"]]);
+      expect(lines[3]!.err).toEqual({ type: "Error", message: "terminating connection due to administrator command", code: "57P01" });
+    } finally {
+      capture.stop();
+      vi.useRealTimers();
+    }
   });
 
   it("logs an error as its type, message, code and a few frames: no query parameters, no pg client", () => {
@@ -139,5 +151,41 @@ describe("the logger", () => {
       ...problems.map((err) => ({ type: err.name, message: err.message })),
       { type: "Error", message: "a fault of the app's", stack: expect.stringMatching(/^at /) },
     ]);
+  });
+
+  // In a process of its own, as the worker and the web are: stopping is for good once marked.
+  async function runLogging(body: string, signalAfter?: string): Promise<{ lines: LogLine[]; code: number | null }> {
+    const script = `
+      const { log, markStopping } = require(${JSON.stringify(path.join(process.cwd(), "db", "log.ts"))});
+      const adminShutdown = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
+      process.on("SIGINT", () => { markStopping(); log.info("stopping"); process.exit(0); });
+      ${body}`;
+    const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      if (signalAfter && chunk.includes(signalAfter)) child.kill("SIGINT");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    return { lines: jsonLines(stdout.split("\n")), code };
+  }
+
+  it("a warning about Postgres closing a connection in order that comes just before the process's own stop signal is info: Ctrl-C stops Postgres and the app at the same instant", async () => {
+    const { lines, code } = await runLogging(
+      `log.warn({ err: adminShutdown }, "pg-boss lost its database connection; it reconnects by itself");
+       console.error("logged"); setTimeout(() => {}, 10_000);`,
+      "logged",
+    );
+    expect(code).toBe(0);
+    expect(lines.map((l) => [l.level, l.msg, l.err?.code])).toEqual([
+      [30, "pg-boss lost its database connection; it reconnects by itself", "57P01"],
+      [30, "stopping", undefined],
+    ]);
+  });
+
+  it("a process that exits while such a warning waits still writes it, as a warning", async () => {
+    const { lines, code } = await runLogging(`log.warn({ err: adminShutdown }, "could not remove worker metrics"); process.exit(3);`);
+    expect(code).toBe(3);
+    expect(lines.map((l) => [l.level, l.msg, l.err?.code])).toEqual([[40, "could not remove worker metrics", "57P01"]]);
   });
 });

@@ -95,10 +95,31 @@ function sanitizeValue(value: unknown, withStack: boolean, depth: number): unkno
 
 const holder = globalThis as unknown as { __flashSaleStopping?: boolean };
 
-/** Marks this process as stopping: from now on a connection that fails is logged at info. */
+/** Marks this process as stopping: from now on a connection that fails is logged at info, and so
+ * are the lines held for a moment (below). */
 export function markStopping(): void {
   holder.__flashSaleStopping = true;
+  releaseHeldLines();
 }
+
+// Ctrl-C signals Postgres and the app's processes at the same instant, and Postgres's 57P01 to each
+// connection can reach a process before its own SIGINT does: a warning about a connection Postgres
+// closed in order, while this process runs, waits this long before it is written, at info if the
+// process has begun stopping meanwhile, as a warning otherwise (a restart or failover under a running
+// app, seen a second late). A process that exits with lines still held writes them as it exits.
+export const ORDERLY_CLOSE_HOLD_MS = 1000;
+const held = new Map<ReturnType<typeof setTimeout>, () => void>();
+let releasing = false;
+
+function releaseHeldLines(): void {
+  for (const [timer, write] of held) {
+    clearTimeout(timer);
+    write();
+  }
+}
+
+// Before pino's own exit handler, which flushes its stream.
+process.prependListener("exit", releaseHeldLines);
 
 // A connection refused, reset, closed or timed out (Node's, postgres.js's and pg's codes; SQLSTATE class
 // 08), refused for too many connections (53300), or closed by Postgres as it shuts down. pg reports a connection that ended under it without a
@@ -162,6 +183,22 @@ export const log = pino({
       const [first, ...rest] = args as unknown[];
       // Warnings and errors only: a fatal line says why a process could not start, whatever the cause.
       const quieter = level === 40 || level === 50 ? shutdownLevelOf(first) : undefined;
+      if (quieter === "warn" && !releasing) {
+        const write = () => {
+          held.delete(timer);
+          releasing = true;
+          try {
+            // Through the hook again, which judges the level as things stand now.
+            (this[pino.levels.labels[level] as "warn" | "error"] as (...a: unknown[]) => void).apply(this, args);
+          } finally {
+            releasing = false;
+          }
+        };
+        const timer = setTimeout(write, ORDERLY_CLOSE_HOLD_MS);
+        timer.unref();
+        held.set(timer, write);
+        return;
+      }
       if (quieter && pino.levels.values[quieter]! < level) return (this[quieter] as (...a: unknown[]) => void).apply(this, args);
       const withStack = level >= 50;
       const tail = rest.map((a) => (typeof a === "string" ? redactSecrets(a) : a));
