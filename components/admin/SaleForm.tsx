@@ -179,12 +179,12 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   // before that shows "Saving…" while it is read (2 s at most, then the browser's clock is used), and
   // then goes on as a save pressed anew, with what the form holds by then.
   const serverOffset = useServerOffset({ enabled: sale !== undefined && sale.state !== "ended" });
-  const [readOffset, setReadOffset] = useState<number>();
-  const [isReadingClock, setIsReadingClock] = useState(false);
-  const [resubmits, setResubmits] = useState(0);
+  // The offset a save had to read itself, "reading" while it does; once read, the save goes on.
+  const [readOffset, setReadOffset] = useState<number | "reading">();
   useEffect(() => {
-    if (resubmits > 0) formRef.current?.requestSubmit();
-  }, [resubmits]);
+    if (typeof readOffset === "number") formRef.current?.requestSubmit();
+  }, [readOffset]);
+  const isReadingClock = readOffset === "reading";
   if (!isClient) return <p className="text-sm text-zinc-500">Loading the form…</p>;
 
   const fields = save.error instanceof AdminApiError ? save.error.fields : {};
@@ -211,16 +211,12 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     // An edit whose new end has passed would end a sale still selling the moment it is saved, with no
     // question asked (a wrong AM/PM, a wrong day): End now is the way to that, and asks first. Not sent.
     if (sale && sale.state !== "ended" && values.endsAt !== initial.endsAt) {
-      const offset = serverOffset ?? readOffset;
+      const offset = serverOffset ?? (typeof readOffset === "number" ? readOffset : undefined);
       if (offset === undefined) {
-        setIsReadingClock(true);
+        setReadOffset("reading");
         void readServerOffset(queryClient)
           .catch(() => 0)
-          .then((read) => {
-            setReadOffset(read);
-            setIsReadingClock(false);
-            setResubmits((n) => n + 1);
-          });
+          .then(setReadOffset);
         return;
       }
       if (Date.parse(fromLocalInput(values.endsAt)) <= Date.now() + offset) {
