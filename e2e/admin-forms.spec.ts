@@ -135,6 +135,26 @@ test.describe("what the forms say", () => {
     expect((await db`SELECT ends_at FROM sales WHERE id = ${sale.id}`)[0]!.ends_at).toEqual(before!.ends_at);
   });
 
+  test("a save pressed while the store's clock does not answer says Saving… for 2 s, then is judged on the browser's clock", async ({ page, createSale, db }) => {
+    const sale = await createSale({ stock: 40, startsInMs: -3_600_000, durationMs: 4 * 3_600_000 });
+    const [before] = await db`SELECT ends_at FROM sales WHERE id = ${sale.id}`;
+    // The store's clock never answers on this page.
+    await page.route("**/api/time?*", () => new Promise<void>(() => {}));
+    await openAdminSale(page, sale.id);
+    await page.getByText("Edit this sale").click();
+    const ends = page.getByLabel("Ends", { exact: true });
+    await ends.fill(await localInput(page, Date.now() - 3_600_000));
+    await page.getByRole("button", { name: "Save changes" }).click();
+    const pressedAt = Date.now();
+    await expect(page.getByRole("button", { name: "Saving…" })).toBeVisible();
+    await expect(ends).toHaveAccessibleDescription(/^End time has passed: saved, it would end the sale at once\./, { timeout: 10_000 });
+    // Not given up on at once: the read had its 2 s (a lower bound, which a slow machine only lengthens).
+    expect(Date.now() - pressedAt).toBeGreaterThanOrEqual(1500);
+    await expect(page.getByRole("button", { name: "Save changes" })).toBeVisible();
+    expect((await db`SELECT ends_at FROM sales WHERE id = ${sale.id}`)[0]!.ends_at).toEqual(before!.ends_at);
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+  });
+
   test("an edit with nothing changed says so and sends nothing, after a refused save too", async ({ page, createSale }) => {
     const sale = await createSale({ stock: 40 });
     await openAdminSale(page, sale.id);
