@@ -90,6 +90,7 @@ describe("the logger", () => {
     vi.useFakeTimers();
     const capture = captureLogLines();
     try {
+      const loggedAt = Date.now();
       log.error({ err: adminShutdown }, "pg-boss error");
       log.warn({ err: new DrizzleQueryError("delete from worker_metrics", [], adminShutdown) }, "could not remove worker metrics");
       log.error({ err: crash }, "allocation failed");
@@ -108,6 +109,10 @@ describe("the logger", () => {
       const lines = capture.lines();
       expect(lines.map((l) => [l.level, l.msg])).toEqual([...atOnce, [40, "pg-boss error"], [40, "could not remove worker metrics"]]);
       expect(lines[3]!.err).toEqual({ type: "Error", message: "terminating connection due to administrator command", code: "57P01" });
+      // Written a second late, stamped with the time it was logged at; lines written at once keep theirs.
+      expect(lines.map((l) => l.time)).toEqual([loggedAt, loggedAt, loggedAt, loggedAt, loggedAt]);
+      log.info("written now");
+      expect(capture.lines().at(-1)!.time).toBe(loggedAt + ORDERLY_CLOSE_HOLD_MS);
     } finally {
       capture.stop();
       vi.useRealTimers();

@@ -107,9 +107,12 @@ export function markStopping(): void {
 // closed in order, while this process runs, waits this long before it is written, at info if the
 // process has begun stopping meanwhile, as a warning otherwise (a restart or failover under a running
 // app, seen a second late). A process that exits with lines still held writes them as it exits.
+// Either way a held line carries the time it was logged at, not the time it was written.
 export const ORDERLY_CLOSE_HOLD_MS = 1000;
 const held = new Map<ReturnType<typeof setTimeout>, () => void>();
 let releasing = false;
+// While a held line is written: when it was logged (pino's timestamp reads it).
+let heldLineTime: number | undefined;
 
 function releaseHeldLines(): void {
   for (const [timer, write] of held) {
@@ -174,6 +177,8 @@ function levelFrom(value: string | undefined): string {
 export const log = pino({
   level: levelFrom(process.env.LOG_LEVEL),
   base: { pid: process.pid, role: process.env.FLASH_ROLE ?? "web" },
+  // pino's own epoch time, but for a held line the time it was logged at.
+  timestamp: () => `,"time":${heldLineTime ?? Date.now()}`,
   redact: { paths: ["password", "*.password", "cookie", "*.cookie", "headers.cookie", "secret"], censor: "[redacted]" },
   serializers: { err: (value: unknown) => compactError(value, true) },
   hooks: {
@@ -184,14 +189,17 @@ export const log = pino({
       // Warnings and errors only: a fatal line says why a process could not start, whatever the cause.
       const quieter = level === 40 || level === 50 ? shutdownLevelOf(first) : undefined;
       if (quieter === "warn" && !releasing) {
+        const loggedAt = Date.now();
         const write = () => {
           held.delete(timer);
           releasing = true;
+          heldLineTime = loggedAt;
           try {
             // Through the hook again, which judges the level as things stand now.
             (this[pino.levels.labels[level] as "warn" | "error"] as (...a: unknown[]) => void).apply(this, args);
           } finally {
             releasing = false;
+            heldLineTime = undefined;
           }
         };
         const timer = setTimeout(write, ORDERLY_CLOSE_HOLD_MS);
