@@ -188,6 +188,17 @@ describe("the logger", () => {
     ]);
   });
 
+  it("a process's last lines are written, in order, when it exits at once while libuv's thread pool is busy", async () => {
+    // Sixteen slow hashes fill the pool, where an asynchronous stream's write would wait its turn.
+    const { lines, code } = await runLogging(
+      `const crypto = require("node:crypto");
+       for (let i = 0; i < 16; i++) crypto.pbkdf2("secret", "salt", 200_000, 64, "sha512", () => {});
+       log.info("first"); log.info("second"); process.exit(0);`,
+    );
+    expect(code).toBe(0);
+    expect(lines.map((l) => l.msg)).toEqual(["first", "second"]);
+  });
+
   it("a process that exits while such a warning waits still writes it, as a warning", async () => {
     const { lines, code } = await runLogging(`log.warn({ err: adminShutdown }, "could not remove worker metrics"); process.exit(3);`);
     expect(code).toBe(3);

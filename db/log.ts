@@ -217,5 +217,9 @@ export const log = pino({
       return (method as (...a: unknown[]) => void).apply(this, [head, ...tail]);
     },
   },
-});
+  // Written synchronously: a line is on stdout, in the order logged, when the call returns. pino's
+  // default stream writes on libuv's thread pool and, at exit, writes what it has buffered without
+  // waiting for the write in flight, so a process's last lines (a stop, a held warning) could come out
+  // of order, or never, when the pool was busy. At info a running app logs little; each request's line is at debug.
+}, pino.destination({ dest: 1, sync: true }));
 
