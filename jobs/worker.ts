@@ -2,7 +2,7 @@ import "./worker-role";
 import { onStopSignal } from "./early-signals";
 import { closeDb } from "@/db/client";
 import { ConfigError } from "@/db/config";
-import { log, markStopping, shutdownLevel } from "@/db/log";
+import { log, markStopping, ORDERLY_CLOSE_HOLD_MS, shutdownLevel } from "@/db/log";
 import { assertReachable, migrate } from "@/db/migrate";
 import { resolveDatabaseUrl } from "@/db/runtime";
 import type { PgBoss } from "pg-boss";
@@ -38,14 +38,17 @@ async function main(): Promise<void> {
   // pg-boss's LISTEN connection can emit Postgres's "terminating connection" after pg-boss stopped
   // listening to it, and an 'error' event nobody listens to is thrown. While the worker stops (Ctrl-C
   // stops Postgres with it) that is expected. Otherwise the database closed the worker's connection
-  // under it: it stops and exits 1, for `npm start` or a service manager to start a fresh one. Anything
-  // else is a fault: logged, exit 1, as Node would.
+  // under it: it stops and exits 1, for `npm start` or a service manager to start a fresh one, after
+  // the second the warning is held for (db/log.ts): Postgres's 57P01 can come just before a Ctrl-C's own
+  // SIGINT, and then the stop is that signal's, exit 0, the line at info. Anything else is a fault:
+  // logged, exit 1, as Node would.
   process.on("uncaughtException", (err) => {
     const level = shutdownLevel(err);
     if (level === "info") return void log.info({ err }, "a connection closed while the worker stops");
     if (level === "warn") {
       log.warn({ err }, "the database closed the worker's connection; stopping, to be started again");
-      void stop("database connection closed", 1);
+      // After the held line's own timer (same delay, set first), which writes it as a warning.
+      setTimeout(() => void stop("database connection closed", 1), ORDERLY_CLOSE_HOLD_MS);
       return;
     }
     log.fatal({ err }, "worker failed");
