@@ -181,8 +181,14 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   const serverOffset = useServerOffset({ enabled: sale !== undefined && sale.state !== "ended" });
   // The offset a save had to read itself, "reading" while it does; once read, the save goes on.
   const [readOffset, setReadOffset] = useState<number | "reading">();
+  // That save, going on: focus stays judged against where the admin's press left it, not wherever
+  // they moved to while the clock was read.
+  const isGoingOn = useRef(false);
   useEffect(() => {
-    if (typeof readOffset === "number") formRef.current?.requestSubmit();
+    if (typeof readOffset !== "number") return;
+    isGoingOn.current = true;
+    formRef.current?.requestSubmit();
+    isGoingOn.current = false;
   }, [readOffset]);
   const isReadingClock = readOffset === "reading";
   if (!isClient) return <p className="text-sm text-zinc-500">Loading the form…</p>;
@@ -206,7 +212,7 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
       return;
     }
     setIsUnchanged(false);
-    focusAtSubmit.current = document.activeElement;
+    if (!isGoingOn.current) focusAtSubmit.current = document.activeElement;
     const found = formProblems(values, sale ? ["stock", "startsAt", "endsAt"] : ["price", "originalPrice", "stock", "startsAt", "endsAt"]);
     // An edit whose new end has passed would end a sale still selling the moment it is saved, with no
     // question asked (a wrong AM/PM, a wrong day): End now is the way to that, and asks first. Not sent.
