@@ -135,6 +135,30 @@ test.describe("what the forms say", () => {
     expect((await db`SELECT ends_at FROM sales WHERE id = ${sale.id}`)[0]!.ends_at).toEqual(before!.ends_at);
   });
 
+  test("a save judged on the browser's clock because the store's did not answer leaves the next save to ask it again", async ({ page, createSale, db }) => {
+    await page.clock.install({ time: Date.now() - 2 * 3_600_000 });
+    const sale = await createSale({ stock: 40, startsInMs: -7_200_000, durationMs: 4 * 3_600_000 });
+    // The store's clock out of reach while the form opens and the first save is pressed.
+    let isClockReachable = false;
+    await page.route("**/api/time?*", (route) => (isClockReachable ? route.continue() : route.abort("connectionrefused")));
+    await openAdminSale(page, sale.id);
+    await page.getByText("Edit this sale").click();
+    const ends = page.getByLabel("Ends", { exact: true });
+    // Three hours from now for the store: saved on either clock.
+    await ends.fill(await localInput(page, Date.now() + 3 * 3_600_000));
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByText("Saved.")).toBeVisible({ timeout: 10_000 });
+    const [saved] = await db`SELECT ends_at FROM sales WHERE id = ${sale.id}`;
+
+    isClockReachable = true;
+    // An hour ago for the store, an hour ahead on this computer's slow clock.
+    await ends.fill(await localInput(page, Date.now() - 3_600_000));
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(ends).toHaveAccessibleDescription(/^End time has passed: saved, it would end the sale at once\./, { timeout: 10_000 });
+    expect((await db`SELECT ends_at FROM sales WHERE id = ${sale.id}`)[0]!.ends_at).toEqual(saved!.ends_at);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("live");
+  });
+
   test("an admin who moves on to another field while a save reads the store's clock keeps their place when it is refused", async ({ page, createSale }) => {
     const sale = await createSale({ stock: 40, startsInMs: -3_600_000, durationMs: 4 * 3_600_000 });
     const clock = gate();

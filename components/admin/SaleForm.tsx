@@ -217,7 +217,9 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
     // An edit whose new end has passed would end a sale still selling the moment it is saved, with no
     // question asked (a wrong AM/PM, a wrong day): End now is the way to that, and asks first. Not sent.
     if (sale && sale.state !== "ended" && values.endsAt !== initial.endsAt) {
-      const offset = serverOffset ?? (typeof readOffset === "number" ? readOffset : undefined);
+      // What a save read for itself is for that save only: 0 when the clock did not answer, and the
+      // next save asks again.
+      const offset = serverOffset ?? (isGoingOn.current && typeof readOffset === "number" ? readOffset : undefined);
       if (offset === undefined) {
         setReadOffset("reading");
         void readServerOffset(queryClient)
