@@ -120,17 +120,20 @@ const serverClockQuery = (queryClient: QueryClient) => ({
 });
 
 /**
- * How far the server's clock is ahead of this browser's: the page's reading, or one taken now, tried
- * once whatever the browser thinks of its connection; rejected if the server has not answered within
- * `timeoutMs`, for the caller to fall back on.
+ * How far the server's clock is ahead of this browser's: the page's reading, or one taken now (kept as
+ * the page's), asked at once whatever the browser thinks of its connection, and not behind the page's
+ * own read, which may be waiting out a retry's delay after failing while the server was out of reach;
+ * rejected if the server has not answered within `timeoutMs`, for the caller to fall back on.
  */
 export async function readServerOffset(queryClient: QueryClient, timeoutMs = 2000): Promise<number> {
+  const known = knownClockReading(queryClient);
+  if (known) return known.offset;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error("The server's clock did not answer in time.")), timeoutMs);
   });
+  const reading = measureOffset().then((measured) => queryClient.setQueryData<ClockReading>(SERVER_CLOCK_KEY, (previous) => preciserReading(previous, measured))!);
   try {
-    const reading = queryClient.ensureQueryData({ ...serverClockQuery(queryClient), retry: false, networkMode: "always" });
     return (await Promise.race([reading, timeout])).offset;
   } finally {
     clearTimeout(timer);
