@@ -162,14 +162,20 @@ test.describe("the orders table under the pointer", () => {
     const rowA = orderRow(page, a!);
     const rowB = orderRow(page, b!);
     await expect(rowA).toBeVisible();
-    // A's change is answered late, and refused (the database restarting); B's is sent meanwhile and goes through.
+    // A's change is answered late, and refused (the database restarting); B's is sent meanwhile and goes
+    // through. A's answer is held until B's has come back, however long the machine takes to draw A's
+    // "sent" and to press B's Ship.
+    const answerA = gate();
     await page.route(`**/api/admin/orders/${a}/status`, async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await answerA.opened;
       await unavailable(route);
     });
     await rowA.getByRole("button", { name: "Ship" }).click();
     await expect(rowA.getByTestId("change-sent")).toHaveText("→ shipped: sent, applying…");
+    const answerB = page.waitForResponse((response) => response.url().endsWith(`/api/admin/orders/${b}/status`));
     await rowB.getByRole("button", { name: "Ship" }).click();
+    expect((await answerB).status()).toBe(202);
+    answerA.open();
 
     await expect(rowA.getByRole("alert")).toHaveText("Not shipped: The database is not answering right now.");
     await expect(rowA.getByTestId("change-sent")).toHaveCount(0);
