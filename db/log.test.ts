@@ -171,7 +171,8 @@ describe("the logger", () => {
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       if (signalAfter && chunk.includes(signalAfter)) child.kill("SIGINT");
     });
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    // 'close': the process has exited and its output has been read to the end.
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     return { lines: jsonLines(stdout.split("\n")), code };
   }
 

@@ -121,7 +121,7 @@ function releaseHeldLines(): void {
   }
 }
 
-// Before pino's own exit handler, which flushes its stream.
+// As the process exits: written at once, as every line is (below).
 process.prependListener("exit", releaseHeldLines);
 
 // A connection refused, reset, closed or timed out (Node's, postgres.js's and pg's codes; SQLSTATE class
@@ -220,6 +220,8 @@ export const log = pino({
   // Written synchronously: a line is on stdout, in the order logged, when the call returns. pino's
   // default stream writes on libuv's thread pool and, at exit, writes what it has buffered without
   // waiting for the write in flight, so a process's last lines (a stop, a held warning) could come out
-  // of order, or never, when the pool was busy. At info a running app logs little; each request's line is at debug.
+  // of order, or never, when the pool was busy. The cost: a log reader that stops reading holds the
+  // process up, as it would hold up Node's own console on a pipe. At info a running app logs little;
+  // each request's line is at debug.
 }, pino.destination({ dest: 1, sync: true }));
 

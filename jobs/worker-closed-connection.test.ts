@@ -40,7 +40,8 @@ const CLOSED_MSG = "the database closed the worker's connection; stopping, to be
 async function readyWorker(onClosed?: (child: ChildProcess) => void) {
   const output: string[] = [];
   const child = (worker = spawnWorker({ env: { ...process.env, DATABASE_URL: db.url, SKIP_MIGRATE: "1", LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"], nodeArgs: ["--require", preload] }));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  // 'close': the worker has exited and its output has been read to the end.
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   let partial = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
     const parts = (partial + chunk).split("\n");
