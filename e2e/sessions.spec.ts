@@ -148,8 +148,11 @@ test("a sign-out pressed offline says it did not go through, the shopper still s
   await context.setOffline(false);
   expect((await page.request.get("/api/session")).status()).toBe(200);
 
+  // Shown signed out at once; the store has ended the session once the sign-out has been answered.
+  const signedOut = page.waitForResponse((response) => response.request().method() === "DELETE" && new URL(response.url()).pathname === "/api/session");
   await signOut.click();
   await expect(page.getByLabel(/sign in with your email/i)).toBeVisible();
+  expect((await signedOut).status()).toBe(204);
   await expect(failed).toHaveCount(0);
   expect((await page.request.get("/api/session")).status()).toBe(401);
 });
