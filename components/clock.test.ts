@@ -137,6 +137,12 @@ describe("the server clock's offset", () => {
     expect(server.asked()).toBe(3);
   });
 
+  it("asks once when one reading is enough (a save's own read)", async () => {
+    const server = exchange([[400, 10], [10, 10]]);
+    expect(await measureOffset(server.askServerNow, server.browserNow, () => 0, 1)).toMatchObject({ offset: 10_195, roundTrip: 410 });
+    expect(server.asked()).toBe(1);
+  });
+
   it("says when the reading was taken, on the browser's clock and its monotonic one", async () => {
     const server = exchange([[10, 10]]);
     expect(await measureOffset(server.askServerNow, server.browserNow, () => 5_000)).toEqual({ offset: 10_000, roundTrip: 20, wallAt: 1_000_020, monoAt: 5_000 });

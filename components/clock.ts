@@ -50,16 +50,17 @@ export type ClockReading = { offset: number; roundTrip: number; wallAt: number; 
  * How far the server's clock is ahead of this browser's, read at the middle of a round trip. Off by
  * up to half the round trip, and more one way than the other when the request waited on its way in
  * (a busy server, the moments a sale draws a crowd): so a slow round trip is asked again, up to three
- * times in all, and the shortest one's reading is kept. The round trip is the network's own where
- * the browser records it (`askTime`).
+ * times in all (`samples`), and the shortest one's reading is kept. The round trip is the network's
+ * own where the browser records it (`askTime`).
  */
 export async function measureOffset(
   askServer: () => Promise<number | ServerTime> = askTime,
   browserNow: () => number = Date.now,
   monotonicNow: () => number = () => performance.now(),
+  samples = MAX_CLOCK_SAMPLES,
 ): Promise<ClockReading> {
   let best: { roundTrip: number; offset: number } | undefined;
-  for (let i = 0; i < MAX_CLOCK_SAMPLES && !(best && best.roundTrip <= PRECISE_ROUND_TRIP_MS); i++) {
+  for (let i = 0; i < samples && !(best && best.roundTrip <= PRECISE_ROUND_TRIP_MS); i++) {
     const sent = browserNow();
     const answer = await askServer();
     const received = browserNow();
@@ -132,7 +133,9 @@ export async function readServerOffset(queryClient: QueryClient, timeoutMs = 200
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error("The server's clock did not answer in time.")), timeoutMs);
   });
-  const reading = measureOffset().then((measured) => queryClient.setQueryData<ClockReading>(SERVER_CLOCK_KEY, (previous) => preciserReading(previous, measured))!);
+  // One round trip: a save judges an end to the minute, not to the half second a countdown needs (the
+  // page's own read refines it), and its 2 s are not spent asking again.
+  const reading = measureOffset(askTime, Date.now, () => performance.now(), 1).then((measured) => queryClient.setQueryData<ClockReading>(SERVER_CLOCK_KEY, (previous) => preciserReading(previous, measured))!);
   try {
     return (await Promise.race([reading, timeout])).offset;
   } finally {
