@@ -107,14 +107,14 @@ describe("the server clock's offset", () => {
 
   it("takes one quick round trip's reading and asks no more", async () => {
     const server = exchange([[10, 10]]);
-    expect(await measureOffset(server.askServerNow, server.browserNow)).toMatchObject({ offset: 10_000, roundTrip: 20 });
+    expect(await measureOffset({ askServer: server.askServerNow, browserNow: server.browserNow })).toMatchObject({ offset: 10_000, roundTrip: 20 });
     expect(server.asked()).toBe(1);
   });
 
   it("asks again after a slow round trip that waited on its way in, and keeps the shortest one's reading", async () => {
     // The first request waited 600 ms at a busy server: read alone, it would put the server 300 ms further ahead.
     const server = exchange([[610, 10], [40, 30], [15, 15]]);
-    expect(await measureOffset(server.askServerNow, server.browserNow)).toMatchObject({ offset: 10_000, roundTrip: 30 });
+    expect(await measureOffset({ askServer: server.askServerNow, browserNow: server.browserNow })).toMatchObject({ offset: 10_000, roundTrip: 30 });
     expect(server.asked()).toBe(3);
   });
 
@@ -128,24 +128,24 @@ describe("the server clock's offset", () => {
       return { now, sentAt, receivedAt };
     };
     // From the page's own clock alone: a 510 ms round trip, asked three times, read 50 ms off.
-    expect(await measureOffset(askServer, () => browser)).toMatchObject({ offset: 10_000, roundTrip: 10 });
+    expect(await measureOffset({ askServer, browserNow: () => browser })).toMatchObject({ offset: 10_000, roundTrip: 10 });
   });
 
   it("asks at most three times, and keeps the shortest of three slow ones", async () => {
     const server = exchange([[400, 10], [120, 80], [300, 300], [10, 10]]);
-    expect(await measureOffset(server.askServerNow, server.browserNow)).toMatchObject({ offset: 10_020, roundTrip: 200 });
+    expect(await measureOffset({ askServer: server.askServerNow, browserNow: server.browserNow })).toMatchObject({ offset: 10_020, roundTrip: 200 });
     expect(server.asked()).toBe(3);
   });
 
   it("asks once when one reading is enough (a save's own read)", async () => {
     const server = exchange([[400, 10], [10, 10]]);
-    expect(await measureOffset(server.askServerNow, server.browserNow, () => 0, 1)).toMatchObject({ offset: 10_195, roundTrip: 410 });
+    expect(await measureOffset({ askServer: server.askServerNow, browserNow: server.browserNow, monotonicNow: () => 0, samples: 1 })).toMatchObject({ offset: 10_195, roundTrip: 410 });
     expect(server.asked()).toBe(1);
   });
 
   it("says when the reading was taken, on the browser's clock and its monotonic one", async () => {
     const server = exchange([[10, 10]]);
-    expect(await measureOffset(server.askServerNow, server.browserNow, () => 5_000)).toEqual({ offset: 10_000, roundTrip: 20, wallAt: 1_000_020, monoAt: 5_000 });
+    expect(await measureOffset({ askServer: server.askServerNow, browserNow: server.browserNow, monotonicNow: () => 5_000 })).toEqual({ offset: 10_000, roundTrip: 20, wallAt: 1_000_020, monoAt: 5_000 });
   });
 });
 

@@ -53,12 +53,17 @@ export type ClockReading = { offset: number; roundTrip: number; wallAt: number; 
  * times in all (`samples`), and the shortest one's reading is kept. The round trip is the network's
  * own where the browser records it (`askTime`).
  */
-export async function measureOffset(
-  askServer: () => Promise<number | ServerTime> = askTime,
-  browserNow: () => number = Date.now,
-  monotonicNow: () => number = () => performance.now(),
+export async function measureOffset({
+  askServer = askTime,
+  browserNow = Date.now,
+  monotonicNow = () => performance.now(),
   samples = MAX_CLOCK_SAMPLES,
-): Promise<ClockReading> {
+}: {
+  askServer?: () => Promise<number | ServerTime>;
+  browserNow?: () => number;
+  monotonicNow?: () => number;
+  samples?: number;
+} = {}): Promise<ClockReading> {
   let best: { roundTrip: number; offset: number } | undefined;
   for (let i = 0; i < samples && !(best && best.roundTrip <= PRECISE_ROUND_TRIP_MS); i++) {
     const sent = browserNow();
@@ -135,7 +140,7 @@ export async function readServerOffset(queryClient: QueryClient, timeoutMs = 200
   });
   // One round trip: a save judges an end to the minute, not to the half second a countdown needs (the
   // page's own read refines it), and its 2 s are not spent asking again.
-  const reading = measureOffset(askTime, Date.now, () => performance.now(), 1).then((measured) => queryClient.setQueryData<ClockReading>(SERVER_CLOCK_KEY, (previous) => preciserReading(previous, measured))!);
+  const reading = measureOffset({ samples: 1 }).then((measured) => queryClient.setQueryData<ClockReading>(SERVER_CLOCK_KEY, (previous) => preciserReading(previous, measured))!);
   try {
     return (await Promise.race([reading, timeout])).offset;
   } finally {

@@ -112,7 +112,7 @@ export function buyButton(page: Page) {
  * read with the skew it really has.
  */
 export async function pageClockSkew(page: Page): Promise<number> {
-  return (await measureOffset(() => page.evaluate(() => Date.now()))).offset;
+  return (await measureOffset({ askServer: () => page.evaluate(() => Date.now()) })).offset;
 }
 
 /** A moment recorded in the page (`watchFor`), in milliseconds from `reference`, for a failure's message. */
