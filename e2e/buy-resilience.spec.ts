@@ -1,6 +1,6 @@
 import { request as playwrightRequest, type Page, type Route } from "@playwright/test";
 import { expect, shopperEmail, test } from "./fixtures";
-import { buyButton, gate, isSamePage, markPage, ordersInSale, orderStatus, signInByApi, signInInline, watchBuys } from "./shopper";
+import { buyButton, fetchAnswer, gate, isSamePage, markPage, ordersInSale, orderStatus, signInByApi, signInInline, watchBuys } from "./shopper";
 
 // What a shopper meets when things are not ideal: a page served over plain HTTP, a store that asks to
 // wait, a sign-out or a page change in the middle of that wait, units that come back after a sell-out,
@@ -288,7 +288,7 @@ test("the live region announces changes of status, not each retry or each new pl
     async (route) => {
       const place = places.shift();
       if (route.request().method() !== "GET" || place === undefined) return route.continue();
-      const real = await route.fetch();
+      const real = await fetchAnswer(route);
       const { order } = await real.json();
       await route.fulfill({ response: real, json: { order: { ...order, status: "pending", failureReason: null, position: place } } });
     },
@@ -327,7 +327,7 @@ test("an order the store stops showing (signed out in another tab) says so inste
     (url) => url.pathname.startsWith("/api/orders/"),
     async (route) => {
       if (isSignedOut || route.request().method() !== "GET") return route.continue();
-      const real = await route.fetch();
+      const real = await fetchAnswer(route);
       // A poll already on its way as the cookie went is the store's own answer (its 401), not one to hold in line.
       if (!real.ok()) return route.fulfill({ response: real });
       const { order } = await real.json();

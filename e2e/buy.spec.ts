@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { buyButton, gate, holdBuys, isSamePage, markPage, ordersInSale, orderStatus, saleRow, signInByApi, signInInline, watchBuys } from "./shopper";
+import { buyButton, fetchAnswer, gate, holdBuys, isSamePage, markPage, ordersInSale, orderStatus, saleRow, signInByApi, signInInline, watchBuys } from "./shopper";
 
 test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds the order again", async ({ page, context, createSale, db }, testInfo) => {
   const sale = await createSale({ name: `Aurora Wireless Headphones ${Date.now().toString(36)}`, stock: 5 });
@@ -157,7 +157,7 @@ test.describe("the sale page's first look-ups", () => {
           return route.fallback();
         });
         await page.route(first === "session" ? session : order, async (route) => {
-          const response = await route.fetch();
+          const response = await fetchAnswer(route);
           await route.fulfill({ response });
           answered.open();
         });

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { buyButton, gate, isSamePage, markPage, ordersInSale, orderStatus, pageClockSkew, signInByApi, watchBuys, watchFor } from "./shopper";
+import { buyButton, fetchAnswer, gate, isSamePage, markPage, ordersInSale, orderStatus, pageClockSkew, signInByApi, watchBuys, watchFor } from "./shopper";
 
 /** Records, inside the page, the moment Buy becomes enabled (see watchFor); the returned function waits for it. */
 async function watchEnabled(page: Page, skewMs = 0): Promise<() => Promise<number>> {
@@ -57,7 +57,7 @@ test("a page whose first reading of the server's clock came while the store was 
   let slow = 3;
   await page.route("**/api/time?**", async (route) => {
     if (slow-- <= 0) return route.fallback();
-    const response = await route.fetch();
+    const response = await fetchAnswer(route);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await route.fulfill({ response });
   });

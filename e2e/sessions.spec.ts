@@ -1,6 +1,6 @@
 import type { Page, Request } from "@playwright/test";
 import { expect, shopperEmail, test } from "./fixtures";
-import { buyButton, gate, ordersInSale, orderStatus, signInByApi, signInInline } from "./shopper";
+import { buyButton, fetchAnswer, gate, ordersInSale, orderStatus, signInByApi, signInInline } from "./shopper";
 
 // One browser, several tabs, one session cookie: every tab shows the shopper the cookie names, and a
 // session that ends is said so wherever the shopper is looking.
@@ -211,7 +211,7 @@ test("a sign-out stays signed out when the session's check, asked as the tab cam
   const asked = gate();
   await page.route("**/api/session", async (route) => {
     if (route.request().method() !== "GET") return route.fallback();
-    const response = await route.fetch();
+    const response = await fetchAnswer(route);
     asked.open();
     await held.opened;
     await route.fulfill({ response }).catch(() => {}); // cancelled by the page meanwhile

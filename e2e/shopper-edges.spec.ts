@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { buyButton, orderStatus, ordersInSale, signInByApi, signInInline, watchBuys } from "./shopper";
+import { buyButton, fetchAnswer, ordersInSale, orderStatus, signInByApi, signInInline, watchBuys } from "./shopper";
 
 /** Counts the page's requests for one order (GET /api/orders/:id), from now on. */
 function watchOrderPolls(page: Page): { count: number } {
@@ -132,7 +132,7 @@ test("an order page whose refreshes fail keeps the order on screen with a note, 
     async (route) => {
       if (route.request().method() !== "GET" || phase === "back") return route.continue();
       if (phase === "failing") return route.fulfill({ status: 503, headers: { "retry-after": "2" }, json: { error: { code: "unavailable", message: "Briefly unavailable." } } });
-      const real = await route.fetch();
+      const real = await fetchAnswer(route);
       const { order } = await real.json();
       await route.fulfill({ response: real, json: { order: { ...order, status: "pending", failureReason: null, position: 1 } } });
     },

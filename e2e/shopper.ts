@@ -1,4 +1,4 @@
-import { request as playwrightRequest, type Locator, type Page } from "@playwright/test";
+import { request as playwrightRequest, type Locator, type Page, type Route } from "@playwright/test";
 import type postgres from "postgres";
 import { measureOffset } from "../components/clock";
 import { expect, shopperEmail } from "./fixtures";
@@ -161,6 +161,16 @@ export function gate(): { open: () => void; opened: Promise<void> } {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { open, opened };
+}
+
+/**
+ * The real answer to a routed GET, for a route that changes it or holds it. Fetched by the test over
+ * a connection of its own that is kept open between fetches; the server closes one left idle for its
+ * keep-alive time, and a fetch sent on it just then is reset. A browser sends such a request again by
+ * itself, so this does once too (a GET, safe to repeat).
+ */
+export function fetchAnswer(route: Route) {
+  return route.fetch({ maxRetries: 1 });
 }
 
 /** Holds the page's Buy POSTs for a sale until the returned `release` is called, so the in-flight
