@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useRef, useState, type FocusEvent } from "react";
 import type { Sale, SaleState } from "@/db/sales";
 import { api } from "./api";
 import { ListClock, stateAt, useServerNow, useSpreadPeriod } from "./clock";
@@ -18,10 +19,20 @@ const groups: { state: SaleState; title: string; empty?: string; order: (a: Sale
   { state: "ended", title: "Recently ended", order: (a, b) => time(b.endsAt) - time(a.endsAt) },
 ];
 
+/** Where each sale is listed: the group of its state at server time `now`. */
+function placesAt(list: Sale[], now: number | undefined): Map<string, SaleState> {
+  return new Map(list.map((sale) => [sale.id, stateAt(sale, now)]));
+}
+
 /**
  * The home page's sales, grouped by their state on the server's clock and kept fresh. One clock for the
  * whole list, on the server's whole seconds: a sale moves between groups, and every card's countdown
  * changes digit, in the one render of each second (the cards themselves are memoized).
+ *
+ * While the pointer or keyboard focus is on the list, each sale keeps the group it had when they came
+ * in, its card showing its latest state: at a sale's opening second the shopper waiting on its card
+ * sees it turn live where it is, and no other card slides under the pointer as it moves up to Live
+ * now. Sales new to the list meanwhile go to their own group. The list regroups once both have left.
  */
 export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
   const pollMs = useSpreadPeriod(5000);
@@ -34,18 +45,36 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
   });
   const now = useServerNow();
   const list = sales.data;
+  const [heldPlaces, setHeldPlaces] = useState<Map<string, SaleState> | null>(null);
+  const inside = useRef({ pointer: false, focus: false });
+  const enter = (what: "pointer" | "focus") => {
+    inside.current[what] = true;
+    setHeldPlaces((held) => held ?? placesAt(list, now));
+  };
+  const leave = (what: "pointer" | "focus") => {
+    inside.current[what] = false;
+    if (!inside.current.pointer && !inside.current.focus) setHeldPlaces(null);
+  };
 
   if (list.length === 0) {
     return <p className="rounded-2xl border border-dashed border-zinc-300 p-10 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">No sales yet. Check back soon.</p>;
   }
   const byState = new Map<SaleState, Sale[]>();
   for (const sale of list) {
-    const state = stateAt(sale, now);
-    byState.set(state, [...(byState.get(state) ?? []), sale]);
+    const group = heldPlaces?.get(sale.id) ?? stateAt(sale, now);
+    byState.set(group, [...(byState.get(group) ?? []), sale]);
   }
   return (
     <ListClock.Provider value={now}>
-      <div className="space-y-10">
+      <div
+        className="space-y-10"
+        onPointerEnter={() => enter("pointer")}
+        onPointerLeave={() => leave("pointer")}
+        onFocus={() => enter("focus")}
+        onBlur={(e: FocusEvent<HTMLElement>) => {
+          if (!e.currentTarget.contains(e.relatedTarget)) leave("focus");
+        }}
+      >
         {groups.map(({ state, title, empty, order }) => {
           const items = (byState.get(state) ?? []).sort(order);
           if (items.length === 0 && !empty) return null;
@@ -62,7 +91,7 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
                 <ul className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">
                   {items.map((sale) => (
                     <li key={sale.id}>
-                      <SaleCard sale={sale} state={state} />
+                      <SaleCard sale={sale} state={stateAt(sale, now)} />
                     </li>
                   ))}
                 </ul>

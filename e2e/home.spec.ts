@@ -101,3 +101,34 @@ test("the home page's countdowns change digit together, in one redraw each secon
   expect(redraws.length, seen).toBeLessThanOrEqual(4);
   for (const size of redraws) expect(size).toBeGreaterThanOrEqual(3);
 });
+
+test("a shopper waiting with the pointer on an upcoming sale sees it open where it is, and the list regroups once the pointer leaves", async ({ page, createSale, db }) => {
+  const tag = Date.now().toString(36);
+  // Two that open in the same hour, one in a few seconds: as it moves up to Live, the other would slide into its place.
+  const later = await createSale({ name: `Later Kettle ${tag}`, startsInMs: 3600_000 });
+  const opening = await createSale({ name: `Waited Watch ${tag}`, startsInMs: 12_000 });
+  await db`UPDATE sales SET starts_at = date_trunc('second', starts_at) WHERE id = ${opening.id}`;
+  const card = (group: string, name: string) => page.getByTestId(`group-${group}`).getByTestId("sale-card").filter({ hasText: name });
+
+  await page.goto("/");
+  await expect(card("scheduled", later.name)).toBeVisible();
+  // Recorded in the page: the card listed under Live at any moment while the pointer is on it.
+  const movedAt = await watchFor(page, { selector: '[data-testid="group-live"] [data-testid="sale-card"]', text: new RegExp(opening.name) });
+  await card("scheduled", opening.name).hover();
+  const box = (await card("scheduled", opening.name).boundingBox())!;
+  const pointer = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  await expect(card("scheduled", opening.name)).toContainText(/Starts in 00:\d\d/);
+
+  // It opens: its badge says so and it can be bought from its page, in its place under the pointer.
+  await expect(card("scheduled", opening.name)).toContainText("Live now", { timeout: 20_000 });
+  await expect(card("scheduled", opening.name)).toContainText(/Ends in/);
+  const underPointer = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('[data-testid="sale-card"]')?.querySelector("h3")?.textContent, pointer);
+  expect(underPointer).toBe(opening.name);
+  expect(await movedAt(), "moved to Live under the pointer").toBeUndefined();
+
+  // The pointer leaves the list: it moves up to Live now.
+  await page.mouse.move(1, 1);
+  await expect(card("live", opening.name)).toBeVisible();
+  await expect(card("scheduled", opening.name)).toHaveCount(0);
+  await expect(card("scheduled", later.name)).toBeVisible();
+});
