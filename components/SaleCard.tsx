@@ -44,21 +44,19 @@ export const SaleCard = memo(function SaleCard({ sale, state }: { sale: Sale; st
             </s>
           )}
         </p>
+        {/* The units on offer, then how long until it opens or how long it still runs, as its page says:
+            an upcoming card is as tall as a live one, so a sale opening moves no card below it. */}
         <div className="mt-auto pt-1">
-          {state === "scheduled" ? (
-            <p className="text-sm font-medium text-sky-800 dark:text-sky-300">
+          <StockBar remaining={sale.remaining} stock={sale.stock} isEnded={state === "ended"} />
+          {state === "scheduled" && (
+            <p className="mt-1 text-sm font-medium text-sky-800 dark:text-sky-300">
               <Countdown at={sale.startsAt} label="Starts in" />
             </p>
-          ) : (
-            <>
-              <StockBar remaining={sale.remaining} stock={sale.stock} isEnded={state === "ended"} />
-              {/* A live sale says how long it still runs, as its page does. */}
-              {state === "live" && (
-                <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-                  <Countdown at={sale.endsAt} label="Ends in" />
-                </p>
-              )}
-            </>
+          )}
+          {state === "live" && (
+            <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+              <Countdown at={sale.endsAt} label="Ends in" />
+            </p>
           )}
         </div>
       </div>

@@ -1,11 +1,12 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useRef, useState, type FocusEvent } from "react";
+import { useState } from "react";
 import type { Sale, SaleState } from "@/db/sales";
 import { api } from "./api";
 import { ListClock, stateAt, useServerNow, useSpreadPeriod } from "./clock";
 import { SaleCard } from "./SaleCard";
+import { useInside } from "./useInside";
 
 const time = (iso: string) => Date.parse(iso);
 const soonestFirst = (a: Sale, b: Sale) => time(a.startsAt) - time(b.startsAt);
@@ -31,8 +32,11 @@ function placesAt(list: Sale[], now: number | undefined): Map<string, SaleState>
  *
  * While the pointer or keyboard focus is on the list, each sale keeps the group it had when they came
  * in, its card showing its latest state: at a sale's opening second the shopper waiting on its card
- * sees it turn live where it is, and no other card slides under the pointer as it moves up to Live
- * now. Sales new to the list meanwhile go to their own group. The list regroups once both have left.
+ * sees it turn live where it is, rather than the next card sliding into its place as it moves up to
+ * Live now, and a keyboard user's focused card is not taken out of its group (and focus with it). The
+ * list regroups once both have left. A sale new to the list meanwhile goes to its own group: an admin
+ * adding one is rare beside the opening seconds the hold is for. On a touch screen the pointer leaves
+ * as the finger lifts, so there the card moves.
  */
 export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
   const pollMs = useSpreadPeriod(5000);
@@ -46,36 +50,28 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
   const now = useServerNow();
   const list = sales.data;
   const [heldPlaces, setHeldPlaces] = useState<Map<string, SaleState> | null>(null);
-  const inside = useRef({ pointer: false, focus: false });
-  const enter = (what: "pointer" | "focus") => {
-    inside.current[what] = true;
-    setHeldPlaces((held) => held ?? placesAt(list, now));
-  };
-  const leave = (what: "pointer" | "focus") => {
-    inside.current[what] = false;
-    if (!inside.current.pointer && !inside.current.focus) setHeldPlaces(null);
-  };
+  const holdProps = useInside(
+    () => setHeldPlaces((held) => held ?? placesAt(list, now)),
+    () => setHeldPlaces(null),
+    { focus: "visible" },
+  );
 
-  if (list.length === 0) {
-    return <p className="rounded-2xl border border-dashed border-zinc-300 p-10 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">No sales yet. Check back soon.</p>;
-  }
   const byState = new Map<SaleState, Sale[]>();
+  let isAnyLive = false;
   for (const sale of list) {
-    const group = heldPlaces?.get(sale.id) ?? stateAt(sale, now);
+    const state = stateAt(sale, now);
+    isAnyLive ||= state === "live";
+    const group = heldPlaces?.get(sale.id) ?? state;
     byState.set(group, [...(byState.get(group) ?? []), sale]);
   }
   return (
     <ListClock.Provider value={now}>
-      <div
-        className="space-y-10"
-        onPointerEnter={() => enter("pointer")}
-        onPointerLeave={() => leave("pointer")}
-        onFocus={() => enter("focus")}
-        onBlur={(e: FocusEvent<HTMLElement>) => {
-          if (!e.currentTarget.contains(e.relatedTarget)) leave("focus");
-        }}
-      >
-        {groups.map(({ state, title, empty, order }) => {
+      {/* Always drawn, so a hold never outlives the list (an element taken away fires no pointer-leave). */}
+      <div className="space-y-10" {...holdProps}>
+        {list.length === 0 && (
+          <p className="rounded-2xl border border-dashed border-zinc-300 p-10 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">No sales yet. Check back soon.</p>
+        )}
+        {list.length > 0 && groups.map(({ state, title, empty, order }) => {
           const items = (byState.get(state) ?? []).sort(order);
           if (items.length === 0 && !empty) return null;
           return (
@@ -85,7 +81,7 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
               </h2>
               {items.length === 0 ? (
                 <p className="text-zinc-600 dark:text-zinc-400">
-                  {empty} {(byState.get("scheduled")?.length ?? 0) > 0 ? "See what opens next below." : "Check back soon."}
+                  {isAnyLive ? "A sale has just opened: it is below, where it was." : `${empty} ${(byState.get("scheduled")?.length ?? 0) > 0 ? "See what opens next below." : "Check back soon."}`}
                 </p>
               ) : (
                 <ul className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">

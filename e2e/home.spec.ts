@@ -102,33 +102,48 @@ test("the home page's countdowns change digit together, in one redraw each secon
   for (const size of redraws) expect(size).toBeGreaterThanOrEqual(3);
 });
 
-test("a shopper waiting with the pointer on an upcoming sale sees it open where it is, and the list regroups once the pointer leaves", async ({ page, createSale, db }) => {
+test("sales opening under the pointer or the keyboard's focus turn live where they are, and the list regroups once both have left", async ({ page, createSale, db }) => {
   const tag = Date.now().toString(36);
-  // Two that open in the same hour, one in a few seconds: as it moves up to Live, the other would slide into its place.
+  // One opening in an hour, two in a few seconds: as an opening card moved up to Live, the next would slide into its place.
   const later = await createSale({ name: `Later Kettle ${tag}`, startsInMs: 3600_000 });
-  const opening = await createSale({ name: `Waited Watch ${tag}`, startsInMs: 12_000 });
-  await db`UPDATE sales SET starts_at = date_trunc('second', starts_at) WHERE id = ${opening.id}`;
+  // Far enough ahead for the page's load (every test's sales are listed) and the hover on a loaded machine.
+  const pointed = await createSale({ name: `Waited Watch ${tag}`, startsInMs: 15_000 });
+  const focused = await createSale({ name: `Tabbed Lamp ${tag}`, startsInMs: 15_000 });
+  await db`UPDATE sales SET starts_at = date_trunc('second', now() + interval '15 seconds') WHERE id IN (${pointed.id}, ${focused.id})`;
   const card = (group: string, name: string) => page.getByTestId(`group-${group}`).getByTestId("sale-card").filter({ hasText: name });
 
   await page.goto("/");
   await expect(card("scheduled", later.name)).toBeVisible();
-  // Recorded in the page: the card listed under Live at any moment while the pointer is on it.
-  const movedAt = await watchFor(page, { selector: '[data-testid="group-live"] [data-testid="sale-card"]', text: new RegExp(opening.name) });
-  await card("scheduled", opening.name).hover();
-  const box = (await card("scheduled", opening.name).boundingBox())!;
+  // Recorded in the page: either card listed under Live at any moment while they are held.
+  const moved = await Promise.all([pointed, focused].map((sale) => watchFor(page, { selector: '[data-testid="group-live"] [data-testid="sale-card"]', text: new RegExp(sale.name) })));
+  // Focus from the keyboard (a shopper tabbing through the cards), then the pointer on the other card.
+  await card("scheduled", focused.name).focus();
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Tab");
+  await expect(card("scheduled", focused.name)).toBeFocused();
+  await card("scheduled", pointed.name).hover();
+  const box = (await card("scheduled", pointed.name).boundingBox())!;
   const pointer = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-  await expect(card("scheduled", opening.name)).toContainText(/Starts in 00:\d\d/);
+  for (const sale of [pointed, focused]) await expect(card("scheduled", sale.name)).toContainText(/Starts in 00:\d\d/);
 
-  // It opens: its badge says so and it can be bought from its page, in its place under the pointer.
-  await expect(card("scheduled", opening.name)).toContainText("Live now", { timeout: 20_000 });
-  await expect(card("scheduled", opening.name)).toContainText(/Ends in/);
+  // They open: each badge says so, each in its place, the one under the pointer still there, the other still focused.
+  for (const sale of [pointed, focused]) {
+    await expect(card("scheduled", sale.name)).toContainText("Live now", { timeout: 25_000 });
+    await expect(card("scheduled", sale.name)).toContainText(/Ends in/);
+  }
   const underPointer = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('[data-testid="sale-card"]')?.querySelector("h3")?.textContent, pointer);
-  expect(underPointer).toBe(opening.name);
-  expect(await movedAt(), "moved to Live under the pointer").toBeUndefined();
+  expect(underPointer).toBe(pointed.name);
+  await expect(card("scheduled", focused.name)).toBeFocused();
 
-  // The pointer leaves the list: it moves up to Live now.
+  // The pointer leaves the list; focus is still on it, so they stay.
   await page.mouse.move(1, 1);
-  await expect(card("live", opening.name)).toBeVisible();
-  await expect(card("scheduled", opening.name)).toHaveCount(0);
+  await expect(card("scheduled", pointed.name)).toContainText("Live now");
+  for (const seenAt of moved) expect(await seenAt(), "moved to Live while held").toBeUndefined();
+  // Focus leaves too: both move up to Live now.
+  await page.getByRole("banner").click({ position: { x: 1, y: 1 } });
+  for (const sale of [pointed, focused]) {
+    await expect(card("live", sale.name)).toBeVisible();
+    await expect(card("scheduled", sale.name)).toHaveCount(0);
+  }
   await expect(card("scheduled", later.name)).toBeVisible();
 });

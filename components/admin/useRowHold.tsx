@@ -1,6 +1,7 @@
 "use client";
 
-import { useRef, useState, type FocusEvent, type MouseEvent } from "react";
+import { useState, type MouseEvent } from "react";
+import { useInside } from "@/components/useInside";
 
 type Held<Row> = { key: string | null; rows: Row[] };
 
@@ -39,15 +40,7 @@ export function useRowHold<Row extends { id: string }>(
   const hold = () => setHeld((before) => before ?? (isAnswered ? { key, rows: fresh } : { key: null, rows: [] }));
   // Held while either is in the table: an action whose row goes away moves focus out of the table (to
   // the list's count, say) with the pointer still on the rows, and the rows stay held for the next click.
-  const inside = useRef({ pointer: false, focus: false });
-  const enter = (what: "pointer" | "focus") => {
-    inside.current[what] = true;
-    hold();
-  };
-  const leave = (what: "pointer" | "focus") => {
-    inside.current[what] = false;
-    if (!inside.current.pointer && !inside.current.focus) setHeld(null);
-  };
+  const holdProps = useInside(hold, () => setHeld(null));
   return {
     rows,
     /** Rows of the latest answer not on screen: arrived above the held ones while the table was held. */
@@ -55,14 +48,7 @@ export function useRowHold<Row extends { id: string }>(
     /** Shows the latest answer's rows, and holds those. */
     showNewer: () => setHeld({ key, rows: fresh }),
     /** For the element around the table (its scroll region). */
-    holdProps: {
-      onPointerEnter: () => enter("pointer"),
-      onPointerLeave: () => leave("pointer"),
-      onFocus: () => enter("focus"),
-      onBlur: (e: FocusEvent<HTMLElement>) => {
-        if (!e.currentTarget.contains(e.relatedTarget)) leave("focus");
-      },
-    },
+    holdProps,
   };
 }
 
