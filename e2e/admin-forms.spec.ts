@@ -117,14 +117,14 @@ test.describe("what the forms say", () => {
     await page.clock.install({ time: Date.now() - 2 * 3_600_000 });
     const sale = await createSale({ stock: 40, startsInMs: -7_200_000, durationMs: 4 * 3_600_000 });
     const [before] = await db`SELECT ends_at FROM sales WHERE id = ${sale.id}`;
-    // The store's clock answers only once Save has been pressed: the page's own read is held until the
-    // save's own read arrives, and then both go on at once. Opened by the route, not by the test once it
-    // has seen the press, since the save waits 2 s at most for its read, and on a busy machine a click's
-    // return and a check of the page can take longer than that.
-    let isSavePressed = false;
+    // The store's clock answers only once Save has been pressed: the page's own read (one request, held)
+    // waits until the save's own read, the second request, arrives, and then both go on at once. Opened
+    // by the route, not by the test once it has seen the press, since the save waits 2 s at most for its
+    // read, and on a busy machine a click's return and a check of the page can take longer than that.
+    let asked = 0;
     const saveAsked = gate();
     await page.route("**/api/time?*", async (route) => {
-      if (isSavePressed) saveAsked.open();
+      if (++asked >= 2) saveAsked.open();
       await saveAsked.opened;
       await route.continue();
     });
@@ -134,7 +134,7 @@ test.describe("what the forms say", () => {
     await ends.fill(await localInput(page, Date.now() - 3_600_000));
     // Recorded inside the page: the read may be answered before a check from the test would look.
     const sawSaving = await watchFor(page, { selector: "button", text: /^Saving…$/ });
-    isSavePressed = true;
+    expect(asked, "only the page's own read asked before the press").toBe(1);
     await page.getByRole("button", { name: "Save changes" }).click();
     await expect(ends).toHaveAccessibleDescription(/^End time has passed: saved, it would end the sale at once\./);
     await expect(page.getByRole("button", { name: "Save changes" })).toBeVisible();

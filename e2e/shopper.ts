@@ -170,6 +170,7 @@ export function gate(): { open: () => void; opened: Promise<void> } {
  * itself, so this does once too (a GET, safe to repeat).
  */
 export function fetchAnswer(route: Route) {
+  if (route.request().method() !== "GET") throw new Error(`fetchAnswer is for GETs, not ${route.request().method()} ${route.request().url()}`);
   return route.fetch({ maxRetries: 1 });
 }
 
