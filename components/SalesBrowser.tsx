@@ -13,15 +13,15 @@ const soonestFirst = (a: Sale, b: Sale) => time(a.startsAt) - time(b.startsAt);
 
 // What is on or coming first, soonest first; what is over, latest first. The server lists only the last
 // few ended sales, so that group says so.
-const groups: { state: SaleState; title: string; empty?: string; order: (a: Sale, b: Sale) => number }[] = [
-  { state: "live", title: "Live now", empty: "Nothing on sale this minute.", order: soonestFirst },
+const groups: { state: SaleState; title: string; isShownEmpty?: boolean; order: (a: Sale, b: Sale) => number }[] = [
+  { state: "live", title: "Live now", isShownEmpty: true, order: soonestFirst },
   { state: "scheduled", title: "Upcoming", order: soonestFirst },
   { state: "sold_out", title: "Sold out", order: (a, b) => time(b.startsAt) - time(a.startsAt) },
   { state: "ended", title: "Recently ended", order: (a, b) => time(b.endsAt) - time(a.endsAt) },
 ];
 
-/** Where each sale is listed: the group of its state at server time `now`. */
-function placesAt(list: Sale[], now: number | undefined): Map<string, SaleState> {
+/** Each sale's state at server time `now`, by id: the group it is listed in, unless the list is held. */
+function statesAt(list: Sale[], now: number | undefined): Map<string, SaleState> {
   return new Map(list.map((sale) => [sale.id, stateAt(sale, now)]));
 }
 
@@ -49,21 +49,23 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
   });
   const now = useServerNow();
   const list = sales.data;
+  const states = statesAt(list, now);
   const [heldPlaces, setHeldPlaces] = useState<Map<string, SaleState> | null>(null);
   const holdProps = useInside(
-    () => setHeldPlaces((held) => held ?? placesAt(list, now)),
+    () => setHeldPlaces((held) => held ?? states),
     () => setHeldPlaces(null),
     { focus: "visible" },
   );
 
   const byState = new Map<SaleState, Sale[]>();
-  let isAnyLive = false;
   for (const sale of list) {
-    const state = stateAt(sale, now);
-    isAnyLive ||= state === "live";
-    const group = heldPlaces?.get(sale.id) ?? state;
+    const group = heldPlaces?.get(sale.id) ?? states.get(sale.id)!;
     byState.set(group, [...(byState.get(group) ?? []), sale]);
   }
+  // Live now when it lists nothing: while a sale that has just opened is held below, it says where it is.
+  const emptyLive = [...states.values()].includes("live")
+    ? "A sale has just opened: it is below, where it was."
+    : `Nothing on sale this minute. ${byState.has("scheduled") ? "See what opens next below." : "Check back soon."}`;
   return (
     <ListClock.Provider value={now}>
       {/* Always drawn, so a hold never outlives the list (an element taken away fires no pointer-leave). */}
@@ -71,23 +73,21 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
         {list.length === 0 && (
           <p className="rounded-2xl border border-dashed border-zinc-300 p-10 text-center text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">No sales yet. Check back soon.</p>
         )}
-        {list.length > 0 && groups.map(({ state, title, empty, order }) => {
+        {list.length > 0 && groups.map(({ state, title, isShownEmpty, order }) => {
           const items = (byState.get(state) ?? []).sort(order);
-          if (items.length === 0 && !empty) return null;
+          if (items.length === 0 && !isShownEmpty) return null;
           return (
             <section key={state} aria-labelledby={`group-${state}`} data-testid={`group-${state}`}>
               <h2 id={`group-${state}`} className="mb-4 text-xl font-bold">
                 {title} <span className="text-base font-normal text-zinc-600 dark:text-zinc-400">({items.length})</span>
               </h2>
               {items.length === 0 ? (
-                <p className="text-zinc-600 dark:text-zinc-400">
-                  {isAnyLive ? "A sale has just opened: it is below, where it was." : `${empty} ${(byState.get("scheduled")?.length ?? 0) > 0 ? "See what opens next below." : "Check back soon."}`}
-                </p>
+                <p className="text-zinc-600 dark:text-zinc-400">{emptyLive}</p>
               ) : (
                 <ul className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">
                   {items.map((sale) => (
                     <li key={sale.id}>
-                      <SaleCard sale={sale} state={stateAt(sale, now)} />
+                      <SaleCard sale={sale} state={states.get(sale.id)!} />
                     </li>
                   ))}
                 </ul>

@@ -14,6 +14,7 @@ import { useRef, type FocusEvent, type PointerEvent } from "react";
  */
 export function useInside(onEnter: () => void, onLeave: () => void, { focus = "any" }: { focus?: "any" | "visible" } = {}) {
   const inside = useRef({ pointer: false, focus: false });
+  const holds = (focused: Element) => focus === "any" || focused.matches(":focus-visible");
   const enter = (what: "pointer" | "focus") => {
     inside.current[what] = true;
     onEnter();
@@ -21,14 +22,14 @@ export function useInside(onEnter: () => void, onLeave: () => void, { focus = "a
   const leave = (what: "pointer" | "focus", element: HTMLElement) => {
     inside.current[what] = false;
     const focused = document.activeElement;
-    if (!focused || !element.contains(focused) || (focus === "visible" && !focused.matches(":focus-visible"))) inside.current.focus = false;
+    if (!focused || !element.contains(focused) || !holds(focused)) inside.current.focus = false;
     if (!inside.current.pointer && !inside.current.focus) onLeave();
   };
   return {
     onPointerEnter: () => enter("pointer"),
     onPointerLeave: (e: PointerEvent<HTMLElement>) => leave("pointer", e.currentTarget),
     onFocus: (e: FocusEvent<HTMLElement>) => {
-      if (focus === "any" || e.target.matches(":focus-visible")) enter("focus");
+      if (holds(e.target)) enter("focus");
     },
     onBlur: (e: FocusEvent<HTMLElement>) => {
       if (!e.currentTarget.contains(e.relatedTarget)) leave("focus", e.currentTarget);

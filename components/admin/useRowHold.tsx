@@ -38,8 +38,6 @@ export function useRowHold<Row extends { id: string }>(
     rows = [...heldRows.flatMap((row) => freshById.get(row.id) ?? []), ...below];
   }
   const hold = () => setHeld((before) => before ?? (isAnswered ? { key, rows: fresh } : { key: null, rows: [] }));
-  // Held while either is in the table: an action whose row goes away moves focus out of the table (to
-  // the list's count, say) with the pointer still on the rows, and the rows stay held for the next click.
   const holdProps = useInside(hold, () => setHeld(null));
   return {
     rows,
