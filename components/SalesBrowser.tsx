@@ -34,9 +34,8 @@ function statesAt(list: Sale[], now: number | undefined): Map<string, SaleState>
  * in, its card showing its latest state: at a sale's opening second the shopper waiting on its card
  * sees it turn live where it is, rather than the next card sliding into its place as it moves up to
  * Live now, and a keyboard user's focused card is not taken out of its group (and focus with it). The
- * list regroups once both have left. A sale new to the list meanwhile goes to its own group: an admin
- * adding one is rare beside the opening seconds the hold is for. On a touch screen the pointer leaves
- * as the finger lifts, so there the card moves.
+ * list regroups once both have left, and shows any sale new to it meanwhile. On a touch screen the
+ * pointer leaves as the finger lifts, so there the card moves.
  */
 export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
   const pollMs = useSpreadPeriod(5000);
@@ -57,13 +56,16 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
     { focus: "visible" },
   );
 
+  // While held, a sale new to the list waits until the hold ends: a new live one would otherwise push
+  // every card below Live now down under the pointer.
+  const shown = heldPlaces ? list.filter((sale) => heldPlaces.has(sale.id)) : list;
   const byState = new Map<SaleState, Sale[]>();
-  for (const sale of list) {
+  for (const sale of shown) {
     const group = heldPlaces?.get(sale.id) ?? states.get(sale.id)!;
     byState.set(group, [...(byState.get(group) ?? []), sale]);
   }
   // Live now when it lists nothing: while a sale that has just opened is held below, it says where it is.
-  const emptyLive = [...states.values()].includes("live")
+  const emptyLive = shown.some((sale) => states.get(sale.id) === "live")
     ? "A sale has just opened: it is below, where it was."
     : `Nothing on sale this minute. ${byState.has("scheduled") ? "See what opens next below." : "Check back soon."}`;
   return (
