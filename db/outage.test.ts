@@ -116,7 +116,9 @@ describe("database faults", () => {
     expect(attempts.filter((a) => a.ms > QUICK_MS + 2000)).toEqual([]);
     const during = attempts.filter((a) => a.at > downAt + 500 && a.at < upAt);
     expect(during.length).toBeGreaterThan(0);
-    expect(during.every((a) => a.status === 503 && (a.code === "unavailable" || a.code === "busy"))).toBe(true);
+    // Any other answer is shown with how long after the stop it came and how long it took.
+    const otherwise = during.filter((a) => !(a.status === 503 && (a.code === "unavailable" || a.code === "busy")));
+    expect(otherwise.map((a) => ({ ...a, msAfterStop: a.at - downAt })), "answers while Postgres was down").toEqual([]);
 
     await waitFor(async () => ((await saleCounts(sql, saleId)).pending === 0 ? true : undefined), 90_000, "every order to be final").catch(async (err) => {
       console.log(await sql`SELECT state, count(*)::int, max(retry_count) FROM pgboss.job GROUP BY state`, await saleCounts(sql, saleId));
