@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useState, type MouseEvent } from "react";
 import type { Sale, SaleState } from "@/db/sales";
 import { api } from "./api";
 import { ListClock, stateAt, useServerNow, useSpreadPeriod } from "./clock";
@@ -34,8 +34,9 @@ function statesAt(list: Sale[], now: number | undefined): Map<string, SaleState>
  * in, its card showing its latest state: at a sale's opening second the shopper waiting on its card
  * sees it turn live where it is, rather than the next card sliding into its place as it moves up to
  * Live now, and a keyboard user's focused card is not taken out of its group (and focus with it). The
- * list regroups once both have left, and shows any sale new to it meanwhile. On a touch screen the
- * pointer leaves as the finger lifts, so there the card moves.
+ * list regroups once both have left, and shows any sale new to it meanwhile; until then a button beside
+ * Live now's heading says how many have come and shows them. On a touch screen the pointer leaves as the
+ * finger lifts, so there the card moves.
  */
 export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
   const pollMs = useSpreadPeriod(5000);
@@ -56,9 +57,18 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
     { focus: "visible" },
   );
 
-  // While held, a sale new to the list waits until the hold ends: a new live one would otherwise push
-  // every card below Live now down under the pointer.
+  // While held, a sale new to the list waits until the hold ends or the shopper asks for it: a new live
+  // one would otherwise push every card below Live now down under the pointer.
   const shown = heldPlaces ? list.filter((sale) => heldPlaces.has(sale.id)) : list;
+  const waiting = list.length - shown.length;
+  // Pressed, the button goes and the list as it is now is held in turn. Pressed from the keyboard, focus
+  // moves to Live now's heading, where the button was, rather than falling to the page, which would end
+  // the keyboard user's hold; a click leaves it alone (the pointer holds the list, and a heading focused
+  // by a click would hold it, as keyboard focus, after the next key pressed).
+  const showWaiting = (e: MouseEvent<HTMLButtonElement>) => {
+    if (e.currentTarget.matches(":focus-visible")) e.currentTarget.closest("section")?.querySelector<HTMLElement>("h2")?.focus();
+    setHeldPlaces(states);
+  };
   const byState = new Map<SaleState, Sale[]>();
   for (const sale of shown) {
     const group = heldPlaces?.get(sale.id) ?? states.get(sale.id)!;
@@ -80,9 +90,19 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
           if (items.length === 0 && !isShownEmpty) return null;
           return (
             <section key={state} aria-labelledby={`group-${state}`} data-testid={`group-${state}`}>
-              <h2 id={`group-${state}`} className="mb-4 text-xl font-bold">
-                {title} <span className="text-base font-normal text-zinc-600 dark:text-zinc-400">({items.length})</span>
-              </h2>
+              {/* The button fits in the heading's line, on a phone too (it reads "3 new" there), so its coming
+                  and going moves no card. */}
+              <div className="mb-4 flex items-center justify-between gap-3">
+                <h2 id={`group-${state}`} tabIndex={state === "live" ? -1 : undefined} className="text-xl font-bold whitespace-nowrap">
+                  {title} <span className="text-base font-normal text-zinc-600 dark:text-zinc-400">({items.length})</span>
+                </h2>
+                {state === "live" && waiting > 0 && (
+                  <button type="button" onClick={showWaiting} className="shrink-0 rounded-full border border-zinc-300 px-3 py-0.5 text-sm whitespace-nowrap dark:border-zinc-700">
+                    <span className="max-sm:sr-only">Show </span>
+                    {waiting} new<span className="max-sm:sr-only"> {waiting === 1 ? "sale" : "sales"}</span>
+                  </button>
+                )}
+              </div>
               {items.length === 0 ? (
                 <p className="text-zinc-600 dark:text-zinc-400">{emptyLive}</p>
               ) : (

@@ -1,3 +1,4 @@
+import type { Response } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { isSamePage, markPage, msFrom, watchFor } from "./shopper";
 
@@ -146,4 +147,77 @@ test("sales opening under the pointer or the keyboard's focus turn live where th
     await expect(card("scheduled", sale.name)).toHaveCount(0);
   }
   await expect(card("scheduled", later.name)).toBeVisible();
+});
+
+test("a sale new to the list while it is held waits behind a button, which shows it; so does leaving the list", async ({ page, createSale }) => {
+  const tag = Date.now().toString(36);
+  const card = (group: string, name: string) => page.getByTestId(`group-${group}`).getByTestId("sale-card").filter({ hasText: name });
+  const anyCard = (name: string) => page.getByTestId("sale-card").filter({ hasText: name });
+  const show = page.getByRole("button", { name: /^Show \d+ new sales?$/ });
+  const liveHeading = page.getByRole("heading", { name: /^Live now/ });
+  // Where Live now's cards begin: what the button would move, were it not in the heading's line.
+  const cardsTop = async () => (await page.getByTestId("group-live").getByRole("list").boundingBox())!.y;
+  // A sale live at once, made by the test, then the page's refresh (every 5 s) that first lists it and
+  // the one after, by which the page has drawn what the first brought: other tests' new sales, counted
+  // by the button too, may come before it, and a check before then would pass on a sale the page had
+  // not yet heard of.
+  const isList = (res: Response) => new URL(res.url()).pathname === "/api/sales";
+  const newSale = async (name: string) => {
+    const listed = page.waitForResponse(async (res) => {
+      if (!isList(res)) return false;
+      const body = (await res.json().catch(() => ({ sales: [] }))) as { sales: { name: string }[] };
+      return body.sales.some((sale) => sale.name === name);
+    });
+    await createSale({ name });
+    await listed;
+    await page.waitForResponse(isList);
+  };
+
+  const resting = await createSale({ name: `Resting Radio ${tag}` });
+  await page.goto("/");
+  await expect(card("live", resting.name)).toBeVisible();
+
+  // The pointer on the list, at its top where the button comes (every test's sales are listed, so a card can be far down).
+  await liveHeading.hover();
+  const top = await cardsTop();
+  const fresh = `Fresh Fan ${tag}`;
+  await newSale(fresh);
+  await expect(show).toBeVisible();
+  await expect(anyCard(fresh)).toHaveCount(0);
+  expect(await cardsTop(), "the cards moved").toBe(top);
+  await show.click();
+  await expect(card("live", fresh)).toBeVisible();
+
+  // On a phone-wide page the button reads "N new" and still fits the heading's line; leaving the list shows what waits.
+  await page.setViewportSize({ width: 320, height: 640 });
+  await liveHeading.hover();
+  const narrowTop = await cardsTop();
+  // Ten or more waiting, so the count has two digits: "Show 10 new sales" would not fit beside the heading here.
+  for (let i = 0; i < 9; i++) await createSale({ name: `Crowd ${i} ${tag}` });
+  const next = `Next Nightlight ${tag}`;
+  await newSale(next);
+  await expect(show).toBeVisible();
+  const button = (await show.boundingBox())!;
+  expect(button.x + button.width, "the button's right edge, on a page 320 px wide").toBeLessThanOrEqual(320);
+  await expect(anyCard(next)).toHaveCount(0);
+  expect(await cardsTop(), "the cards moved").toBe(narrowTop);
+  await page.mouse.move(1, 1);
+  await expect(card("live", next)).toBeVisible();
+
+  // Held by the keyboard's focus on a card: pressed from the keyboard, the button hands focus to the
+  // heading, and the list, still held by it, shows the sale.
+  await card("live", resting.name).focus();
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Tab");
+  await expect(card("live", resting.name)).toBeFocused();
+  const last = `Last Lantern ${tag}`;
+  await newSale(last);
+  await expect(anyCard(last)).toHaveCount(0);
+  // The button comes just before Live now's first card in the keyboard's order.
+  await page.getByTestId("group-live").getByTestId("sale-card").first().focus();
+  await page.keyboard.press("Shift+Tab");
+  await expect(show).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(liveHeading).toBeFocused();
+  await expect(card("live", last)).toBeVisible();
 });
