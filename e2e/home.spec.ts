@@ -192,7 +192,7 @@ test("a sale new to the list while it is held waits behind a button, which shows
   await page.setViewportSize({ width: 320, height: 640 });
   await liveHeading.hover();
   const narrowTop = await cardsTop();
-  // Ten or more waiting, so the count has two digits: "Show 10 new sales" would not fit beside the heading here.
+  // Ten or more waiting: a count of two digits, the button as wide as a busy minute makes it.
   for (let i = 0; i < 9; i++) await createSale({ name: `Crowd ${i} ${tag}` });
   const next = `Next Nightlight ${tag}`;
   await newSale(next);
