@@ -5,7 +5,7 @@ import { defineConfig, devices } from "@playwright/test";
 const port = Number(process.env.E2E_PORT) || 3210;
 
 // Most specs only make and read their own sales and shoppers (`createSale`, `shopperEmail`), so they run
-// two at a time ("parallel"). A spec is exclusive, and runs alone after all of them, when it:
+// three at a time ("parallel"). A spec is exclusive, and runs alone after all of them, when it:
 // locks a table (every other test's requests would stall behind it), starts, stops or kills processes,
 // changes state the whole database or server shares (all admin sessions, the order backlog), or asserts
 // on global lists or counts that other tests' data would change (the sales list's pages, empty states,
@@ -26,8 +26,13 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   // Files run side by side in the parallel project; the tests of one file run in order, in one worker.
+  // Three at a time on two cores: much of a browser test is waiting (for a poll, a countdown, a lock to
+  // go), and with two workers the machine was 60 % busy. The whole suite took 9.3 min with three workers
+  // (71 % busy) against 10.5 min with two (60 %), run one after the other (`npx playwright test
+  // --workers=N`, the busy time from /proc/stat); with four it took 8.1 min at 81 % and a test that
+  // counts the home page's redraws each second failed, so three.
   fullyParallel: false,
-  workers: 2,
+  workers: 3,
   retries: 0,
   reporter: [["list"]],
   use: {
