@@ -79,13 +79,19 @@ test("the home page's countdowns change digit together, in one redraw each secon
   await expect(countdowns).toHaveCount(3);
   for (const countdown of await countdowns.all()) await expect(countdown).toContainText(/Starts in \d\d:\d\d/);
 
-  // Each redraw the page makes that changes countdown digits, over 3.5 s: how many countdowns it changed.
+  // Each redraw the page makes that changes these three sales' countdown digits, over 3.5 s: how many of
+  // them it changed. Only this test's cards are counted: another test's sale, edited or made meanwhile,
+  // shows its new countdown when the list is next fetched, a redraw of its own that says nothing of these.
   const redraws = await page.evaluate(
-    () =>
+    (tag) =>
       new Promise<number[]>((resolve) => {
         const changed: number[] = [];
         const observer = new MutationObserver((records) => {
-          const countdowns = new Set(records.map((r) => (r.target instanceof Element ? r.target : r.target.parentElement)?.closest('[data-testid="countdown"]')).filter(Boolean));
+          const countdowns = new Set(
+            records
+              .map((r) => (r.target instanceof Element ? r.target : r.target.parentElement)?.closest('[data-testid="countdown"]'))
+              .filter((countdown) => countdown?.closest('[data-testid="sale-card"]')?.textContent?.includes(tag)),
+          );
           if (countdowns.size > 0) changed.push(countdowns.size);
         });
         observer.observe(document.body, { subtree: true, childList: true, characterData: true });
@@ -94,13 +100,19 @@ test("the home page's countdowns change digit together, in one redraw each secon
           resolve(changed);
         }, 3500);
       }),
+    tag,
   );
   // 3.5 s hold three or four whole seconds: one redraw at each (two at least, on a machine too busy to
-  // keep time), each changing the three sales' digits at once.
-  const seen = `redraws changing countdowns: ${JSON.stringify(redraws)}`;
+  // keep time), each changing the three sales' digits at once. The first may change fewer: the page drew
+  // the countdowns at whatever moment it loaded, and the list's clock moves on the server's whole
+  // seconds, so at its first tick only the digits whose second ended in between change. After it, two
+  // at least: a sale opening within a few milliseconds of a whole second can change digit a tick
+  // early or late. Countdowns with a timer each would redraw them one at a time.
+  const seen = `redraws changing these countdowns: ${JSON.stringify(redraws)}`;
   expect(redraws.length, seen).toBeGreaterThanOrEqual(2);
   expect(redraws.length, seen).toBeLessThanOrEqual(4);
-  for (const size of redraws) expect(size).toBeGreaterThanOrEqual(3);
+  for (const size of redraws.slice(1)) expect(size, seen).toBeGreaterThanOrEqual(2);
+  expect(redraws.slice(1), seen).toContain(3);
 });
 
 test("sales opening under the pointer or the keyboard's focus turn live where they are, and the list regroups once both have left", async ({ page, createSale, db }) => {
