@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import readline from "node:readline";
+import { exitWith, runChild } from "./side-by-side";
 
 // `npm run test:unit`: the vitest suite as its two projects (vitest.config.mts), each in a vitest process
 // of its own, side by side: the files that storm processes with load one after another, beside the rest
@@ -14,32 +13,8 @@ const vitest = path.join(process.cwd(), "node_modules", "vitest", "vitest.mjs");
 const args = process.argv.slice(2);
 const projects = ["load", "rest"] as const;
 
-const children: ChildProcess[] = [];
-// Ctrl-C reaches the children from the terminal; a SIGTERM or SIGHUP sent to this process alone is passed on.
-process.on("SIGINT", () => {});
-for (const signal of ["SIGTERM", "SIGHUP"] as const) process.on(signal, () => children.forEach((child) => child.kill(signal)));
-
-function run(extra: string[], label?: string): Promise<number> {
-  const child = spawn(process.execPath, [vitest, "run", ...extra], { stdio: label ? ["ignore", "pipe", "pipe"] : "inherit" });
-  children.push(child);
-  if (label) {
-    // Whole lines only, so the two runs' reports interleave line by line, never within one.
-    for (const [from, to] of [[child.stdout!, process.stdout], [child.stderr!, process.stderr]] as const) {
-      readline.createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => to.write(`${line}\n`));
-    }
-  }
-  return new Promise((resolve) => {
-    child.on("error", (err) => {
-      process.stderr.write(`${label ?? "vitest"}: ${err.message}\n`);
-      resolve(1);
-    });
-    child.on("exit", (code, signal) => {
-      if (label) process.stdout.write(`${label}: vitest ${code === 0 ? "passed" : signal ? `stopped by ${signal}` : `failed (exit ${code})`}\n`);
-      resolve(code ?? 1);
-    });
-  });
-}
-
-void (args.length > 0 ? run(args).then((code) => [code]) : Promise.all(projects.map((project) => run(["--project", project], project)))).then((codes) =>
-  process.exit(codes.every((code) => code === 0) ? 0 : 1),
-);
+void (
+  args.length > 0
+    ? runChild(process.execPath, [vitest, "run", ...args], { output: "inherit" }).then((code) => [code])
+    : Promise.all(projects.map((project) => runChild(process.execPath, [vitest, "run", "--project", project], { label: `${project}: vitest` })))
+).then(exitWith);
