@@ -7,7 +7,7 @@ const isBenchBuild = process.env.BENCH_ROUTES === "1";
 
 // TYPES_CHECKED=1 (set by `npm test` for its build, `npm run build:if-stale -- --types-checked`) skips
 // the build's own type check: `npm test` has just run the same check (`npm run check`: `next typegen`,
-// then `tsc` over the same tsconfig), and a second pass costs the suite about 25 s. Every other build,
+// then `tsc` over the same tsconfig), and a second pass costs the suite about 18 s. Every other build,
 // `npm start`'s, `npm run build` and the benchmark's, checks the types itself.
 const typesChecked = process.env.TYPES_CHECKED === "1";
 
