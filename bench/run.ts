@@ -137,8 +137,10 @@ async function main() {
     await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: `/api/sales/${warmSale}/orders`, cookie: warmShoppers[i]!.cookie }) });
     await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: naivePath(warmNaive), cookie: warmShoppers[i]!.cookie }) });
     await drain({ sql, saleId: warmSale, timeoutMs: 60_000 });
-    // The worker too: a queue drained in full batches, as the storm's and the engine's are.
-    await ourEngine({ url: stack.url, userIds: warmShoppers.map((u) => u.id), stock: settings.warmup / 2, timeoutMs: 60_000 });
+    // The worker too: a queue drained in full batches, as the storm's and the engine's are, and as long
+    // as the engine phase's, its largest: after half as many, the worker's heap was still growing to its
+    // working size in the engine phase, and the end's RSS read up to a third above the warm-up's.
+    await ourEngine({ url: stack.url, userIds: shoppers.slice(-settings.engineOrders).map((u) => u.id), stock: settings.engineOrders / 2, timeoutMs: 120_000 });
     memory.web.afterWarmupMiB = rssMiB(stack.web.pid);
     memory.worker.afterWarmupMiB = rssMiB(worker?.pid);
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
