@@ -11,7 +11,7 @@ type Props = { label: string; ref?: Ref<HTMLDivElement>; children: ReactNode } &
  * stop, though it can still take focus from the page itself (an action whose row went away lands on it).
  * The line itself shows on narrow screens only, where browsers hide scrollbars, whatever the table's
  * width: only attributes follow the measurement, never the layout, so showing them cannot change the
- * width they were measured at.
+ * width they were measured at. Its focus ring is the page's own (`:focus-visible` in app/globals.css).
  */
 export function TableScroll({ label, ref, children, className = "", ...rest }: Props) {
   const hintId = useId();
@@ -49,7 +49,7 @@ export function TableScroll({ label, ref, children, className = "", ...rest }: P
         aria-label={label}
         aria-describedby={isScrollable ? hintId : undefined}
         tabIndex={isScrollable ? 0 : -1}
-        className={`overflow-x-auto rounded focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 ${className}`}
+        className={`overflow-x-auto rounded ${className}`}
         {...rest}
       >
         {children}
