@@ -126,6 +126,9 @@ async function main() {
     const openCount = settings.rate ? Math.round(settings.rate * settings.openSeconds) : 0;
     const shoppers = await createShoppers({ sql, count: Math.max(settings.shoppers, settings.engineOrders, openCount, 30_000), secret: stack.sessionSecret });
     const stormShoppers = shoppers.slice(0, settings.shoppers);
+    // The engine phase: a queue of settings.engineOrders orders, half of them sold, drained by the
+    // worker. The warm-up runs the same, so the worker's heap is at its working size before it is read.
+    const engineRun = (from: typeof shoppers) => ourEngine({ url: stack.url, userIds: from.map((u) => u.id), stock: settings.engineOrders / 2, timeoutMs: 120_000 });
 
     log(`warm-up: ${settings.warmup} requests to each route`);
     const warmSale = await createLiveSale({ sql, name: "Bench warm-up", stock: settings.warmup });
@@ -137,10 +140,9 @@ async function main() {
     await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: `/api/sales/${warmSale}/orders`, cookie: warmShoppers[i]!.cookie }) });
     await closedLoop({ pool, count: settings.warmup, concurrency: 50, maxSeconds: 120, shot: (i) => ({ method: "POST", path: naivePath(warmNaive), cookie: warmShoppers[i]!.cookie }) });
     await drain({ sql, saleId: warmSale, timeoutMs: 60_000 });
-    // The worker too: a queue drained in full batches, as the storm's and the engine's are, and as long
-    // as the engine phase's, its largest: after half as many, the worker's heap was still growing to its
-    // working size in the engine phase, and the end's RSS read up to a third above the warm-up's.
-    await ourEngine({ url: stack.url, userIds: shoppers.slice(-settings.engineOrders).map((u) => u.id), stock: settings.engineOrders / 2, timeoutMs: 120_000 });
+    // The worker too: the engine phase's queue, its largest, drained in full batches. After half as many,
+    // its heap was still growing in the engine phase, and the end's RSS read up to 1.36 × the warm-up's.
+    await engineRun(shoppers.slice(-settings.engineOrders));
     memory.web.afterWarmupMiB = rssMiB(stack.web.pid);
     memory.worker.afterWarmupMiB = rssMiB(worker?.pid);
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
@@ -213,7 +215,7 @@ async function main() {
 
     log(`allocation engine: ${settings.engineOrders} orders through the worker, ${settings.baselineEngineOrders} one transaction each`);
     if (profileDir) await sql`SELECT pg_stat_statements_reset()`;
-    const ours = await ourEngine({ url: stack.url, userIds: shoppers.slice(0, settings.engineOrders).map((u) => u.id), stock: settings.engineOrders / 2, timeoutMs: 120_000 });
+    const ours = await engineRun(shoppers.slice(0, settings.engineOrders));
     if (profileDir) statements.engine = await topStatements({ sql });
     const base = await baselineEngine({ url: stack.url, userIds: shoppers.slice(0, settings.baselineEngineOrders).map((u) => u.id), stock: settings.baselineEngineOrders / 2, connections: settings.baselineEngineConnections, timeoutMs: 120_000 });
     log(`allocation engine: ours ${ours.perS}/s, baseline ${base.perS}/s`);
