@@ -107,7 +107,11 @@ let admissionText: Promise<string> | undefined;
 function admissionStatement(): Promise<string> {
   admissionText ??= (async () => {
     const table = await jobTable(await webBoss(), PLACE_ORDER);
-    const jobsFromOrders = `(SELECT coalesce(json_agg(json_build_object('data', json_build_object('orderId', id, 'saleId', sale_id, 'seq', seq))), '[]')::text FROM inserted)`;
+    // The jobs in place-in-line order: a group's jobs share one created_on, and pg-boss's fetch breaks
+    // that tie in its index's order, which follows the order they were inserted in (their heap
+    // position); inserted in (sale, shopper) order, a fetch cut short by its batch size could take a
+    // group's later places and leave its earlier ones for the next batch.
+    const jobsFromOrders = `(SELECT coalesce(json_agg(json_build_object('data', json_build_object('orderId', id, 'saleId', sale_id, 'seq', seq)) ORDER BY seq), '[]')::text FROM inserted)`;
     const insertJobsText = insertJobs(BOSS_SCHEMA, { table, name: PLACE_ORDER, returnId: false }).trim();
     if (!insertJobsText.includes("$1::text::json")) throw new Error("pg-boss's job insert no longer reads its jobs from $1");
     const jobInsert = `${insertJobsText.replace("$1::text::json", () => `${jobsFromOrders}::json`)} RETURNING id, start_after`;
