@@ -8,7 +8,7 @@ import { isLockTimeout, withTransientRetry } from "@/db/retry";
 import { BOSS_SCHEMA, jobTable } from "./boss";
 import { isLastAttempt, type JobFailure, LOCK_TIMEOUT_REASON, lockTimeoutMessage, logJobFailure, orderIdOf } from "./job-failures";
 import { PLACE_ORDER, placeOrderQueue } from "./queues";
-import { SaleTurns, type TurnHandle } from "./turns";
+import { type BatchOrder, SaleTurns, type TurnHandle } from "./turns";
 import { batchSeconds, jobsFailed, jobsProcessed, ordersSettled, recordBatch, recordLinger } from "./worker-metrics";
 
 export const name = PLACE_ORDER;
@@ -59,20 +59,26 @@ async function allocate(valid: ValidJob[]): Promise<AllocationResult> {
   // waiting on its batches would hold the other sales' orders for the bound.
   const sales = valid.map((v) => v.saleId).filter((saleId) => !recentlyHeld.has(saleId));
   const place = Math.min(...valid.map((v) => v.seq ?? Number.NEGATIVE_INFINITY));
-  return turns.run(sales, place, ARRIVAL_WAIT_MS, (turn) => allocateInTurn(valid, deadline, turn));
+  return turns.run(sales, place, ARRIVAL_WAIT_MS, (turn) => allocateInTurn(valid, deadline, turn), valid);
 }
 
+/**
+ * The batch's orders and those its turn takes along (jobs/turns.ts), in one statement or sale by
+ * sale. The outcome counts both; the handler answers only for its own jobs' orders, so an order taken
+ * along that was held or missing is left to its own batch, which finds it as it was.
+ */
 async function allocateInTurn(valid: ValidJob[], deadline: number, turn: TurnHandle): Promise<AllocationResult> {
-  const run = (group: ValidJob[], options?: { skipLocked: true; saleWaitMs: number }) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), options));
+  const run = (group: BatchOrder[], options?: { skipLocked: true; saleWaitMs: number }) => withTransientRetry("allocate", () => allocateOrders(group.map((v) => v.orderId), options));
+  const orders: BatchOrder[] = [...valid, ...turn.alongside];
   if (!valid.some((v) => recentlyHeld.has(v.saleId))) {
     try {
-      return await run(valid);
+      return await run(orders);
     } catch (err) {
       if (!isLockTimeout(err)) throw err;
     }
   }
-  const bySale = new Map<string, ValidJob[]>();
-  for (const v of valid) {
+  const bySale = new Map<string, BatchOrder[]>();
+  for (const v of orders) {
     const group = bySale.get(v.saleId);
     if (group) group.push(v);
     else bySale.set(v.saleId, [v]);

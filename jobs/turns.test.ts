@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SaleTurns, type TurnHandle } from "./turns";
+import { type BatchOrder, SaleTurns, type TurnHandle } from "./turns";
 
 // The order in which a worker's batches of one sale allocate (jobs/turns.ts), with allocations that
 // are promises the test settles.
@@ -111,6 +111,28 @@ describe("a worker's allocation turns", () => {
     behind.finish();
     first.finish();
     await Promise.all([a, b]);
+  });
+
+  it("a batch takes along, as it starts, the orders in its sales of the batches waiting behind it: not a started batch's, not another sale's", async () => {
+    const { turns, log, allocation } = scene();
+    const order = (saleId: string, orderId: string): BatchOrder => ({ saleId, orderId });
+    const started = allocation("started");
+    const a = turns.run(["sale"], 1, 60_000, started.run, [order("sale", "started's")]);
+    await until(() => log.length === 1);
+    let alongside: readonly BatchOrder[] | undefined;
+    const first = allocation("first", (turn) => (alongside = turn.alongside));
+    // It waits for the started batch at most 50 ms, then goes beside it.
+    const b = turns.run(["sale", "its other sale"], 2, 50, first.run, [order("sale", "first's"), order("its other sale", "first's other")]);
+    const behind = allocation("behind");
+    const c = turns.run(["sale", "a third sale"], 3, 60_000, behind.run, [order("sale", "behind's"), order("a third sale", "behind's third"), order("its other sale", "behind's other")]);
+    await until(() => log.includes("first starts"));
+    expect(alongside).toEqual([order("sale", "behind's"), order("its other sale", "behind's other")]);
+    expect(log).toEqual(["started starts", "first starts"]);
+    started.finish();
+    first.finish();
+    await until(() => log.includes("behind starts"));
+    behind.finish();
+    expect(await Promise.all([a, b, c])).toEqual(["started", "first", "behind"]);
   });
 
   it("a batch whose allocation throws ends its turn: the next one goes", async () => {

@@ -12,11 +12,27 @@
 // (an operator's session) keeps the batches behind it waiting at most `maxWaitMs`, then they go on as
 // they would without it; and a batch that goes sale by sale releases each sale as it is done with it.
 // Batches of two worker processes are not ordered against each other.
+//
+// Turns alone keep the line only while batches hold consecutive places. The slots, woken together,
+// fetch at the same moment, each skipping the jobs the other has just locked, so between them they
+// can split a stretch of the line every other job; the batch that goes first would then sell its later
+// places while the other's earlier ones waited, and at a sale's last units those were refused as sold
+// out (the bench's storm counts such orders: "served out of line"). So a batch whose turn comes takes
+// along, in its sales, the orders of the batches still waiting behind it (`TurnHandle.alongside`): one
+// statement allocates them all in line order, and those batches, when their turn comes, find them
+// final and only complete their jobs, as a redelivered job does. An allocation that fails leaves them
+// pending for their own batch.
 
-type Turn = { sales: Set<string>; place: number; n: number; hasStarted: boolean; changed: Promise<void>; signal: () => void };
+/** An order a batch carries, by its sale. */
+export type BatchOrder = { saleId: string; orderId: string };
 
-/** What a batch's allocation can do in its turn: let the batches behind it have one of its sales. */
-export type TurnHandle = { release: (saleId: string) => void };
+type Turn = { sales: Set<string>; orders: readonly BatchOrder[]; place: number; n: number; hasStarted: boolean; changed: Promise<void>; signal: () => void };
+
+/**
+ * What a batch's allocation can do in its turn: let the batches behind it have one of its sales; and
+ * the orders, in its sales, of the batches waiting behind it when it started, to allocate with its own.
+ */
+export type TurnHandle = { release: (saleId: string) => void; alongside: readonly BatchOrder[] };
 
 export class SaleTurns {
   readonly #turns = new Set<Turn>();
@@ -25,10 +41,11 @@ export class SaleTurns {
   /**
    * Runs `allocate` in the turn of a batch of `sales` whose earliest place in line is `place`
    * (-Infinity when unknown: a job queued without one goes first, as a job from before places were
-   * carried would be oldest). Ties go in the order the batches came.
+   * carried would be oldest). Ties go in the order the batches came. `orders`, the batch's, are what
+   * a batch ahead of it may take along.
    */
-  async run<T>(sales: Iterable<string>, place: number, maxWaitMs: number, allocate: (turn: TurnHandle) => Promise<T>): Promise<T> {
-    const turn: Turn = { sales: new Set(sales), place, n: this.#registered++, hasStarted: false, ...nextChange() };
+  async run<T>(sales: Iterable<string>, place: number, maxWaitMs: number, allocate: (turn: TurnHandle) => Promise<T>, orders: readonly BatchOrder[] = []): Promise<T> {
+    const turn: Turn = { sales: new Set(sales), orders, place, n: this.#registered++, hasStarted: false, ...nextChange() };
     this.#turns.add(turn);
     try {
       const until = performance.now() + maxWaitMs;
@@ -43,10 +60,14 @@ export class SaleTurns {
         clearTimeout(timer);
       }
       turn.hasStarted = true;
+      // Every batch sharing a sale with this one and not started waits for it now (it has started).
+      const waiting = [...this.#turns].filter((t) => t !== turn && !t.hasStarted);
+      const alongside = waiting.flatMap((t) => t.orders.filter((o) => turn.sales.has(o.saleId)));
       return await allocate({
         release: (saleId) => {
           if (turn.sales.delete(saleId)) this.#changed(turn);
         },
+        alongside,
       });
     } finally {
       this.#turns.delete(turn);
