@@ -109,48 +109,6 @@ describe("group admission", () => {
     expect(users.map((u) => statusOf.get(u.id))).toEqual([...Array(3).fill("completed"), ...Array(9).fill("failed")]);
   });
 
-  it("keeps the line across groups: a group placed later commits after the one before it, so a worker cannot serve it first", async () => {
-    const sale = await liveSale({ name: "Line across groups", stock: 1 });
-    const [early, blocker, late] = await shoppers(3, "across");
-    const buy = (u: { id: string }) => ({ saleId: sale.id, userId: u.id, idempotencyKey: null, id: randomUUID() });
-    const admissionWaits = async (event: string) =>
-      (await db.sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'flash-sale-admission' AND wait_event = ${event}`)[0]!.n;
-    const other = await db.sql.reserve();
-    try {
-      // Another transaction holds `blocker`'s order, so the first group (`early` first in line, then
-      // `blocker`) draws its places and then waits on that row, uncommitted.
-      await other`BEGIN`;
-      await other`INSERT INTO orders (id, sale_id, user_id) VALUES (${randomUUID()}, ${sale.id}, ${blocker!.id})`;
-      const first = admitBatch([buy(early!), buy(blocker!)]);
-      for (let i = 0; i < 100 && (await admissionWaits("transactionid")) === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(await admissionWaits("transactionid")).toBe(1);
-
-      // The second group, after it in line. A worker fetches a job as soon as its statement commits
-      // and allocates the sale's pending orders it can see: here, at the moment the group is answered.
-      let isSecondAnswered = false;
-      const second = admitBatch([buy(late!)]).then(async (admitted) => {
-        isSecondAnswered = true;
-        const pending = await db.sql<{ id: string }[]>`SELECT id FROM orders WHERE sale_id = ${sale.id} AND status = 'pending'`;
-        await allocateOrders(pending.map((r) => r.id));
-        return admitted;
-      });
-      // Until the second group waits for its turn, or, were there no turns, has committed and been answered.
-      for (let i = 0; i < 100 && !isSecondAnswered && (await admissionWaits("advisory")) === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      await other`ROLLBACK`;
-      const [firstAdmitted, secondAdmitted] = await Promise.all([first, second]);
-      expect(firstAdmitted[0]!.row.seq).toBeLessThan(secondAdmitted[0]!.row.seq);
-      // And the first group's own job, when it comes, finds what is left.
-      await allocateOrders(firstAdmitted.map((a) => a!.row.id));
-    } finally {
-      other.release();
-    }
-    const rows = await db.sql<{ user_id: string; status: string; failure_reason: string | null }[]>`
-      SELECT user_id, status, failure_reason FROM orders WHERE sale_id = ${sale.id}`;
-    const statusOf = new Map(rows.map((r) => [r.user_id, r.failure_reason ? `${r.status}/${r.failure_reason}` : r.status]));
-    // The one unit goes to the shopper first in line, not to the one whose group committed first.
-    expect([early, blocker, late].map((u) => statusOf.get(u!.id))).toEqual(["completed", "failed/sold_out", "failed/sold_out"]);
-  });
-
   it("looks up the orders of shoppers asked for at the same moment: theirs with its place in line, null for those without", async () => {
     const sale = await groupSale();
     const users = await shoppers(8, "lookup");

@@ -81,22 +81,6 @@ const toRow = (r: RawOrder): OrderRow => ({
 });
 
 /**
- * A sale's line is drawn by one admission statement at a time. Two statements in flight for the same
- * sale (ADMISSION_TX_MAX, or two web processes) used to draw their places in line (seq) and then commit
- * in either order; when the later places committed first, a worker could fetch and allocate them, and
- * at a sale's last units an order placed earlier was refused as sold out while one placed after it got
- * a unit (`npm run bench` counts such orders as "served out of line"). So a statement takes its sales'
- * turns (a transaction-level advisory lock per sale, in the key space of this constant and the sale id's
- * hash) before it draws a place, and holds them until it commits; Postgres makes a commit visible before
- * it releases the transaction's locks, so the orders a worker can see of a sale are always the first
- * places of its line. Only statements of the same sale wait for each other, for one commit; another
- * sale's go on, and a hash shared by two sales only makes them take turns too. The price: a statement
- * that waits on a row (a repeat click's order that an allocation is changing, for milliseconds; one an
- * operator's open transaction holds, up to ADMISSION_LOCK_TIMEOUT) keeps its sale's next one waiting too.
- */
-const LINE_LOCK = 0x5a1e;
-
-/**
  * The admission statement's text, built once per process. The job insert is pg-boss's own statement
  * for this queue (its defaults, retry policy and dead letter come from the queue row, as with
  * `boss.insert()`), reading its recordset from the orders the statement inserted instead of from a
@@ -116,26 +100,15 @@ function admissionStatement(): Promise<string> {
     if (!insertJobsText.includes("$1::text::json")) throw new Error("pg-boss's job insert no longer reads its jobs from $1");
     const jobInsert = `${insertJobsText.replace("$1::text::json", () => `${jobsFromOrders}::json`)} RETURNING id, start_after`;
     return `
-      WITH turn AS MATERIALIZED (
-        -- The group's turn at each of its sales' lines (lineLock, above), taken in sale order, so two
-        -- groups never wait for each other's; held until this statement has committed.
-        SELECT count(*) AS sales FROM (
-          SELECT pg_advisory_xact_lock(${LINE_LOCK}, hashtext(s.sale_id::text))
-          FROM (SELECT DISTINCT unnest($2::uuid[]) AS sale_id) s
-          ORDER BY s.sale_id
-        ) locked
-      ),
-      inserted AS (
+      WITH inserted AS (
         INSERT INTO orders (id, sale_id, user_id, idempotency_key, seq) OVERRIDING SYSTEM VALUE
-        -- Places in line (seq) in the group's arrival order, which allocation fills in, drawn in the
-        -- group's turn (the join with turn: no row is drawn before the locks are held); the rows are
+        -- Places in line (seq) in the group's arrival order, which allocation fills in; the rows are
         -- then inserted in (sale, shopper) order in every group, so two groups holding the same shoppers
         -- do not deadlock on that unique index (the Idempotency-Key index is not ordered so: a deadlock
         -- there is retried). (A subquery with nextval() in its output is not merged into the outer query.)
         SELECT id, sale_id, user_id, idempotency_key, seq FROM (
           SELECT b.*, nextval('orders_seq_seq') AS seq
           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) WITH ORDINALITY AS b(id, sale_id, user_id, idempotency_key, arrival)
-          CROSS JOIN turn
           ORDER BY b.arrival
         ) arrived
         ORDER BY sale_id, user_id
