@@ -60,7 +60,8 @@ export class SaleTurns {
         clearTimeout(timer);
       }
       turn.hasStarted = true;
-      // Every batch sharing a sale with this one and not started waits for it now (it has started).
+      // A batch not started that shares a sale with this one waits for it now (it has started): its
+      // orders in this one's sales go with this one's.
       const waiting = [...this.#turns].filter((t) => t !== turn && !t.hasStarted);
       const alongside = waiting.flatMap((t) => t.orders.filter((o) => turn.sales.has(o.saleId)));
       return await allocate({
