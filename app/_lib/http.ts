@@ -14,19 +14,22 @@ type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
 /**
  * Wraps a route handler: refuses cross-site writes; an AppError becomes its JSON answer; a database
  * that is down or restarting is a quick 503 the client may retry, and one that stopped answering a
- * 503 after REQUEST_DEADLINE_MS; anything else is logged and a 500.
+ * 503 after REQUEST_DEADLINE_MS; anything else is logged and a 500. `onAnswer` and `onError` see the
+ * answer the client got, once: a handler that outlives its deadline goes on (its work may still
+ * commit), but what it returns then is nobody's answer.
  */
-export function route<C>(handler: Handler<C>, hooks: { onError?: (err: AppError) => void } = {}): Handler<C> {
+export function route<C>(handler: Handler<C>, hooks: { onAnswer?: (res: Response, req: Request) => void; onError?: (err: AppError, req: Request) => void } = {}): Handler<C> {
   return async (req, ctx) => {
     try {
       refuseCrossSite(req);
       const res = await withDeadline(handler(req, ctx));
+      hooks.onAnswer?.(res, req);
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: res.status }, "request");
       return res;
     } catch (err) {
       const appError =
         err instanceof AppError ? err : err instanceof DeadlineExceeded || isTransientDbError(err) || isLockTimeout(err) ? unavailable(err, req) : internalError(err, req);
-      hooks.onError?.(appError);
+      hooks.onError?.(appError, req);
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: appError.status, code: appError.code }, "request");
       return appError.toResponse();
     }

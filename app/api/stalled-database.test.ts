@@ -5,7 +5,9 @@ import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
 import { captureLogLines } from "@/db/testing/log-lines";
 import { stallProxy } from "@/db/testing/stall-proxy";
-import { signInShoppers } from "@/db/testing/shoppers";
+import { liveSale } from "@/db/testing/live-sale";
+import { waitFor } from "@/db/testing/processes";
+import { buy, signInShoppers } from "@/db/testing/shoppers";
 import * as metrics from "./metrics/route";
 import * as orders from "./orders/route";
 
@@ -54,6 +56,31 @@ describe("a database that stops answering on an open connection", () => {
       proxy.resume();
       const again = await read();
       expect(again.status).toBe(200);
+    } finally {
+      await proxy.restore();
+    }
+  }, 60_000);
+
+  it("times a Buy answered 503 at its deadline as rejected, though its order commits once the database answers", async () => {
+    const sale = await liveSale({ name: "Stalled Buy", stock: 10 });
+    const [first, late] = await signInShoppers(2, "stalled-buy");
+    const metric = async (pattern: RegExp) => Number(pattern.exec((await call(metrics.GET, "/api/metrics")).text)?.[1] ?? 0);
+    const timed = (outcome: string) => metric(new RegExp(`^order_admission_seconds_count\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)$`, "m"));
+    const admitted = () => metric(/^orders_accepted_total\{[^}]*\} (\d+)$/m);
+    const proxy = await throughProxy();
+    try {
+      expect((await buy(sale.id, first!)).status).toBe(202);
+      const before = { accepted: await timed("accepted"), rejected: await timed("rejected"), admitted: await admitted() };
+      proxy.stall();
+      const answer = await buy(sale.id, late!);
+      expect([answer.status, answer.json?.error?.code]).toEqual([503, "unavailable"]);
+      proxy.resume();
+      // The Buy's work went on past its answer: its order is admitted once the database answers.
+      await waitFor(async () => ((await admitted()) === before.admitted + 1 ? true : undefined), 20_000, "the late order to be admitted");
+      const [row] = await db.sql`SELECT count(*)::int AS n FROM orders WHERE sale_id = ${sale.id}`;
+      expect(row!.n).toBe(2);
+      // Timed once, as the 503 the shopper got, not as an acceptance nobody was told of.
+      expect({ accepted: await timed("accepted"), rejected: await timed("rejected") }).toEqual({ accepted: before.accepted, rejected: before.rejected + 1 });
     } finally {
       await proxy.restore();
     }

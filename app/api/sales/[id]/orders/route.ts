@@ -7,40 +7,46 @@ import { requireShopper } from "@/app/_lib/session";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
+// Each Buy's timer, stopped with the answer the shopper got (route's onAnswer and onError): a Buy
+// answered 503 at its deadline is timed as that, not as the admission that may still commit after it.
+// Timed by outcome: an accepted Buy's round trip is not lost among the quick refusals of a storm.
+const timers = new WeakMap<Request, (labels: { outcome: "accepted" | "repeated" | "rejected" }) => void>();
+
 /**
  * Buy. Cheapest checks first (body, JSON, session), then placeOrder: the sale checks, the rate
  * limits, the admission gate, the backlog bound and the one admission transaction. Answers at once:
- * allocation happens later, in a worker. Every answer is counted and timed for /api/metrics.
+ * allocation happens later, in a worker. Every answer is counted and timed for /api/metrics; every
+ * order admitted is counted too, even one whose Buy had been answered 503 at its deadline.
  */
 export const POST = route(
   async (req: Request, ctx: RouteContext<"/api/sales/[id]/orders">) => {
-    const stopTimer = webMetrics().latency.startTimer();
-    // Timed by outcome: an accepted Buy's round trip is not lost among the quick refusals of a storm.
-    let outcome: "accepted" | "repeated" | "rejected" = "rejected";
-    try {
-      await readJsonObject(req, { allowEmpty: true });
-      const userId = requireShopper(req);
-      // The key is the shopper's: checked once the session is, so a visitor without one is told that first.
-      const idempotencyKey = req.headers.get("idempotency-key");
-      if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-        throw new AppError("invalid_request", "Idempotency-Key must be 1 to 200 printable ASCII characters.");
-      }
-      const { id: saleId } = await ctx.params;
-
-      const { order, isNew, isReplay } = await placeOrder({ saleId, userId, idempotencyKey, checkRateLimits: () => limitOrderAttempt(req, userId) });
-      (isNew ? webMetrics().accepted : webMetrics().repeated).inc();
-      outcome = isNew ? "accepted" : "repeated";
-      const statusUrl = `/api/orders/${order.id}`;
-      const headers: Record<string, string> = { "cache-control": "no-store" };
-      // A retry with the key that placed the order gets the first answer again: 202 and its Location.
-      if (isNew || isReplay) headers.location = statusUrl;
-      if (isReplay) headers["idempotent-replayed"] = "true";
-      return Response.json({ order, statusUrl }, { status: isNew || isReplay ? 202 : 200, headers });
-    } finally {
-      stopTimer({ outcome });
+    timers.set(req, webMetrics().latency.startTimer());
+    await readJsonObject(req, { allowEmpty: true });
+    const userId = requireShopper(req);
+    // The key is the shopper's: checked once the session is, so a visitor without one is told that first.
+    const idempotencyKey = req.headers.get("idempotency-key");
+    if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new AppError("invalid_request", "Idempotency-Key must be 1 to 200 printable ASCII characters.");
     }
+    const { id: saleId } = await ctx.params;
+
+    const { order, isNew, isReplay } = await placeOrder({ saleId, userId, idempotencyKey, checkRateLimits: () => limitOrderAttempt(req, userId) });
+    (isNew ? webMetrics().accepted : webMetrics().repeated).inc();
+    const statusUrl = `/api/orders/${order.id}`;
+    const headers: Record<string, string> = { "cache-control": "no-store" };
+    // A retry with the key that placed the order gets the first answer again: 202 and its Location.
+    if (isNew || isReplay) headers.location = statusUrl;
+    if (isReplay) headers["idempotent-replayed"] = "true";
+    return Response.json({ order, statusUrl }, { status: isNew || isReplay ? 202 : 200, headers });
   },
-  { onError: (err) => recordRejection(err.code) },
+  {
+    // A new order is the one 202 without the replay header; a replay and a repeat click's 200 are repeats.
+    onAnswer: (res, req) => timers.get(req)?.({ outcome: res.status === 202 && !res.headers.has("idempotent-replayed") ? "accepted" : "repeated" }),
+    onError: (err, req) => {
+      recordRejection(err.code);
+      timers.get(req)?.({ outcome: "rejected" });
+    },
+  },
 );
 
 export const { DELETE, GET, OPTIONS, PATCH, PUT } = otherMethods(["POST"]);
