@@ -15,21 +15,23 @@ type Handler<C> = (req: Request, ctx: C) => Promise<Response>;
  * Wraps a route handler: refuses cross-site writes; an AppError becomes its JSON answer; a database
  * that is down or restarting is a quick 503 the client may retry, and one that stopped answering a
  * 503 after REQUEST_DEADLINE_MS; anything else is logged and a 500. `onAnswer` and `onError` see the
- * answer the client got, once: a handler that outlives its deadline goes on (its work may still
- * commit), but what it returns then is nobody's answer.
+ * answer the client got, once, with the seconds it took: a handler that outlives its deadline goes on
+ * (its work may still commit), but what it returns then is nobody's answer.
  */
-export function route<C>(handler: Handler<C>, hooks: { onAnswer?: (res: Response, req: Request) => void; onError?: (err: AppError, req: Request) => void } = {}): Handler<C> {
+export function route<C>(handler: Handler<C>, hooks: { onAnswer?: (res: Response, seconds: number) => void; onError?: (err: AppError, seconds: number) => void } = {}): Handler<C> {
   return async (req, ctx) => {
+    const startedAt = performance.now();
+    const seconds = () => (performance.now() - startedAt) / 1000;
     try {
       refuseCrossSite(req);
       const res = await withDeadline(handler(req, ctx));
-      hooks.onAnswer?.(res, req);
+      hooks.onAnswer?.(res, seconds());
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: res.status }, "request");
       return res;
     } catch (err) {
       const appError =
         err instanceof AppError ? err : err instanceof DeadlineExceeded || isTransientDbError(err) || isLockTimeout(err) ? unavailable(err, req) : internalError(err, req);
-      hooks.onError?.(appError, req);
+      hooks.onError?.(appError, seconds());
       if (log.isLevelEnabled("debug")) log.debug({ method: req.method, path: new URL(req.url).pathname, status: appError.status, code: appError.code }, "request");
       return appError.toResponse();
     }

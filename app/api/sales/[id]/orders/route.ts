@@ -7,11 +7,6 @@ import { requireShopper } from "@/app/_lib/session";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-// Each Buy's timer, stopped with the answer the shopper got (route's onAnswer and onError): a Buy
-// answered 503 at its deadline is timed as that, not as the admission that may still commit after it.
-// Timed by outcome: an accepted Buy's round trip is not lost among the quick refusals of a storm.
-const timers = new WeakMap<Request, (labels: { outcome: "accepted" | "repeated" | "rejected" }) => void>();
-
 /**
  * Buy. Cheapest checks first (body, JSON, session), then placeOrder: the sale checks, the rate
  * limits, the admission gate, the backlog bound and the one admission transaction. Answers at once:
@@ -20,7 +15,6 @@ const timers = new WeakMap<Request, (labels: { outcome: "accepted" | "repeated" 
  */
 export const POST = route(
   async (req: Request, ctx: RouteContext<"/api/sales/[id]/orders">) => {
-    timers.set(req, webMetrics().latency.startTimer());
     await readJsonObject(req, { allowEmpty: true });
     const userId = requireShopper(req);
     // The key is the shopper's: checked once the session is, so a visitor without one is told that first.
@@ -39,12 +33,16 @@ export const POST = route(
     if (isReplay) headers["idempotent-replayed"] = "true";
     return Response.json({ order, statusUrl }, { status: isNew || isReplay ? 202 : 200, headers });
   },
+  // Timed by the answer the shopper got (route's hooks), so a Buy answered 503 at its deadline is timed
+  // as that, not as the admission that may still commit after it; and by outcome, so an accepted Buy's
+  // round trip is not lost among the quick refusals of a storm. A new order is the one 202 without the
+  // replay header; a replay and a repeat click's 200 are repeats.
   {
-    // A new order is the one 202 without the replay header; a replay and a repeat click's 200 are repeats.
-    onAnswer: (res, req) => timers.get(req)?.({ outcome: res.status === 202 && !res.headers.has("idempotent-replayed") ? "accepted" : "repeated" }),
-    onError: (err, req) => {
+    onAnswer: (res, seconds) =>
+      webMetrics().latency.observe({ outcome: res.status === 202 && !res.headers.has("idempotent-replayed") ? "accepted" : "repeated" }, seconds),
+    onError: (err, seconds) => {
       recordRejection(err.code);
-      timers.get(req)?.({ outcome: "rejected" });
+      webMetrics().latency.observe({ outcome: "rejected" }, seconds);
     },
   },
 );
