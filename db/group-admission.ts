@@ -91,11 +91,15 @@ let admissionText: Promise<string> | undefined;
 function admissionStatement(): Promise<string> {
   admissionText ??= (async () => {
     const table = await jobTable(await webBoss(), PLACE_ORDER);
-    // The jobs in place-in-line order: a group's jobs share one created_on, and pg-boss's fetch breaks
-    // that tie in its index's order, which follows the order they were inserted in (their heap
-    // position); inserted in (sale, shopper) order, a fetch cut short by its batch size could take a
-    // group's later places and leave its earlier ones for the next batch.
-    const jobsFromOrders = `(SELECT coalesce(json_agg(json_build_object('data', json_build_object('orderId', id, 'saleId', sale_id, 'seq', seq)) ORDER BY seq), '[]')::text FROM inserted)`;
+    // Each job's priority is its place in line, negated: pg-boss fetches by priority, highest first,
+    // then by created_on, the moment the job's statement began. Two statements in flight draw their
+    // places as they run, so the one that began first can draw the later places; by created_on alone a
+    // fetch cut short by its batch size would take those and leave the earlier ones for a later batch,
+    // which at a sale's last units finds them sold out. With the priority the fetch follows the line
+    // (places past 2^31 share the lowest priority and fall back to created_on). A job queued without
+    // one (an order re-queued after losing its job, jobs/lost-orders.ts) has priority 0 and goes
+    // first, as an order that old should.
+    const jobsFromOrders = `(SELECT coalesce(json_agg(json_build_object('data', json_build_object('orderId', id, 'saleId', sale_id, 'seq', seq), 'priority', -least(seq, 2147483647)) ORDER BY seq), '[]')::text FROM inserted)`;
     const insertJobsText = insertJobs(BOSS_SCHEMA, { table, name: PLACE_ORDER, returnId: false }).trim();
     if (!insertJobsText.includes("$1::text::json")) throw new Error("pg-boss's job insert no longer reads its jobs from $1");
     const jobInsert = `${insertJobsText.replace("$1::text::json", () => `${jobsFromOrders}::json`)} RETURNING id, start_after`;
