@@ -92,3 +92,29 @@ test("the dead letters hold their places while the pointer is on the table, afte
   await expect(deadLetterRow(page, newer)).toBeVisible();
   await expect(page.getByTestId("show-newer")).toHaveCount(0);
 });
+
+test("a Discard taken with the pointer far down the table leaves the page where it is; from the keyboard, the page shows the count focus went to", async ({ page }) => {
+  test.setTimeout(120_000);
+  await openAdmin(page);
+  // This test's two rows with eight newer ones above them: far down a table taller than the screen.
+  const [byPointer, byKeyboard] = await openNewDeadLetters(page, "5c01", 2);
+  const above = await Promise.all(Array.from({ length: 8 }, (_, n) => sendDoomedChange(page, "5c01", n + 2)));
+  for (const id of above) await expect(deadLetterRow(page, id)).toBeVisible({ timeout: 45_000 });
+  const summary = page.getByTestId("dead-letter-summary");
+
+  await byPointer!.row.getByRole("button", { name: "Discard" }).click();
+  await byPointer!.row.getByRole("button", { name: "Yes, discard it" }).click();
+  await expect(byPointer!.row).toHaveCount(0);
+  // Focus lands on the count above the table, as ever, but the page stays on the rows under the pointer.
+  await expect(summary).toBeFocused();
+  await expect(summary).not.toBeInViewport();
+  await expect(byKeyboard!.row).toBeInViewport();
+
+  await byKeyboard!.row.getByRole("button", { name: "Discard" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(byKeyboard!.row.getByRole("button", { name: "Yes, discard it" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(byKeyboard!.row).toHaveCount(0);
+  await expect(summary).toBeFocused();
+  await expect(summary).toBeInViewport();
+});

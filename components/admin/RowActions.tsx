@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useState, type MouseEvent } from "react";
 import { useConfirmFocus } from "./useConfirmFocus";
 
 /** One button of a row. With `confirm`, the first click asks (that label, or Keep) before anything is sent. */
@@ -19,15 +19,15 @@ const dangerSolid = "rounded bg-red-600 px-2 py-0.5 font-semibold text-white";
 export function RowActions({ actions, landing }: { actions: RowAction[]; landing: () => HTMLElement | null | undefined }) {
   const [asking, setAsking] = useState<RowAction | null>(null);
   const { confirmRef, triggerRef, land } = useConfirmFocus(asking?.label ?? null, landing);
-  const run = (action: RowAction) => {
-    land();
+  const run = (action: RowAction, click: MouseEvent) => {
+    land(click);
     setAsking(null);
     action.onClick();
   };
   if (asking) {
     return (
       <span className="flex gap-2" onKeyDown={(e) => e.key === "Escape" && setAsking(null)}>
-        <button ref={confirmRef} type="button" onClick={() => run(asking)} className={dangerSolid}>
+        <button ref={confirmRef} type="button" onClick={(e) => run(asking, e)} className={dangerSolid}>
           {asking.confirm}
         </button>
         <button type="button" onClick={() => setAsking(null)} className={plain}>
@@ -43,7 +43,7 @@ export function RowActions({ actions, landing }: { actions: RowAction[]; landing
           key={action.label}
           ref={triggerRef(action.label)}
           type="button"
-          onClick={() => (action.confirm ? setAsking(action) : run(action))}
+          onClick={(e) => (action.confirm ? setAsking(action) : run(action, e))}
           className={action.isDanger ? danger : plain}
         >
           {action.label}

@@ -10,7 +10,11 @@ import { useEffect, useRef } from "react";
  *
  * An action that takes the buttons away (a confirmed Cancel, a Ship, a Discard, End now) calls `land()`
  * as it starts: focus moves to what `landing` returns (the row's status, say: an element on screen before
- * and after, made focusable with tabIndex -1), so it does not fall to <body> with the buttons.
+ * and after, made focusable with tabIndex -1), so it does not fall to <body> with the buttons. Given the
+ * click that took the action, `land` leaves the page where it is when the pointer took it (a click's
+ * `detail` counts the presses, 0 for Enter or Space): a landing above the screen, a table's count
+ * while the admin works far down its rows, would otherwise scroll the page up under their pointer. From
+ * the keyboard the page scrolls to show where focus went.
  */
 export function useConfirmFocus<K>(asking: K | null, landing?: () => HTMLElement | null | undefined) {
   const confirmRef = useRef<HTMLButtonElement>(null);
@@ -31,6 +35,6 @@ export function useConfirmFocus<K>(asking: K | null, landing?: () => HTMLElement
     if (el) triggers.current.set(key, el);
     else triggers.current.delete(key);
   };
-  const land = () => landing?.()?.focus();
+  const land = (click?: { detail: number }) => landing?.()?.focus({ preventScroll: (click?.detail ?? 0) > 0 });
   return { confirmRef, triggerRef, land };
 }
