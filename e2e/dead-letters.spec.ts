@@ -118,3 +118,28 @@ test("a Discard taken with the pointer far down the table leaves the page where 
   await expect(summary).toBeFocused();
   await expect(summary).toBeInViewport();
 });
+
+test("focus on Show newer goes to the table when the newer dead letter leaves before anyone asks for it", async ({ page, db }) => {
+  test.setTimeout(120_000);
+  // The page's list is cut down to this test's rows: another test's newer dead letter, counted by the
+  // button too, would keep it on the page.
+  await page.route("**/api/admin/dead-letters", async (route) => {
+    if (route.request().method() !== "GET") return route.fallback();
+    const response = await route.fetch();
+    const body = (await response.json()) as { deadLetters: { payload: { orderId?: unknown } }[] };
+    await route.fulfill({ response, json: { ...body, deadLetters: body.deadLetters.filter((d) => String(d.payload.orderId ?? "").includes("-b7f0-")) } });
+  });
+  await openAdmin(page);
+  const [mine] = await openNewDeadLetters(page, "b7f0", 1);
+  await mine!.row.hover();
+  const newer = await sendDoomedChange(page, "b7f0", 1);
+  const showNewer = page.getByTestId("show-newer");
+  await expect(showNewer).toHaveText("Show 1 newer dead letter", { timeout: 45_000 });
+  await showNewer.focus();
+
+  // Another admin discards it: at the next refresh the button has nothing to show and goes.
+  await discardElsewhere(page, db, newer);
+  await expect(showNewer).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Dead letters table" })).toBeFocused();
+  await expect(mine!.row).toBeVisible();
+});

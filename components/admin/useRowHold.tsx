@@ -52,7 +52,9 @@ export function useRowHold<Row extends { id: string }>(
 
 /**
  * "Show 3 newer orders": always one line high, so the button coming and going moves no row. Pressed, it
- * goes, and focus moves to the table's region around it rather than falling to the page.
+ * goes, and focus moves to the table's region around it rather than falling to the page. It also goes
+ * when the rows it counted leave the list before anyone asks for them (another admin discarded the newer
+ * dead letter): focus on it then moves to the region too.
  */
 export function ShowNewer({ newer, one, many, onClick }: { newer: number; one: string; many: string; onClick: () => void }) {
   const press = (e: MouseEvent<HTMLButtonElement>) => {
@@ -62,10 +64,18 @@ export function ShowNewer({ newer, one, many, onClick }: { newer: number; one: s
   return (
     <div className="h-6 text-xs">
       {newer > 0 && (
-        <button type="button" onClick={press} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700" data-testid="show-newer">
+        <button type="button" ref={handFocusToRegion} onClick={press} className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700" data-testid="show-newer">
           Show {newer} newer {newer === 1 ? one : many}
         </button>
       )}
     </div>
   );
+}
+
+/** The button's ref: as it leaves the page with focus on it, focus goes to the region around it. */
+function handFocusToRegion(button: HTMLButtonElement | null) {
+  // React runs a ref's cleanup before it takes the element out of the page, so focus and the region are still there.
+  return () => {
+    if (button && document.activeElement === button) button.closest<HTMLElement>('[role="region"]')?.focus({ preventScroll: true });
+  };
 }
