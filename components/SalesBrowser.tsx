@@ -97,7 +97,7 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
                   {title} <span className="text-base font-normal text-zinc-600 dark:text-zinc-400">({items.length})</span>
                 </h2>
                 {state === "live" && waiting > 0 && (
-                  <button type="button" onClick={showWaiting} className="shrink-0 rounded-full border border-zinc-300 px-3 py-0.5 text-sm whitespace-nowrap dark:border-zinc-700">
+                  <button type="button" ref={handFocusToHeading} onClick={showWaiting} className="shrink-0 rounded-full border border-zinc-300 px-3 py-0.5 text-sm whitespace-nowrap dark:border-zinc-700">
                     <span className="max-sm:sr-only">Show </span>
                     {waiting} new<span className="max-sm:sr-only"> {waiting === 1 ? "sale" : "sales"}</span>
                   </button>
@@ -120,4 +120,16 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
       </div>
     </ListClock.Provider>
   );
+}
+
+/**
+ * The waiting sales' button's ref. The button also goes when the sales it counted leave the list before
+ * they are shown; with the keyboard's focus on it then, focus goes to Live now's heading, as a press
+ * from the keyboard sends it, rather than falling to the page. (React runs a ref's cleanup before it
+ * takes the element out of the page.)
+ */
+function handFocusToHeading(button: HTMLButtonElement | null) {
+  return () => {
+    if (button && document.activeElement === button && button.matches(":focus-visible")) button.closest("section")?.querySelector<HTMLElement>("h2")?.focus();
+  };
 }

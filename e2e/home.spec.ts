@@ -233,3 +233,37 @@ test("a sale new to the list while it is held waits behind a button, which shows
   await expect(liveHeading).toBeFocused();
   await expect(card("live", last)).toBeVisible();
 });
+
+test("a waiting sale that leaves the list takes the button with it, and the keyboard's focus on the button goes to Live now's heading", async ({ page, createSale, db }) => {
+  const tag = Date.now().toString(36);
+  // The page's list is cut down to this test's sales: another test's new sale, counted by the button
+  // too, would keep it on the page.
+  await page.route("**/api/sales", async (route) => {
+    const response = await route.fetch();
+    const body = (await response.json()) as { sales: { name: string }[] };
+    await route.fulfill({ response, json: { ...body, sales: body.sales.filter((sale) => sale.name.endsWith(tag)) } });
+  });
+  const card = (name: string) => page.getByTestId("group-live").getByTestId("sale-card").filter({ hasText: name });
+  const show = page.getByRole("button", { name: /^Show \d+ new sales?$/ });
+  const resting = await createSale({ name: `Steady Stool ${tag}` });
+  await page.goto("/");
+  await expect(card(resting.name)).toBeVisible();
+
+  // Held by the keyboard's focus on a card; a new sale waits behind the button, which then takes focus.
+  await card(resting.name).focus();
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Tab");
+  await expect(card(resting.name)).toBeFocused();
+  const passing = await createSale({ name: `Passing Parasol ${tag}` });
+  await expect(show).toHaveAccessibleName("Show 1 new sale");
+  await card(resting.name).focus();
+  await page.keyboard.press("Shift+Tab");
+  await expect(show).toBeFocused();
+
+  // The sale leaves the list before it is shown (in the shop, once later-ending sales have ended after
+  // it; here it is deleted): at the next refresh the button goes, and focus does not fall to the page.
+  await db`DELETE FROM sales WHERE id = ${passing.id}`;
+  await expect(show).toHaveCount(0);
+  await expect(page.getByRole("heading", { name: /^Live now/ })).toBeFocused();
+  await expect(card(resting.name)).toBeVisible();
+});
