@@ -5,6 +5,7 @@ import { useState, type MouseEvent } from "react";
 import type { Sale, SaleState } from "@/db/sales";
 import { api } from "./api";
 import { ListClock, stateAt, useServerNow, useSpreadPeriod } from "./clock";
+import { focusOnRemoval } from "./focusOnRemoval";
 import { SaleCard } from "./SaleCard";
 import { useInside } from "./useInside";
 
@@ -123,13 +124,7 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
 }
 
 /**
- * The waiting sales' button's ref. The button also goes when the sales it counted leave the list before
- * they are shown; with the keyboard's focus on it then, focus goes to Live now's heading, as a press
- * from the keyboard sends it, rather than falling to the page. (React runs a ref's cleanup before it
- * takes the element out of the page.)
+ * The waiting sales' button also goes when the sales it counted leave the list before they are shown;
+ * the keyboard's focus on it then goes to Live now's heading, as a press from the keyboard sends it.
  */
-function handFocusToHeading(button: HTMLButtonElement | null) {
-  return () => {
-    if (button && document.activeElement === button && button.matches(":focus-visible")) button.closest("section")?.querySelector<HTMLElement>("h2")?.focus();
-  };
-}
+const handFocusToHeading = focusOnRemoval((button) => button.closest("section")?.querySelector<HTMLElement>("h2"), { visibleOnly: true });

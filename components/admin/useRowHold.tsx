@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type MouseEvent } from "react";
+import { focusOnRemoval } from "@/components/focusOnRemoval";
 import { useInside } from "@/components/useInside";
 
 type Held<Row> = { key: string | null; rows: Row[] };
@@ -72,10 +73,5 @@ export function ShowNewer({ newer, one, many, onClick }: { newer: number; one: s
   );
 }
 
-/** The button's ref: as it leaves the page with focus on it, focus goes to the region around it. */
-function handFocusToRegion(button: HTMLButtonElement | null) {
-  // React runs a ref's cleanup before it takes the element out of the page, so focus and the region are still there.
-  return () => {
-    if (button && document.activeElement === button) button.closest<HTMLElement>('[role="region"]')?.focus({ preventScroll: true });
-  };
-}
+// As it goes with focus on it, focus goes to the table's region around it.
+const handFocusToRegion = focusOnRemoval((button) => button.closest<HTMLElement>('[role="region"]'), { preventScroll: true });
