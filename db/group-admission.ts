@@ -96,7 +96,8 @@ function admissionStatement(): Promise<string> {
     // places as they run, so the one that began first can draw the later places; by created_on alone a
     // fetch cut short by its batch size would take those and leave the earlier ones for a later batch,
     // which at a sale's last units finds them sold out. With the priority the fetch follows the line
-    // (places past 2^31 share the lowest priority and fall back to created_on). A job queued without
+    // (places past 2^31 share the lowest priority and fall back to created_on, then to the order the
+    // group's jobs were inserted in, place order here). A job queued without
     // one (an order re-queued after losing its job, jobs/lost-orders.ts) has priority 0 and goes
     // first, as an order that old should.
     const jobsFromOrders = `(SELECT coalesce(json_agg(json_build_object('data', json_build_object('orderId', id, 'saleId', sale_id, 'seq', seq), 'priority', -least(seq, 2147483647)) ORDER BY seq), '[]')::text FROM inserted)`;

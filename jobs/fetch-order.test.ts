@@ -1,10 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { Job } from "pg-boss";
 import { describe, expect, it } from "vitest";
-import { admitBatch } from "@/db/group-admission";
+import { admitShoppers } from "@/db/testing/admitted";
 import { useTestDatabase } from "@/db/testing/database";
 import { liveSale } from "@/db/testing/live-sale";
-import { upsertUserByEmail } from "@/db/users";
 import { createBoss } from "./boss";
 import { PLACE_ORDER, type PlaceOrderJob } from "./queues";
 
@@ -14,11 +12,7 @@ import { PLACE_ORDER, type PlaceOrderJob } from "./queues";
 const db = useTestDatabase();
 
 /** `n` orders in the sale, admitted as one group (one admission statement), in line in the order returned. */
-async function group(saleId: string, n: number, tag: string): Promise<string[]> {
-  const users = await Promise.all(Array.from({ length: n }, (_, i) => upsertUserByEmail({ email: `${tag}-${i}@example.com` })));
-  const admitted = await admitBatch(users.map((u) => ({ saleId, userId: u.id, idempotencyKey: null, id: randomUUID() })));
-  return admitted.map((a) => a!.row.id);
-}
+const group = async (saleId: string, n: number, tag: string) => (await admitShoppers(saleId, n, tag)).map((row) => row.id);
 
 /** One fetch of `batchSize` place-order jobs, as a worker's slot makes it: the orders it carries, in line order. */
 async function fetchOrders(batchSize: number): Promise<string[]> {

@@ -1,10 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { Job } from "pg-boss";
 import { describe, expect, it } from "vitest";
-import { admitBatch } from "@/db/group-admission";
+import { admitShoppers } from "@/db/testing/admitted";
 import { useTestDatabase } from "@/db/testing/database";
 import { liveSale } from "@/db/testing/live-sale";
-import { upsertUserByEmail } from "@/db/users";
 import { handler } from "./place-order";
 
 // A worker's two slots, woken together, fetch at the same moment and can split a stretch of the line
@@ -15,9 +13,8 @@ const db = useTestDatabase();
 
 /** `n` orders in the sale, admitted as one group, in line in the order returned; their jobs as a worker fetches them. */
 async function lineOf(saleId: string, n: number, tag: string) {
-  const users = await Promise.all(Array.from({ length: n }, (_, i) => upsertUserByEmail({ email: `${tag}-${i}@example.com` })));
-  const admitted = await admitBatch(users.map((u) => ({ saleId, userId: u.id, idempotencyKey: null, id: randomUUID() })));
-  return admitted.map((a) => ({ id: `job-${a!.row.id}`, data: { orderId: a!.row.id, saleId, seq: a!.row.seq } }) as Job<{ orderId: string; saleId: string; seq: number }>);
+  const rows = await admitShoppers(saleId, n, tag);
+  return rows.map((row) => ({ id: `job-${row.id}`, data: { orderId: row.id, saleId, seq: row.seq } }) as Job<{ orderId: string; saleId: string; seq: number }>);
 }
 
 const statuses = async (jobs: Job<{ orderId: string }>[]) => {
