@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Job, PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { listDeadLetters } from "@/db/dead-letters";
 import { log } from "@/db/log";
 import { useTestDatabase } from "@/db/testing/database";
 import { createBoss } from "./boss";
@@ -64,7 +65,7 @@ describe("failed jobs in the worker's log", () => {
     const firstLines = await warnings(() => batch(first));
     const [missing1, missing1Text] = lineFor(firstLines, missingId);
     expect(missing1).toMatchObject({ queue: PLACE_ORDER, jobId: missingId, orderId, reason: "order_not_found", attempt: 1, attempts: 2, deadLettered: false });
-    expect(missing1Text).toContain(`order ${orderId} does not exist`);
+    expect(missing1Text).toContain(`There is no order ${orderId}`);
     expect(missing1Text).not.toContain("dead-letter");
     const [malformed, malformedText] = lineFor(firstLines, malformedId);
     expect(malformed).toMatchObject({ queue: PLACE_ORDER, jobId: malformedId, reason: "malformed", attempt: 1, attempts: 6, deadLettered: true, deadLetter: PLACE_ORDER_DEAD });
@@ -81,6 +82,14 @@ describe("failed jobs in the worker's log", () => {
     expect(missing2Text).toContain("Dead letters page (/admin/dead-letters)");
     const dead = await db.sql`SELECT data->>'orderId' AS "orderId" FROM pgboss.job WHERE name = ${PLACE_ORDER_DEAD} AND data->>'orderId' = ${orderId}`;
     expect(dead).toHaveLength(1);
+    // The admin's list says why each went there, in a sentence, as it does for a status change's.
+    const listed = (await listDeadLetters()).deadLetters.filter((d) => d.queue === PLACE_ORDER);
+    expect(listed.map(({ payload, reason, error }) => ({ payload, reason, error }))).toEqual(
+      expect.arrayContaining([
+        { payload: expect.objectContaining({ orderId }), reason: "order_not_found", error: `There is no order ${orderId}.` },
+        { payload: { orderId: 7, note: "malformed" }, reason: "malformed", error: "The job's data is not a place-order payload (an order id and a sale id)." },
+      ]),
+    );
 
     // Two bad jobs, three failed attempts: jobs_failed_total counts attempts, and its help says so.
     expect(((await jobsFailed.get()).values[0]?.value ?? 0) - failedBefore).toBe(3);
@@ -137,6 +146,7 @@ describe("failed jobs in the worker's log", () => {
     expect(refused1Text).toContain(`There is no order ${orderId}`);
     const [malformed, malformedText] = lineFor(firstLines, malformedId);
     expect(malformed).toMatchObject({ queue: ORDER_STATUS, jobId: malformedId, orderId: "nope", reason: "malformed", attempt: 1, attempts: 4, deadLettered: true, deadLetter: ORDER_STATUS_DEAD });
+    expect(malformedText).toContain("The job's data is not an order-status payload");
     expect(malformedText).toContain("Dead letters page (/admin/dead-letters)");
 
     // Failed back to pg-boss as the worker's pg-boss does with the handler's results; then the last attempt.

@@ -8,6 +8,7 @@ import { ADMIN_STATUSES, ORDER_STATUS, type OrderStatusJob } from "./queues";
 import { statusChanges } from "./worker-metrics";
 
 const payload: z.ZodType<OrderStatusJob> = z.object({ orderId: z.uuid(), status: z.enum(ADMIN_STATUSES), saleId: z.uuid().nullable() });
+const MALFORMED_MESSAGE = "The job's data is not an order-status payload (an order id, a status and a sale id).";
 
 export const name = ORDER_STATUS;
 
@@ -36,9 +37,9 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
     const attempt = { queue: ORDER_STATUS, jobId: job.id, retryCount: job.retryCount, retryLimit };
     const parsed = payload.safeParse(job.data);
     if (!parsed.success) {
-      logJobFailure({ ...attempt, orderId: orderIdOf(job.data), reason: "malformed", message: "malformed order-status payload", deadLetterNow: true });
+      logJobFailure({ ...attempt, orderId: orderIdOf(job.data), reason: "malformed", message: MALFORMED_MESSAGE, deadLetterNow: true });
       statusChanges.inc({ outcome: "refused" });
-      results.push({ id: job.id, status: "deadletter", output: { reason: "malformed", message: "malformed order-status payload", data: job.data } });
+      results.push({ id: job.id, status: "deadletter", output: { reason: "malformed", message: MALFORMED_MESSAGE, data: job.data } });
       continue;
     }
     const change = parsed.data;

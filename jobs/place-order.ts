@@ -20,6 +20,7 @@ const payload = z.object({ orderId: z.uuid(), saleId: z.uuid(), seq: z.number().
 type ValidJob = { id: string; orderId: string; saleId: string; seq: number | undefined };
 
 const heldMessage = lockTimeoutMessage("its order or its sale's row");
+const MALFORMED_MESSAGE = "The job's data is not a place-order payload (an order id and a sale id).";
 
 // Sales whose row this worker's statements gave up on lately, and until when that is remembered
 // (longer than a held job's retries are apart, 30 s at most, so each finds its sale remembered): a
@@ -144,7 +145,7 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
   for (const job of jobs) {
     const parsed = payload.safeParse(job.data);
     if (parsed.success) valid.push({ id: job.id, orderId: parsed.data.orderId, saleId: parsed.data.saleId, seq: parsed.data.seq });
-    else results.push({ id: job.id, status: "deadletter", output: { message: "malformed place-order payload", data: job.data } });
+    else results.push({ id: job.id, status: "deadletter", output: { reason: "malformed", message: MALFORMED_MESSAGE, data: job.data } });
   }
   let outcome;
   try {
@@ -162,7 +163,7 @@ export async function handler(jobs: Job<unknown>[]): Promise<JobResult[]> {
       results.push({ id, status: "failed", output: { reason: LOCK_TIMEOUT_REASON, message: heldMessage } });
       failedJobs++;
     } else if (missing.has(orderId)) {
-      results.push({ id, status: "failed", output: { message: `order ${orderId} does not exist` } });
+      results.push({ id, status: "failed", output: { reason: "order_not_found", message: `There is no order ${orderId}.` } });
       failedJobs++;
     } else results.push({ id, status: "completed" });
   }
