@@ -172,7 +172,7 @@ async function findExistingOrder({
   // A key names one Buy: sent to another sale's URL it is a client's mistake, not a retry, and
   // answering with the first sale's order would read as an order in this one.
   if (isReplay && row.order.saleId !== saleId) {
-    throw new AppError("invalid_request", "This Idempotency-Key was already used for an order in another sale: send a new key to buy in this one.");
+    throw new AppError("invalid_request", "This Idempotency-Key was already used for an order in another sale: each Buy needs a key of its own.");
   }
   return { order: toOrder({ ...row.order, position: row.position }), isReplay };
 }
