@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb, setLocalLockTimeout } from "./client";
 import { AppError } from "./errors";
 import { isUuid } from "./ids";
-import { createSale, forgetCachedSale, saleState, toSale, type NewSale, type Sale, type SaleState } from "./sales";
+import { createSale, forgetCachedSale, getSale, saleState, toSale, type NewSale, type Sale, type SaleState } from "./sales";
 import { orders, sales, type SaleRow } from "./schema";
 
 /** A sale as the admin sees it: the shopper's view plus how many units are sold. */
@@ -34,9 +34,10 @@ const SALES_PAGE = 100;
 
 /**
  * A page of sales, newest start first (the admin looks at what is coming and what just ran), after the
- * sale `before` when given (keyset: start, creation, id), and whether older ones follow.
+ * sale `before` when given (keyset: start, creation, id), and whether older ones follow. `undefined`
+ * when `before` names no sale: sales are never deleted, so that cursor was mistyped, not the list's end.
  */
-export async function listAdminSales({ before }: { before?: string } = {}): Promise<{ sales: AdminSale[]; hasOlder: boolean }> {
+export async function listAdminSales({ before }: { before?: string } = {}): Promise<{ sales: AdminSale[]; hasOlder: boolean } | undefined> {
   const after = before
     ? sql`(${sales.startsAt}, ${sales.createdAt}, ${sales.id}) < (SELECT starts_at, created_at, id FROM sales WHERE id = ${before})`
     : undefined;
@@ -46,6 +47,8 @@ export async function listAdminSales({ before }: { before?: string } = {}): Prom
     .where(after)
     .orderBy(desc(sales.startsAt), desc(sales.createdAt), desc(sales.id))
     .limit(SALES_PAGE + 1);
+  // Read only when the page is empty: a known cursor's page has its rows, or is the last one.
+  if (before && rows.length === 0 && !(await getSale({ id: before }))) return undefined;
   const now = Date.now();
   return { sales: rows.slice(0, SALES_PAGE).map((row) => toAdminSale(row, now)), hasOlder: rows.length > SALES_PAGE };
 }

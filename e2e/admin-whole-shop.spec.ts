@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { expect, test } from "./fixtures";
 import { openAdmin, signInAsAdmin } from "./shopper";
 
@@ -57,6 +58,13 @@ test("the sales list comes in pages: Older sales walks back to the first sale ev
     await expect(page).toHaveURL(/\/admin$/);
     await expect(page.getByTestId("admin-sale-row")).toHaveCount(100);
     await expect(oldest).toHaveCount(0);
+    // An address whose cursor names no sale (mistyped, or another shop's) or is no id: the newest page, at its own address.
+    for (const cursor of [randomUUID(), "latest"]) {
+      await page.goto(`/admin?before=${cursor}`);
+      await expect(page).toHaveURL(/\/admin$/);
+      await expect(page.getByTestId("admin-sale-row")).toHaveCount(100);
+      await expect(pages.getByRole("link", { name: "Older sales →" })).toBeVisible();
+    }
   } finally {
     await db`DELETE FROM sales WHERE name LIKE 'Archive %' AND starts_at < '2002-01-01'`;
   }

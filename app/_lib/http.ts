@@ -179,7 +179,11 @@ export async function readJsonObject(req: Request, { allowEmpty = false }: { all
  * every problem: what a list route accepts, and nothing else.
  */
 export function readQuery<T>(req: Request, schema: ZodType<T>): T {
-  const params = Object.fromEntries([...new URL(req.url).searchParams].filter(([, value]) => value !== ""));
+  const entries = [...new URL(req.url).searchParams].filter(([, value]) => value !== "");
+  const params = Object.fromEntries(entries);
+  // A parameter given twice (`status=completed&status=shipped`) is not narrowed to one of its values.
+  const repeated = Object.keys(params).filter((name) => entries.filter(([key]) => key === name).length > 1);
+  if (repeated.length > 0) throw new AppError("invalid_request", repeated.map((name) => `${name}: must be given once`).join("; "));
   const parsed = schema.safeParse(params, { error: plainIssue });
   if (!parsed.success) throw new AppError("invalid_request", describeIssues(parsed.error.issues));
   return parsed.data;

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { redirect } from "next/navigation";
 import { listAdminSales } from "@/db/admin-sales";
 import { isUuid } from "@/db/ids";
 import { requireAdminPage } from "@/app/_lib/admin-session";
@@ -11,10 +12,13 @@ export const metadata: Metadata = { title: "Sales · Admin · Flash sale" };
 
 export default async function AdminSalesPage({ searchParams }: { searchParams: Promise<{ before?: string | string[] }> }) {
   await requireAdminPage("/admin");
-  // `?before=<sale id>`: the page of sales after that one (the list's "Older sales" link); anything else, the newest.
+  // `?before=<sale id>`: the page of sales after that one (the list's "Older sales" link); anything else
+  // (not an id, or no sale's), the newest, at its own address.
   const { before: asked } = await searchParams;
   const before = typeof asked === "string" && isUuid(asked) ? asked.toLowerCase() : undefined;
+  if (asked !== undefined && !before) redirect("/admin");
   const page = await pageData(listAdminSales({ before }), "/admin");
+  if (!page) redirect("/admin");
   return (
     <div className="space-y-4">
       <div className="flex items-center justify-between">

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
 import type { NewSale } from "@/db/sales";
@@ -348,6 +349,7 @@ describe("GET /api/admin/sales", () => {
 
   it.each([
     ["a cursor that is not a sale id", "before=latest"],
+    ["a cursor that names no sale", `before=${randomUUID()}`],
     ["an unknown parameter", "page=2"],
   ])("answers 400 for %s", async (_what, query) => {
     const res = await call(sales.GET, `/api/admin/sales?${query}`, { cookie });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createAdminSale, listAdminSales } from "@/db/admin-sales";
+import { AppError } from "@/db/errors";
 import { adminRoute } from "@/app/_lib/admin-session";
 import { otherMethods, readJsonObject, readQuery } from "@/app/_lib/http";
 import { createSaleSchema, invalidFields } from "./schema";
@@ -12,6 +13,7 @@ const listQuery = z.object({ before: z.uuid("must be a sale id").transform((id) 
 /** A page of sales, newest start first; `?before=<sale id>` the page after that sale. */
 export const GET = adminRoute(async (req: Request) => {
   const page = await listAdminSales(readQuery(req, listQuery));
+  if (!page) throw new AppError("invalid_request", "before: must be the id of a sale (there is no sale with this id)");
   return Response.json(page, { headers: { "cache-control": "no-store" } });
 });
 

@@ -112,6 +112,7 @@ describe("GET /api/admin/sales/:id/orders", () => {
     ["a page of none", "limit=0", "limit: must be at least 1"],
     ["a page of half an order", "limit=1.5", "limit: must be a whole number"],
     ["an unknown parameter", "sort=asc", '"sort" is not a field this request takes (it takes status, q, before, after, limit)'],
+    ["a parameter given twice", "status=completed&status=shipped", "status: must be given once"],
   ])("answers 400 for %s, saying what is wrong in plain words", async (_what, query, message) => {
     const res = await page(query);
     expect(res.status).toBe(400);
