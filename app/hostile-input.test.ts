@@ -153,6 +153,29 @@ function rawExchange(url: string, bytes: string): Promise<string> {
   });
 }
 
+describe("a body announced with Expect: 100-continue", () => {
+  const head = (length: number) =>
+    `POST /api/sales/${saleId}/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${shopper}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n`;
+
+  it("over 16 KiB is refused before the client sends it: 413 and the connection closed, no 100 Continue", async () => {
+    const before = await databaseSnapshot(db.sql);
+    // Headers only: a client that waits for 100 Continue sends nothing more (curl waits a second).
+    const answer = await rawExchange(base, `${head(2_000_000)}\r\n`);
+    expect(answer).not.toContain("100 Continue");
+    const [status = "", body = ""] = answer.split("\r\n\r\n");
+    expect(status.split("\r\n")[0]).toMatch(/^HTTP\/1\.1 413 /);
+    expect(status.toLowerCase()).toContain("connection: close");
+    // Sent chunked: the JSON is the one chunk.
+    expect(JSON.parse(body.split("\r\n")[1]!)).toEqual({ error: { code: "payload_too_large", message: "The request body is larger than 16 KiB." } });
+    expect(await databaseSnapshot(db.sql)).toEqual(before);
+  });
+
+  it("within the limit is asked for with 100 Continue and admitted", async () => {
+    const answer = await rawExchange(base, `${head(2)}Connection: close\r\n\r\n{}`);
+    expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 202 /);
+  });
+});
+
 describe("OPTIONS", () => {
   it("answers 204 naming the methods the route has, as its 405s do", async () => {
     for (const [path, allow] of [
