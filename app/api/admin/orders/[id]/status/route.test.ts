@@ -152,8 +152,8 @@ describe("PUT /api/admin/orders/:id/status", () => {
     const boss = await webBoss();
     const jobId = await boss.send(PLACE_ORDER, { orderId: "not-a-uuid", saleId }, { retryLimit: 0 });
     const found = await waitFor(async () => (await listDeadLetters()).find((d) => d.payload.orderId === "not-a-uuid"), 20_000, "the allocation dead letter");
-    expect(found).toMatchObject({ queue: "place-order", deadLetterQueue: "place-order-dead", attempts: 1, payload: { saleId } });
-    expect(found.error).toMatch(/malformed/);
+    expect(found).toMatchObject({ queue: "place-order", deadLetterQueue: "place-order-dead", attempts: 1, payload: { saleId }, reason: "malformed" });
+    expect(found.error).toMatch(/not a place-order payload/);
     expect(jobId).toEqual(expect.any(String));
     const res = await call(deadLetter.DELETE, `/api/admin/dead-letters/${found.id}`, { method: "DELETE", params: { id: found.id }, cookie });
     expect(res.status).toBe(204);
