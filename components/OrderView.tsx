@@ -47,12 +47,12 @@ export function OrderView({ orderId }: { orderId: string }) {
     );
   } else if (order.data) {
     body = (
-      <div className="grid gap-6 sm:grid-cols-[10rem_1fr]">
+      <div className="grid grid-cols-1 gap-6 sm:grid-cols-[10rem_minmax(0,1fr)]">
         {sale.data ? <ProductImage name={sale.data.name} className="aspect-square w-40 rounded-2xl" /> : <div className="aspect-square w-40 rounded-2xl bg-zinc-200 dark:bg-zinc-800" />}
         <div className="space-y-4">
           {sale.data && (
             <div>
-              <Link href={`/sales/${sale.data.id}`} className="text-xl font-bold underline-offset-2 hover:underline">
+              <Link href={`/sales/${sale.data.id}`} className="text-xl font-bold underline-offset-2 [overflow-wrap:anywhere] hover:underline">
                 {sale.data.name}
               </Link>
               <p className="text-zinc-600 dark:text-zinc-400">

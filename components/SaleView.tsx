@@ -58,7 +58,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
           <ProductImage name={sale.name} className={`size-20 shrink-0 overflow-hidden rounded-2xl shadow-sm md:hidden ${isOver ? "grayscale" : ""}`} />
           <div className="min-w-0">
             <h1 className="text-2xl font-extrabold tracking-tight [overflow-wrap:anywhere] sm:text-4xl">{sale.name}</h1>
-            {sale.description && <p className="mt-1 text-zinc-600 sm:mt-2 dark:text-zinc-400">{sale.description}</p>}
+            {sale.description && <p className="mt-1 text-zinc-600 [overflow-wrap:anywhere] sm:mt-2 dark:text-zinc-400">{sale.description}</p>}
           </div>
         </div>
 

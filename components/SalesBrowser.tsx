@@ -107,7 +107,7 @@ export function SalesBrowser({ initialSales }: { initialSales: Sale[] }) {
               {items.length === 0 ? (
                 <p className="text-zinc-600 dark:text-zinc-400">{emptyLive}</p>
               ) : (
-                <ul className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">
+                <ul className="grid grid-cols-1 gap-5 sm:grid-cols-2 lg:grid-cols-3">
                   {items.map((sale) => (
                     <li key={sale.id}>
                       <SaleCard sale={sale} state={states.get(sale.id)!} />

@@ -262,16 +262,33 @@ test.describe("on a 375 px phone", () => {
     await page.screenshot({ path: testInfo.outputPath("first-screen.png") });
   });
 
-  test("a long address and a long word in a sale's name wrap on a 320 px screen rather than widen the page", async ({ page, createSale }) => {
+  test("a long address and long words in a sale's name and description wrap on a 320 px screen rather than widen a page", async ({ page, createSale }) => {
     await page.setViewportSize({ width: 320, height: 640 });
-    const sale = await createSale({ name: `Supercalifragilisticexpialidocious${Date.now().toString(36)}`, stock: 3 });
+    // Words no line can hold: a name without spaces, a link in the description.
+    const sale = await createSale({
+      name: `Pneumonoultramicroscopicsilicovolcanoconiosis${Date.now().toString(36)}Supercalifragilisticexpialidocious`,
+      description: `Specifications: https://example.com/products/${"x".repeat(120)}`,
+      stock: 3,
+    });
+    const width = () => page.evaluate(() => document.documentElement.scrollWidth);
     await page.goto(`/sales/${sale.id}`);
     const email = `christopher.montgomery.${Date.now().toString(36)}@universityhospital.example.org`;
     await page.getByLabel(/sign in with your email/i).fill(email);
     await page.getByRole("button", { name: "Sign in" }).tap();
     await expect(page.getByTestId("buy-panel")).toContainText(email);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    expect(await width()).toBeLessThanOrEqual(320);
     const button = (await buyButton(page).boundingBox())!;
     expect(button.x + button.width).toBeLessThanOrEqual(320);
+
+    // The home page's cards, every one of them, and the order's own page.
+    await buyButton(page).tap();
+    await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+    await page.goto("/");
+    await expect(page.getByTestId("sale-card").filter({ hasText: sale.name.slice(0, 20) })).toBeVisible();
+    expect(await width()).toBeLessThanOrEqual(320);
+    await page.getByRole("link", { name: "My orders" }).tap();
+    await page.getByTestId("order-row").filter({ hasText: sale.name.slice(0, 20) }).tap();
+    await expect(page.getByTestId("order-status")).toContainText("Confirmed");
+    expect(await width()).toBeLessThanOrEqual(320);
   });
 });

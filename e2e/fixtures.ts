@@ -2,7 +2,7 @@ import { test as base, expect } from "@playwright/test";
 import postgres from "postgres";
 
 type Sale = { id: string; name: string };
-type SaleInput = { name?: string; stock?: number; startsInMs?: number; durationMs?: number; priceCents?: number; originalPriceCents?: number };
+type SaleInput = { name?: string; description?: string; stock?: number; startsInMs?: number; durationMs?: number; priceCents?: number; originalPriceCents?: number };
 
 /**
  * `db`: the test's own connection to the e2e database. `createSale`: a fresh sale of the test's own
@@ -26,7 +26,7 @@ export const test = base.extend<{ createSale: (input?: SaleInput) => Promise<Sal
       const name = input.name ?? `${testInfo.title.slice(0, 40)} ${now.toString(36)}`;
       const [row] = await db`
         INSERT INTO sales (name, description, price_cents, original_price_cents, stock, remaining, starts_at, ends_at)
-        VALUES (${name}, 'A product made for this test.', ${input.priceCents ?? 2500}, ${input.originalPriceCents ?? 5000},
+        VALUES (${name}, ${input.description ?? "A product made for this test."}, ${input.priceCents ?? 2500}, ${input.originalPriceCents ?? 5000},
                 ${stock}, ${stock}, ${startsAt}, ${endsAt})
         RETURNING id, name`;
       return row as Sale;
