@@ -38,7 +38,7 @@ export const SaleCard = memo(function SaleCard({ sale, state }: { sale: Sale; st
         <h3 className="font-semibold leading-snug [overflow-wrap:anywhere] group-hover:underline">{sale.name}</h3>
         <p className="flex items-baseline gap-2">
           <span className="text-xl font-bold">{formatPrice(sale.priceCents)}</span>
-          {off > 0 && (
+          {sale.originalPriceCents > sale.priceCents && (
             <s className="text-sm text-zinc-600 dark:text-zinc-400">
               <span className="sr-only">was </span>
               {formatPrice(sale.originalPriceCents)}

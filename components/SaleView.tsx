@@ -66,15 +66,13 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
           <span className="text-3xl font-extrabold sm:text-4xl" data-testid="price">
             {formatPrice(sale.priceCents)}
           </span>
-          {off > 0 && (
-            <>
-              <s className="text-lg text-zinc-600 dark:text-zinc-400">
-                <span className="sr-only">was </span>
-                {formatPrice(sale.originalPriceCents)}
-              </s>
-              <span className="font-semibold text-red-700 dark:text-red-400">Save {off}%</span>
-            </>
+          {sale.originalPriceCents > sale.priceCents && (
+            <s className="text-lg text-zinc-600 dark:text-zinc-400">
+              <span className="sr-only">was </span>
+              {formatPrice(sale.originalPriceCents)}
+            </s>
           )}
+          {off > 0 && <span className="font-semibold text-red-700 dark:text-red-400">Save {off}%</span>}
         </p>
 
         <div className="min-h-20 rounded-xl bg-zinc-100 px-4 py-3 dark:bg-zinc-900">

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { everyInterval, formatCount, formatPrice, sellThroughPercent, stockWords } from "./format";
+import { everyInterval, formatCount, formatPrice, percentOff, sellThroughPercent, stockWords } from "./format";
 
 /**
  * Numbers formatted in this process as a browser set to German formats them when no locale is named
@@ -55,5 +55,16 @@ describe("a sale's sell-through", () => {
     expect(sellThroughPercent(1000, 1000)).toBe(100);
     expect(sellThroughPercent(4, 5)).toBe(80);
     expect(sellThroughPercent(0, 0)).toBe(0);
+  });
+});
+
+describe("percentOff", () => {
+  it("rounds the saving to a whole percent, never to 100 while the price is above $0, and is 0 with no discount", () => {
+    expect(percentOff(1900, 3800)).toBe(50);
+    expect(percentOff(2000, 3000)).toBe(33);
+    expect(percentOff(1000, 3000)).toBe(67);
+    expect(percentOff(1, 100_000_000)).toBe(99);
+    expect(percentOff(9960, 10_000)).toBe(0);
+    expect(percentOff(5000, 5000)).toBe(0);
   });
 });

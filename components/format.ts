@@ -27,10 +27,13 @@ export function sellThroughPercent(sold: number, stock: number): number {
   return stock > 0 ? Math.floor((sold / stock) * 100) : 0;
 }
 
-/** Whole percent saved against the original price; 0 when there is no discount. */
+/**
+ * Whole percent saved against the original price, rounded, but at most 99 (a price is never $0): 0 when
+ * there is no discount, or one under half a percent (whose original price is still shown, crossed out).
+ */
 export function percentOff(priceCents: number, originalPriceCents: number): number {
   if (originalPriceCents <= priceCents) return 0;
-  return Math.round((1 - priceCents / originalPriceCents) * 100);
+  return Math.min(99, Math.round((1 - priceCents / originalPriceCents) * 100));
 }
 
 /** The short order number a shopper can read out: the first eight characters of its id. */

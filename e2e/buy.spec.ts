@@ -57,6 +57,21 @@ test("a shopper signs in inline, buys, sees Placing… then Confirmed, and finds
   await tab.screenshot({ path: testInfo.outputPath("6-order-page.png"), fullPage: true });
 });
 
+test("a sale's original price is shown crossed out however small the saving, its percentage only once it rounds to one", async ({ page, createSale }) => {
+  const small = await createSale({ name: `Penny off ${Date.now().toString(36)}`, priceCents: 9960, originalPriceCents: 10_000 });
+  const deep = await createSale({ name: `Cent left ${Date.now().toString(36)}`, priceCents: 1, originalPriceCents: 100_000_000 });
+  await page.goto(`/sales/${small.id}`);
+  await expect(page.locator("s")).toHaveText("was $100.00");
+  await expect(page.getByText(/Save \d+%/)).toHaveCount(0);
+  await page.goto(`/sales/${deep.id}`);
+  await expect(page.getByText("Save 99%")).toBeVisible();
+  await page.goto("/");
+  const card = (sale: { name: string }) => page.getByTestId("sale-card").filter({ hasText: sale.name });
+  await expect(card(small).locator("s")).toHaveText("was $100.00");
+  await expect(card(small)).not.toContainText("%");
+  await expect(card(deep)).toContainText("−99%");
+});
+
 test("an order from a sale long over, behind dozens of newer ones, is still listed by name and price under My orders", async ({ page, createSale, db }) => {
   const sale = await createSale({ name: `Lantern ${Date.now().toString(36)}`, priceCents: 1900, originalPriceCents: 3800 });
   await signInByApi(page, "history");
