@@ -401,10 +401,18 @@ test("Send change with the status cancelled asks first, as the row's Cancel does
   expect(changes).toHaveLength(1);
   expect(JSON.parse(changes[0]!)).toMatchObject({ status: "cancelled" });
   await expect.poll(async () => (await db`SELECT status FROM orders WHERE id = ${orderId!}`)[0]!.status).toBe("cancelled");
+  // Another order typed: the note about the change sent goes, as it would read as about this one; so it
+  // does when only the status changes.
+  await form.getByLabel("Order id").fill(otherId!);
+  await expect(form.getByRole("status")).toHaveCount(0);
+  await form.getByLabel("Order id").fill(orderId!);
+  await expect(form.getByRole("status")).toContainText("Sent as job");
+  await form.getByLabel("New status").selectOption("shipped");
+  await expect(form.getByRole("status")).toHaveCount(0);
   // Shipping, the store's everyday work, is sent at once.
   await form.getByLabel("Order id").fill(otherId!);
-  await form.getByLabel("New status").selectOption("shipped");
   await form.getByRole("button", { name: "Send change" }).click();
+  await expect(form.getByRole("status")).toContainText("Sent as job");
   await expect.poll(async () => (await db`SELECT status FROM orders WHERE id = ${otherId!}`)[0]!.status).toBe("shipped");
   expect(changes).toHaveLength(2);
 });

@@ -280,11 +280,13 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
     if (kept) writeKept(keptKey, null);
   }, [kept, keptKey]);
   const change = useStatusChange();
+  // The answer to the change last sent is shown while the fields still hold that change: once another
+  // id is typed or another status picked, "Sent as job …" (or its refusal) would read as about that one.
+  const isLastSent = change.variables?.orderId === orderId.trim() && change.variables.status === status;
   // Kept unless it is the change just sent ("Sent as job …" on screen): brought back after the sign-in,
   // it would invite sending it twice.
   useKeepThroughSignIn(() => {
-    const isSent = change.isSuccess && change.variables.orderId === orderId.trim() && change.variables.status === status;
-    if (orderId.trim() && !isSent) writeKept(keptKey, { orderId, status });
+    if (orderId.trim() && !(change.isSuccess && isLastSent)) writeKept(keptKey, { orderId, status });
   });
   const [isShortId, setIsShortId] = useState(false);
   // A cancel cannot be undone: as the row's Cancel does, Send change asks first, the question taking
@@ -345,8 +347,8 @@ function StatusChangeFields({ saleId, isClient }: { saleId: string; isClient: bo
           Send change
         </button>
       )}
-      {change.data && <span role="status" className="text-emerald-700">Sent as job {change.data.jobId.slice(0, 8)}: applied shortly, or listed under dead letters if it cannot be.</span>}
-      {change.error && <span role="alert" className="text-red-600">{change.error.message}</span>}
+      {change.data && isLastSent && <span role="status" className="text-emerald-700">Sent as job {change.data.jobId.slice(0, 8)}: applied shortly, or listed under dead letters if it cannot be.</span>}
+      {change.error && isLastSent && <span role="alert" className="text-red-600">{change.error.message}</span>}
       {isShortId && (
         <span role="alert" className="text-red-600">
           Enter the full order id (36 characters): the table shows its first 8; its Copy button copies the whole id.
