@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import type { Sale } from "@/db/sales";
 import { api } from "./api";
 import { BuyPanel } from "./BuyPanel";
@@ -16,8 +17,9 @@ const SOLD_OUT_POLL_MS = 10_000;
 
 /** The sale page: product, prices, live stock and the Buy panel, all on the server's clock. */
 export function SaleView({ initialSale }: { initialSale: Sale }) {
-  const startsAt = Date.parse(initialSale.startsAt);
-  // Ticks exactly on the opening second while the sale is still to come.
+  // Ticks exactly on the opening second while the sale is still to come: the opening as last read, so
+  // a start the admin moves puts the ticks on its new second (set below, once the read has it).
+  const [startsAt, setStartsAt] = useState(() => Date.parse(initialSale.startsAt));
   const now = useServerNow(startsAt);
   // The stock bar moves every 1.5 s (±20 %, this page's own period) while the sale is live; before it, a slow check for edits; sold out
   // before its end, a slow check for units that come back (a cancelled order, more stock), so the Buy
@@ -38,6 +40,7 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
     refetchInterval: (q) => pollEvery(q.state.data),
     refetchOnWindowFocus: (q) => pollEvery(q.state.data) !== false,
   }).data;
+  if (Date.parse(sale.startsAt) !== startsAt) setStartsAt(Date.parse(sale.startsAt));
   const state = stateAt(sale, now);
   const off = percentOff(sale.priceCents, sale.originalPriceCents);
   const isOver = state === "sold_out" || state === "ended";

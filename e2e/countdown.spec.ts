@@ -154,3 +154,29 @@ test("a sale moved later just before it opens: Buy pressed at the old second cou
   expect(buys.keys).toHaveLength(1);
   expect(await ordersInSale(db, sale.id)).toHaveLength(0);
 });
+
+test("a sale whose start the admin moves while a shopper waits enables Buy on the new second, both countdowns on it", async ({ page, createSale, db }) => {
+  await signInByApi(page, "rescheduled");
+  const sale = await createSale({ startsInMs: 45_000 });
+  await page.goto(`/sales/${sale.id}`);
+  await expect(buyButton(page)).toHaveText(/Opens in 00:[34]\d/);
+  // Earlier by 9.9 s: the new opening falls a tenth of a second after the old one's second ticks, so a
+  // page still ticking on the old second would enable Buy nine tenths of a second late.
+  const [moved] = await db`UPDATE sales SET starts_at = starts_at - interval '9.9 seconds' WHERE id = ${sale.id} RETURNING starts_at`;
+  const startsAt = (moved!.starts_at as Date).getTime();
+  // The page reads its sale every 15 s before it opens: the opening's date and time under the countdown.
+  await expect.poll(async () => Date.parse((await page.locator("time").first().getAttribute("datetime")) ?? ""), { timeout: 20_000 }).toBe(startsAt);
+  // The Buy button's countdown and the one above it say the same second each time.
+  for (let i = 0; i < 3; i++) {
+    // Read together, in one turn of the page's event loop.
+    const [button, countdown] = await page.evaluate(() => [
+      [...document.querySelectorAll("button")].map((b) => b.textContent ?? "").find((text) => text.includes("Opens in")) ?? "",
+      document.querySelector('[data-testid="countdown"]')?.textContent ?? "",
+    ]);
+    expect(countdown).toContain(/Opens in (\d\d:\d\d)/.exec(button)![1]!);
+    await page.waitForTimeout(700);
+  }
+  const at = await (await watchEnabled(page))();
+  expect(at).toBeGreaterThanOrEqual(startsAt - 250);
+  expect(at).toBeLessThanOrEqual(startsAt + 400);
+});
