@@ -52,7 +52,7 @@ export function OrderView({ orderId }: { orderId: string }) {
         <div className="space-y-4">
           {sale.data && (
             <div>
-              <Link href={`/sales/${sale.data.id}`} className="text-xl font-bold underline-offset-2 [overflow-wrap:anywhere] hover:underline">
+              <Link href={`/sales/${sale.data.id}`} dir="auto" className="text-xl font-bold underline-offset-2 [overflow-wrap:anywhere] hover:underline">
                 {sale.data.name}
               </Link>
               <p className="text-zinc-600 dark:text-zinc-400">

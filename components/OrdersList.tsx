@@ -92,7 +92,9 @@ export function OrdersList() {
               <Link href={`/orders/${order.id}`} className="flex items-center gap-4 p-4 hover:bg-zinc-50 dark:hover:bg-zinc-800">
                 <ProductImage name={sale?.name ?? order.saleId} className="size-14 shrink-0 rounded-lg" />
                 <div className="min-w-0 flex-1">
-                  <p className="truncate font-semibold">{sale?.name ?? "A sale"}</p>
+                  <p dir="auto" className="truncate font-semibold">
+                    {sale?.name ?? "A sale"}
+                  </p>
                   <p className="text-sm text-zinc-600 dark:text-zinc-400">
                     <span className="font-mono">{orderNumber(order.id)}</span> · {formatTime(order.createdAt)}
                     {sale && ` · ${formatPrice(sale.priceCents)}`}

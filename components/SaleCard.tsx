@@ -34,8 +34,11 @@ export const SaleCard = memo(function SaleCard({ sale, state }: { sale: Sale; st
         {off > 0 && <span className="absolute right-3 top-3 rounded-full bg-red-700 px-2.5 py-1 text-xs font-bold text-white">−{off}%</span>}
       </div>
       <div className="flex flex-1 flex-col gap-2 p-4">
-        {/* A long word (a model number, a name without spaces) wraps: the card never widens its column. */}
-        <h3 className="font-semibold leading-snug [overflow-wrap:anywhere] group-hover:underline">{sale.name}</h3>
+        {/* A long word (a model number, a name without spaces) wraps: the card never widens its column. A
+            name in Hebrew or Arabic runs right to left (`dir="auto"`: the direction of its first strong letter). */}
+        <h3 dir="auto" className="font-semibold leading-snug [overflow-wrap:anywhere] group-hover:underline">
+          {sale.name}
+        </h3>
         <p className="flex items-baseline gap-2">
           <span className="text-xl font-bold">{formatPrice(sale.priceCents)}</span>
           {sale.originalPriceCents > sale.priceCents && (

@@ -60,8 +60,15 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
         <div className="flex items-start gap-4">
           <ProductImage name={sale.name} className={`size-20 shrink-0 overflow-hidden rounded-2xl shadow-sm md:hidden ${isOver ? "grayscale" : ""}`} />
           <div className="min-w-0">
-            <h1 className="text-2xl font-extrabold tracking-tight [overflow-wrap:anywhere] sm:text-4xl">{sale.name}</h1>
-            {sale.description && <p className="mt-1 text-zinc-600 [overflow-wrap:anywhere] sm:mt-2 dark:text-zinc-400">{sale.description}</p>}
+            {/* The admin's text in its own direction (Hebrew, Arabic right to left), the description's lines as typed. */}
+            <h1 dir="auto" className="text-2xl font-extrabold tracking-tight [overflow-wrap:anywhere] sm:text-4xl">
+              {sale.name}
+            </h1>
+            {sale.description && (
+              <p dir="auto" className="mt-1 whitespace-pre-line text-zinc-600 [overflow-wrap:anywhere] sm:mt-2 dark:text-zinc-400">
+                {sale.description}
+              </p>
+            )}
           </div>
         </div>
 

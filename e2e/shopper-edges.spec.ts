@@ -290,3 +290,26 @@ test("an address the shop has no page for is a 404 page of the shop's own, with 
   await page.getByRole("link", { name: "See all sales" }).click();
   await expect(page).toHaveURL(/\/$/);
 });
+
+test("a sale's name in Hebrew runs right to left on its card, its page and the order's, and its description keeps the lines the admin typed", async ({ page, createSale }) => {
+  const tag = Date.now().toString(36);
+  const sale = await createSale({ name: `שעון יד חכם ${tag}`, description: "First line\nSecond line\n\n- one\n- two" });
+  const direction = (locator: ReturnType<Page["locator"]>) => locator.evaluate((el) => getComputedStyle(el).direction);
+  await page.goto("/");
+  await expect.poll(() => direction(page.getByTestId("sale-card").filter({ hasText: tag }).getByRole("heading"))).toBe("rtl");
+
+  await page.goto(`/sales/${sale.id}`);
+  await expect.poll(() => direction(page.getByRole("heading", { level: 1 }))).toBe("rtl");
+  const description = page.getByText("First line");
+  await expect(description).toHaveJSProperty("innerText", "First line\nSecond line\n\n- one\n- two");
+  // A description that starts in English stays left to right.
+  expect(await direction(description)).toBe("ltr");
+
+  await signInInline(page, "hebrew");
+  await buyButton(page).click();
+  await expect(orderStatus(page)).toHaveAttribute("data-status", "completed");
+  await page.getByRole("link", { name: "My orders" }).click();
+  await expect.poll(() => direction(page.getByTestId("order-row").filter({ hasText: tag }).locator("p").first())).toBe("rtl");
+  await page.getByTestId("order-row").filter({ hasText: tag }).click();
+  await expect.poll(() => direction(page.getByRole("link", { name: sale.name }))).toBe("rtl");
+});

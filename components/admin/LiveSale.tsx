@@ -64,7 +64,9 @@ export function LiveSale({ initialSale }: { initialSale: AdminSale }) {
             "Supercalifragilisticexpialidocious" would otherwise set the page's width on a phone. */}
         <div className="min-w-0">
           <h1 ref={headingRef} id="sale-heading" tabIndex={-1} className="flex flex-wrap items-center gap-x-3 gap-y-1 text-2xl font-bold">
-            <span className="min-w-0 [overflow-wrap:anywhere]">{sale.name}</span> <StateBadge state={sale.state} />
+            <span dir="auto" className="min-w-0 [overflow-wrap:anywhere]">
+              {sale.name}
+            </span> <StateBadge state={sale.state} />
           </h1>
           <p className="text-sm text-zinc-500">
             {formatPrice(sale.priceCents)} (was {formatPrice(sale.originalPriceCents)}) · <Time iso={sale.startsAt} /> → <Time iso={sale.endsAt} /> ·{" "}

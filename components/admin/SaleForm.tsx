@@ -247,10 +247,10 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
         </p>
       )}
       <Field id="name" label="Name" error={problems.name} wide>
-        {(described) => <input id="name" value={values.name} onChange={set("name")} className={inputClass} {...described} />}
+        {(described) => <input id="name" dir="auto" value={values.name} onChange={set("name")} className={inputClass} {...described} />}
       </Field>
       <Field id="description" label="Description" error={problems.description} wide>
-        {(described) => <textarea id="description" rows={3} value={values.description} onChange={set("description")} className={inputClass} {...described} />}
+        {(described) => <textarea id="description" dir="auto" rows={3} value={values.description} onChange={set("description")} className={inputClass} {...described} />}
       </Field>
       {!sale && (
         <>
