@@ -145,3 +145,13 @@ describe("a variable set to nothing", () => {
     expect(() => config()).toThrow(/HOST/);
   });
 });
+
+describe("a variable set to spaces alone", () => {
+  it("is refused, named, for a number too: never read as 0", async () => {
+    const { config } = await freshConfig({ WORKERS: " ", PG_SOCKET_TIMEOUT: "  ", WORKER_LINGER_MS: "\t", PORT: "3001" });
+    expect(() => config()).toThrow(/^ {2}WORKERS: is only spaces/m);
+    expect(() => config()).toThrow(/^ {2}PG_SOCKET_TIMEOUT: is only spaces/m);
+    expect(() => config()).toThrow(/^ {2}WORKER_LINGER_MS: is only spaces/m);
+    expect(() => config()).not.toThrow(/PORT/);
+  });
+});

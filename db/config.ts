@@ -96,10 +96,13 @@ let cached: Config | undefined;
 export function config(): Config {
   if (cached) return cached;
   // A variable set to nothing (`WORKERS=` in a shell, or an empty line of a service's environment) is
-  // unset, for every setting alike: never a silent 0 for some and an error for others.
-  const parsed = schema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== "")), { error: plainIssue });
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+  // unset, for every setting alike: never a silent 0 for some and an error for others. One set to spaces
+  // alone is refused, named: a number read from it would be 0 (`Number(" ")`), its default a guess.
+  const settings = Object.entries(process.env).filter(([name, value]) => name in schema.shape && value !== "");
+  const blank = settings.filter(([, value]) => value!.trim() === "").map(([name]) => `  ${name}: is only spaces (set it to nothing, or unset it, for its default)`);
+  const parsed = schema.safeParse(Object.fromEntries(settings.filter(([, value]) => value!.trim() !== "")), { error: plainIssue });
+  const lines = [...blank, ...(parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`))];
+  if (!parsed.success || lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   cached = { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
