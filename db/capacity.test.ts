@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { assertConnectionCapacity, connectionsNeeded } from "./capacity";
+import { OperatorError } from "./operator-error";
 import { useTestDatabase } from "./testing/database";
 
 const db = useTestDatabase();
@@ -24,7 +25,10 @@ describe("the connections npm start may open", () => {
     const exactly = { WORKERS: 1, PG_POOL_MAX: undefined, ADMISSION_TX_MAX: allowed - 21 };
     expect(connectionsNeeded(exactly)).toBe(allowed);
     await expect(assertConnectionCapacity(db.url, exactly)).resolves.toBeUndefined();
-    await expect(assertConnectionCapacity(db.url, { ...exactly, ADMISSION_TX_MAX: exactly.ADMISSION_TX_MAX + 1 })).rejects.toThrow(
+    const tooMany = assertConnectionCapacity(db.url, { ...exactly, ADMISSION_TX_MAX: exactly.ADMISSION_TX_MAX + 1 });
+    // The operator's to fix: logged by its message alone, no stack.
+    await expect(tooMany).rejects.toBeInstanceOf(OperatorError);
+    await expect(tooMany).rejects.toThrow(
       new RegExp(
         `^WORKERS=1 with PG_POOL_MAX=unset .* may open ${allowed + 1} connections to Postgres, which allows ${allowed} \\(max_connections ${max}, ${reserved} reserved\\): lower WORKERS or PG_POOL_MAX, or raise max_connections\\.$`,
       ),

@@ -1,5 +1,6 @@
 import type { Config } from "./config";
 import { connectTo } from "./connection-url";
+import { OperatorError } from "./operator-error";
 
 // The most connections each process opens at once: its app pool, pg-boss's pool, and per role the
 // admission statements' own connections (web) or the LISTEN connection that wakes the worker.
@@ -29,7 +30,7 @@ export async function assertConnectionCapacity(url: string, cfg: Pick<Config, "W
     const allowed = row!.max - row!.reserved;
     const needed = connectionsNeeded(cfg);
     if (needed > allowed) {
-      throw new Error(
+      throw new OperatorError(
         `WORKERS=${cfg.WORKERS} with PG_POOL_MAX=${cfg.PG_POOL_MAX ?? "unset (10 web, 4 per worker)"} may open ${needed} connections to Postgres, ` +
           `which allows ${allowed} (max_connections ${row!.max}, ${row!.reserved} reserved): lower WORKERS or PG_POOL_MAX, or raise max_connections.`,
       );

