@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
+import { markStopping } from "@/db/log";
 import { useTestDatabase } from "@/db/testing/database";
 import { call } from "@/db/testing/http";
 import { waitFor } from "@/db/testing/processes";
@@ -63,4 +64,23 @@ describe("requests that meet a database that is down", () => {
     }
     expect((await call(orders.GET, "/api/orders", { cookie: shopper! })).status).toBe(200);
   }, 60_000);
+
+  // Last in this file: a process that has begun to stop does not start again.
+  it("are logged at info once this process is stopping, as Ctrl-C stops Postgres beside the app", async () => {
+    const [shopper] = await signInShoppers(1, "stopping");
+    await closeDb();
+    process.env.DATABASE_URL = "postgres://nobody:secret@127.0.0.1:1/nothing";
+    try {
+      // Wait out the first test's summary, so the line below is a first line of its own.
+      await sleep(5500);
+      markStopping();
+      const from = capture.lines().length;
+      const res = await call(orders.GET, "/api/orders", { cookie: shopper! });
+      expect(res.status).toBe(503);
+      expect(capture.lines().slice(from).filter((l) => l.msg === "database unavailable")).toEqual([expect.objectContaining({ level: 30, code: "ECONNREFUSED" })]);
+    } finally {
+      await closeDb().catch(() => {});
+      process.env.DATABASE_URL = db.url;
+    }
+  }, 30_000);
 });

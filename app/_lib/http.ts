@@ -2,7 +2,7 @@ import type { ZodType } from "zod";
 import { AppError } from "@/db/errors";
 import { DeadlineExceeded, REQUEST_DEADLINE_MS, withDeadline } from "@/db/deadline";
 import { detached } from "@/db/detached";
-import { log } from "@/db/log";
+import { log, shutdownLevel } from "@/db/log";
 import { plainIssue } from "@/db/plain-issues";
 import { errorCode, isLockTimeout, isTransientDbError } from "@/db/retry";
 import { refuseCrossSite } from "./origin";
@@ -73,7 +73,7 @@ function unavailable(err: unknown, req: Request): AppError {
   // an operator reading the logs looks for the holder, not for a database that went away.
   const fields = { ...(err instanceof DeadlineExceeded ? {} : { code: errorCode(err) }), method: req.method, path: new URL(req.url).pathname };
   if (isLockTimeout(err)) log.warn(fields, "database lock wait timed out");
-  else outageLine(err instanceof DeadlineExceeded ? `no answer from the database within ${REQUEST_DEADLINE_MS / 1000} s` : "database unavailable", fields);
+  else outageLine(err instanceof DeadlineExceeded ? `no answer from the database within ${REQUEST_DEADLINE_MS / 1000} s` : "database unavailable", fields, err);
   return new AppError("unavailable", "The service is briefly unavailable. Please try again in a moment.", { retryAfterSeconds: 2 });
 }
 
@@ -83,22 +83,28 @@ function unavailable(err: unknown, req: Request): AppError {
 // OUTAGE_SUMMARY_MS while they keep coming. Kept on globalThis: each route bundle has its own copy
 // of this module.
 const OUTAGE_SUMMARY_MS = 5000;
-type OutageCount = { count: number; codes: Map<string, number> };
+type OutageCount = { count: number; codes: Map<string, number>; err?: unknown };
 const outages = ((globalThis as unknown as { __flashSaleOutageLines?: Map<string, OutageCount> }).__flashSaleOutageLines ??= new Map());
 
-function outageLine(line: string, fields: { code?: string; method: string; path: string }): void {
+// At warn, unless this process is stopping and the failure is its database going with it (Ctrl-C stops
+// Postgres beside the app): then info, as every other line a stop explains (db/log.ts, shutdownLevel).
+// The line carries the error's code, not the error, so its level is chosen here.
+const outageLevel = (err: unknown) => shutdownLevel(err) ?? "warn";
+
+function outageLine(line: string, fields: { code?: string; method: string; path: string }, err: unknown): void {
   const counted = outages.get(line);
   if (counted) {
     counted.count++;
+    counted.err = err;
     if (fields.code) counted.codes.set(fields.code, (counted.codes.get(fields.code) ?? 0) + 1);
     return;
   }
-  log.warn(fields, line);
+  log[outageLevel(err)](fields, line);
   outages.set(line, { count: 0, codes: new Map() });
   const summarize = () => {
     const now = outages.get(line)!;
     if (now.count === 0) return void outages.delete(line);
-    log.warn({ requests: now.count, ...(now.codes.size > 0 ? { codes: Object.fromEntries(now.codes) } : {}), windowSeconds: OUTAGE_SUMMARY_MS / 1000 }, line);
+    log[outageLevel(now.err)]({ requests: now.count, ...(now.codes.size > 0 ? { codes: Object.fromEntries(now.codes) } : {}), windowSeconds: OUTAGE_SUMMARY_MS / 1000 }, line);
     outages.set(line, { count: 0, codes: new Map() });
     schedule();
   };
