@@ -140,7 +140,8 @@ export function BuyPanel({ sale, state, now }: { sale: Sale; state: SaleState; n
           onClick={press}
           disabled={!isLive || buy.isPending}
           aria-describedby="buy-note"
-          className="h-14 w-full rounded-xl bg-amber-400 px-6 text-lg font-bold text-zinc-950 shadow-sm tabular-nums transition-colors enabled:hover:bg-amber-300 enabled:active:bg-amber-500 disabled:cursor-not-allowed disabled:bg-zinc-300 disabled:text-zinc-700 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-300"
+          // The transparent border is drawn in forced colours (Windows High Contrast), where the fill is not.
+          className="h-14 w-full rounded-xl border border-transparent bg-amber-400 px-6 text-lg font-bold text-zinc-950 shadow-sm tabular-nums transition-colors enabled:hover:bg-amber-300 enabled:active:bg-amber-500 disabled:cursor-not-allowed disabled:bg-zinc-300 disabled:text-zinc-700 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-300"
         >
           {label}
         </button>

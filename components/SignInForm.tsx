@@ -10,6 +10,9 @@ import { useSignIn } from "./session";
  * Inline sign-in by email: no page change, the view it sits in carries on once signed in. `onSignIn`
  * is told when the shopper sends the form (a view that replaces the form keeps their focus).
  */
+/** The longest address the store takes (RFC 5321's path limit, as the sign-in route checks). */
+const MAX_EMAIL_LENGTH = 254;
+
 export function SignInForm({ prompt = "Sign in with your email to buy", onSignIn }: { prompt?: string; onSignIn?: () => void }) {
   const [email, setEmail] = useState("");
   const signIn = useSignIn();
@@ -55,16 +58,18 @@ export function SignInForm({ prompt = "Sign in with your email to buy", onSignIn
         <button
           type="submit"
           disabled={signIn.isPending}
-          className="h-12 rounded-lg bg-zinc-900 px-5 font-semibold text-white hover:bg-zinc-700 disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300"
+          className="h-12 rounded-lg border border-transparent bg-zinc-900 px-5 font-semibold text-white hover:bg-zinc-700 disabled:opacity-60 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300"
         >
           {signIn.isPending ? "Signing in…" : "Sign in"}
         </button>
       </div>
       {signIn.isError && (
         <p id={errorId} role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {isInvalid
-            ? "That doesn't look like an email address. Try one like you@example.com."
-            : errorMessage(signIn.error)}
+          {!isInvalid
+            ? errorMessage(signIn.error)
+            : (signIn.variables?.length ?? 0) > MAX_EMAIL_LENGTH
+              ? `That address is longer than an email address can be (${MAX_EMAIL_LENGTH} characters at most).`
+              : "That doesn't look like an email address. Try one like you@example.com."}
           {retryWait !== null && (
             <>
               {" "}

@@ -18,10 +18,12 @@ export function StockBar({ remaining, stock, isEnded = false, className = "" }: 
         aria-valuemax={stock}
         aria-valuenow={shown}
         aria-valuetext={words}
-        className="h-2 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-800"
+        // In forced colours (Windows High Contrast) backgrounds give way to the theme's: the track keeps
+        // an outline and the fill its own system colour, so the bar still shows how much is left.
+        className="h-2 overflow-hidden rounded-full bg-zinc-200 forced-colors:border forced-colors:border-[CanvasText] dark:bg-zinc-800"
       >
         <div
-          className={`h-full rounded-full transition-[width] duration-500 ${isEnded ? "bg-zinc-400 dark:bg-zinc-600" : isLow ? "bg-red-500" : "bg-amber-500"}`}
+          className={`h-full rounded-full transition-[width] duration-500 motion-reduce:transition-none forced-colors:bg-[Highlight] forced-colors:[forced-color-adjust:none] ${isEnded ? "bg-zinc-400 dark:bg-zinc-600" : isLow ? "bg-red-500" : "bg-amber-500"}`}
           style={{ width: `${percent}%` }}
         />
       </div>

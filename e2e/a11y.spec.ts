@@ -180,6 +180,33 @@ test("a shopper who asks for reduced motion sees the Buy area's placeholder and 
   }
 });
 
+test("in forced colours (Windows High Contrast) the Sign in and Buy buttons keep an outline and the stock bar its fill; with reduced motion the bar does not slide", async ({ page, createSale }) => {
+  const sale = await createSale({ stock: 4 });
+  await page.emulateMedia({ forcedColors: "active", reducedMotion: "reduce" });
+  await page.goto(`/sales/${sale.id}`);
+  const borderOf = (button: ReturnType<Page["locator"]>) => button.evaluate((el) => parseFloat(getComputedStyle(el).borderTopWidth));
+  expect(await borderOf(page.getByRole("button", { name: "Sign in" }))).toBeGreaterThan(0);
+  const bar = page.getByRole("progressbar", { name: "Units left" });
+  const [track, fill] = await bar.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el.firstElementChild!).backgroundColor]);
+  expect(fill).not.toBe(track);
+  expect(await bar.evaluate((el) => parseFloat(getComputedStyle(el).borderTopWidth))).toBeGreaterThan(0);
+  expect(await bar.evaluate((el) => getComputedStyle(el.firstElementChild!).transitionProperty)).toBe("none");
+  await signInByApi(page, "forced-colours");
+  await page.reload();
+  expect(await borderOf(buyButton(page))).toBeGreaterThan(0);
+});
+
+test("an address longer than an email address can be is told so, not that it does not look like one", async ({ page, createSale }) => {
+  const sale = await createSale();
+  await page.goto(`/sales/${sale.id}`);
+  // 259 characters, each part within its own limit (the browser checks those before sending).
+  const email = `${"a".repeat(64)}@${["b", "c", "d"].map((c) => c.repeat(60)).join(".")}.example.com`;
+  expect(email).toHaveLength(259);
+  await page.getByLabel(/sign in with your email/i).fill(email);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "address" })).toHaveText("That address is longer than an email address can be (254 characters at most).");
+});
+
 test("on a wide screen the product's picture keeps its own height beside a long name and description", async ({ page, createSale, db }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   const sale = await createSale({ name: `A product whose name runs on over several lines of the page's right-hand column ${Date.now().toString(36)}`, stock: 4 });
