@@ -10,6 +10,7 @@ import { Countdown } from "./Countdown";
 import { formatCount, formatPrice, percentOff } from "./format";
 import { LocalTime } from "./LocalTime";
 import { ProductImage } from "./ProductImage";
+import { SaleDescription } from "./SaleDescription";
 import { StockBar } from "./StockBar";
 
 // Like the home page's refresh, slow enough that a sold-out page open in many tabs costs next to nothing.
@@ -60,15 +61,11 @@ export function SaleView({ initialSale }: { initialSale: Sale }) {
         <div className="flex items-start gap-4">
           <ProductImage name={sale.name} className={`size-20 shrink-0 overflow-hidden rounded-2xl shadow-sm md:hidden ${isOver ? "grayscale" : ""}`} />
           <div className="min-w-0">
-            {/* The admin's text in its own direction (Hebrew, Arabic right to left), the description's lines as typed. */}
+            {/* The admin's text in its own direction (Hebrew, Arabic right to left). */}
             <h1 dir="auto" className="text-2xl font-extrabold tracking-tight [overflow-wrap:anywhere] sm:text-4xl">
               {sale.name}
             </h1>
-            {sale.description && (
-              <p dir="auto" className="mt-1 whitespace-pre-line text-zinc-600 [overflow-wrap:anywhere] sm:mt-2 dark:text-zinc-400">
-                {sale.description}
-              </p>
-            )}
+            {sale.description && <SaleDescription text={sale.description} />}
           </div>
         </div>
 

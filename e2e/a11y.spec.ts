@@ -289,6 +289,32 @@ test.describe("on a 375 px phone", () => {
     await page.screenshot({ path: testInfo.outputPath("first-screen.png") });
   });
 
+  test("on a small phone, a long description shows three lines and More, so sign-in stays on the first screen; More shows it whole; wide, it is whole", async ({ page, createSale }) => {
+    await page.setViewportSize({ width: 375, height: 667 });
+    const specs = Array.from({ length: 40 }, (_, i) => `Feature ${i + 1}: a line of the product's specification sheet.`).join("\n");
+    const sale = await createSale({ description: specs });
+    await page.goto(`/sales/${sale.id}`);
+    await expect(page.getByLabel(/sign in with your email/i)).toBeInViewport({ ratio: 1 });
+    const description = page.getByText("Feature 1:");
+    const more = page.getByRole("button", { name: "More" });
+    await expect(more).toHaveAttribute("aria-expanded", "false");
+    const cut = (await description.boundingBox())!.height;
+    await more.tap();
+    await expect(page.getByRole("button", { name: "Less" })).toHaveAttribute("aria-expanded", "true");
+    expect((await description.boundingBox())!.height).toBeGreaterThan(cut * 10);
+    await expect(page.getByText("Feature 40:", { exact: false })).toBeVisible();
+    // Short, there is nothing more to show.
+    const short = await createSale({ description: "Two lines.\nNo more." });
+    await page.goto(`/sales/${short.id}`);
+    await expect(page.getByText("Two lines.")).toBeVisible();
+    await expect(page.getByRole("button", { name: "More" })).toHaveCount(0);
+    // From a tablet up the Buy area is beside the picture: the long one whole, no button.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.goto(`/sales/${sale.id}`);
+    await expect(page.getByText("Feature 40:", { exact: false })).toBeVisible();
+    await expect(page.getByRole("button", { name: "More" })).toHaveCount(0);
+  });
+
   test("a long address and long words in a sale's name and description wrap on a 320 px screen rather than widen a page", async ({ page, createSale }) => {
     await page.setViewportSize({ width: 320, height: 640 });
     // Words no line can hold: a name without spaces, a link in the description.
