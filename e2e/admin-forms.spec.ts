@@ -73,6 +73,20 @@ test.describe("the sale form", () => {
   });
 });
 
+test("a new sale's default times are on the store's clock, also from a computer whose clock is three hours fast", async ({ page }) => {
+  await page.clock.install({ time: Date.now() + 3 * 3_600_000 });
+  await openAdmin(page);
+  const opened = Date.now();
+  await page.goto("/admin/sales/new");
+  // The next quarter hour at least 5 minutes ahead on the store's clock (the test's), and an hour later,
+  // as the fields show them (the browser's zone).
+  const quarter = (at: number) => Math.ceil((at + 5 * 60_000) / 900_000) * 900_000;
+  const times = async (start: number) => [await localInput(page, start), await localInput(page, start + 3_600_000)];
+  const expected = [await times(quarter(opened)), await times(quarter(Date.now() + 5_000))];
+  const shown = async () => [await page.getByLabel("Starts", { exact: true }).inputValue(), await page.getByLabel("Ends", { exact: true }).inputValue()];
+  await expect.poll(async () => expected.map((e) => e.join(" → ")).includes((await shown()).join(" → "))).toBe(true);
+});
+
 /** `at` as a date-time field takes it, in the browser's zone. */
 function localInput(page: Page, at: number): Promise<string> {
   return page.evaluate((ms) => {

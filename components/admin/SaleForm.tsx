@@ -9,7 +9,7 @@ import { useIsClient } from "@/components/LocalTime";
 import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, readKept, toLocalInput, useKeepThroughSignIn, writeKept } from "./api";
 import { formProblems, readCount, readPrice, serverProblems, type Problems, type Values } from "./sale-input";
 
-function initialValues(sale: AdminSale | undefined): Values {
+function initialValues(sale: AdminSale | undefined, now: number = Date.now()): Values {
   if (sale) {
     return {
       name: sale.name,
@@ -21,8 +21,8 @@ function initialValues(sale: AdminSale | undefined): Values {
       endsAt: toLocalInput(sale.endsAt),
     };
   }
-  // A new sale opens at the next quarter hour and runs for an hour.
-  const start = Math.ceil((Date.now() + 5 * 60_000) / 900_000) * 900_000;
+  // A new sale opens at the next quarter hour at least 5 minutes away and runs for an hour.
+  const start = Math.ceil((now + 5 * 60_000) / 900_000) * 900_000;
   return {
     name: "",
     description: "",
@@ -178,7 +178,18 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
   // otherwise let through an end that has passed for the store. Read as the form opens; a save pressed
   // before that shows "Saving…" while it is read (2 s at most, then the browser's clock is used), and
   // then goes on as a save pressed anew, with what the form holds by then.
-  const serverOffset = useServerOffset({ enabled: sale !== undefined && sale.state !== "ended" });
+  const serverOffset = useServerOffset({ enabled: sale === undefined || sale.state !== "ended" });
+  // A new sale's default times on the store's clock, once read (the browser's, set minutes or hours
+  // wrong, would offer a start long ahead or already past): the times the admin has not changed move.
+  // The defaults are for the moment the form opened, on the browser's clock; the offset puts that on the store's.
+  const [openedAt] = useState(() => Date.now());
+  const [isOnStoreClock, setIsOnStoreClock] = useState(sale !== undefined);
+  if (!isOnStoreClock && serverOffset !== undefined) {
+    setIsOnStoreClock(true);
+    const onStore = initialValues(undefined, openedAt + serverOffset);
+    setInitial(onStore);
+    setValues((typed) => rebase(typed, initial, onStore));
+  }
   // The offset a save had to read itself, "reading" while it does; once read, the save goes on.
   const [readOffset, setReadOffset] = useState<number | "reading">();
   // That save, going on: focus stays judged against where the admin's press left it, not wherever
