@@ -87,6 +87,33 @@ test("a new sale's default times are on the store's clock, also from a computer 
   await expect.poll(async () => expected.map((e) => e.join(" → ")).includes((await shown()).join(" → "))).toBe(true);
 });
 
+test.describe("in New York", () => {
+  test.use({ timezoneId: "America/New_York" });
+
+  test("a start the clocks skip (2:30 on the night they go forward) is told so on its own field, and no sale is made", async ({ page, db }) => {
+    await openAdmin(page);
+    await page.goto("/admin/sales/new");
+    const name = `Skipped hour ${Date.now().toString(36)}`;
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByLabel("Price ($)", { exact: true }).fill("10");
+    await page.getByLabel("Original price ($)", { exact: true }).fill("20");
+    const starts = page.getByLabel("Starts", { exact: true });
+    const ends = page.getByLabel("Ends", { exact: true });
+    await starts.fill("2027-03-14T02:30");
+    await ends.fill("2027-03-14T04:00");
+    await page.getByRole("button", { name: "Create sale" }).click();
+    await expect(starts).toHaveAccessibleDescription(/^Start time does not exist in your time zone: the clocks go forward over it\./);
+    await expect(starts).toBeFocused();
+    await expect(ends).toHaveAttribute("aria-invalid", "false");
+    expect(await db`SELECT 1 FROM sales WHERE name = ${name}`).toHaveLength(0);
+    // An hour later, after the change, it is made.
+    await starts.fill("2027-03-14T03:30");
+    await page.getByRole("button", { name: "Create sale" }).click();
+    await expect(page).toHaveURL(/\/admin\/sales\/[0-9a-f-]{36}$/);
+    expect((await db`SELECT starts_at FROM sales WHERE name = ${name}`)[0]!.starts_at).toEqual(new Date("2027-03-14T07:30:00Z"));
+  });
+});
+
 /** `at` as a date-time field takes it, in the browser's zone. */
 function localInput(page: Page, at: number): Promise<string> {
   return page.evaluate((ms) => {

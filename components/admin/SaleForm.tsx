@@ -7,7 +7,7 @@ import type { AdminSale } from "@/db/admin-sales";
 import { readServerOffset, useServerOffset } from "@/components/clock";
 import { useIsClient } from "@/components/LocalTime";
 import { AdminApiError, adminApi, browserTimeZone, fromLocalInput, readKept, toLocalInput, useKeepThroughSignIn, writeKept } from "./api";
-import { formProblems, readCount, readPrice, serverProblems, type Problems, type Values } from "./sale-input";
+import { formProblems, readCount, readPrice, readTime, serverProblems, type Problems, type Values } from "./sale-input";
 
 function initialValues(sale: AdminSale | undefined, now: number = Date.now()): Values {
   if (sale) {
@@ -47,8 +47,8 @@ function editChanges(values: Values, initial: Values): Record<string, unknown> {
   if (values.name !== initial.name) changes.name = values.name;
   if (values.description !== initial.description) changes.description = values.description;
   if (values.stock !== initial.stock) changes.stock = readCount(values.stock);
-  if (values.startsAt !== initial.startsAt) changes.startsAt = fromLocalInput(values.startsAt);
-  if (values.endsAt !== initial.endsAt) changes.endsAt = fromLocalInput(values.endsAt);
+  if (values.startsAt !== initial.startsAt) changes.startsAt = readTime(values.startsAt);
+  if (values.endsAt !== initial.endsAt) changes.endsAt = readTime(values.endsAt);
   return changes;
 }
 
@@ -134,8 +134,8 @@ export function SaleForm({ sale }: { sale?: AdminSale }) {
           priceCents: readPrice(sent.price),
           originalPriceCents: readPrice(sent.originalPrice),
           stock: readCount(sent.stock),
-          startsAt: fromLocalInput(sent.startsAt),
-          endsAt: fromLocalInput(sent.endsAt),
+          startsAt: readTime(sent.startsAt),
+          endsAt: readTime(sent.endsAt),
         };
         return adminApi<{ sale: AdminSale }>("/api/admin/sales", { method: "POST", body: JSON.stringify(body) });
       }

@@ -58,3 +58,23 @@ describe("formProblems", () => {
     expect(formProblems({ ...typed, price: "-abc", stock: "-2.5" }, ["price", "stock"])).toEqual({ price: "Enter a price like 19.99.", stock: "Stock must be a whole number, like 100." });
   });
 });
+
+describe("a time the browser's zone skips", () => {
+  it("is told as not existing, on its own field, where the browser would save it an hour later", () => {
+    const zone = process.env.TZ;
+    // Node reads TZ afresh on each Date: New York's clocks go from 2:00 to 3:00 on 14 March 2027.
+    process.env.TZ = "America/New_York";
+    try {
+      const values: Values = { name: "Lamp", description: "", price: "10", originalPrice: "20", stock: "5", startsAt: "2027-03-14T02:30", endsAt: "2027-03-14T04:00" };
+      expect(formProblems(values, ["startsAt", "endsAt"])).toEqual({
+        startsAt: "Start time does not exist in your time zone: the clocks go forward over it. Pick a time after the change.",
+      });
+      expect(formProblems({ ...values, startsAt: "2027-03-14T03:30" }, ["startsAt", "endsAt"])).toEqual({});
+      // The hour that comes twice (1:30 on 7 November) exists: taken as its first.
+      expect(formProblems({ ...values, startsAt: "2027-11-07T01:30", endsAt: "2027-11-07T04:00" }, ["startsAt", "endsAt"])).toEqual({});
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { AdminApiError } from "./api";
+import { AdminApiError, fromLocalInput, toLocalInput } from "./api";
 
 // The sale form's fields as typed, and what is wrong with them in words for the person typing: the form
 // reads what it can itself (a field left empty, a price it cannot read as dollars); the server's rules
@@ -63,9 +63,26 @@ export function formProblems(values: Values, fields: (keyof Values)[]): Problems
     } else if (field === "stock") {
       if (negative !== null && readCount(negative) !== null) problems[field] = "Stock must be at least 1.";
       else if (readCount(typed) === null) problems[field] = "Stock must be a whole number, like 100.";
+    } else if ((field === "startsAt" || field === "endsAt") && isSkippedTime(typed)) {
+      problems[field] = `${names[field]} does not exist in your time zone: the clocks go forward over it. Pick a time after the change.`;
     }
   }
   return problems;
+}
+
+/**
+ * A date and time of the browser's zone that its clocks skip (2:30 on the night they go forward): the
+ * browser would read it as an hour later and save that without a word. One it cannot read at all is
+ * left for the server to name.
+ */
+function isSkippedTime(typed: string): boolean {
+  const iso = fromLocalInput(typed);
+  return iso !== typed && toLocalInput(iso) !== typed.slice(0, 16);
+}
+
+/** A time field as the API takes it (ISO), or null for a time the zone skips, which the form names instead. */
+export function readTime(typed: string): string | null {
+  return isSkippedTime(typed) ? null : fromLocalInput(typed);
 }
 
 /** The server's message for each field ("must be more than $0") as the sentence beside its input ("Price must be more than $0."). */
