@@ -55,9 +55,20 @@ describe("POST /api/admin/sales", () => {
     expect(list.json.sales.map((s: { id: string }) => s.id)).toContain(res.json.sale.id);
   });
 
+  it("counts a name's characters as a person does: twenty emoji families are twenty, not 220", async () => {
+    const name = `Family pack ${"👨‍👩‍👧‍👦".repeat(20)}`;
+    expect(name.length).toBe(232);
+    const res = await create({ ...valid(), name });
+    expect(res.status).toBe(201);
+    expect(res.json.sale.name).toBe(name);
+    expect((await create({ ...valid(), name: `${name}${"x".repeat(169)}` })).status).toBe(400);
+  });
+
   type Case = [string, Record<string, unknown>, string];
   const cases: Case[] = [
     ["an empty name", { name: "  " }, "name"],
+    ["a name of 201 characters", { name: "a".repeat(201) }, "name"],
+    ["a description of 2,001 characters", { description: "é".repeat(2001) }, "description"],
     ["a price of 0", { priceCents: 0 }, "priceCents"],
     ["a price that is not whole cents", { priceCents: 10.5 }, "priceCents"],
     ["an original price below the price", { originalPriceCents: 5000 }, "originalPriceCents"],

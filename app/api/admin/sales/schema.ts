@@ -9,8 +9,17 @@ const unlessMissing = (message: string) => (issue: { input?: unknown }) => (issu
 // Postgres cannot store a NUL character in text: refused here, named, rather than failing the insert.
 export const hasNoNul = (value: string) => !value.includes("\0");
 const NUL_MESSAGE = "must not contain a NUL character";
-const name = z.string({ error: unlessMissing("must be text") }).trim().min(1, "is required").max(200, "must be at most 200 characters").refine(hasNoNul, NUL_MESSAGE);
-const description = z.string().trim().max(2000, "must be at most 2,000 characters").refine(hasNoNul, NUL_MESSAGE);
+// Lengths in characters as a person counts them (an emoji family 👨‍👩‍👧‍👦 is one, not the 11 UTF-16 units
+// JavaScript's length counts); the request's 16 KiB bounds what one character may carry.
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+const atMost = (max: number) => (value: string) => value.length <= max || [...graphemes.segment(value)].length <= max;
+const name = z
+  .string({ error: unlessMissing("must be text") })
+  .trim()
+  .min(1, "is required")
+  .refine(atMost(200), "must be at most 200 characters")
+  .refine(hasNoNul, NUL_MESSAGE);
+const description = z.string().trim().refine(atMost(2000), "must be at most 2,000 characters").refine(hasNoNul, NUL_MESSAGE);
 const stock = z.number({ error: unlessMissing("must be a whole number") }).int("must be a whole number").min(1, "must be at least 1").max(1_000_000, "must be at most 1,000,000");
 const cents = z.number({ error: unlessMissing("must be a whole number of cents") }).int("must be a whole number of cents").positive("must be more than $0").max(100_000_000, "must be at most $1,000,000");
 // ISO 8601 allows years Postgres cannot store (0000, or 9999 at an offset that makes it 10000 in UTC).
