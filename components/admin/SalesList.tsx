@@ -86,7 +86,7 @@ function SalesTable({ sales }: { sales: AdminSale[] }) {
           {sales.map((sale) => (
             <tr key={sale.id} data-testid="admin-sale-row" className="border-b border-zinc-100 dark:border-zinc-900">
               <td className="py-2 pr-3">
-                <Link href={`/admin/sales/${sale.id}`} dir="auto" className="font-medium hover:underline">
+                <Link href={`/admin/sales/${sale.id}`} dir="auto" className="font-medium [overflow-wrap:anywhere] hover:underline">
                   {sale.name}
                 </Link>
               </td>
