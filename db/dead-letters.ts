@@ -38,9 +38,15 @@ type Row = {
   created_on: Date;
 };
 
+/**
+ * What a dead letter's job failed with. The worker's own failures carry `{reason, message}`; a job whose
+ * handler threw (a batch's allocation failing outright) carries pg-boss's copy of the error, stack and
+ * all: its reason is "error", as the worker's log line for it says.
+ */
 function describeError(output: Record<string, unknown> | null): { error: string; reason: string | null } {
   const message = typeof output?.message === "string" ? output.message : output ? JSON.stringify(output).slice(0, 500) : "no error was recorded";
-  return { error: message, reason: typeof output?.reason === "string" ? output.reason : null };
+  const reason = typeof output?.reason === "string" ? output.reason : typeof output?.stack === "string" ? "error" : null;
+  return { error: message, reason };
 }
 
 function toDeadLetter(row: Row): DeadLetter {

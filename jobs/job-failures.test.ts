@@ -114,8 +114,10 @@ describe("failed jobs in the worker's log", () => {
     const firstId = (await boss.send(PLACE_ORDER, { orderId: randomUUID(), saleId: randomUUID() }))!;
     const jobs = (await boss.fetch(PLACE_ORDER, { batchSize: 10 })) as Job<unknown>[];
     failing.on = true;
+    let thrown: unknown;
     try {
-      const lines = await warnings(() => expect(placeOrder.batchWorker(boss)(jobs)).rejects.toThrow("allocation broke"));
+      const lines = await warnings(() => placeOrder.batchWorker(boss)(jobs).catch((err: unknown) => void (thrown = err)));
+      expect(thrown).toEqual(new Error("allocation broke"));
       const [last, lastText] = lineFor(lines, lastId);
       expect(last).toMatchObject({ queue: PLACE_ORDER, reason: "error", attempt: 1, attempts: 1, deadLettered: true, deadLetter: PLACE_ORDER_DEAD });
       expect(lastText).toContain("allocation failed (allocation broke)");
@@ -129,8 +131,13 @@ describe("failed jobs in the worker's log", () => {
       expect(lines).toHaveLength(2);
     } finally {
       failing.on = false;
-      await boss.fail(PLACE_ORDER, [lastId, firstId]);
+      // As pg-boss's work loop fails a batch whose handler threw: with the error.
+      await boss.fail(PLACE_ORDER, [lastId, firstId], thrown as object);
     }
+    // The admin's list says what failed and why, as for the worker's own failures: reason "error", as in the log.
+    const lastOrderId = (jobs.find((j) => j.id === lastId)!.data as { orderId: string }).orderId;
+    const [dead] = (await listDeadLetters()).deadLetters.filter((d) => d.queue === PLACE_ORDER && d.payload.orderId === lastOrderId);
+    expect(dead).toMatchObject({ reason: "error", error: "allocation broke" });
   });
 
   it("order-status: a refused change on each attempt with its order, dead-lettered on its last; a malformed one at once", async () => {
