@@ -86,3 +86,67 @@ export function runBuild(root: string, { env = {}, signal, script }: { env?: Rec
     });
   });
 }
+
+const BUILD_LOCK = ".next-build.lock";
+
+/** Whether a process with this pid is alive (one of another user counts as alive). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Runs `build` when `isStale()` says so, holding the checkout's build lock (`.next-build.lock`, its
+ * holder's pid). Several `npm start`s of one checkout started together (extra web processes joining one
+ * database) would each run `next build` into the same `.next`, and Next refuses every one but the first:
+ * the others wait for its build instead (`onWait` once, then every 500 ms until the lock goes or `signal`
+ * aborts), then ask `isStale()` again, and the first build is all they needed. A lock whose holder has
+ * died (killed mid-build) is taken over.
+ */
+export async function buildUnderLock(
+  root: string,
+  { build, isStale, onWait, signal }: { build: () => Promise<void>; isStale: () => boolean; onWait?: (holder: number) => void; signal?: AbortSignal },
+): Promise<void> {
+  const lock = path.join(root, BUILD_LOCK);
+  let hasWaited = false;
+  for (;;) {
+    signal?.throwIfAborted();
+    let fd: number;
+    try {
+      fd = fs.openSync(lock, "wx");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const holder = Number(fs.readFileSync(lock, "utf8").trim());
+      if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (!hasWaited) onWait?.(holder);
+      hasWaited = true;
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(signal!.reason);
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }, 500);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+      continue;
+    }
+    try {
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      if (isStale()) await build();
+      return;
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+  }
+}

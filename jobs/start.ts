@@ -13,7 +13,7 @@ import { migrate } from "@/db/migrate";
 import { clearRuntimeDatabaseUrl, writeRuntimeDatabaseUrl } from "@/db/runtime";
 import { persistentSecret, readablePassword } from "@/db/secrets";
 import { seedDemoSale } from "@/db/seed";
-import { isBuildStale, runBuild } from "./build";
+import { buildUnderLock, isBuildStale, runBuild } from "./build";
 import { spawnWeb, spawnWorker, stopProcess } from "./launch";
 import { settingsLines } from "./banner";
 import { assertCanListen, nextRestartDelay, redactDatabaseUrl, StartupError, waitForWeb } from "./supervise";
@@ -263,7 +263,18 @@ async function main(): Promise<void> {
   if (buildScript || isBuildStale(root)) {
     if (buildScript) log.warn({ script: buildScript }, "FLASH_BUILD_SCRIPT is set: running it instead of next build (a test's stand-in)");
     else log.info("building the web app (next build)");
-    await track(runBuild(root, { signal: stopping.signal, script: buildScript }));
+    const build = () => runBuild(root, { signal: stopping.signal, script: buildScript });
+    // `next build` under the checkout's build lock; a test's stand-in writes no `.next` and takes none.
+    await track(
+      buildScript
+        ? build()
+        : buildUnderLock(root, {
+            build,
+            isStale: () => isBuildStale(root),
+            onWait: (holder) => log.info({ pid: holder }, "another npm start of this checkout is building the web app: waiting for its build"),
+            signal: stopping.signal,
+          }),
+    );
     checkpoint();
   }
 
