@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { commandLine, processStat } from "@/jobs/process-tree";
+import { commandLine, isAlive, processStat } from "@/jobs/process-tree";
 import { OperatorError } from "./operator-error";
 
 // What is checked before the embedded Postgres starts, so that a known problem is told in words an
@@ -94,15 +94,6 @@ export function assertPostgresUserCanReach(pgDir: string, binDir: string): void 
         `give others execute permission on ${blockedData} (chmod o+x ${blockedData}), run npm start as a user other than root, ` +
         `or set DATABASE_URL to a Postgres of your own.`,
     );
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

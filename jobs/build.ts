@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { isAlive } from "./process-tree";
 
 const sourceRoots = ["app", "components", "db", "jobs"];
 const sourceFiles = ["next.config.ts", "package-lock.json", "postcss.config.mjs", "tsconfig.json"];
@@ -88,16 +89,6 @@ export function runBuild(root: string, { env = {}, signal, script }: { env?: Rec
 }
 
 const BUILD_LOCK = ".next-build.lock";
-
-/** Whether a process with this pid is alive (one of another user counts as alive). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Runs `build` when `isStale()` says so, holding the checkout's build lock (`.next-build.lock`, its

@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { freePort } from "@/db/embedded";
 import { waitFor } from "@/db/testing/processes";
-import { cleanUpSupervisors, isAlive, shellEnv, tempDir } from "@/db/testing/supervisor";
+import { isAlive } from "@/jobs/process-tree";
+import { cleanUpSupervisors, shellEnv, tempDir } from "@/db/testing/supervisor";
 import { processTree } from "./process-tree";
 
 // `npm start` stopped through npm alone: a service manager's SIGTERM to its main pid, or a terminal

@@ -22,6 +22,19 @@ export type ProcessStat = {
   startTicks: number;
 };
 
+/**
+ * Whether the process runs: one of another user does (signalling it is refused), a zombie (dead, not yet
+ * reaped by its parent) does not.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  return processStat(pid)?.state !== "Z";
+}
+
 /** What /proc/<pid>/stat says of a process; undefined once it has exited. */
 export function processStat(pid: number): ProcessStat | undefined {
   try {

@@ -10,7 +10,8 @@ import { closedToPostgresUser } from "@/db/embedded-checks";
 import { parseLogLine } from "@/db/testing/json-lines";
 import { waitFor } from "@/db/testing/processes";
 import { buyOver, request, signIn } from "@/db/testing/remote";
-import { cleanUpSupervisors, isAlive, postmasterPid, removeAfterTest, shellEnv, startSupervisor, tempDir, type SupervisorRun } from "@/db/testing/supervisor";
+import { isAlive } from "@/jobs/process-tree";
+import { cleanUpSupervisors, postmasterPid, removeAfterTest, shellEnv, startSupervisor, tempDir, type SupervisorRun } from "@/db/testing/supervisor";
 import { spawnWorker, stopProcess } from "./launch";
 import { commandLine, processTree } from "./process-tree";
 

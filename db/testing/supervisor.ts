@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { readPostmasterPid } from "@/db/embedded-checks";
 import { spawnSupervisor } from "@/jobs/launch";
-import { processStat, processTree } from "@/jobs/process-tree";
+import { isAlive, processStat, processTree } from "@/jobs/process-tree";
 import { jsonLines, type LogLine } from "./json-lines";
 import { makePostgresTempDir } from "./temp-dir";
 
@@ -73,16 +73,6 @@ function groupMembers(pgid: number, since: number): number[] {
     const stat = processStat(Number(entry));
     return stat && stat.pgrp === pgid && stat.startTicks >= since ? [Number(entry)] : [];
   });
-}
-
-/** Whether the process runs (a zombie, dead but not yet reaped by its parent, does not). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  return processStat(pid)?.state !== "Z";
 }
 
 /** The process id in DATA_DIR/pg/postmaster.pid, while that file exists. */
