@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
+import { useOverflows } from "./useOverflows";
 
 /**
  * A sale's description: in its own direction (Hebrew, Arabic right to left), its lines as the admin
@@ -12,16 +13,7 @@ export function SaleDescription({ text }: { text: string }) {
   const ref = useRef<HTMLParagraphElement>(null);
   const [isOpen, setIsOpen] = useState(false);
   // Whether the three lines cut the text short, measured: the width decides, and it can change.
-  const [isCut, setIsCut] = useState(false);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const measure = () => setIsCut(el.scrollHeight > el.clientHeight + 1);
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [text]);
+  const isCut = useOverflows(ref, "y", { content: text });
   return (
     <>
       <p

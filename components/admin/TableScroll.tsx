@@ -1,6 +1,7 @@
 "use client";
 
-import { useCallback, useEffect, useId, useRef, useState, type HTMLAttributes, type ReactNode, type Ref } from "react";
+import { useCallback, useId, useRef, type HTMLAttributes, type ReactNode, type Ref } from "react";
+import { useOverflows } from "@/components/useOverflows";
 
 type Props = { label: string; ref?: Ref<HTMLDivElement>; children: ReactNode } & HTMLAttributes<HTMLDivElement>;
 
@@ -16,7 +17,6 @@ type Props = { label: string; ref?: Ref<HTMLDivElement>; children: ReactNode } &
 export function TableScroll({ label, ref, children, className = "", ...rest }: Props) {
   const hintId = useId();
   const inner = useRef<HTMLDivElement | null>(null);
-  const [isScrollable, setIsScrollable] = useState(false);
   const setRefs = useCallback(
     (el: HTMLDivElement | null) => {
       inner.current = el;
@@ -25,19 +25,9 @@ export function TableScroll({ label, ref, children, className = "", ...rest }: P
     },
     [ref],
   );
-  useEffect(() => {
-    const el = inner.current;
-    if (!el) return;
-    const check = () => setIsScrollable(el.scrollWidth > el.clientWidth + 1);
-    check();
-    // The region's width changes with the window; the table's with its rows.
-    const observer = new ResizeObserver(check);
-    observer.observe(el);
-    // The table itself, not the region's first child: a line above it (a "Show newer" button) is as wide as the region.
-    const table = el.querySelector("table");
-    if (table) observer.observe(table);
-    return () => observer.disconnect();
-  }, []);
+  // The region's width changes with the window; the table's with its rows. The table itself, not the
+  // region's first child: a line above it (a "Show newer" button) is as wide as the region.
+  const isScrollable = useOverflows(inner, "x", { inside: "table" });
   return (
     <div className="space-y-1">
       <p id={hintId} className="text-xs text-zinc-500 sm:hidden">
